@@ -1,0 +1,46 @@
+# riskengine — every target that needs the environment bootstraps it itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= riskengine.duckdb
+PORTFOLIO ?= portfolios/example.toml
+SHARED ?= $(abspath ../shared)
+PYTEST_ARGS ?=
+
+.PHONY: setup test test-slow price catalog fit simulate report bench clean help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the package + test extras (idempotent)
+
+test: $(STAMP)  ## run the test suite (slow scale tests excluded)
+	RISKENGINE_SHARED=$${RISKENGINE_SHARED:-$(SHARED)} $(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)  ## run only the slow scale tests
+	RISKENGINE_SHARED=$${RISKENGINE_SHARED:-$(SHARED)} $(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+price: $(STAMP)  ## the main job: price the example portfolio into $(DB)
+	$(VENV)/bin/riskengine price $(PORTFOLIO) --db $(DB)
+
+catalog: $(STAMP)  ## fetch or refresh the catalog from CelesTrak into catalogs/cache
+	$(VENV)/bin/riskengine catalog fetch
+
+fit: $(STAMP)  ## fit the Bayesian hardware and radiation models (reused while unchanged)
+	$(VENV)/bin/riskengine fit --db $(DB)
+
+bench: $(STAMP)  ## run the benchmarks (prints ratios against same-run baselines)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; RISKENGINE_SHARED=$${RISKENGINE_SHARED:-$(SHARED)} $(PY) $$f || exit 1; done
+
+clean:  ## remove the environment, caches and the database
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info fits reports
+	rm -f $(DB) $(DB).wal
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

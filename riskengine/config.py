@@ -1,0 +1,369 @@
+"""Portfolio config (TOML), validated at the boundary.
+
+Errors name the file, the key path (``fleet[0].altitude_km``), the bad value and the fix.
+The schema follows GUIDE.md: ``[simulation]``, ``[catalog]``, ``[[fleet]]``, ``[[perils]]``,
+``[policy]`` (with ``[[policy.reinsurance]]``) and ``[pricing]``.
+
+Examples
+--------
+>>> from riskengine.config import parse_portfolio
+>>> p = parse_portfolio({"simulation": {"years": 1000, "seed": 7},
+...     "perils": [{"type": "compound", "name": "misc",
+...                 "frequency": {"distribution": "poisson", "mean": 3},
+...                 "severity": {"distribution": "lognormal", "mu": 10, "sigma": 1}}]})
+>>> p.simulation.years, p.perils[0].frequency.mean
+(1000, 3.0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from riskengine.errors import ConfigError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# ----------------------------------------------------------------------------- simulation
+class Simulation(_Model):
+    years: int = Field(10_000, gt=0, le=100_000_000, description="simulated years")
+    seed: int = Field(12345, ge=0, description="root seed: same config + seed -> same tables")
+    workers: int = Field(1, ge=1, le=1024, description="processes / Dask workers")
+    scheduler: str | None = Field(None, description="Dask scheduler address (scale-out)")
+    chunk_years: int = Field(100_000, gt=0, description="years simulated per block")
+
+
+class CatalogSettings(_Model):
+    files: list[str] = Field(default_factory=list,
+                             description="catalog files; $RISKENGINE_CATALOG overrides")
+    stale_days: float = Field(30.0, gt=0, description="element sets older than this are excluded")
+
+
+# ----------------------------------------------------------------------------- fleet
+class FleetGroup(_Model):
+    """A group of insured satellites: a Walker-delta shell, or element sets from a file."""
+
+    name: str
+    # Walker-delta shell i:t/p/f
+    altitude_km: float | None = Field(None, ge=150, le=50_000)
+    inclination_deg: float | None = Field(None, ge=0, le=180)
+    planes: int | None = Field(None, ge=1)
+    per_plane: int | None = Field(None, ge=1)
+    phasing: int = Field(0, ge=0)
+    eccentricity: float = Field(0.0, ge=0, lt=1)
+    raan0_deg: float = 0.0
+    epoch: dt.datetime | None = None
+    # or explicit element sets
+    elements: str | None = Field(None, description="TLE/3LE/OMM file; keeps NORAD ids")
+    norad_ids: list[int] | None = Field(None, description="catalog ids taken from the catalog")
+    # insurance attributes (per satellite)
+    sum_insured: float = Field(..., gt=0, description="USD per satellite")
+    area_m2: float = Field(10.0, gt=0, description="collision cross-section, m^2")
+    mass_kg: float = Field(1000.0, gt=0)
+    shielding_mm_al: float = Field(3.0, ge=0)
+    accelerators: int = Field(0, ge=0, description="compute accelerators per satellite")
+    accelerator_family: str = "gpu"
+    bus_family: str = "conventional"
+    launch_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        walker = [self.altitude_km, self.inclination_deg, self.planes, self.per_plane]
+        has_walker = any(v is not None for v in walker)
+        sources = has_walker + (self.elements is not None) + (self.norad_ids is not None)
+        if sources != 1:
+            raise ValueError("give exactly one of: a Walker shell (altitude_km, "
+                             "inclination_deg, planes, per_plane), elements = \"file\", "
+                             "or norad_ids = [...]")
+        if has_walker and any(v is None for v in walker):
+            missing = [k for k, v in zip(("altitude_km", "inclination_deg", "planes",
+                                          "per_plane"), walker) if v is None]
+            raise ValueError(f"Walker shell is missing {', '.join(missing)}")
+        if has_walker and self.planes and self.phasing >= self.planes:
+            raise ValueError(f"phasing must be in 0..planes-1 (got {self.phasing} "
+                             f"with {self.planes} planes)")
+        return self
+
+    @property
+    def is_walker(self) -> bool:
+        return self.altitude_km is not None
+
+    @property
+    def count(self) -> int | None:
+        if self.is_walker:
+            return int(self.planes) * int(self.per_plane)
+        if self.norad_ids is not None:
+            return len(self.norad_ids)
+        return None
+
+
+# ----------------------------------------------------------------------------- perils
+class Poisson(_Model):
+    distribution: Literal["poisson"]
+    mean: float = Field(..., ge=0)
+
+
+class NegativeBinomial(_Model):
+    """Mean and variance (> mean) — overdispersed counts."""
+
+    distribution: Literal["negative_binomial"]
+    mean: float = Field(..., gt=0)
+    variance: float = Field(..., gt=0)
+
+    @model_validator(mode="after")
+    def _over(self):
+        if self.variance <= self.mean:
+            raise ValueError(f"variance ({self.variance}) must exceed mean ({self.mean}); "
+                             "use poisson for variance == mean")
+        return self
+
+
+Frequency = Annotated[Union[Poisson, NegativeBinomial], Field(discriminator="distribution")]
+
+
+class Lognormal(_Model):
+    distribution: Literal["lognormal"]
+    mu: float
+    sigma: float = Field(..., gt=0)
+
+
+class Exponential(_Model):
+    distribution: Literal["exponential"]
+    mean: float = Field(..., gt=0)
+
+
+class Gamma(_Model):
+    distribution: Literal["gamma"]
+    shape: float = Field(..., gt=0)
+    scale: float = Field(..., gt=0)
+
+
+class Pareto(_Model):
+    """Pareto type I: P(X > x) = (scale / x) ** shape for x >= scale."""
+
+    distribution: Literal["pareto"]
+    shape: float = Field(..., gt=0)
+    scale: float = Field(..., gt=0)
+
+
+class Weibull(_Model):
+    distribution: Literal["weibull"]
+    shape: float = Field(..., gt=0)
+    scale: float = Field(..., gt=0)
+
+
+class Uniform(_Model):
+    distribution: Literal["uniform"]
+    low: float = Field(..., ge=0)
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
+        return self
+
+
+class Empirical(_Model):
+    distribution: Literal["empirical"]
+    values: list[float] = Field(..., min_length=1)
+    probabilities: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _probs(self):
+        if self.probabilities is not None:
+            if len(self.probabilities) != len(self.values):
+                raise ValueError("probabilities must have one entry per value")
+            if any(p < 0 for p in self.probabilities) or abs(sum(self.probabilities) - 1) > 1e-9:
+                raise ValueError("probabilities must be non-negative and sum to 1")
+        if any(v < 0 for v in self.values):
+            raise ValueError("loss values must be non-negative")
+        return self
+
+
+Severity = Annotated[Union[Lognormal, Exponential, Gamma, Pareto, Weibull, Uniform, Empirical],
+                     Field(discriminator="distribution")]
+
+
+class CompoundPeril(_Model):
+    """Frequency x severity in USD per occurrence, not tied to fleet satellites."""
+
+    type: Literal["compound"]
+    name: str = "compound"
+    frequency: Frequency
+    severity: Severity
+
+
+class IndependentFailurePeril(_Model):
+    """Each fleet satellite is lost (total loss) with ``annual_probability`` each year."""
+
+    type: Literal["independent_failure"]
+    name: str = "independent_failure"
+    annual_probability: float = Field(..., ge=0, le=1)
+    groups: list[str] | None = Field(None, description="fleet groups hit (default: all)")
+
+
+class CommonShockPeril(_Model):
+    """Poisson(``rate``) events per year; each hits every satellite w.p. ``satellite_probability``."""
+
+    type: Literal["common_shock"]
+    name: str = "common_shock"
+    rate: float = Field(..., ge=0)
+    satellite_probability: float = Field(..., ge=0, le=1)
+    groups: list[str] | None = None
+    max_altitude_km: float | None = Field(None, description="only satellites at or below")
+    damage_fraction: float = Field(1.0, gt=0, le=1, description="capacity lost per hit")
+
+
+class PhysicalPeril(_Model):
+    """A physical peril computed from hazards / posteriors (collision, hardware, radiation, ...)."""
+
+    type: Literal["collision", "untracked_debris", "breakup", "hardware", "radiation",
+                  "space_weather", "solar_particle_event"]
+    name: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+Peril = Annotated[Union[CompoundPeril, IndependentFailurePeril, CommonShockPeril, PhysicalPeril],
+                  Field(discriminator="type")]
+
+FLEET_PERILS = ("independent_failure", "common_shock", "collision", "untracked_debris",
+                "breakup", "hardware", "radiation", "space_weather", "solar_particle_event")
+
+
+# ----------------------------------------------------------------------------- policy
+class ReinsuranceLayer(_Model):
+    """Excess of loss on the annual (aggregate) loss: ``share`` of ``limit`` xs ``attachment``."""
+
+    name: str = "layer"
+    attachment: float = Field(..., ge=0)
+    limit: float = Field(..., gt=0)
+    share: float = Field(1.0, gt=0, le=1)
+    basis: Literal["occurrence", "aggregate"] = "aggregate"
+
+
+class Policy(_Model):
+    deductible: float = Field(0.0, ge=0, description="per satellite per loss, USD")
+    ctl_threshold: float = Field(0.75, gt=0, le=1,
+                                 description="capacity loss fraction treated as total loss")
+    partial_loss: Literal["proportional", "none"] = "proportional"
+    occurrence_deductible: float = Field(0.0, ge=0)
+    occurrence_limit: float | None = Field(None, gt=0)
+    aggregate_deductible: float = Field(0.0, ge=0)
+    aggregate_limit: float | None = Field(None, gt=0)
+    reinsurance: list[ReinsuranceLayer] = Field(default_factory=list)
+
+
+class Pricing(_Model):
+    cost_of_capital: float = Field(0.10, ge=0, le=1, description="per year on (VaR99.5 - EL)")
+    expense_ratio: float = Field(0.15, ge=0, lt=1, description="expenses as share of premium")
+    capital_quantile: float = Field(0.995, gt=0.5, lt=1)
+
+
+class Portfolio(_Model):
+    name: str | None = None
+    description: str | None = None
+    simulation: Simulation = Field(default_factory=Simulation)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    fleet: list[FleetGroup] = Field(default_factory=list)
+    perils: list[Peril] | None = None
+    policy: Policy = Field(default_factory=Policy)
+    pricing: Pricing = Field(default_factory=Pricing)
+    source_path: str | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _fleet_needed(self):
+        names = [g.name for g in self.fleet]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"fleet group names must be unique; repeated: {sorted(dup)}")
+        if self.perils is not None:
+            needs = [p.type for p in self.perils if p.type in FLEET_PERILS]
+            if needs and not self.fleet:
+                raise ValueError(f"perils {needs} act on fleet satellites, but there is no "
+                                 "[[fleet]] group: add one or use type=\"compound\"")
+            for p in self.perils:
+                for g in getattr(p, "groups", None) or []:
+                    if g not in names:
+                        raise ValueError(f"peril {p.name!r} names fleet group {g!r}, which "
+                                         f"is not defined (groups: {names})")
+        return self
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("compound", "independent_failure", "common_shock", "poisson",
+                      "negative_binomial", "lognormal", "exponential", "gamma", "pareto",
+                      "weibull", "uniform", "empirical", "collision", "hardware",
+                      "radiation", "untracked_debris", "breakup", "space_weather",
+                      "solar_particle_event"):
+            continue  # discriminator tag, not a key
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _lookup(data: Any, loc: tuple) -> Any:
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+    return cur
+
+
+def parse_portfolio(data: dict, source: str = "<config>") -> Portfolio:
+    """Validate a config mapping; raise :class:`ConfigError` naming file, key and value."""
+    try:
+        p = Portfolio.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = _loc(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            got = err.get("input", _lookup(data, err["loc"]))
+            got_s = repr(got)
+            if len(got_s) > 80:
+                got_s = got_s[:77] + "..."
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling; see portfolios/example.toml)"
+            lines.append(f"  {key}: {msg} (got {got_s})")
+        raise ConfigError(f"{source}: invalid portfolio config\n" + "\n".join(lines)) from None
+    p.source_path = source
+    return p
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and validate a portfolio TOML file.
+
+    Relative ``elements`` paths are resolved against the config file's folder.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (try portfolios/example.toml)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    p = parse_portfolio(data, str(path))
+    if p.name is None:
+        p.name = path.stem
+    for g in p.fleet:
+        if g.elements and not Path(g.elements).is_absolute():
+            cand = (path.parent / g.elements)
+            if cand.exists():
+                g.elements = str(cand)
+    return p

@@ -1,0 +1,43 @@
+"""Settings read from the environment, with defaults.
+
+=========================  ==============================================================
+``RISKENGINE_DB``           DuckDB file (default ``riskengine.duckdb`` in the working dir)
+``RISKENGINE_CATALOG``      catalog file(s), ``os.pathsep``-separated; overrides the
+                            downloaded catalog everywhere (``make price`` included)
+``RISKENGINE_CACHE``        catalog download cache (default ``catalogs/cache``)
+``RISKENGINE_SHARED``       the shared data folder used by tests and benchmarks
+                            (default ``../shared`` next to the repository)
+``SPACETRACK_USER/PASSWORD`` Space-Track credentials for ``catalog fetch --source spacetrack``
+=========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "riskengine.duckdb"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The DuckDB file to use: ``explicit``, else ``$RISKENGINE_DB``, else the default."""
+    return Path(explicit or os.environ.get("RISKENGINE_DB") or DEFAULT_DB)
+
+
+def catalog_override() -> list[Path]:
+    """Catalog files named by ``$RISKENGINE_CATALOG`` (empty list when unset)."""
+    raw = os.environ.get("RISKENGINE_CATALOG", "").strip()
+    return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
+
+
+def cache_dir() -> Path:
+    """Where ``catalog fetch`` keeps downloaded catalogs."""
+    return Path(os.environ.get("RISKENGINE_CACHE") or REPO_ROOT / "catalogs" / "cache")
+
+
+def shared_dir() -> Path | None:
+    """The shared data folder, or ``None`` when it is not there."""
+    raw = os.environ.get("RISKENGINE_SHARED")
+    p = Path(raw) if raw else REPO_ROOT.parent / "shared"
+    return p if p.is_dir() else None

@@ -1,0 +1,275 @@
+"""Connections, schema creation and the run registry.
+
+A *run* is the unit of visibility: everything a run writes goes through one DuckDB
+transaction together with its ``runs`` row, so other readers see either all of it with
+``status = 'complete'`` or nothing. A run that raises is rolled back and then recorded as
+``status = 'failed'`` with its error and no data rows; a process killed mid-write (even
+SIGKILL) leaves nothing, because DuckDB never replays an uncommitted transaction.
+
+Examples
+--------
+>>> import numpy as np, tempfile, os
+>>> from riskengine.store import connect, run
+>>> path = os.path.join(tempfile.mkdtemp(), "demo.duckdb")
+>>> con = connect(path)
+>>> with run(con, "simulate", seed=1, years=3) as r:
+...     r.write("ylt", {"year": np.arange(1, 4), "loss": np.zeros(3),
+...                     "ground_up_loss": np.zeros(3)})
+>>> con.sql("select count(*) from ylt").fetchone()[0]
+3
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from riskengine import __version__, settings
+from riskengine.errors import StoreError
+from riskengine.store.schema import TABLES
+
+VIEWS = {
+    "complete_runs": "SELECT * FROM runs WHERE status = 'complete'",
+}
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@functools.cache
+def code_version() -> str:
+    """``riskengine <version>`` plus the git commit when run from a checkout."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=settings.REPO_ROOT,
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{__version__}+{sha}" if sha else __version__
+
+
+def new_run_id(kind: str) -> str:
+    """A sortable unique run id, e.g. ``simulate-20261123T101500-3f9a1c``."""
+    return f"{kind}-{_utcnow():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every declared table and view that is missing (idempotent)."""
+    for table in TABLES.values():
+        con.execute(table.ddl())
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
+
+def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open (and by default create) the store read-write and make sure the schema exists.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        DuckDB file; default :func:`riskengine.settings.db_path`. ``":memory:"`` works.
+    create : bool
+        Create the file when missing. With ``False`` a missing file is an error.
+    """
+    p = str(path) if path == ":memory:" else str(settings.db_path(path))
+    if p != ":memory:":
+        if not create and not Path(p).exists():
+            raise StoreError(
+                f"database {p!r} does not exist: run `make price` (or `riskengine catalog "
+                "load ... --db " + p + "`) first, or pass --db with the right file"
+            )
+        Path(p).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(p)
+    except duckdb.Error as exc:  # locked by another writer, not a DuckDB file, ...
+        raise StoreError(f"cannot open database {p!r}: {exc}") from exc
+    ensure_schema(con)
+    return con
+
+
+def read_only(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for notebooks and BI tools (many readers may share a file).
+
+    Examples
+    --------
+    >>> con = read_only("riskengine.duckdb")  # doctest: +SKIP
+    >>> con.sql("select * from complete_runs").df()  # doctest: +SKIP
+    """
+    p = settings.db_path(path)
+    if not p.exists():
+        raise StoreError(f"database {str(p)!r} does not exist: run `make price` first")
+    try:
+        return duckdb.connect(str(p), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open database {str(p)!r} read-only: {exc}") from exc
+
+
+def _is_column(v: Any) -> bool:
+    return isinstance(v, (pa.Array, pa.ChunkedArray, np.ndarray, list, tuple))
+
+
+def _to_arrow(table: str, data: Any, run_id: str | None) -> pa.Table:
+    """Coerce a dict of arrays / Arrow table to the declared Arrow schema of ``table``."""
+    spec = TABLES[table]
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if isinstance(data, pa.Table):
+        cols = {name: data.column(name) for name in data.column_names}
+    elif isinstance(data, Mapping):
+        cols = dict(data)
+    else:
+        raise TypeError(f"write({table!r}, ...) takes a dict of arrays or a pyarrow.Table")
+    unknown = set(cols) - set(spec.column_names)
+    if unknown:
+        raise StoreError(f"table {table!r} has no column(s) {sorted(unknown)}; "
+                         f"declared columns: {spec.column_names}")
+    n = None
+    for v in cols.values():
+        if _is_column(v):
+            n = len(v)
+            break
+    if n is None:
+        n = 1
+    if spec.run_scoped and "run_id" in spec.column_names:
+        cols["run_id"] = run_id
+    arrays = []
+    for c in spec.columns:
+        v = cols.get(c.name)
+        typ = spec.arrow_schema().field(c.name).type
+        if not _is_column(v):
+            arr = pa.array([v] * n, type=typ) if v is not None else pa.nulls(n, typ)
+        elif isinstance(v, (pa.Array, pa.ChunkedArray)):
+            arr = v.cast(typ)
+        else:
+            a = np.asarray(v)
+            if a.dtype.kind == "M":
+                a = a.astype("datetime64[us]")
+            arr = pa.array(a, type=typ, from_pandas=True)
+        if len(arr) != n:
+            raise StoreError(f"write({table!r}): column {c.name!r} has {len(arr)} rows, "
+                             f"expected {n}")
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=spec.arrow_schema())
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, data: Any, run_id: str | None = None,
+           *, mode: str = "insert") -> int:
+    """Bulk-insert ``data`` (dict of arrays or Arrow) into ``table`` through Arrow.
+
+    ``mode='upsert'`` replaces rows with the same primary key.
+    """
+    tbl = _to_arrow(table, data, run_id)
+    if tbl.num_rows == 0:
+        return 0
+    name = f"_ins_{secrets.token_hex(4)}"
+    con.register(name, tbl)
+    try:
+        cols = ", ".join(f'"{c}"' for c in tbl.column_names)
+        verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
+        con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM {name}")
+    finally:
+        con.unregister(name)
+    return tbl.num_rows
+
+
+class RunHandle:
+    """What a running run may do: write rows into its transaction and record stats."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, kind: str):
+        self.con = con
+        self.run_id = run_id
+        self.kind = kind
+        self.stats: dict[str, Any] = {}
+        self.catalog_epoch: dt.datetime | None = None
+        self.rows: dict[str, int] = {}
+
+    def write(self, table: str, data: Any, *, mode: str = "insert") -> int:
+        """Append rows to ``table`` inside the run's transaction (``run_id`` filled in)."""
+        n = insert(self.con, table, data, self.run_id, mode=mode)
+        self.rows[table] = self.rows.get(table, 0) + n
+        return n
+
+    def execute(self, sql: str, params: Any = None):
+        """Run SQL inside the run's transaction."""
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+
+def _json(obj: Any) -> str | None:
+    if obj is None:
+        return None
+    return json.dumps(obj, default=str, sort_keys=True)
+
+
+@contextlib.contextmanager
+def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
+        config_path: str | None = None, portfolio: str | None = None,
+        seed: int | None = None, years: int | None = None,
+        catalog_epoch: dt.datetime | None = None,
+        run_id: str | None = None) -> Iterator[RunHandle]:
+    """Open a run: one transaction for all its rows; ``runs`` row marks it complete.
+
+    On an exception the transaction is rolled back, a ``failed`` row (no data) is
+    recorded, and the exception propagates.
+    """
+    run_id = run_id or new_run_id(kind)
+    started = _utcnow()
+    handle = RunHandle(con, run_id, kind)
+    handle.catalog_epoch = catalog_epoch
+    base = dict(run_id=run_id, kind=kind, created_at=started, portfolio=portfolio,
+                config=_json(config), config_path=config_path, seed=seed, years=years,
+                code_version=code_version())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield handle
+        insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "complete",
+                             "catalog_epoch": handle.catalog_epoch,
+                             "stats": _json({**handle.stats, "rows": handle.rows})})
+        con.execute("COMMIT")
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        if isinstance(exc, Exception):
+            with contextlib.suppress(duckdb.Error):
+                insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "failed",
+                                     "catalog_epoch": handle.catalog_epoch,
+                                     "error": f"{type(exc).__name__}: {exc}"[:4000]})
+        raise
+
+
+def complete_runs(con: duckdb.DuckDBPyConnection, kind: str | None = None):
+    """Complete runs, newest first, as a list of dicts."""
+    sql = "SELECT * FROM runs WHERE status = 'complete'"
+    params: list[Any] = []
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    cur = con.execute(sql + " ORDER BY created_at DESC, run_id DESC", params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def latest_run_id(con: duckdb.DuckDBPyConnection, kind: str, portfolio: str | None = None) -> str | None:
+    """The newest complete run of ``kind`` (optionally for one portfolio)."""
+    sql = "SELECT run_id FROM runs WHERE status='complete' AND kind=?"
+    params: list[Any] = [kind]
+    if portfolio:
+        sql += " AND portfolio=?"
+        params.append(portfolio)
+    row = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchone()
+    return row[0] if row else None
