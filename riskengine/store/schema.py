@@ -195,3 +195,18 @@ register(_t("metrics", "Scalar results with Monte Carlo standard errors.", [
     ("value", "DOUBLE", "", False),
     ("std_error", "DOUBLE", "Monte Carlo standard error"),
 ]))
+
+
+# Stage-owned tables live in riskengine/store/tables_<stage>.py and register themselves.
+def _load_stage_tables() -> None:
+    import importlib
+    import pkgutil
+
+    import riskengine.store as pkg
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):
+        if mod.startswith("tables_"):
+            importlib.import_module(f"riskengine.store.{mod}")
+
+
+_load_stage_tables()

@@ -1,0 +1,32 @@
+"""The ``hazards`` table: the interface between the hazard stages and the loss engine.
+
+One row per (fleet group or satellite) x peril x parameter draw.
+
+* ``scope='satellite'``: each satellite in the group (or the one ``satellite_id``) suffers
+  Poisson(``annual_rate``) independent events per year.
+* ``scope='event'``: the group suffers Poisson(``annual_rate``) shared events per year
+  (storms, breakup clouds, solar particle events); each event hits each satellite of the
+  group independently with ``hit_probability``.
+
+Severity is the fraction of a satellite's capacity lost per hit: ``'total'`` (1.0),
+``'fixed'`` (``severity_a``), or ``'beta'`` (Beta(``severity_a``, ``severity_b``)).
+"""
+
+from riskengine.store.schema import RUN_ID, _t, register
+
+HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
+    RUN_ID,
+    ("fleet_group", "VARCHAR", "fleet group name", False),
+    ("satellite_id", "BIGINT", "satellite (null: every satellite of the group)"),
+    ("peril", "VARCHAR", "collision | untracked_debris | breakup | hardware | radiation | ...", False),
+    ("scope", "VARCHAR", "satellite | event", False),
+    ("annual_rate", "DOUBLE", "events per satellite-year (satellite) or per year (event)", False),
+    ("hit_probability", "DOUBLE", "per satellite per event (scope='event'), else 1"),
+    ("severity", "VARCHAR", "total | fixed | beta"),
+    ("severity_a", "DOUBLE", "fixed fraction, or Beta a"),
+    ("severity_b", "DOUBLE", "Beta b"),
+    ("draw", "BIGINT", "parameter draw index (null: point estimate)"),
+    ("method", "VARCHAR", "flux | screening | posterior | model"),
+    ("altitude_km", "DOUBLE", "mean altitude of the group/satellite"),
+    ("notes", "VARCHAR", "source / assumptions"),
+]))
