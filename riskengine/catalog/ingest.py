@@ -1,0 +1,167 @@
+"""Load catalog files into the store (``riskengine catalog load``) and read them back.
+
+A load is a run of kind ``catalog``: ``catalog_sources``, ``catalog_rejects`` and the
+``catalog_objects`` upsert (newest epoch per NORAD id wins) commit together or not at
+all; in strict mode a single bad record leaves the database unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskengine.catalog.model import Catalog, empty_catalog
+from riskengine.catalog.reader import read_files
+from riskengine.catalog.tle import RecordProblem
+from riskengine.errors import CatalogError
+
+
+def _sgp4_check(cat: Catalog) -> list[RecordProblem]:
+    """Initialise every SGP4 record; element sets SGP4 rejects become problems."""
+    sats = cat.satrecs()
+    err = np.fromiter((s.error for s in sats), np.int64, len(sats))
+    bad = np.flatnonzero(err != 0)
+    return [RecordProblem(str(cat.source_file[k]), int(cat.source_line[k]),
+                          f"SGP4 initialisation failed with error code {err[k]} "
+                          "(see sgp4 docs: 1 eccentricity, 2 mean motion, 6 decayed)")
+            for k in bad]
+
+
+def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
+    """TLE text for entries read from OMM (regenerated with ``sgp4.exporter``)."""
+    l1, l2 = cat.line1.copy(), cat.line2.copy()
+    missing = [k for k in range(len(cat)) if not isinstance(l1[k], str)]
+    if missing:
+        from sgp4.exporter import export_tle
+
+        sats = cat.satrecs()
+        for k in missing:
+            if cat.norad_id[k] < 340000:
+                l1[k], l2[k] = export_tle(sats[k])
+    return l1, l2
+
+
+def catalog_rows(cat: Catalog, run_id: str) -> dict:
+    """Columns of ``catalog_objects`` for a catalog (pure; no I/O)."""
+    l1, l2 = _tle_lines_for_missing(cat)
+    age = cat.epoch_age_days()
+    return dict(
+        norad_id=cat.norad_id, name=cat.name, intl_designator=cat.intl_designator,
+        object_class=cat.object_class, class_source=cat.class_source, epoch=cat.epoch,
+        mean_motion=cat.mean_motion, eccentricity=cat.eccentricity,
+        inclination_deg=cat.inclination_deg, raan_deg=cat.raan_deg,
+        arg_perigee_deg=cat.arg_perigee_deg, mean_anomaly_deg=cat.mean_anomaly_deg,
+        bstar=cat.bstar, mean_motion_dot=cat.mean_motion_dot,
+        mean_motion_ddot=cat.mean_motion_ddot, classification=cat.classification,
+        element_set_no=cat.element_set_no, rev_at_epoch=cat.rev_at_epoch,
+        semi_major_axis_km=cat.semi_major_axis_km, perigee_alt_km=cat.perigee_alt_km,
+        apogee_alt_km=cat.apogee_alt_km, period_min=cat.period_min, rcs_size=cat.rcs_size,
+        rcs_m2=cat.rcs_m2, hard_body_radius_m=cat.hard_body_radius_m, epoch_age_days=age,
+        line1=l1, line2=l2, source_file=cat.source_file, source_line=cat.source_line,
+        loaded_run_id=run_id)
+
+
+def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
+    """Parse, validate, initialise SGP4 and store catalog files in one transaction.
+
+    Returns
+    -------
+    run_id : str
+    result : ReadResult
+        The parsed catalog, SATCAT rows, problems and per-file summaries.
+
+    Raises
+    ------
+    CatalogError
+        In strict mode when any record is bad; the database is left unchanged.
+    """
+    from riskengine.store import db
+
+    result = read_files(paths, lenient=lenient)
+    cat = result.catalog
+    if init_sgp4 and len(cat):
+        sgp4_problems = _sgp4_check(cat)
+        if sgp4_problems:
+            if not lenient:
+                from riskengine.catalog.reader import _problem_message
+
+                raise CatalogError(_problem_message(sgp4_problems, []), sgp4_problems)
+            bad = {(p.file, p.line) for p in sgp4_problems}
+            keep = np.array([(str(f), int(n)) not in bad
+                             for f, n in zip(cat.source_file, cat.source_line)])
+            result.problems += sgp4_problems
+            cat = cat.subset(keep)
+            result.catalog = cat
+    ref = cat.reference_epoch if len(cat) else None
+    with db.run(con, "catalog", config={"files": [str(p) for p in paths], "lenient": lenient},
+                catalog_epoch=None if ref is None or np.isnat(ref) else ref.astype(object)) as run:
+        for s in result.sources:
+            run.write("catalog_sources", dict(
+                source_file=[s.source_file], sha256=[s.sha256], format=[s.format],
+                records=[s.records], rejected=[s.rejected],
+                epoch_min=np.array([s.epoch_min], "datetime64[us]"),
+                epoch_median=np.array([s.epoch_median], "datetime64[us]"),
+                epoch_max=np.array([s.epoch_max], "datetime64[us]")))
+        if result.problems:
+            run.write("catalog_rejects", dict(
+                source_file=[p.file for p in result.problems],
+                line=[p.line for p in result.problems],
+                reason=[p.reason for p in result.problems],
+                record=[p.record for p in result.problems]))
+        if result.satcat is not None:
+            sc = result.satcat
+            db.insert(con, "satcat", sc, mode="upsert")
+            # objects already stored take their class and size from the new SATCAT
+            run.execute("""
+                UPDATE catalog_objects AS c SET object_class = s.object_type,
+                    class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
+                FROM satcat s WHERE s.norad_id = c.norad_id""")
+        if len(cat):
+            rows = db._to_arrow("catalog_objects", catalog_rows(cat, run.run_id), None)
+            con.register("_new_objects", rows)
+            try:
+                run.execute("""
+                    INSERT OR REPLACE INTO catalog_objects
+                    SELECT n.* FROM _new_objects n
+                    LEFT JOIN catalog_objects c ON c.norad_id = n.norad_id
+                    WHERE c.norad_id IS NULL OR n.epoch >= c.epoch""")
+            finally:
+                con.unregister("_new_objects")
+            if result.satcat is None:  # a SATCAT loaded earlier still applies
+                run.execute("""
+                    UPDATE catalog_objects AS c SET object_class = s.object_type,
+                        class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
+                    FROM satcat s WHERE s.norad_id = c.norad_id AND c.loaded_run_id = ?""",
+                            [run.run_id])
+        run.stats.update(objects=len(cat), rejected=len(result.problems),
+                         files=len(result.sources))
+    return run.run_id, result
+
+
+def catalog_from_db(con) -> Catalog:
+    """The store's current catalog (``catalog_objects``) as a :class:`Catalog`."""
+    from riskengine.catalog.model import default_hbr_m
+
+    n = con.execute("SELECT count(*) FROM catalog_objects").fetchone()[0]
+    if n == 0:
+        return empty_catalog()
+    tbl = con.execute("SELECT * FROM catalog_objects ORDER BY norad_id").to_arrow_table()
+    col = lambda name: tbl.column(name).to_numpy(zero_copy_only=False)  # noqa: E731
+    obj = lambda name: np.array(tbl.column(name).to_pylist(), dtype=object)  # noqa: E731
+    cls = obj("object_class")
+    hbr = col("hard_body_radius_m").astype(float)
+    # a SATCAT applied in SQL updates size columns; recompute the radius from them
+    hbr = default_hbr_m(cls, obj("rcs_size"), col("rcs_m2").astype(float))
+    return Catalog(
+        norad_id=col("norad_id").astype(np.int64), name=obj("name"),
+        intl_designator=obj("intl_designator"), object_class=cls,
+        class_source=obj("class_source"), epoch=col("epoch").astype("datetime64[us]"),
+        mean_motion=col("mean_motion"), eccentricity=col("eccentricity"),
+        inclination_deg=col("inclination_deg"), raan_deg=col("raan_deg"),
+        arg_perigee_deg=col("arg_perigee_deg"), mean_anomaly_deg=col("mean_anomaly_deg"),
+        bstar=col("bstar"), mean_motion_dot=col("mean_motion_dot"),
+        mean_motion_ddot=col("mean_motion_ddot"), classification=obj("classification"),
+        element_set_no=col("element_set_no").astype(np.int64),
+        rev_at_epoch=col("rev_at_epoch").astype(np.int64), rcs_size=obj("rcs_size"),
+        rcs_m2=col("rcs_m2").astype(float), hard_body_radius_m=hbr, line1=obj("line1"),
+        line2=obj("line2"), source_file=obj("source_file"),
+        source_line=col("source_line").astype(np.int64))

@@ -1,0 +1,407 @@
+"""Two-line element sets: TLE, Space-Track 3LE (``0 NAME``) and CelesTrak name-line TLE.
+
+Parsing is vectorised: record structure is found in one pass over the lines, then every
+fixed-width field of every record is decoded with NumPy at once. Validation covers the
+mod-10 checksum (``-`` counts as 1), field syntax and ranges, matching catalog numbers on
+both lines, and Alpha-5 catalog numbers (``A0000`` = 100000, letters I and O unused).
+Blank-padded (``1     5U``) and ``+``-signed fields, as found in real files, are accepted.
+
+Column positions follow the CelesTrak "NORAD Two-Line Element Set Format" page (1-based):
+line 1: 3-7 satnum, 8 classification, 10-17 international designator, 19-20 epoch year,
+21-32 epoch day, 34-43 ndot/2, 45-52 nddot/6, 54-61 B*, 63 ephemeris type, 65-68 element
+set number, 69 checksum; line 2: 3-7 satnum, 9-16 i, 18-25 RAAN, 27-33 e, 35-42 argp,
+44-51 M, 53-63 n (rev/day), 64-68 revolution number, 69 checksum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ALPHA5 = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are skipped
+_ALPHA5_VALUE = {c: 10 + i for i, c in enumerate(ALPHA5)}
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One rejected record: where it is and why."""
+
+    file: str
+    line: int
+    reason: str
+    record: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass
+class TLERecords:
+    """Raw decoded TLE fields, one entry per *valid* record (columnar)."""
+
+    name: np.ndarray
+    line1: np.ndarray
+    line2: np.ndarray
+    line_no: np.ndarray  # 1-based line number of line 1 (or of the name line)
+    norad_id: np.ndarray
+    classification: np.ndarray
+    intl_designator: np.ndarray
+    epoch: np.ndarray  # datetime64[us]
+    mean_motion_dot: np.ndarray
+    mean_motion_ddot: np.ndarray
+    bstar: np.ndarray
+    element_set_no: np.ndarray
+    inclination_deg: np.ndarray
+    raan_deg: np.ndarray
+    eccentricity: np.ndarray
+    arg_perigee_deg: np.ndarray
+    mean_anomaly_deg: np.ndarray
+    mean_motion: np.ndarray
+    rev_at_epoch: np.ndarray
+
+
+def _kinds(lines: list[str]) -> np.ndarray:
+    """0 blank, 1 line-1, 2 line-2, 3 anything else (a name line)."""
+    heads = np.array([ln[:2] for ln in lines], dtype="U2")
+    kind = np.full(len(lines), 3, np.int8)
+    kind[heads == "1 "] = 1
+    kind[heads == "2 "] = 2
+    blank = np.char.str_len(np.char.strip(heads)) == 0
+    if blank.any():  # a line that starts with two blanks may still hold text
+        for k in np.flatnonzero(blank):
+            kind[k] = 0 if not lines[k].strip() else 3
+    return kind
+
+
+def split_records(lines: list[str], file: str):
+    """Group lines into (name, line1, line2, line_no) records and structural problems.
+
+    Accepts 2-line TLE, 3LE (``0 NAME``) and CelesTrak name lines (padded, any text).
+    Well-formed files take a vectorised path; anything irregular falls back to a
+    line-by-line scan that reports each structural problem.
+    """
+    kind = _kinds(lines)
+    i1 = np.flatnonzero(kind == 1)
+    i2 = np.flatnonzero(kind == 2)
+    i3 = np.flatnonzero(kind == 3)
+    n = len(lines)
+    if (len(i1) == len(i2) and np.array_equal(i1 + 1, i2)
+            and (len(i3) == 0 or (np.all(i3 + 1 < n) and np.all(kind[np.minimum(i3 + 1, n - 1)] == 1)))):
+        has_name = np.zeros(len(i1), bool)
+        name_idx = np.searchsorted(i1, i3 + 1)
+        has_name[name_idx] = True
+        names = [""] * len(i1)
+        for k, li in zip(name_idx, i3):
+            ln = lines[li].rstrip()
+            names[k] = ln[2:].strip() if ln.startswith("0 ") else ln.strip()
+        nos = np.where(has_name, i1, i1 + 1)  # 1-based line of the record's first line
+        l1s = [lines[k].rstrip() for k in i1]
+        l2s = [lines[k].rstrip() for k in i2]
+        return names, l1s, l2s, nos.tolist(), []
+    return _split_records_slow(lines, file)
+
+
+def _split_records_slow(lines: list[str], file: str):
+    names, l1s, l2s, nos, problems = [], [], [], [], []
+    pending_name: tuple[int, str] | None = None
+    i, n = 0, len(lines)
+    while i < n:
+        raw = lines[i]
+        s = raw.rstrip()
+        if not s.strip():
+            i += 1
+            continue
+        if s.startswith("1 ") or (s.startswith("1") and len(s) >= 60 and s[1:2] == " "):
+            nxt = lines[i + 1].rstrip() if i + 1 < n else ""
+            if nxt.startswith("2 "):
+                if pending_name is not None:
+                    nm, start = pending_name[1], pending_name[0]
+                else:
+                    nm, start = "", i + 1
+                names.append(nm)
+                l1s.append(s)
+                l2s.append(nxt)
+                nos.append(start)
+                pending_name = None
+                i += 2
+                continue
+            problems.append(RecordProblem(file, i + 1, "truncated record: line 1 is not "
+                                          "followed by a line 2", s))
+            pending_name = None
+            i += 1
+            continue
+        if s.startswith("2 "):
+            problems.append(RecordProblem(file, i + 1, "line 2 without a preceding line 1", s))
+            pending_name = None
+            i += 1
+            continue
+        # a name line (3LE "0 NAME" or a CelesTrak name padded to 24 characters)
+        if pending_name is not None:
+            problems.append(RecordProblem(file, pending_name[0], "name line not followed "
+                                          "by a TLE (truncated record or unknown format)",
+                                          pending_name[1]))
+        nm = s[2:].strip() if s.startswith("0 ") else s.strip()
+        pending_name = (i + 1, nm)
+        i += 1
+    if pending_name is not None:
+        problems.append(RecordProblem(file, pending_name[0], "name line at end of file "
+                                      "without its two element lines (truncated record)",
+                                      pending_name[1]))
+    return names, l1s, l2s, nos, problems
+
+
+def _as_bytes(lines: list[str]) -> np.ndarray:
+    """(n, 69) uint8 matrix of the lines, space-padded/truncated to 69 columns."""
+    arr = np.array([ln.ljust(69)[:69] for ln in lines], dtype="S69")
+    return arr.view(np.uint8).reshape(len(lines), 69) if len(lines) else np.zeros((0, 69), np.uint8)
+
+
+def _field(mat: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Columns a..b (1-based, inclusive) as an array of byte strings."""
+    sub = np.ascontiguousarray(mat[:, a - 1:b])
+    return sub.view(f"S{b - a + 1}").ravel()
+
+
+def checksum_ok(mat: np.ndarray) -> np.ndarray:
+    """Mod-10 checksum of columns 1-68 against column 69 (``-`` counts as 1)."""
+    body = mat[:, :68]
+    digits = np.where((body >= 48) & (body <= 57), body - 48, 0).astype(np.int64)
+    digits += body == ord("-")
+    expect = mat[:, 68].astype(np.int64) - 48
+    return (digits.sum(axis=1) % 10) == expect
+
+
+def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Vectorised decode of fixed-point fields (``[ +-]ddd.dddd``, blanks allowed around).
+
+    The digits form an exact integer mantissa divided by an exact power of ten, so the
+    result is the correctly rounded double, identical to ``float(text)``.
+    """
+    n = len(fields)
+    if n == 0:
+        return np.zeros(0)
+    mat = fields.view(np.uint8).reshape(n, -1)
+    w = mat.shape[1]
+    isdig = (mat >= 48) & (mat <= 57)
+    ispt = mat == 46
+    issp = mat == 32
+    issign = (mat == 43) | (mat == 45)
+    ok = (isdig | ispt | issp | issign).all(axis=1) & (ispt.sum(axis=1) <= 1)
+    ok &= isdig.any(axis=1) & (issign.sum(axis=1) <= 1)
+    seen = np.cumsum(isdig | ispt, axis=1) > 0
+    ok &= ~(issign & seen).any(axis=1)          # sign only before the number
+    after = np.cumsum((isdig | ispt)[:, ::-1], axis=1)[:, ::-1] > 0
+    ok &= ~(issp & seen & after).any(axis=1)    # no blanks inside the number
+    pt = np.where(ispt.any(axis=1), ispt.argmax(axis=1), w)
+    col = np.arange(w)
+    ndec = np.where(isdig & (col > pt[:, None]), 1, 0).sum(axis=1)
+    # integer mantissa: Horner over digit columns only
+    mant = np.zeros(n, np.int64)
+    for j in range(w):
+        d = isdig[:, j]
+        mant[d] = mant[d] * 10 + (mat[d, j] - 48)
+    val = mant / 10.0 ** ndec
+    val = np.where((mat == 45).any(axis=1), -val, val)
+    if not ok.all():
+        slow = _to_float_slow(fields[~ok])
+        val[~ok] = slow
+    bad |= ~np.isfinite(val)
+    return val
+
+
+def _to_float_slow(fields: np.ndarray) -> np.ndarray:
+    out = np.empty(len(fields))
+    for k, f in enumerate(fields):
+        try:
+            out[k] = float(f)
+        except ValueError:
+            out[k] = np.nan
+    return out
+
+
+def _to_float(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Decode byte fields to float; marks undecodable ones in ``bad`` (NaN)."""
+    try:
+        out = fields.astype(np.float64)
+    except ValueError:
+        out = np.empty(len(fields))
+        for k, f in enumerate(fields):
+            try:
+                out[k] = float(f)
+            except ValueError:
+                out[k] = np.nan
+    bad |= ~np.isfinite(out)
+    return out
+
+
+def _implied(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Decode TLE implied-decimal exponent fields like `` 12345-3`` -> 0.12345e-3."""
+    stripped = np.char.strip(fields)
+    out = np.zeros(len(fields))
+    for k, f in enumerate(stripped):
+        s = f.decode("ascii", "replace")
+        if not s:
+            bad[k] = True
+            continue
+        try:
+            sign = -1.0 if s[0] == "-" else 1.0
+            body = s[1:] if s[0] in "+-" else s
+            if len(body) >= 2 and body[-2] in "+-":
+                mant, exp = body[:-2], int(body[-2:])
+            else:
+                mant, exp = body, 0
+            if not mant.isdigit():
+                raise ValueError(s)
+            out[k] = sign * float("0." + mant) * 10.0 ** exp
+        except ValueError:
+            bad[k] = True
+    return out
+
+
+def _implied_fast(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Vectorised implied-decimal decode for the common 8-character layout ``SDDDDDsE``."""
+    mat = fields.view(np.uint8).reshape(len(fields), -1)
+    if mat.shape[1] != 8:
+        return _implied(fields, bad)
+    sign_c, dig, esign, edig = mat[:, 0], mat[:, 1:6], mat[:, 6], mat[:, 7]
+    ok = (np.isin(sign_c, (32, 43, 45)) & ((dig >= 48) & (dig <= 57)).all(axis=1)
+          & np.isin(esign, (43, 45, 48)) & (edig >= 48) & (edig <= 57))
+    # "00000+0" / "00000-0" are the usual zero; "0" as exponent sign occurs as " 00000 0"?
+    ok &= esign != 48
+    mant = (dig.astype(np.int64) - 48) @ (10 ** np.arange(4, -1, -1))
+    exp = np.where(esign == 45, -1, 1) * (edig.astype(np.int64) - 48)
+    val = np.where(sign_c == 45, -1.0, 1.0) * mant * 1e-5 * 10.0 ** exp
+    if not ok.all():
+        slow_bad = np.zeros(int((~ok).sum()), bool)
+        val[~ok] = _implied(fields[~ok], slow_bad)
+        bad[np.flatnonzero(~ok)[slow_bad]] = True
+    return val
+
+
+def _satnum(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Catalog numbers incl. blank padding and Alpha-5."""
+    mat = fields.view(np.uint8).reshape(len(fields), -1)
+    isdig = (mat >= 48) & (mat <= 57)
+    issp = mat == 32
+    lead = np.cumsum(~issp, axis=1) == 0
+    if len(fields) and ((isdig | (issp & lead)).all(axis=1) & isdig.any(axis=1)).all():
+        out = np.zeros(len(fields), np.int64)
+        for j in range(mat.shape[1]):
+            out = out * 10 + np.where(isdig[:, j], mat[:, j] - 48, 0)
+        return out
+    stripped = np.char.strip(fields)
+    out = np.zeros(len(fields), np.int64)
+    for k, f in enumerate(stripped):
+        s = f.decode("ascii", "replace")
+        if s and s[0] in _ALPHA5_VALUE and s[1:].isdigit() and len(s) == 5:
+            out[k] = _ALPHA5_VALUE[s[0]] * 10000 + int(s[1:])
+        elif s.isdigit():
+            out[k] = int(s)
+        else:
+            bad[k] = True
+    return out
+
+
+def parse_tle_text(text: str, file: str = "<text>"):
+    """Parse TLE / 3LE / CelesTrak text into :class:`TLERecords` plus problems.
+
+    Returns
+    -------
+    records : TLERecords
+        Valid records only.
+    problems : list of RecordProblem
+        Every rejected record with file, line number and reason.
+
+    Examples
+    --------
+    >>> txt = ("0 ISS (ZARYA)\\n"
+    ...   "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927\\n"
+    ...   "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\\n")
+    >>> rec, problems = parse_tle_text(txt)
+    >>> int(rec.norad_id[0]), rec.name[0], problems
+    (25544, 'ISS (ZARYA)', [])
+    """
+    lines = text.splitlines()
+    names, l1s, l2s, nos, problems = split_records(lines, file)
+    n = len(l1s)
+    m1, m2 = _as_bytes(l1s), _as_bytes(l2s)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+
+    def flag(mask: np.ndarray, why: str) -> None:
+        for k in np.flatnonzero(mask):
+            reasons[k].append(why)
+
+    short1 = np.array([len(s) < 69 for s in l1s], bool)
+    short2 = np.array([len(s) < 69 for s in l2s], bool)
+    flag(short1, "line 1 shorter than 69 columns (truncated)")
+    flag(short2, "line 2 shorter than 69 columns (truncated)")
+    flag(~short1 & ~checksum_ok(m1), "line 1 checksum mismatch")
+    flag(~short2 & ~checksum_ok(m2), "line 2 checksum mismatch")
+
+    def fl(mat, a, b, what, conv=_fixed):
+        bad = np.zeros(n, bool)
+        val = conv(_field(mat, a, b), bad)
+        flag(bad, f"bad {what} field {{}}")
+        return val, bad
+
+    sat1, _ = fl(m1, 3, 7, "line 1 catalog number", _satnum)
+    sat2, _ = fl(m2, 3, 7, "line 2 catalog number", _satnum)
+    flag((sat1 != sat2), "catalog numbers of line 1 and line 2 differ")
+    yy, _ = fl(m1, 19, 20, "epoch year")
+    doy, _ = fl(m1, 21, 32, "epoch day")
+    ndot, _ = fl(m1, 34, 43, "mean motion derivative")
+    nddot, _ = fl(m1, 45, 52, "second derivative", _implied_fast)
+    bstar, _ = fl(m1, 54, 61, "B*", _implied_fast)
+    incl, _ = fl(m2, 9, 16, "inclination")
+    raan, _ = fl(m2, 18, 25, "RAAN")
+    bad_e = np.zeros(n, bool)
+    ecc_raw = _field(m2, 27, 33)
+    ecc = _fixed(ecc_raw, bad_e) / 1e7
+    ecc_mat = ecc_raw.view(np.uint8).reshape(n, -1)
+    bad_e |= ~((ecc_mat >= 48) & (ecc_mat <= 57) | (ecc_mat == 32)).all(axis=1)
+    flag(bad_e, "bad eccentricity field {}")
+    argp, _ = fl(m2, 35, 42, "argument of perigee")
+    ma, _ = fl(m2, 44, 51, "mean anomaly")
+    mm, _ = fl(m2, 53, 63, "mean motion")
+    # optional integer fields: blank is allowed
+    esn_i = np.nan_to_num(_fixed(_field(m1, 65, 68), np.zeros(n, bool))).astype(np.int64)
+    rev_i = np.nan_to_num(_fixed(_field(m2, 64, 68), np.zeros(n, bool))).astype(np.int64)
+
+    flag((m1[:, 0] != ord("1")) | (m2[:, 0] != ord("2")), "line numbers are not 1 and 2")
+    with np.errstate(invalid="ignore"):
+        flag((doy < 1) | (doy >= 367), "epoch day out of range 1..366.99 ({})")
+        flag((incl < 0) | (incl > 180), "inclination outside 0..180 deg")
+        flag((raan < 0) | (raan >= 360), "RAAN outside 0..360 deg")
+        flag((argp < 0) | (argp >= 360), "argument of perigee outside 0..360 deg")
+        flag((ma < 0) | (ma >= 360), "mean anomaly outside 0..360 deg")
+        flag((ecc < 0) | (ecc >= 1), "eccentricity outside 0..1")
+        flag((mm <= 0) | (mm > 20), "mean motion outside 0..20 rev/day")
+        flag(sat1 <= 0, "catalog number must be positive")
+
+    year = np.where(yy < 57, 2000, 1900) + np.nan_to_num(yy).astype(np.int64)
+    year_start = (year - 1970).astype("datetime64[Y]").astype("datetime64[us]")
+    day_us = np.round((np.nan_to_num(doy) - 1.0) * 86400e6).astype(np.int64)
+    epoch = year_start + day_us.astype("timedelta64[us]")
+
+    valid = np.array([not r for r in reasons], bool)
+    for k in np.flatnonzero(~valid):
+        problems.append(RecordProblem(file, nos[k], "; ".join(r.replace(" {}", "").replace("({})", "")
+                                                             .strip() for r in reasons[k]),
+                                      "\n".join(x for x in (l1s[k], l2s[k]))))
+    problems.sort(key=lambda p: p.line)
+    idx = np.flatnonzero(valid)
+    obj = lambda seq: np.array(seq, dtype=object)[idx] if n else np.zeros(0, object)  # noqa: E731
+    cls = _field(m1, 8, 8)
+    intl = np.char.strip(_field(m1, 10, 17))
+    rec = TLERecords(
+        name=obj(names), line1=obj(l1s), line2=obj(l2s),
+        line_no=np.asarray(nos, np.int64)[idx],
+        norad_id=sat1[idx], classification=np.char.decode(cls[idx], "ascii", "replace").astype(object),
+        intl_designator=np.char.decode(intl[idx], "ascii", "replace").astype(object),
+        epoch=epoch[idx], mean_motion_dot=ndot[idx], mean_motion_ddot=nddot[idx],
+        bstar=bstar[idx], element_set_no=esn_i[idx], inclination_deg=incl[idx],
+        raan_deg=raan[idx], eccentricity=ecc[idx], arg_perigee_deg=argp[idx],
+        mean_anomaly_deg=ma[idx], mean_motion=mm[idx], rev_at_epoch=rev_i[idx],
+    )
+    return rec, problems
