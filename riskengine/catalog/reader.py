@@ -64,7 +64,7 @@ def detect_format(text: str, file: str = "<text>") -> str:
         if _satcat.is_satcat_header(hdr):
             return "satcat-csv"
     lines = [ln for ln in head.splitlines() if ln.strip()][:6]
-    if any(ln.startswith("1 ") for ln in lines) and any(ln.startswith("2 ") for ln in lines):
+    if any(ln.startswith(("1 ", "2 ")) for ln in lines):
         return "3le" if any(ln.startswith("0 ") for ln in lines) else "tle"
     raise CatalogError(
         f"{file}:1: unknown format (first line {first[:60]!r}): expected TLE/3LE lines "

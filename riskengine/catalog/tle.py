@@ -74,6 +74,20 @@ def _kinds(lines: list[str]) -> np.ndarray:
     return kind
 
 
+def _empty_records() -> TLERecords:
+    kw = {}
+    for f in TLERecords.__dataclass_fields__:
+        if f == "epoch":
+            kw[f] = np.zeros(0, "datetime64[us]")
+        elif f in ("name", "line1", "line2", "classification", "intl_designator"):
+            kw[f] = np.zeros(0, object)
+        elif f in ("line_no", "norad_id", "element_set_no", "rev_at_epoch"):
+            kw[f] = np.zeros(0, np.int64)
+        else:
+            kw[f] = np.zeros(0)
+    return TLERecords(**kw)
+
+
 def split_records(lines: list[str], file: str):
     """Group lines into (name, line1, line2, line_no) records and structural problems.
 
@@ -126,8 +140,9 @@ def _split_records_slow(lines: list[str], file: str):
                 pending_name = None
                 i += 2
                 continue
-            problems.append(RecordProblem(file, i + 1, "truncated record: line 1 is not "
-                                          "followed by a line 2", s))
+            problems.append(RecordProblem(file, pending_name[0] if pending_name else i + 1,
+                                          "truncated record: line 1 is not followed by a "
+                                          "line 2", s))
             pending_name = None
             i += 1
             continue
@@ -153,7 +168,7 @@ def _split_records_slow(lines: list[str], file: str):
 
 def _as_bytes(lines: list[str]) -> np.ndarray:
     """(n, 69) uint8 matrix of the lines, space-padded/truncated to 69 columns."""
-    arr = np.array([ln.ljust(69)[:69] for ln in lines], dtype="S69")
+    arr = np.array([ln.ljust(69)[:69].encode("ascii", "replace") for ln in lines], dtype="S69")
     return arr.view(np.uint8).reshape(len(lines), 69) if len(lines) else np.zeros((0, 69), np.uint8)
 
 
@@ -325,6 +340,8 @@ def parse_tle_text(text: str, file: str = "<text>"):
     lines = text.splitlines()
     names, l1s, l2s, nos, problems = split_records(lines, file)
     n = len(l1s)
+    if n == 0:
+        return _empty_records(), problems
     m1, m2 = _as_bytes(l1s), _as_bytes(l2s)
     reasons: list[list[str]] = [[] for _ in range(n)]
 
@@ -379,9 +396,11 @@ def parse_tle_text(text: str, file: str = "<text>"):
         flag((mm <= 0) | (mm > 20), "mean motion outside 0..20 rev/day")
         flag(sat1 <= 0, "catalog number must be positive")
 
-    year = np.where(yy < 57, 2000, 1900) + np.nan_to_num(yy).astype(np.int64)
+    yy = np.where(np.isfinite(yy), yy, 0.0)
+    year = np.where(yy < 57, 2000, 1900) + yy.astype(np.int64)
     year_start = (year - 1970).astype("datetime64[Y]").astype("datetime64[us]")
-    day_us = np.round((np.nan_to_num(doy) - 1.0) * 86400e6).astype(np.int64)
+    doy_ok = np.where(np.isfinite(doy) & (doy >= 1) & (doy < 367), doy, 1.0)
+    day_us = np.round((doy_ok - 1.0) * 86400e6).astype(np.int64)
     epoch = year_start + day_us.astype("timedelta64[us]")
 
     valid = np.array([not r for r in reasons], bool)
