@@ -166,10 +166,19 @@ def _split_records_slow(lines: list[str], file: str):
     return names, l1s, l2s, nos, problems
 
 
-def _as_bytes(lines: list[str]) -> np.ndarray:
-    """(n, 69) uint8 matrix of the lines, space-padded/truncated to 69 columns."""
-    arr = np.array([ln.ljust(69)[:69].encode("ascii", "replace") for ln in lines], dtype="S69")
-    return arr.view(np.uint8).reshape(len(lines), 69) if len(lines) else np.zeros((0, 69), np.uint8)
+def _as_bytes(lines: list[str], ascii_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 69) uint8 matrix of the lines, space-padded/truncated to 69 columns, and a mask
+    of lines shorter than 69 columns."""
+    if not lines:
+        return np.zeros((0, 69), np.uint8), np.zeros(0, bool)
+    if ascii_only:
+        mat = np.array(lines, dtype="S69").view(np.uint8).reshape(len(lines), 69).copy()
+    else:
+        enc = [ln.encode("ascii", "replace")[:69] for ln in lines]
+        mat = np.array(enc, dtype="S69").view(np.uint8).reshape(len(lines), 69).copy()
+    short = mat[:, 68] == 0
+    mat[mat == 0] = 32
+    return mat, short
 
 
 def _field(mat: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -295,25 +304,24 @@ def _implied_fast(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
 
 
 def _satnum(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Catalog numbers incl. blank padding and Alpha-5."""
-    mat = fields.view(np.uint8).reshape(len(fields), -1)
-    isdig = (mat >= 48) & (mat <= 57)
-    issp = mat == 32
-    lead = np.cumsum(~issp, axis=1) == 0
-    if len(fields) and ((isdig | (issp & lead)).all(axis=1) & isdig.any(axis=1)).all():
-        out = np.zeros(len(fields), np.int64)
-        for j in range(mat.shape[1]):
-            out = out * 10 + np.where(isdig[:, j], mat[:, j] - 48, 0)
+    """Catalog numbers incl. blank padding and Alpha-5 (per-row fallback only where needed)."""
+    n = len(fields)
+    out = np.zeros(n, np.int64)
+    if n == 0:
         return out
-    stripped = np.char.strip(fields)
-    out = np.zeros(len(fields), np.int64)
-    for k, f in enumerate(stripped):
-        s = f.decode("ascii", "replace")
-        if s and s[0] in _ALPHA5_VALUE and s[1:].isdigit() and len(s) == 5:
+    mat = fields.view(np.uint8).reshape(n, -1)
+    isdig = (mat >= 48) & (mat <= 57)
+    issp = (mat == 32) | (mat == 0)
+    lead = np.cumsum(~issp, axis=1) == 0
+    plain = (isdig | (issp & lead)).all(axis=1) & isdig.any(axis=1)
+    for j in range(mat.shape[1]):
+        out = out * 10 + np.where(isdig[:, j], mat[:, j].astype(np.int64) - 48, 0)
+    for k in np.flatnonzero(~plain):
+        s = fields[k].decode("ascii", "replace").strip()
+        if len(s) == 5 and s[0] in _ALPHA5_VALUE and s[1:].isdigit():
             out[k] = _ALPHA5_VALUE[s[0]] * 10000 + int(s[1:])
-        elif s.isdigit():
-            out[k] = int(s)
         else:
+            out[k] = 0
             bad[k] = True
     return out
 
@@ -342,15 +350,15 @@ def parse_tle_text(text: str, file: str = "<text>"):
     n = len(l1s)
     if n == 0:
         return _empty_records(), problems
-    m1, m2 = _as_bytes(l1s), _as_bytes(l2s)
+    ascii_only = text.isascii()
+    m1, short1 = _as_bytes(l1s, ascii_only)
+    m2, short2 = _as_bytes(l2s, ascii_only)
     reasons: list[list[str]] = [[] for _ in range(n)]
 
     def flag(mask: np.ndarray, why: str) -> None:
         for k in np.flatnonzero(mask):
             reasons[k].append(why)
 
-    short1 = np.array([len(s) < 69 for s in l1s], bool)
-    short2 = np.array([len(s) < 69 for s in l2s], bool)
     flag(short1, "line 1 shorter than 69 columns (truncated)")
     flag(short2, "line 2 shorter than 69 columns (truncated)")
     flag(~short1 & ~checksum_ok(m1), "line 1 checksum mismatch")
@@ -411,13 +419,12 @@ def parse_tle_text(text: str, file: str = "<text>"):
     problems.sort(key=lambda p: p.line)
     idx = np.flatnonzero(valid)
     obj = lambda seq: np.array(seq, dtype=object)[idx] if n else np.zeros(0, object)  # noqa: E731
-    cls = _field(m1, 8, 8)
-    intl = np.char.strip(_field(m1, 10, 17))
+    cls = _field(m1, 8, 8)[idx].astype("U1").astype(object)
+    intl = np.array([x.strip() for x in _field(m1, 10, 17)[idx].astype("U8").tolist()], dtype=object)
     rec = TLERecords(
         name=obj(names), line1=obj(l1s), line2=obj(l2s),
         line_no=np.asarray(nos, np.int64)[idx],
-        norad_id=sat1[idx], classification=np.char.decode(cls[idx], "ascii", "replace").astype(object),
-        intl_designator=np.char.decode(intl[idx], "ascii", "replace").astype(object),
+        norad_id=sat1[idx], classification=cls, intl_designator=intl,
         epoch=epoch[idx], mean_motion_dot=ndot[idx], mean_motion_ddot=nddot[idx],
         bstar=bstar[idx], element_set_no=esn_i[idx], inclination_deg=incl[idx],
         raan_deg=raan[idx], eccentricity=ecc[idx], arg_perigee_deg=argp[idx],

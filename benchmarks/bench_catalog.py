@@ -1,0 +1,64 @@
+"""Catalog load vs a plain ``Satrec.twoline2rv`` loop over the same file, same process.
+
+Ours: parse + validate (checksums, ranges, structure) + initialise every SGP4 record +
+write ``catalog_objects``/``catalog_sources`` to a fresh DuckDB file in one transaction.
+Baseline: read the file and call ``Satrec.twoline2rv`` on every line pair.
+Target (issue 2): ratio <= 2. Best of N repetitions, interleaved, to damp machine noise.
+
+Usage: python benchmarks/bench_catalog.py [FILE]   (default: the shared 2023-10 full 3LE)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sgp4.api import Satrec
+
+from riskengine import settings
+from riskengine.catalog.ingest import load_files
+from riskengine.store import connect
+
+
+def baseline(path: Path) -> int:
+    lines = path.read_text().splitlines()
+    sats = []
+    for i in range(len(lines) - 1):
+        if lines[i].startswith("1 ") and lines[i + 1].startswith("2 "):
+            sats.append(Satrec.twoline2rv(lines[i], lines[i + 1]))
+    return len(sats)
+
+
+def ours(path: Path, tmp: Path, k: int) -> int:
+    con = connect(tmp / f"bench{k}.duckdb")
+    _, res = load_files(con, [path])
+    con.close()
+    return len(res.catalog)
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        path = Path(sys.argv[1])
+    else:
+        shared = settings.shared_dir()
+        if shared is None:
+            sys.exit("no shared data: pass a catalog file or set RISKENGINE_SHARED")
+        path = shared / "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"
+    tmp = Path(tempfile.mkdtemp())
+    ours(path, tmp, 99)  # warm imports / file cache
+    tb, to = [], []
+    for k in range(5):
+        t = time.perf_counter(); n_b = baseline(path); tb.append(time.perf_counter() - t)
+        t = time.perf_counter(); n_o = ours(path, tmp, k); to.append(time.perf_counter() - t)
+    assert n_b == n_o, (n_b, n_o)
+    b, o = min(tb), min(to)
+    print(f"catalog load: {path.name}, {n_o:,} objects")
+    print(f"  baseline twoline2rv loop : {b:.3f} s")
+    print(f"  riskengine load (to DB)  : {o:.3f} s")
+    print(f"  ratio ours/baseline      : {o / b:.2f}x  (target <= 2.0x)")
+
+
+if __name__ == "__main__":
+    main()
