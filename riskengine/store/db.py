@@ -41,7 +41,40 @@ from riskengine.errors import StoreError
 from riskengine.store.schema import TABLES
 
 VIEWS = {
+    # runs a query should see: every row of these runs is written
     "complete_runs": "SELECT * FROM runs WHERE status = 'complete'",
+    # the newest complete run of each kind for each portfolio
+    "latest_runs": """
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY portfolio, kind
+                                         ORDER BY created_at DESC, run_id DESC) AS rn
+            FROM runs WHERE status = 'complete') WHERE rn = 1""",
+    # EP table in wide form: one row per run and return period
+    "ep_wide": """
+        SELECT run_id, return_period,
+               max(loss) FILTER (WHERE curve = 'AEP') AS aep,
+               max(loss) FILTER (WHERE curve = 'OEP') AS oep,
+               max(tvar) FILTER (WHERE curve = 'AEP') AS aep_tvar,
+               max(tvar) FILTER (WHERE curve = 'OEP') AS oep_tvar
+        FROM ep_curve GROUP BY run_id, return_period""",
+    # average annual loss by peril (occurrence-level loss, before aggregate terms)
+    "aal_by_peril": """
+        SELECT e.run_id, e.peril, count(*) AS events,
+               count(*) / any_value(r.years) AS events_per_year,
+               sum(e.ground_up_loss) / any_value(r.years) AS ground_up_aal,
+               sum(e.loss) / any_value(r.years) AS aal
+        FROM elt e JOIN runs r USING (run_id)
+        WHERE r.status = 'complete' GROUP BY e.run_id, e.peril""",
+    # headline metrics in wide form
+    "run_summary": """
+        SELECT r.run_id, r.portfolio, r.created_at, r.years, r.seed,
+               max(m.value) FILTER (WHERE m.metric = 'aal') AS aal,
+               max(m.value) FILTER (WHERE m.metric = 'std') AS std,
+               max(m.value) FILTER (WHERE m.metric = 'var_0.995') AS var_995,
+               max(m.value) FILTER (WHERE m.metric = 'tvar_0.995') AS tvar_995,
+               max(m.value) FILTER (WHERE m.metric = 'premium') AS premium
+        FROM runs r JOIN metrics m USING (run_id)
+        WHERE r.status = 'complete' GROUP BY r.run_id, r.portfolio, r.created_at, r.years, r.seed""",
 }
 
 

@@ -1,0 +1,147 @@
+"""Plots shared by the notebooks and the HTML report (matplotlib, no I/O).
+
+Every function takes arrays and returns a ``matplotlib.figure.Figure``; callers decide
+whether to show, save or embed it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+RETURN_PERIODS = np.array([2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000], float)
+
+
+def _fig(w=7.0, h=4.2):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w, h), dpi=110, layout="constrained")
+
+
+def ep_with_bands(annual: np.ndarray, return_periods=RETURN_PERIODS, conf: float = 0.90):
+    """Empirical EP losses at return periods with distribution-free Monte Carlo bands.
+
+    The band for the ``p``-quantile uses the binomial distribution of the order statistics
+    (the number of simulated years below the true quantile is Binomial(N, p)), so it is
+    exact for any loss distribution.
+
+    Parameters
+    ----------
+    annual : array of shape (n_years,)
+        One value per simulated year (annual aggregate loss for AEP, annual maximum
+        occurrence loss for OEP), zero years included.
+
+    Returns
+    -------
+    loss, lo, hi : arrays of shape (n_return_periods,)
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> loss, lo, hi = ep_with_bands(rng.exponential(1.0, 100_000), [10, 100])
+    >>> bool(np.all((lo <= loss) & (loss <= hi)))
+    True
+    >>> np.round(loss, 1).tolist()   # exact: ln(10) = 2.30, ln(100) = 4.61
+    [2.3, 4.6]
+    """
+    x = np.sort(np.asarray(annual, float))
+    n = len(x)
+    p = 1.0 - 1.0 / np.asarray(return_periods, float)
+    k = np.clip(np.ceil(p * n).astype(int) - 1, 0, n - 1)
+    a = (1 - conf) / 2
+    lo_k = np.clip(stats.binom.ppf(a, n, p).astype(int) - 1, 0, n - 1)
+    hi_k = np.clip(stats.binom.ppf(1 - a, n, p).astype(int), 0, n - 1)
+    return x[k], x[lo_k], x[hi_k]
+
+
+def ep_curve_figure(curves: dict, title: str = "Exceedance probability", conf: float = 0.90,
+                    unit: float = 1e6, unit_label: str = "USD m"):
+    """OEP/AEP curves with Monte Carlo confidence bands.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{"AEP": annual_losses, "OEP": annual_max_occurrence_losses}`` (one value per year).
+    """
+    fig = _fig()
+    ax = fig.add_subplot()
+    rp = np.unique(np.concatenate([np.geomspace(1.5, 1000, 60), RETURN_PERIODS]))
+    colors = {"AEP": "#1f5fa8", "OEP": "#d2691e"}
+    for name, annual in curves.items():
+        annual = np.asarray(annual, float)
+        rp_ok = rp[rp <= len(annual)]
+        loss, lo, hi = ep_with_bands(annual, rp_ok, conf)
+        c = colors.get(name, None)
+        ax.plot(rp_ok, loss / unit, label=name, color=c, lw=2)
+        ax.fill_between(rp_ok, lo / unit, hi / unit, color=c, alpha=0.2,
+                        label=f"{name} {conf:.0%} MC band")
+    ax.set_xscale("log")
+    ax.set_xlabel("return period (years)")
+    ax.set_ylabel(f"loss ({unit_label})")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def bar_figure(labels, values, title: str, xlabel: str, unit: float = 1e6,
+               unit_label: str = "USD m", errors=None):
+    """Horizontal bars (loss by peril, premium by fleet group, ...)."""
+    fig = _fig(7.0, max(2.2, 0.45 * len(labels) + 1.2))
+    ax = fig.add_subplot()
+    v = np.asarray(values, float) / unit
+    err = None if errors is None else np.asarray(errors, float) / unit
+    ax.barh(list(map(str, labels)), v, xerr=err, color="#1f5fa8", alpha=0.85)
+    ax.set_xlabel(f"{xlabel} ({unit_label})")
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.invert_yaxis()
+    return fig
+
+
+def hazard_altitude_figure(altitude_km, rate, peril, title="Annual hazard vs altitude"):
+    """Annual rate per satellite against altitude, one series per peril (log scale)."""
+    fig = _fig()
+    ax = fig.add_subplot()
+    altitude_km, rate, peril = map(np.asarray, (altitude_km, rate, peril))
+    for p in np.unique(peril):
+        m = peril == p
+        o = np.argsort(altitude_km[m])
+        ax.plot(altitude_km[m][o], rate[m][o], "o-", label=str(p), ms=4)
+    ax.set_yscale("log")
+    ax.set_xlabel("altitude (km)")
+    ax.set_ylabel("events per satellite-year")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def conjunction_timeline_figure(tca, miss_km, pc=None, title="Conjunctions over the window"):
+    """Miss distance of each conjunction against time of closest approach (colour = Pc)."""
+    fig = _fig()
+    ax = fig.add_subplot()
+    tca = np.asarray(tca, "datetime64[s]").astype("datetime64[ms]").astype(object)
+    if pc is not None:
+        pc = np.asarray(pc, float)
+        sc = ax.scatter(tca, miss_km, c=np.log10(np.clip(pc, 1e-12, 1)), cmap="viridis", s=12)
+        fig.colorbar(sc, ax=ax, label="log10 Pc")
+    else:
+        ax.scatter(tca, miss_km, s=12)
+    ax.set_ylabel("miss distance (km)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def figure_png_base64(fig) -> str:
+    """PNG of a figure as base64 text (for self-contained HTML)."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
