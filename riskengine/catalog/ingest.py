@@ -119,7 +119,11 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
             rows = db._to_arrow("catalog_objects", catalog_rows(cat, run.run_id), None)
             con.register("_new_objects", rows)
             try:
-                run.execute("""
+                empty = con.execute("SELECT count(*) FROM catalog_objects").fetchone()[0] == 0
+                if empty:  # first load: no newest-epoch merge needed
+                    run.execute("INSERT INTO catalog_objects SELECT * FROM _new_objects")
+                else:
+                    run.execute("""
                     INSERT OR REPLACE INTO catalog_objects
                     SELECT n.* FROM _new_objects n
                     LEFT JOIN catalog_objects c ON c.norad_id = n.norad_id
