@@ -1,0 +1,53 @@
+"""``riskengine price`` — simulate and price a portfolio, print the summary."""
+
+from __future__ import annotations
+
+import click
+
+from riskengine.cli._common import console, db_option, rich_table
+
+
+@click.command()
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--years", type=int, default=None, help="Simulated years (default: [simulation] years).")
+@click.option("--seed", type=int, default=None, help="Root seed (default: [simulation] seed).")
+def price(config, db, years, seed):
+    """Simulate the portfolio, then price it: EL + cost of capital x (VaR - EL) + expenses.
+
+    \b
+    Example:
+      riskengine price portfolios/example.toml --db riskengine.duckdb
+    """
+    from riskengine.cli.simulate import run_simulation
+
+    run_id, con, res, pr = run_simulation(config, db, years, seed, kind="price", price_it=True)
+    c = console()
+    q = pr.quantile
+    se = {m: s for m, _, s in con.execute(
+        "SELECT metric, value, std_error FROM metrics WHERE run_id = ?", [run_id]).fetchall()}
+    rows = [
+        ["expected loss (AAL)", pr.expected_loss, pr.expected_loss_se],
+        ["std. deviation", float(res.gross.std(ddof=1)), se.get("std")],
+        [f"VaR {q:.1%}", pr.var, pr.var_se],
+        [f"TVaR {q:.1%}", pr.tvar, None],
+        ["capital (VaR - EL)", pr.capital, pr.var_se],
+        ["cost of capital", pr.cost_of_capital, None],
+        ["expenses", pr.expenses, None],
+        ["technical premium", pr.premium, None],
+        ["limit", pr.limit, None],
+        ["rate on line", pr.rate_on_line, None],
+    ]
+    c.print(rich_table(f"technical price — {config} ({res.years:,} years)",
+                       ["", "USD / year", "MC std. error"], rows))
+    c.print(rich_table("allocation (co-TVaR)", ["by", "name", "expected loss", "capital",
+                                                  "premium"],
+                       [[a["dimension"], a["name"], a["expected_loss"], a["capital"],
+                         a["premium"]] for a in pr.allocations
+                        if a["expected_loss"] or a["capital"]]))
+    ep = con.execute("SELECT return_period, max(loss) FILTER (WHERE curve='AEP'), "
+                     "max(loss) FILTER (WHERE curve='OEP') FROM ep_curve WHERE run_id=? "
+                     "GROUP BY 1 ORDER BY 1", [run_id]).fetchall()
+    c.print(rich_table("exceedance probability", ["return period (yr)", "AEP", "OEP"],
+                       [[float(a), float(b), float(d)] for a, b, d in ep]))
+    c.print(f"[green]run {run_id}[/] written to {db or 'riskengine.duckdb'}")

@@ -1,0 +1,380 @@
+"""Peril samplers and the engine's in-memory input, :class:`HazardSet`.
+
+A :class:`HazardSet` is what the Monte Carlo engine simulates. It is built either from the
+config's generic perils (:func:`hazard_set_from_portfolio`) or from rows of the ``hazards``
+table (:func:`hazard_set_from_rows`, contract in :mod:`riskengine.store.tables_hazards`),
+or both (:meth:`HazardSet.extend`). Three kinds of source:
+
+* :class:`CompoundSource` — frequency x severity in USD per occurrence, no satellites.
+* :class:`SatelliteSource` — independent Poisson events per satellite (``scope='satellite'``,
+  ``independent_failure``). Satellites are grouped in *units* (a whole fleet group or one
+  satellite) that share one rate.
+* :class:`EventSource` — shared Poisson events per year; each event hits each satellite of
+  each unit independently with the unit's hit probability (``scope='event'``,
+  ``common_shock``: storms, breakup clouds, solar particle events).
+
+Parameter uncertainty: rates, hit probabilities and severity parameters carry a leading
+``draw`` axis (length 1 for point estimates). The engine draws one index per simulated
+year and uses ``index % n_draws`` in every source, so draw *k* of all posteriors is used
+together.
+
+Axis convention: ``(n_draws, n_units)`` for per-unit parameters; satellites are indexed
+0..n_sats-1 over the concatenated fleet groups in config order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from riskengine.errors import ConfigError
+
+SEVERITIES = ("total", "fixed", "beta")
+
+
+# ----------------------------------------------------------------------------- samplers
+def sample_counts(freq, size, rng: np.random.Generator) -> np.ndarray:
+    """Occurrence counts per year for a frequency spec (``poisson`` / ``negative_binomial``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from riskengine.config import Poisson
+    >>> n = sample_counts(Poisson(distribution="poisson", mean=3), 100_000,
+    ...                   np.random.default_rng(0))
+    >>> bool(abs(n.mean() - 3) < 0.05)
+    True
+    """
+    if freq.distribution == "poisson":
+        return rng.poisson(freq.mean, size).astype(np.int64)
+    if freq.distribution == "negative_binomial":
+        n = freq.mean**2 / (freq.variance - freq.mean)
+        p = freq.mean / freq.variance
+        return rng.negative_binomial(n, p, size).astype(np.int64)
+    raise ConfigError(f"unknown frequency distribution {freq.distribution!r}; "
+                      "use poisson or negative_binomial")
+
+
+def sample_severity(sev, size, rng: np.random.Generator) -> np.ndarray:
+    """Occurrence losses in USD for a severity spec (lognormal, exponential, gamma,
+    pareto (type I), weibull, uniform, empirical).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from riskengine.config import Exponential
+    >>> x = sample_severity(Exponential(distribution="exponential", mean=2.0), 200_000,
+    ...                     np.random.default_rng(1))
+    >>> bool(abs(x.mean() - 2.0) < 0.02)
+    True
+    """
+    d = sev.distribution
+    if d == "lognormal":
+        return rng.lognormal(sev.mu, sev.sigma, size)
+    if d == "exponential":
+        return rng.exponential(sev.mean, size)
+    if d == "gamma":
+        return rng.gamma(sev.shape, sev.scale, size)
+    if d == "pareto":  # numpy's pareto is Lomax (type II); type I = scale * (1 + Lomax)
+        return sev.scale * (1.0 + rng.pareto(sev.shape, size))
+    if d == "weibull":
+        return sev.scale * rng.weibull(sev.shape, size)
+    if d == "uniform":
+        return rng.uniform(sev.low, sev.high, size)
+    if d == "empirical":
+        return rng.choice(np.asarray(sev.values, float), size=size, p=sev.probabilities)
+    raise ConfigError(f"unknown severity distribution {d!r}")
+
+
+def sample_damage(kind: str, a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Capacity fraction lost per hit: ``total`` (1), ``fixed`` (``a``), ``beta`` (Beta(a, b))."""
+    if kind == "total":
+        return np.ones(len(a))
+    if kind == "fixed":
+        return np.clip(np.asarray(a, float), 0.0, 1.0)
+    if kind == "beta":
+        return rng.beta(a, b)
+    raise ConfigError(f"unknown severity {kind!r}; use one of {SEVERITIES}")
+
+
+# ----------------------------------------------------------------------------- sources
+@dataclass
+class Units:
+    """Satellites grouped into units that share parameters.
+
+    ``sats`` holds the satellite indices of all units back to back; unit ``u`` owns
+    ``sats[offset[u]:offset[u] + size[u]]``.
+    """
+
+    sats: np.ndarray
+    offset: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def from_lists(cls, lists: list[np.ndarray]) -> "Units":
+        size = np.array([len(x) for x in lists], np.int64)
+        offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+        sats = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
+        return cls(sats, offset, size)
+
+
+@dataclass
+class CompoundSource:
+    """Frequency x severity (USD per occurrence) without satellites."""
+
+    peril: str
+    frequency: object
+    severity: object
+    n_draws: int = 1
+
+
+@dataclass
+class SatelliteSource:
+    """Independent Poisson(``rates[d, u]``) events per satellite-year for each satellite of unit u."""
+
+    peril: str
+    units: Units
+    rates: np.ndarray  # (n_draws, n_units)
+    severity: str = "total"
+    sev_a: np.ndarray = field(default_factory=lambda: np.ones(1))  # (n_draws,)
+    sev_b: np.ndarray = field(default_factory=lambda: np.ones(1))
+
+    @property
+    def n_draws(self) -> int:
+        return self.rates.shape[0]
+
+
+@dataclass
+class EventSource:
+    """Poisson(``rate[d]``) shared events per year; each hits each satellite of unit u
+    independently with probability ``hit_probability[d, u]``."""
+
+    peril: str
+    units: Units
+    rate: np.ndarray  # (n_draws,)
+    hit_probability: np.ndarray  # (n_draws, n_units)
+    severity: str = "total"
+    sev_a: np.ndarray = field(default_factory=lambda: np.ones(1))
+    sev_b: np.ndarray = field(default_factory=lambda: np.ones(1))
+
+    @property
+    def n_draws(self) -> int:
+        return self.rate.shape[0]
+
+
+@dataclass
+class HazardSet:
+    """Everything the engine simulates: the insured satellites and the peril sources.
+
+    Parameters
+    ----------
+    sum_insured : (n_sats,) float
+        USD per satellite.
+    group : (n_sats,) int
+        Fleet group index of each satellite (into ``group_names``).
+    group_names : list of str
+    sources : list of CompoundSource | SatelliteSource | EventSource
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hs = HazardSet(np.full(10, 1e8), np.zeros(10, int), ["shell"], [])
+    >>> hs.add_independent_failure("hardware", 0.02)
+    >>> hs.n_sats, hs.perils
+    (10, ['hardware'])
+    """
+
+    sum_insured: np.ndarray
+    group: np.ndarray
+    group_names: list[str]
+    sources: list = field(default_factory=list)
+
+    @property
+    def n_sats(self) -> int:
+        return len(self.sum_insured)
+
+    @property
+    def perils(self) -> list[str]:
+        out: list[str] = []
+        for s in self.sources:
+            if s.peril not in out:
+                out.append(s.peril)
+        return out
+
+    @property
+    def n_draws(self) -> int:
+        """Largest draw count of any source (the per-year draw index runs over it)."""
+        return max([1] + [s.n_draws for s in self.sources])
+
+    def _sats(self, groups: list[str] | None, max_altitude: float | None = None,
+              altitudes: np.ndarray | None = None) -> list[np.ndarray]:
+        names = groups or self.group_names
+        out = []
+        for g in names:
+            if g not in self.group_names:
+                raise ConfigError(f"unknown fleet group {g!r}; groups: {self.group_names}")
+            idx = np.flatnonzero(self.group == self.group_names.index(g))
+            if max_altitude is not None and altitudes is not None:
+                idx = idx[altitudes[idx] <= max_altitude]
+            if len(idx):
+                out.append(idx)
+        return out
+
+    def add_independent_failure(self, peril: str, annual_probability: float,
+                                groups: list[str] | None = None) -> None:
+        """Each satellite lost with ``annual_probability`` per year (rate -log(1-p))."""
+        lists = self._sats(groups)
+        p = min(float(annual_probability), 1 - 1e-15)
+        rate = -np.log1p(-p)
+        self.sources.append(SatelliteSource(
+            peril, Units.from_lists(lists), np.full((1, len(lists)), rate)))
+
+    def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
+                         groups: list[str] | None = None, damage_fraction: float = 1.0,
+                         max_altitude_km: float | None = None,
+                         altitudes: np.ndarray | None = None) -> None:
+        """Poisson(``rate``) shared events; each hits each satellite w.p. ``satellite_probability``."""
+        lists = self._sats(groups, max_altitude_km, altitudes)
+        sev = "total" if damage_fraction >= 1 else "fixed"
+        self.sources.append(EventSource(
+            peril, Units.from_lists(lists), np.array([float(rate)]),
+            np.full((1, len(lists)), float(satellite_probability)), sev,
+            np.array([float(damage_fraction)]), np.ones(1)))
+
+
+def _fleet_arrays(portfolio):
+    si, grp, alt = [], [], []
+    for gi, g in enumerate(portfolio.fleet):
+        n = g.count
+        if n is None:
+            raise ConfigError(f"{portfolio.source_path}: fleet group {g.name!r} takes its "
+                              "satellites from an element file; the loss engine needs "
+                              "`norad_ids` or a Walker shell (or a fleet stage that counts "
+                              "the file's satellites)")
+        si.append(np.full(n, g.sum_insured))
+        grp.append(np.full(n, gi, np.int64))
+        alt.append(np.full(n, g.altitude_km if g.altitude_km is not None else np.nan))
+    if not si:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(si), np.concatenate(grp), np.concatenate(alt)
+
+
+def hazard_set_from_portfolio(portfolio) -> HazardSet:
+    """The fleet plus the config's generic perils (``compound``, ``independent_failure``,
+    ``common_shock``). Physical perils are skipped here: they come from the ``hazards``
+    table through :func:`hazard_set_from_rows`.
+
+    Examples
+    --------
+    >>> from riskengine.config import parse_portfolio
+    >>> p = parse_portfolio({"perils": [{"type": "compound", "name": "misc",
+    ...     "frequency": {"distribution": "poisson", "mean": 3},
+    ...     "severity": {"distribution": "exponential", "mean": 1e6}}]})
+    >>> hazard_set_from_portfolio(p).perils
+    ['misc']
+    """
+    si, grp, alt = _fleet_arrays(portfolio)
+    hs = HazardSet(si, grp, [g.name for g in portfolio.fleet])
+    for p in portfolio.perils or []:
+        if p.type == "compound":
+            hs.sources.append(CompoundSource(p.name, p.frequency, p.severity))
+        elif p.type == "independent_failure":
+            hs.add_independent_failure(p.name, p.annual_probability, p.groups)
+        elif p.type == "common_shock":
+            hs.add_common_shock(p.name, p.rate, p.satellite_probability, p.groups,
+                                p.damage_fraction, p.max_altitude_km, alt)
+    return hs
+
+
+def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None) -> HazardSet:
+    """Add the sources described by ``hazards`` table rows to ``base`` (returned, modified).
+
+    Parameters
+    ----------
+    rows : mapping of column name -> array (e.g. ``con.sql(...).fetchnumpy()``) or a
+        pyarrow Table, with the columns of the ``hazards`` table of ONE hazards run.
+    base : HazardSet
+        The fleet (and any generic perils); ``fleet_group`` names must be in
+        ``base.group_names``. ``satellite_id`` is the 0-based index of the satellite
+        within its group (null: every satellite of the group).
+    perils : list of str, optional
+        Keep only these perils.
+
+    One source is built per (peril, scope, fleet_group); rows with a ``draw`` index give
+    the per-draw parameters (draws are sorted; a point-estimate row without draw is
+    repeated for every draw of that source).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hs = HazardSet(np.full(4, 1e8), np.zeros(4, int), ["s"], [])
+    >>> rows = {"fleet_group": ["s", "s"], "satellite_id": [None, None],
+    ...         "peril": ["collision", "storm"], "scope": ["satellite", "event"],
+    ...         "annual_rate": [1e-3, 0.5], "hit_probability": [1.0, 0.1],
+    ...         "severity": ["total", "beta"], "severity_a": [None, 2.0],
+    ...         "severity_b": [None, 5.0], "draw": [None, None]}
+    >>> hazard_set_from_rows(rows, hs).perils
+    ['collision', 'storm']
+    """
+    if hasattr(rows, "to_pydict"):
+        rows = rows.to_pydict()
+    cols = {k: list(np.asarray(v, dtype=object)) for k, v in rows.items()}
+    n = len(cols["peril"])
+
+    def col(name, i, default=None):
+        v = cols.get(name, [None] * n)[i]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return default
+        return v
+
+    keyed: dict[tuple, list[int]] = {}
+    for i in range(n):
+        if perils is not None and col("peril", i) not in perils:
+            continue
+        keyed.setdefault((col("peril", i), col("scope", i), col("fleet_group", i)), []).append(i)
+    for (peril, scope, gname), idx in keyed.items():
+        if gname not in base.group_names:
+            raise ConfigError(f"hazards row for peril {peril!r} names fleet group {gname!r}, "
+                              f"not in the portfolio (groups: {base.group_names}); re-run "
+                              "`riskengine hazards` for this portfolio")
+        if scope not in ("satellite", "event"):
+            raise ConfigError(f"hazards row for peril {peril!r}: scope {scope!r} must be "
+                              "'satellite' or 'event'")
+        gsats = np.flatnonzero(base.group == base.group_names.index(gname))
+        draws = sorted({int(col("draw", i, -1)) for i in idx})
+        dpos = {d: k for k, d in enumerate(draws)}
+        sats_keys = sorted({int(col("satellite_id", i, -1)) for i in idx})
+        upos = {s: k for k, s in enumerate(sats_keys)}
+        lists = []
+        for s in sats_keys:
+            if s == -1:
+                lists.append(gsats)
+            else:
+                if not 0 <= s < len(gsats):
+                    raise ConfigError(f"hazards row: satellite_id {s} out of range for group "
+                                      f"{gname!r} ({len(gsats)} satellites, 0-based)")
+                lists.append(gsats[[s]])
+        nd, nu = len(draws), len(sats_keys)
+        rate = np.zeros((nd, nu))
+        hitp = np.ones((nd, nu))
+        sa, sb = np.ones(nd), np.ones(nd)
+        kinds = {col("severity", i, "total") for i in idx}
+        if len(kinds) != 1:
+            raise ConfigError(f"hazards rows of peril {peril!r}, group {gname!r} mix severities "
+                              f"{sorted(kinds)}; use one severity per peril and group")
+        kind = kinds.pop()
+        for i in idx:
+            d = int(col("draw", i, -1))
+            targets = range(nd) if d == -1 and nd > 1 else [dpos[d]]
+            for k in targets:
+                rate[k, upos[int(col("satellite_id", i, -1))]] = float(col("annual_rate", i))
+                hitp[k, upos[int(col("satellite_id", i, -1))]] = float(col("hit_probability", i, 1.0))
+                sa[k] = float(col("severity_a", i, 1.0))
+                sb[k] = float(col("severity_b", i, 1.0))
+        units = Units.from_lists(lists)
+        if scope == "satellite":
+            base.sources.append(SatelliteSource(peril, units, rate, kind, sa, sb))
+        else:
+            base.sources.append(EventSource(peril, units, rate.max(axis=1), hitp, kind, sa, sb))
+    return base

@@ -1,0 +1,25 @@
+"""Tables of the loss engine beside the GUIDE's ``ylt``/``elt``/``ep_curve``/``metrics``:
+reinsurance net results and premium/capital allocations."""
+
+from riskengine.store.schema import RUN_ID, _t, register
+
+YLT_NET = register(_t("ylt_net", "Reinsurance per simulated year: gross, ceded, net (only "
+                      "for runs with reinsurance layers).", [
+    RUN_ID,
+    ("year", "BIGINT", "simulated year, 1..N", False),
+    ("gross_loss", "DOUBLE", "USD after all policy terms (= ylt.loss)", False),
+    ("ceded", "DOUBLE", "USD recovered from all XoL layers", False),
+    ("net_loss", "DOUBLE", "USD gross - ceded", False),
+]))
+
+ALLOCATIONS = register(_t("allocations", "Expected loss, co-TVaR capital and premium "
+                          "allocated to fleet groups and perils.", [
+    RUN_ID,
+    ("dimension", "VARCHAR", "group | peril", False),
+    ("name", "VARCHAR", "fleet group or peril name ('(no satellite)' for compound perils)", False),
+    ("expected_loss", "DOUBLE", "USD per year: mean allocated annual loss"),
+    ("co_tvar", "DOUBLE", "USD: E[allocated loss | annual loss >= VaR at capital_quantile]"),
+    ("capital", "DOUBLE", "USD: capital allocated in proportion to co-TVaR"),
+    ("premium", "DOUBLE", "USD per year: technical premium allocated"),
+    ("aal_std_error", "DOUBLE", "Monte Carlo standard error of expected_loss"),
+]))
