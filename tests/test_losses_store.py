@@ -1,0 +1,190 @@
+"""Loss tables in the store: contract, determinism across chunking and workers, atomicity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from riskengine.config import parse_portfolio
+from riskengine.losses import RETURN_PERIODS, write_simulation
+from riskengine.store import connect, run
+
+REPO = Path(__file__).resolve().parents[1]
+
+FLEET_CFG = {
+    "simulation": {"years": 25_000, "seed": 42},
+    "fleet": [{"name": "a", "altitude_km": 550, "inclination_deg": 53, "planes": 10,
+               "per_plane": 20, "sum_insured": 3e7},
+              {"name": "b", "altitude_km": 1200, "inclination_deg": 87, "planes": 5,
+               "per_plane": 10, "sum_insured": 8e7}],
+    "perils": [
+        {"type": "independent_failure", "name": "hardware", "annual_probability": 0.02},
+        {"type": "common_shock", "name": "storm", "rate": 0.3, "satellite_probability": 0.05,
+         "max_altitude_km": 600, "damage_fraction": 0.5},
+        {"type": "common_shock", "name": "breakup", "rate": 0.05, "satellite_probability": 0.2,
+         "groups": ["b"]},
+        {"type": "compound", "name": "liability",
+         "frequency": {"distribution": "negative_binomial", "mean": 0.4, "variance": 0.8},
+         "severity": {"distribution": "gamma", "shape": 2, "scale": 5e6}}],
+    "policy": {"deductible": 1e6, "occurrence_deductible": 2e6, "occurrence_limit": 3e8,
+               "aggregate_deductible": 1e7, "aggregate_limit": 6e8,
+               "reinsurance": [{"name": "xl", "attachment": 2e8, "limit": 2e8, "share": 0.8},
+                               {"name": "occ", "attachment": 1e8, "limit": 1e8,
+                                "basis": "occurrence"}]},
+}
+
+
+def _simulate(db, cfg=FLEET_CFG, **kw):
+    p = parse_portfolio(cfg)
+    con = connect(db)
+    with run(con, "simulate", seed=p.simulation.seed, years=p.simulation.years) as r:
+        res = write_simulation(p, r, **kw)
+    return con, r.run_id, res
+
+
+def _ylt(con, run_id):
+    return con.execute("SELECT year, loss, ground_up_loss FROM ylt WHERE run_id=? ORDER BY year",
+                       [run_id]).fetchnumpy()
+
+
+def test_tables_follow_the_contract(db_path):
+    con, rid, res = _simulate(db_path)
+    y = _ylt(con, rid)
+    n = FLEET_CFG["simulation"]["years"]
+    assert np.array_equal(y["year"], np.arange(1, n + 1))  # every year, zero years too
+    assert (y["loss"] == 0).any()
+    avg = con.execute("SELECT avg(loss) FROM ylt WHERE run_id=?", [rid]).fetchone()[0]
+    aal = con.execute("SELECT value FROM metrics WHERE run_id=? AND metric='aal'", [rid]).fetchone()[0]
+    assert np.isclose(avg, aal)
+    # elt: one row per occurrence, unique ids, loss after occurrence terms
+    e = con.execute("SELECT event_id, year, peril, satellites, loss, ground_up_loss FROM elt "
+                    "WHERE run_id=? ORDER BY event_id", [rid]).fetchnumpy()
+    assert len(np.unique(e["event_id"])) == len(e["event_id"]) == res.n_events
+    assert set(e["peril"]) == {"hardware", "storm", "breakup", "liability"}
+    assert e["loss"].max() <= 3e8 and (e["loss"] >= 0).all()
+    assert (e["satellites"][e["peril"] == "liability"] == 0).all()
+    # aggregate terms applied to the sum of the occurrence losses of each year
+    per_year = np.bincount(e["year"], weights=e["loss"], minlength=n + 1)[1:]
+    assert np.allclose(y["loss"], np.minimum(np.maximum(per_year - 1e7, 0), 6e8))
+    gu = np.bincount(e["year"], weights=e["ground_up_loss"], minlength=n + 1)[1:]
+    assert np.allclose(y["ground_up_loss"], gu)
+    # EP curves and metrics
+    ep = con.execute("SELECT curve, return_period, loss, tvar FROM ep_curve WHERE run_id=? "
+                     "ORDER BY curve, return_period", [rid]).fetchall()
+    assert {c for c, *_ in ep} == {"AEP", "OEP", "AEP_NET"}
+    aep = [(rp, loss, tv) for c, rp, loss, tv in ep if c == "AEP"]
+    assert [rp for rp, *_ in aep] == list(map(float, RETURN_PERIODS))
+    assert all(tv >= loss for _, loss, tv in aep)
+    assert np.all(np.diff([loss for _, loss, _ in aep]) >= 0)
+    m = dict(con.execute("SELECT metric, std_error FROM metrics WHERE run_id=?", [rid]).fetchall())
+    for k in ("aal", "std", "var_0.99", "tvar_0.99", "var_0.995", "tvar_0.995", "var_0.999",
+              "tvar_0.999", "net_aal", "ceded_aal"):
+        assert k in m and m[k] is not None and m[k] >= 0, k
+    net = con.execute("SELECT sum(gross_loss - ceded - net_loss), min(ceded), "
+                      "max(ceded - gross_loss) FROM ylt_net WHERE run_id=?", [rid]).fetchone()
+    assert abs(net[0]) < 1e-3 and net[1] >= 0 and net[2] <= 1e-6
+    # allocation to perils/groups adds up to the annual loss
+    assert np.allclose(res.by_peril.sum(1), res.gross)
+    assert np.allclose(res.by_group.sum(1), res.gross)
+
+
+def test_same_seed_same_ylt_whatever_chunks_and_workers(tmp_path):
+    con, a, _ = _simulate(tmp_path / "a.duckdb", chunk_years=7_000)
+    ya = _ylt(con, a)
+    con2, b, _ = _simulate(tmp_path / "b.duckdb", chunk_years=100_000, workers=2)
+    yb = _ylt(con2, b)
+    for k in ya:
+        assert np.array_equal(ya[k], yb[k])
+    ea = con.execute("SELECT * EXCLUDE (run_id) FROM elt ORDER BY event_id").fetchall()
+    eb = con2.execute("SELECT * EXCLUDE (run_id) FROM elt ORDER BY event_id").fetchall()
+    assert ea == eb
+    cfg = dict(FLEET_CFG, simulation={"years": 25_000, "seed": 43})
+    con3, c, _ = _simulate(tmp_path / "c.duckdb", cfg)
+    assert not np.array_equal(ya["loss"], _ylt(con3, c)["loss"])
+
+
+def test_generic_perils_without_fleet(db_path):
+    cfg = {"simulation": {"years": 3000, "seed": 1}, "perils": [
+        {"type": "compound", "name": "x", "frequency": {"distribution": "poisson", "mean": 0.1},
+         "severity": {"distribution": "empirical", "values": [1e6, 5e6],
+                      "probabilities": [0.7, 0.3]}}]}
+    con, rid, res = _simulate(db_path, cfg)
+    assert con.execute("SELECT count(*), count(*) FILTER (WHERE loss = 0) FROM ylt").fetchone()[1] > 2000
+    vals = {v for (v,) in con.execute("SELECT DISTINCT loss FROM elt").fetchall()}
+    assert vals == {1e6, 5e6}
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    from riskengine.config import parse_portfolio
+    from riskengine.losses import write_simulation
+    from riskengine.store import connect, run
+    p = parse_portfolio({"simulation": {"years": 5_000_000, "seed": 1}, "perils": [
+        {"type": "compound", "name": "c", "frequency": {"distribution": "poisson", "mean": 3},
+         "severity": {"distribution": "lognormal", "mu": 10, "sigma": 1}}]})
+    con = connect(sys.argv[1])
+    def progress(done, total):
+        if done >= 200_000:
+            print("writing", flush=True)
+    with run(con, "simulate", seed=1, years=5_000_000) as r:
+        write_simulation(p, r, chunk_years=20_000, progress=progress)
+""")
+
+
+def test_sigkill_mid_write_leaves_nothing(db_path):
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db_path)],
+                            stdout=subprocess.PIPE, cwd=REPO, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        time.sleep(0.3)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    con = connect(db_path)
+    assert con.execute("SELECT count(*) FROM complete_runs").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM ylt JOIN complete_runs USING (run_id)").fetchone()[0] == 0
+    con.close()
+    con, rid, _ = _simulate(db_path, {"simulation": {"years": 1000, "seed": 2},
+                                      "perils": FLEET_CFG["perils"][-1:]})
+    assert con.execute("SELECT count(*) FROM ylt JOIN complete_runs USING (run_id)").fetchone()[0] == 1000
+
+
+def test_cli_simulate_and_price(tmp_path):
+    from riskengine.cli import cli as main
+
+    db = str(tmp_path / "cli.duckdb")
+    runner = CliRunner()
+    r = runner.invoke(main, ["simulate", str(REPO / "portfolios/generic.toml"), "--db", db,
+                             "--years", "3000", "--seed", "5"])
+    assert r.exit_code == 0, r.output
+    assert "aal" in r.output
+    r = runner.invoke(main, ["price", str(REPO / "portfolios/example.toml"), "--db", db,
+                             "--years", "3000"])
+    assert r.exit_code == 0, r.output
+    assert "technical premium" in r.output and "co-TVaR" in r.output
+    con = connect(db)
+    kinds = dict(con.execute("SELECT kind, years FROM complete_runs").fetchall())
+    assert kinds == {"simulate": 3000, "price": 3000}
+    prem = con.execute("SELECT value FROM metrics m JOIN runs USING (run_id) "
+                       "WHERE kind='price' AND metric='premium'").fetchone()[0]
+    alloc = con.execute("SELECT dimension, sum(premium) FROM allocations GROUP BY 1").fetchall()
+    for _, total in alloc:
+        assert np.isclose(total, prem, rtol=1e-9)
+
+
+def test_cli_errors_teach(tmp_path):
+    from riskengine.cli import cli as main
+
+    cfg = tmp_path / "empty.toml"
+    cfg.write_text("[simulation]\nyears = 10\n")
+    r = CliRunner().invoke(main, ["simulate", str(cfg), "--db", str(tmp_path / "x.duckdb")])
+    assert r.exit_code != 0 and "[[perils]]" in r.output
