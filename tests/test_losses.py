@@ -164,3 +164,18 @@ def test_event_scope_hazard_rows_with_beta_severity():
     per_hit = ctl * (1e6 - 1e4) + part
     aal = 0.5 * n * 0.04 * per_hit
     assert abs(r.gross.mean() - aal) < Z * r.gross.std() / np.sqrt(len(r.gross)) + 2e-3 * aal
+
+
+def test_failure_draws_per_group_mixture():
+    """Posterior draws per fleet group (as the Bayesian stage gives them): the same draw
+    is used for all groups in a year, so the groups' losses are correlated."""
+    n = 100
+    hs = HazardSet(np.full(2 * n, 1.0), np.repeat([0, 1], n), ["a", "b"], [])
+    draws = {"a": np.array([0.01, 0.1]), "b": np.array([0.01, 0.1])}
+    hs.add_failure_draws("hardware", draws)
+    r = simulate_arrays(hs, Policy(), seed=8, years=40_000)
+    k = np.array([1, 3, 6, 10, 20, 25, 30])
+    mix = np.mean([stats.binom.cdf(k, 2 * n, p) for p in (0.01, 0.1)], axis=0)
+    _check_cdf(r.gross, k + 0.5, mix)
+    ga, gb = r.by_group[:, 0], r.by_group[:, 1]
+    assert np.corrcoef(ga, gb)[0, 1] > 0.5

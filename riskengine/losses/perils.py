@@ -230,6 +230,33 @@ class HazardSet:
         self.sources.append(SatelliteSource(
             peril, Units.from_lists(lists), np.full((1, len(lists)), rate)))
 
+    def add_failure_draws(self, peril: str, probabilities: dict[str, np.ndarray],
+                          severity: str = "total", sev_a=None, sev_b=None) -> None:
+        """Per-draw annual failure probabilities per fleet group (Bayesian posteriors,
+        e.g. ``riskengine.bayes.fleet_hazard_draws``): ``{group: (n_draws,) array}``.
+
+        Each simulated year uses one draw ``d`` (the same for every source); each satellite
+        of the group then fails with probability ``probabilities[group][d]`` that year.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(6, 1e8), np.array([0, 0, 0, 1, 1, 1]), ["a", "b"], [])
+        >>> hs.add_failure_draws("hardware", {"a": np.array([0.01, 0.03]),
+        ...                                   "b": np.array([0.02, 0.05])})
+        >>> hs.n_draws
+        2
+        """
+        names = list(probabilities)
+        lists = [self._sats([g])[0] for g in names]
+        p = np.column_stack([np.asarray(probabilities[g], float) for g in names])
+        if np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
+            raise ConfigError(f"peril {peril!r}: failure probabilities must lie in [0, 1]")
+        rates = -np.log1p(-np.minimum(p, 1 - 1e-15))
+        nd = rates.shape[0]
+        a = np.ones(nd) if sev_a is None else np.broadcast_to(np.asarray(sev_a, float), (nd,)).copy()
+        b = np.ones(nd) if sev_b is None else np.broadcast_to(np.asarray(sev_b, float), (nd,)).copy()
+        self.sources.append(SatelliteSource(peril, Units.from_lists(lists), rates, severity, a, b))
+
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,
                          max_altitude_km: float | None = None,
