@@ -188,3 +188,21 @@ def test_cli_errors_teach(tmp_path):
     cfg.write_text("[simulation]\nyears = 10\n")
     r = CliRunner().invoke(main, ["simulate", str(cfg), "--db", str(tmp_path / "x.duckdb")])
     assert r.exit_code != 0 and "[[perils]]" in r.output
+
+
+def test_cli_runs_compare(tmp_path):
+    from riskengine.cli import cli
+
+    db = str(tmp_path / "cmp.duckdb")
+    runner = CliRunner()
+    ids = []
+    for seed in ("1", "2"):
+        r = runner.invoke(cli, ["simulate", str(REPO / "portfolios/generic.toml"), "--db", db,
+                                "--years", "2000", "--seed", seed])
+        assert r.exit_code == 0, r.output
+        ids.append(r.output.split("run ")[-1].split(":")[0].strip())
+    r = runner.invoke(cli, ["runs", "compare", *ids, "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "var_0.995" in r.output and "AEP" in r.output
+    r = runner.invoke(cli, ["runs", "compare", "nope", "--db", db])
+    assert r.exit_code != 0 and "runs list" in r.output

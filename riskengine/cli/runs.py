@@ -73,3 +73,45 @@ def show_run(run_id, db):
         c.print(rich_table("rows", ["table", "rows"], counts))
     if rec.get("stats"):
         c.print_json(rec["stats"] if isinstance(rec["stats"], str) else json.dumps(rec["stats"]))
+
+
+@runs.command("compare")
+@click.argument("run_ids", nargs=-1, required=True)
+@db_option
+def compare_runs(run_ids, db):
+    """Compare loss metrics and EP curves of simulate/price runs side by side.
+
+    \b
+    Example:
+      riskengine runs compare price-2026...-ab12cd price-2026...-ef34gh --db riskengine.duckdb
+    """
+    from riskengine.store import db as store
+
+    con = store.read_only(db)
+    known = {r for (r,) in con.execute(
+        "SELECT run_id FROM runs WHERE status='complete' AND run_id IN ("
+        + ",".join("?" * len(run_ids)) + ")", list(run_ids)).fetchall()}
+    missing = [r for r in run_ids if r not in known]
+    if missing:
+        raise click.ClickException(f"no complete run(s) {missing}; see `riskengine runs list`")
+    metrics = [m for (m,) in con.execute(
+        "SELECT DISTINCT metric FROM metrics WHERE run_id IN (" + ",".join("?" * len(run_ids))
+        + ") ORDER BY metric", list(run_ids)).fetchall()]
+    vals = {(r, m): (v, s) for r, m, v, s in con.execute(
+        "SELECT run_id, metric, value, std_error FROM metrics WHERE run_id IN ("
+        + ",".join("?" * len(run_ids)) + ")", list(run_ids)).fetchall()}
+    rows = []
+    for m in metrics:
+        row = [m]
+        for r in run_ids:
+            v = vals.get((r, m))
+            row.append(None if v is None else float(v[0]))
+        rows.append(row)
+    c = console()
+    c.print(rich_table("metrics (USD)", ["metric", *run_ids], rows))
+    ep = {(r, c_, rp): v for r, c_, rp, v in con.execute(
+        "SELECT run_id, curve, return_period, loss FROM ep_curve WHERE run_id IN ("
+        + ",".join("?" * len(run_ids)) + ")", list(run_ids)).fetchall()}
+    rps = sorted({k[2] for k in ep if k[1] == "AEP"})
+    c.print(rich_table("AEP (USD)", ["return period", *run_ids],
+                       [[float(rp), *[ep.get((r, "AEP", rp)) for r in run_ids]] for rp in rps]))
