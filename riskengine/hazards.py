@@ -1,0 +1,341 @@
+"""Per-satellite annual hazards for the loss engine: collision, untracked debris, breakup.
+
+Builds the rows of the ``hazards`` table (contract: :mod:`riskengine.store.tables_hazards`)
+from a portfolio and a catalog:
+
+* ``collision`` (scope ``satellite``, severity ``total``, ``method='flux'``): Kessler flux of
+  every distinct fleet orbit against the tracked catalog *plus the fleet's own shells*
+  (:func:`riskengine.flux.collision_rates`); one row per Walker group (all its satellites share
+  (a, e, i)) or per satellite of an element-set group. When screening results are given,
+  ``method='screening'`` rows (annualised sum of Pc) are written beside them; the loss engine
+  must use ONE method (see :func:`loss_engine_rows`).
+* ``untracked_debris`` (total, d >= the 40 J/g diameter) and ``untracked_debris_partial``
+  (Beta severity, shield-perforating smaller hits): flux of the 1–10 cm population,
+  ``UNTRACKED_RATIO`` times the tracked debris density (:mod:`riskengine.debris`).
+* ``breakup`` (scope ``event``): catastrophic collisions in the group's altitude band (all
+  pairs: catalog x catalog, catalog x fleet, fleet x fleet) at ``annual_rate``; each event's
+  NASA-SBM fragment cloud hits each satellite of the group with ``hit_probability`` over the
+  cloud's decaying exposure — the correlated peril of a constellation book.
+
+The numeric core (:func:`compute_hazards`) takes a portfolio and a catalog object and does no
+I/O; :func:`write_hazards` stores a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from riskengine import debris as dbr
+from riskengine.flux import (CLASSES, R_EARTH_KM, Grid, Population, collision_rate_in_band,
+                             collision_rates, population_from_catalog)
+
+DEFAULT_PERILS = ("collision", "untracked_debris", "breakup")
+FLEET = CLASSES.index("FLEET")
+
+
+@dataclass
+class FleetOrbits:
+    """Distinct fleet orbits: one row per Walker group, or per element-set satellite."""
+
+    group: list[str]
+    satellite_id: np.ndarray        # 0-based index within the group, -1 = every satellite
+    norad_id: np.ndarray            # -1 when none
+    a_km: np.ndarray
+    e: np.ndarray
+    inc_deg: np.ndarray
+    count: np.ndarray               # satellites on this orbit
+    radius_m: np.ndarray
+    mass_kg: np.ndarray
+    shielding_mm: np.ndarray
+
+    @property
+    def alt_km(self) -> np.ndarray:
+        return self.a_km - R_EARTH_KM
+
+    def population(self) -> Population:
+        return Population(self.a_km, self.e, self.inc_deg, self.radius_m,
+                          np.full(len(self.a_km), FLEET), self.count.astype(float))
+
+
+def fleet_orbits(portfolio, catalog=None) -> FleetOrbits:
+    """Distinct orbits of the portfolio's fleet groups.
+
+    Walker shells give one orbit each (``count`` satellites); ``norad_ids`` groups take their
+    elements from ``catalog``; ``elements`` groups read their file.
+    """
+    rows: dict[str, list] = {k: [] for k in FleetOrbits.__dataclass_fields__}
+    for g in portfolio.fleet:
+        r_m = float(np.sqrt(g.area_m2 / np.pi))
+        if g.is_walker:
+            sub = dict(a_km=[R_EARTH_KM + g.altitude_km], e=[g.eccentricity],
+                       inc_deg=[g.inclination_deg], count=[g.count], satellite_id=[-1],
+                       norad_id=[-1])
+        else:
+            if g.norad_ids is not None:
+                if catalog is None:
+                    raise ValueError(f"fleet group {g.name!r} lists norad_ids but no catalog was "
+                                     "given; load one (riskengine catalog load) or set "
+                                     "RISKENGINE_CATALOG")
+                idx = []
+                for nid in g.norad_ids:
+                    hits = np.flatnonzero(np.asarray(catalog.norad_id) == nid)
+                    if hits.size == 0:
+                        raise ValueError(f"fleet group {g.name!r}: NORAD id {nid} is not in the "
+                                         "catalog; remove it or load a catalog that has it")
+                    idx.append(hits[-1])
+                cat = catalog.subset(np.asarray(idx))
+            else:
+                from riskengine.catalog import read_catalog
+
+                cat = read_catalog(g.elements)
+            n = len(cat)
+            sub = dict(a_km=list(cat.semi_major_axis_km), e=list(cat.eccentricity),
+                       inc_deg=list(cat.inclination_deg), count=[1] * n,
+                       satellite_id=list(range(n)), norad_id=list(np.asarray(cat.norad_id)))
+        n = len(sub["a_km"])
+        for k, v in sub.items():
+            rows[k].extend(v)
+        rows["group"].extend([g.name] * n)
+        rows["radius_m"].extend([r_m] * n)
+        rows["mass_kg"].extend([g.mass_kg] * n)
+        rows["shielding_mm"].extend([g.shielding_mm_al] * n)
+    return FleetOrbits(rows["group"], *[np.asarray(rows[k], dtype=np.int64 if k in (
+        "satellite_id", "norad_id", "count") else float) for k in (
+        "satellite_id", "norad_id", "a_km", "e", "inc_deg", "count", "radius_m", "mass_kg",
+        "shielding_mm")])
+
+
+@dataclass
+class HazardResult:
+    """Hazard rows (column -> list) plus per-orbit diagnostics for summaries and plots."""
+
+    rows: dict[str, list] = field(default_factory=dict)
+    orbits: FleetOrbits | None = None
+    collision_by_class: np.ndarray | None = None   # (n_orbits, n_classes) per satellite-year
+    untracked_rate: np.ndarray | None = None        # 1–10 cm hits per satellite-year
+    breakup_rate: np.ndarray | None = None          # events per year per orbit's band
+    breakup_hit_probability: np.ndarray | None = None
+    screening_rate: dict | None = None              # group -> per-satellite rate
+
+    def add(self, **kw):
+        for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
+                  "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
+                  "altitude_km", "notes"):
+            self.rows.setdefault(k, []).append(kw.get(k))
+
+
+def _peril_params(portfolio) -> dict[str, dict]:
+    if portfolio.perils is None:
+        return {p: {} for p in DEFAULT_PERILS}
+    out = {}
+    for p in portfolio.perils:
+        if p.type in DEFAULT_PERILS:
+            out[p.type] = dict(p.params)
+    return out
+
+
+def screening_annual_rate(pc_sum: float, window_days: float, n_satellites: int) -> float:
+    """Per-satellite annual collision rate from screening: ``sum(Pc) / window / satellites``.
+
+    Examples
+    --------
+    >>> round(screening_annual_rate(1e-5, 7.0, 10), 9)
+    5.2179e-05
+    """
+    if window_days <= 0 or n_satellites <= 0:
+        raise ValueError(f"window_days ({window_days}) and n_satellites ({n_satellites}) must be > 0")
+    return float(pc_sum) * 365.25 / float(window_days) / float(n_satellites)
+
+
+def compare_rates(flux_rate, screening_rate) -> np.ndarray:
+    """Agreement factor ``max(a/b, b/a)`` (1 = equal; the issue's bar is <= 3)."""
+    a = np.asarray(flux_rate, float)
+    b = np.asarray(screening_rate, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a > 0) & (b > 0), np.maximum(a / b, b / a), np.inf)
+
+
+def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
+                    screening: dict | None = None, exclude_names: tuple[str, ...] = ()) -> HazardResult:
+    """Hazard rows for the portfolio's physical perils (pure: no I/O besides element files).
+
+    Parameters
+    ----------
+    portfolio : riskengine.config.Portfolio
+    catalog : riskengine.catalog.Catalog
+        Tracked population (fleet members listed by NORAD id are taken out of it and
+        re-added as fleet).
+    grid : Grid, optional
+    screening : dict, optional
+        ``{group: (sum_pc, window_days, n_satellites)}`` from a screening run.
+    exclude_names : tuple of str
+        Upper-case name fragments dropped from the catalog (e.g. ``("STARLINK",)`` to model
+        a manoeuvring constellation as collision-free).
+
+    Peril ``params`` (``[[perils]] type=... params={...}``):
+
+    * collision: ``self_factor`` (1.0; share of a shell's own crossings that are not
+      coordinated away), ``avoidance`` (0.0; share of catalog collisions avoided by
+      manoeuvres).
+    * untracked_debris: ``ratio`` (20), ``beta`` (from the ratio).
+    * breakup: ``band_km`` (25; half-width of the altitude band whose catastrophic
+      collisions count), ``spread_km`` (100; radial spread of the cloud), ``horizon_years``
+      (1.0), ``projectile_mass_kg`` (the group's satellite mass).
+    """
+    params = _peril_params(portfolio)
+    grid = grid or Grid.regular(150.0, max(2_500.0, 100.0 + max(
+        [g.altitude_km or 0 for g in portfolio.fleet] + [0])), 10.0, 0.5)
+    orb = fleet_orbits(portfolio, catalog)
+    res = HazardResult(orbits=orb)
+    if len(orb.a_km) == 0:
+        return res
+
+    keep = np.ones(len(catalog), bool)
+    fleet_ids = orb.norad_id[orb.norad_id >= 0]
+    if fleet_ids.size:
+        keep &= ~np.isin(np.asarray(catalog.norad_id), fleet_ids)
+    if exclude_names:
+        names = np.char.upper(np.asarray(catalog.name).astype(str))
+        for frag in exclude_names:
+            keep &= np.char.find(names, frag.upper()) < 0
+    cat_pop = population_from_catalog(catalog.subset(keep))
+    fleet_pop = orb.population()
+    pop = Population.concat([cat_pop, fleet_pop])
+    own = len(cat_pop) + np.arange(len(orb.a_km))
+    tgt = Population(orb.a_km, orb.e, orb.inc_deg, orb.radius_m, np.full(len(orb.a_km), FLEET),
+                     np.ones(len(orb.a_km)))
+
+    cp = params.get("collision", {})
+    rates = collision_rates(tgt, pop, grid, exclude_self=own,
+                            self_factor=float(cp.get("self_factor", 1.0)))
+    by_class = rates.rate_per_year.copy()
+    by_class[:, :FLEET] *= 1.0 - float(cp.get("avoidance", 0.0))
+    res.collision_by_class = by_class
+    alt = orb.alt_km
+
+    def sid(k):
+        return None if orb.satellite_id[k] < 0 else int(orb.satellite_id[k])
+
+    if "collision" in params:
+        for k in range(len(alt)):
+            br = ", ".join(f"{c.lower()} {by_class[k, j]:.3g}" for j, c in enumerate(CLASSES))
+            res.add(fleet_group=orb.group[k], satellite_id=sid(k), peril="collision",
+                    scope="satellite", annual_rate=float(by_class[k].sum()), hit_probability=1.0,
+                    severity="total", method="flux", altitude_km=float(alt[k]),
+                    notes=f"Kessler flux per class /yr: {br}")
+        if screening:
+            res.screening_rate = {}
+            for gname, (pc_sum, days, nsat) in screening.items():
+                r = screening_annual_rate(pc_sum, days, nsat)
+                res.screening_rate[gname] = r
+                ks = [k for k in range(len(alt)) if orb.group[k] == gname]
+                res.add(fleet_group=gname, satellite_id=None, peril="collision",
+                        scope="satellite", annual_rate=r, hit_probability=1.0,
+                        severity="total", method="screening",
+                        altitude_km=float(np.mean(alt[ks])) if ks else None,
+                        notes=f"sum Pc {pc_sum:.3g} over {days:g} d, {nsat} satellites")
+
+    if "untracked_debris" in params:
+        up = params["untracked_debris"]
+        ratio = float(up.get("ratio", dbr.UNTRACKED_RATIO))
+        beta = float(up.get("beta", dbr.power_law_beta(ratio)))
+        deb = (cat_pop.cls == CLASSES.index("DEBRIS")) | (cat_pop.cls == CLASSES.index("UNKNOWN"))
+        small = Population(cat_pop.a_km[deb], cat_pop.e[deb], cat_pop.inc_deg[deb],
+                           np.zeros(deb.sum()), cat_pop.cls[deb], cat_pop.weight[deb])
+        hits = collision_rates(tgt, small, grid).total
+        n_between = float(dbr.count_between(1.0, dbr.UNTRACKED_MIN_CM, dbr.TRACKED_MIN_CM, beta))
+        res.untracked_rate = hits * n_between
+        for k in range(len(alt)):
+            dm = dbr.untracked_damage(orb.shielding_mm[k], orb.mass_kg[k], beta=beta)
+            note = (f"1-10 cm flux {res.untracked_rate[k]:.3g}/yr ({ratio:g}:1 vs tracked debris, "
+                    f"beta {beta:.3f}; ESA MASTER / NASA ORDEM); shield stops < "
+                    f"{dm['d_crit_cm']:.2f} cm, total >= {dm['d_cat_cm']:.2f} cm (40 J/g)")
+            res.add(fleet_group=orb.group[k], satellite_id=sid(k), peril="untracked_debris",
+                    scope="satellite", annual_rate=float(res.untracked_rate[k] * dm["p_total"]),
+                    hit_probability=1.0, severity="total", method="flux",
+                    altitude_km=float(alt[k]), notes=note)
+            res.add(fleet_group=orb.group[k], satellite_id=sid(k),
+                    peril="untracked_debris_partial", scope="satellite",
+                    annual_rate=float(res.untracked_rate[k] * dm["p_partial"]),
+                    hit_probability=1.0, severity="beta", severity_a=dm["beta_a"],
+                    severity_b=dm["beta_b"], method="flux", altitude_km=float(alt[k]),
+                    notes=note + f"; partial loss mean {dm['partial_mean']:.3f}")
+
+    if "breakup" in params:
+        bp = params["breakup"]
+        band = float(bp.get("band_km", 25.0))
+        spread = float(bp.get("spread_km", 100.0))
+        horizon = float(bp.get("horizon_years", 1.0))
+        res.breakup_rate = np.zeros(len(alt))
+        res.breakup_hit_probability = np.zeros(len(alt))
+        walker = orb.satellite_id < 0
+        for gname in dict.fromkeys(orb.group):
+            ks = np.array([k for k in range(len(alt)) if orb.group[k] == gname])
+            h = float(np.average(alt[ks], weights=orb.count[ks]))
+            lam = collision_rate_in_band(pop, grid, h - band, h + band)
+            m = float(orb.mass_kg[ks[0]])
+            mp = float(bp.get("projectile_mass_kg", m))
+            dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,
+                                      d_max_cm=100.0)
+            n_frag = float(dbr.sbm_fragment_count(m, mp, 10.0, dm["d_crit_cm"] / 100.0))
+            a0 = R_EARTH_KM + h
+            frag = Population([a0], [min(spread / a0, 0.5)], [float(np.average(
+                orb.inc_deg[ks], weights=orb.count[ks]))], [0.0], [CLASSES.index("DEBRIS")],
+                [n_frag])
+            tk = Population(orb.a_km[ks], orb.e[ks], orb.inc_deg[ks], orb.radius_m[ks],
+                            np.full(ks.size, FLEET), np.ones(ks.size))
+            hit_rate = collision_rates(tk, frag, grid).total                     # per sat-yr
+            expo = float(dbr.cloud_exposure_years(dbr.fragment_lifetime_years(h), horizon))
+            p_hit = 1.0 - np.exp(-hit_rate * expo)
+            res.breakup_rate[ks] = lam
+            res.breakup_hit_probability[ks] = p_hit
+            # severity: mixture of total (p_total) and Beta partial, moment-matched to a Beta
+            pt = dm["p_total"] / max(dm["p_total"] + dm["p_partial"], 1e-300)
+            a, b = dm["beta_a"], dm["beta_b"]
+            mu_p = a / (a + b)
+            ex2_p = mu_p * (a + 1) / (a + b + 1)
+            mu = pt + (1 - pt) * mu_p
+            var = max(pt + (1 - pt) * ex2_p - mu ** 2, 1e-9)
+            kappa = max(mu * (1 - mu) / var - 1.0, 1e-3)
+            note = (f"catastrophic collisions within ±{band:g} km: {lam:.3g}/yr; SBM cloud "
+                    f"{n_frag:.3g} fragments >= {dm['d_crit_cm']:.2f} cm (M={m + mp:g} kg), "
+                    f"spread ±{spread:g} km, exposure {expo:.2f} yr")
+            p_rep = p_hit if not walker[ks].all() else p_hit[:1]
+            for j, k in enumerate(ks if not walker[ks].all() else ks[:1]):
+                res.add(fleet_group=gname, satellite_id=sid(k), peril="breakup", scope="event",
+                        annual_rate=lam, hit_probability=float(p_rep[j]), severity="beta",
+                        severity_a=float(mu * kappa), severity_b=float((1 - mu) * kappa),
+                        method="flux", altitude_km=h, notes=note)
+    return res
+
+
+def loss_engine_rows(rows: dict, collision_method: str = "flux") -> dict:
+    """The rows the loss engine should read: one collision method only.
+
+    ``riskengine.losses.hazard_set_from_rows`` keys sources by (peril, scope, group), so
+    flux and screening collision rows must not both reach it.
+    """
+    n = len(rows["peril"])
+    keep = [i for i in range(n) if rows["peril"][i] != "collision"
+            or rows["method"][i] == collision_method]
+    return {k: [v[i] for i in keep] for k, v in rows.items()}
+
+
+def write_hazards(con, portfolio, catalog, result: HazardResult, *, config_path=None) -> str:
+    """Store ``result`` as a ``hazards`` run; returns its run_id."""
+    from riskengine.store import run
+
+    epoch = None
+    try:
+        epoch = catalog.reference_epoch.astype("datetime64[us]").item()
+    except Exception:  # noqa: BLE001 - an empty catalog has no epoch
+        epoch = None
+    cfg = portfolio.model_dump(mode="json") if hasattr(portfolio, "model_dump") else None
+    with run(con, "hazards", config=cfg, config_path=config_path, portfolio=portfolio.name,
+             catalog_epoch=epoch) as h:
+        h.write("hazards", result.rows)
+        h.stats["catalog_objects"] = len(catalog)
+        h.stats["orbits"] = int(len(result.orbits.a_km)) if result.orbits else 0
+        return h.run_id
