@@ -441,3 +441,21 @@ def collision_rate_in_band(pop: Population, grid: Grid, alt_lo_km: float, alt_hi
     with np.errstate(divide="ignore", invalid="ignore"):
         dens = np.where(vol > 0, pair / vol, 0.0)
     return float(0.5 * np.pi * (dens.sum(axis=1) * v).sum() * SECONDS_PER_YEAR)
+
+
+def altitude_profile(pop: Population, alt_km, inc_deg: float, combined_radius_m: float,
+                     grid: Grid | None = None) -> np.ndarray:
+    """Collision rate per year of a circular orbit at each altitude (one inclination).
+
+    Examples
+    --------
+    >>> p = Population([R_EARTH_KM + 800.0], [0.0], [98.0], [0.0], [1], [1000.0])
+    >>> r = altitude_profile(p, [500.0, 800.0], 53.0, 5.0, Grid.regular(400, 900, 10, 0.5))
+    >>> bool(r[0] == 0.0 and r[1] > 0.0)
+    True
+    """
+    alt = np.asarray(alt_km, float)
+    n = alt.size
+    tgt = Population(R_EARTH_KM + alt, np.zeros(n), np.full(n, float(inc_deg)), np.zeros(n),
+                     np.full(n, CLASSES.index("FLEET")), np.ones(n))
+    return collision_rates(tgt, pop, grid, combined_radius_m=combined_radius_m).total

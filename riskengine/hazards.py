@@ -127,13 +127,13 @@ class HazardResult:
 
 
 def _peril_params(portfolio) -> dict[str, dict]:
-    if portfolio.perils is None:
-        return {p: {} for p in DEFAULT_PERILS}
-    out = {}
-    for p in portfolio.perils:
-        if p.type in DEFAULT_PERILS:
-            out[p.type] = dict(p.params)
-    return out
+    """Parameters per physical peril; the default set when the config lists none of them.
+
+    (The hazards table records what the physics gives; which perils are *simulated* is the
+    loss engine's choice from ``[[perils]]``.)
+    """
+    out = {p.type: dict(p.params) for p in (portfolio.perils or []) if p.type in DEFAULT_PERILS}
+    return out or {p: {} for p in DEFAULT_PERILS}
 
 
 def screening_annual_rate(pc_sum: float, window_days: float, n_satellites: int) -> float:
@@ -177,8 +177,13 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
     Peril ``params`` (``[[perils]] type=... params={...}``):
 
     * collision: ``self_factor`` (1.0; share of a shell's own crossings that are not
-      coordinated away), ``avoidance`` (0.0; share of catalog collisions avoided by
-      manoeuvres).
+      coordinated away), ``avoidance`` (0.0; share of collisions with tracked objects the
+      satellite avoids by manoeuvring — 0 is the un-manoeuvred base case that screening Pc
+      also measures).
+    * breakup: ``avoidance`` (default: collision's) removes that share of the band's
+      collisions that involve a manoeuvrable party (payload or fleet). Without it a dense
+      band of active satellites (e.g. Starlink + fleet at 550 km) shows several random
+      catastrophic collisions a year: the physics upper bound, which manoeuvres remove.
     * untracked_debris: ``ratio`` (20), ``beta`` (from the ratio).
     * breakup: ``band_km`` (25; half-width of the altitude band whose catastrophic
       collisions count), ``spread_km`` (100; radial spread of the cloud), ``horizon_years``
@@ -211,7 +216,10 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
     rates = collision_rates(tgt, pop, grid, exclude_self=own,
                             self_factor=float(cp.get("self_factor", 1.0)))
     by_class = rates.rate_per_year.copy()
-    by_class[:, :FLEET] *= 1.0 - float(cp.get("avoidance", 0.0))
+    avoid = float(cp.get("avoidance", 0.0))
+    if not 0.0 <= avoid <= 1.0:
+        raise ValueError(f"perils collision params.avoidance = {avoid}: must be a share in [0, 1]")
+    by_class *= 1.0 - avoid
     res.collision_by_class = by_class
     alt = orb.alt_km
 
@@ -275,6 +283,13 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
             ks = np.array([k for k in range(len(alt)) if orb.group[k] == gname])
             h = float(np.average(alt[ks], weights=orb.count[ks]))
             lam = collision_rate_in_band(pop, grid, h - band, h + band)
+            b_avoid = float(bp.get("avoidance", avoid))
+            if b_avoid > 0:
+                # only pairs with a manoeuvrable party (payload / fleet) can be avoided
+                passive = (pop.cls != CLASSES.index("PAYLOAD")) & (pop.cls != FLEET)
+                lam_p = collision_rate_in_band(Population(*[getattr(pop, f)[passive] for f in (
+                    "a_km", "e", "inc_deg", "radius_m", "cls", "weight")]), grid, h - band, h + band)
+                lam = lam - b_avoid * (lam - lam_p)
             m = float(orb.mass_kg[ks[0]])
             mp = float(bp.get("projectile_mass_kg", m))
             dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,
@@ -335,7 +350,57 @@ def write_hazards(con, portfolio, catalog, result: HazardResult, *, config_path=
     cfg = portfolio.model_dump(mode="json") if hasattr(portfolio, "model_dump") else None
     with run(con, "hazards", config=cfg, config_path=config_path, portfolio=portfolio.name,
              catalog_epoch=epoch) as h:
-        h.write("hazards", result.rows)
+        if result.rows.get("peril"):
+            h.write("hazards", result.rows)
         h.stats["catalog_objects"] = len(catalog)
         h.stats["orbits"] = int(len(result.orbits.a_km)) if result.orbits else 0
         return h.run_id
+
+
+def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, dict]:
+    """``{group: (sum_pc, window_days, n_satellites)}`` from a screening run in the store.
+
+    Uses the latest complete run with ``conjunctions`` rows whose ``pc`` is filled (or
+    ``run_id``). The window is read from the run's config/stats (``days``), else the span
+    of TCAs rounded up to whole days. Returns ``(None, {})`` when there is none.
+    """
+    import json
+
+    try:
+        if run_id is None:
+            row = con.execute(
+                "SELECT r.run_id FROM runs r WHERE r.status = 'complete' AND EXISTS (SELECT 1 "
+                "FROM conjunctions c WHERE c.run_id = r.run_id AND c.pc IS NOT NULL) "
+                "ORDER BY r.created_at DESC LIMIT 1").fetchone()
+            if row is None:
+                return None, {}
+            run_id = row[0]
+        cfg, stats = con.execute("SELECT config, stats FROM runs WHERE run_id = ?",
+                                 [run_id]).fetchone()
+    except Exception:  # noqa: BLE001 - no screening tables in this store yet
+        return None, {}
+    days = None
+    for blob in (stats, cfg):
+        try:
+            d = json.loads(blob) if isinstance(blob, str) else (blob or {})
+        except ValueError:
+            d = {}
+        for key in ("days", "window_days"):
+            if isinstance(d, dict) and d.get(key):
+                days = float(d[key])
+                break
+        if days:
+            break
+    if days is None:
+        lo, hi = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
+                             [run_id]).fetchone()
+        days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
+    pcs = dict(con.execute("SELECT fleet_group, sum(coalesce(pc, 0)) FROM conjunctions "
+                           "WHERE run_id = ? GROUP BY 1", [run_id]).fetchall())
+    try:
+        nsat = dict(con.execute("SELECT fleet_group, count(*) FROM fleet WHERE run_id = ? "
+                                "GROUP BY 1", [run_id]).fetchall())
+    except Exception:  # noqa: BLE001
+        nsat = {}
+    out = {g: (float(pcs.get(g, 0.0)), days, int(n)) for g, n in nsat.items()}
+    return run_id, out
