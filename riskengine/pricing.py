@@ -39,13 +39,12 @@ class Price:
 
     def metric_rows(self) -> list[tuple]:
         """``(metric, value, std_error)`` rows for the ``metrics`` table."""
-        se_p = None
         return [
             ("expected_loss", self.expected_loss, self.expected_loss_se),
             ("capital", self.capital, self.var_se),
             ("capital_charge", self.cost_of_capital, None),
             ("expenses", self.expenses, None),
-            ("premium", self.premium, se_p),
+            ("premium", self.premium, None),
             ("limit", self.limit, None),
             ("rate_on_line", self.rate_on_line, None),
         ]

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 
 from riskengine.config import parse_portfolio
@@ -182,12 +181,48 @@ def test_cli_simulate_and_price(tmp_path):
 
 
 def test_cli_errors_teach(tmp_path):
-    from riskengine.cli import cli as main
+    from riskengine.cli import cli
 
+    db = str(tmp_path / "x.duckdb")
     cfg = tmp_path / "empty.toml"
-    cfg.write_text("[simulation]\nyears = 10\n")
-    r = CliRunner().invoke(main, ["simulate", str(cfg), "--db", str(tmp_path / "x.duckdb")])
+    cfg.write_text("perils = []\n[simulation]\nyears = 10\n")
+    r = CliRunner().invoke(cli, ["simulate", str(cfg), "--db", db])
     assert r.exit_code != 0 and "[[perils]]" in r.output
+    # no [[perils]]: the default physical set, which needs a hazards run
+    cfg.write_text("[simulation]\nyears = 10\n[[fleet]]\nname = 'a'\nnorad_ids = [1, 2]\n"
+                   "sum_insured = 1e6\n")
+    r = CliRunner().invoke(cli, ["simulate", str(cfg), "--db", db])
+    assert r.exit_code != 0 and "riskengine hazards" in str(r.exception)
+
+
+def test_physical_perils_from_a_hazards_run(db_path):
+    """How the hazards stage feeds the engine: rows of one hazards run, picked by peril."""
+    from riskengine.losses import load_hazard_set
+
+    cfg = {"name": "hz", "simulation": {"years": 20_000, "seed": 3},
+           "fleet": [{"name": "a", "norad_ids": list(range(100, 150)), "sum_insured": 1e7}],
+           "perils": [{"type": "collision"},
+                      {"type": "compound", "name": "misc",
+                       "frequency": {"distribution": "poisson", "mean": 0.1},
+                       "severity": {"distribution": "exponential", "mean": 1e6}}]}
+    p = parse_portfolio(cfg)
+    con = connect(db_path)
+    with run(con, "hazards", portfolio="hz") as r:
+        r.write("hazards", {"fleet_group": np.array(["a", "a", "a"], object),
+                            "satellite_id": np.array([None, None, None], object),
+                            "peril": np.array(["collision", "collision", "radiation"], object),
+                            "scope": np.array(["satellite"] * 3, object),
+                            "annual_rate": np.array([0.001, 0.003, 0.5]),
+                            "hit_probability": np.ones(3),
+                            "severity": np.array(["total"] * 3, object),
+                            "draw": np.array([0, 1, 0])})
+    hs, rid = load_hazard_set(con, p)
+    assert rid == r.run_id and hs.perils == ["misc", "collision"] and hs.n_draws == 2
+    with run(con, "simulate", seed=3, years=20_000) as rr:
+        res = write_simulation(p, rr, hs)
+    lam = 50 * np.mean([0.001, 0.003])  # mean collisions per year (draw mixture)
+    coll = res.by_peril[:, 1] / 1e7
+    assert abs(coll.mean() - lam) < 4.5 * coll.std() / np.sqrt(len(coll)) + 1e-3
 
 
 def test_cli_runs_compare(tmp_path):

@@ -12,7 +12,9 @@ from riskengine.cli._common import console, db_option, rich_table
 @db_option
 @click.option("--years", type=int, default=None, help="Simulated years (default: [simulation] years).")
 @click.option("--seed", type=int, default=None, help="Root seed (default: [simulation] seed).")
-def price(config, db, years, seed):
+@click.option("--hazards-run", default=None,
+              help="hazards run to use for physical perils (default: the newest one).")
+def price(config, db, years, seed, hazards_run):
     """Simulate the portfolio, then price it: EL + cost of capital x (VaR - EL) + expenses.
 
     \b
@@ -21,7 +23,8 @@ def price(config, db, years, seed):
     """
     from riskengine.cli.simulate import run_simulation
 
-    run_id, con, res, pr = run_simulation(config, db, years, seed, kind="price", price_it=True)
+    run_id, con, res, pr = run_simulation(config, db, years, seed, kind="price", price_it=True,
+                                         hazards_run=hazards_run)
     c = console()
     q = pr.quantile
     se = {m: s for m, _, s in con.execute(

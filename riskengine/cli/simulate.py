@@ -8,24 +8,23 @@ from riskengine.cli._common import console, db_option, rich_table
 
 
 def run_simulation(config, db, years=None, seed=None, workers=None, kind="simulate",
-                   price_it=False):
+                   price_it=False, hazards_run=None):
     """Load ``config``, simulate (and price) in one store run; returns (run_id, result, price)."""
     from rich.progress import Progress
 
     from riskengine.config import load_portfolio
-    from riskengine.losses import write_simulation
-    from riskengine.losses.perils import hazard_set_from_portfolio
+    from riskengine.losses import load_hazard_set, write_simulation
     from riskengine.store import connect, run
 
     p = load_portfolio(config)
     years = int(years or p.simulation.years)
     seed = int(p.simulation.seed if seed is None else seed)
-    hs = hazard_set_from_portfolio(p)
+    con = connect(db)
+    hs, hz_run = load_hazard_set(con, p, hazards_run)
     if not hs.sources:
         raise click.ClickException(
             f"{config}: nothing to simulate: list [[perils]] of type compound, "
             "independent_failure or common_shock (physical perils need a hazards run)")
-    con = connect(db)
     cfg = p.model_dump(mode="json")
     cfg["simulation"].update(years=years, seed=seed)
     with run(con, kind, config=cfg, config_path=str(config), portfolio=p.name, seed=seed,
@@ -33,6 +32,7 @@ def run_simulation(config, db, years=None, seed=None, workers=None, kind="simula
         task = bar.add_task(f"simulating {years:,} years", total=years)
         res = write_simulation(p, r, hs, years=years, seed=seed, workers=workers,
                                progress=lambda done, tot: bar.update(task, completed=done))
+        r.stats["hazards_run_id"] = hz_run
         pr = None
         if price_it:
             from riskengine.pricing import price
@@ -72,14 +72,17 @@ def summary_table(con, run_id):
 @click.option("--years", type=int, default=None, help="Simulated years (default: [simulation] years).")
 @click.option("--seed", type=int, default=None, help="Root seed (default: [simulation] seed).")
 @click.option("--workers", type=int, default=None, help="Processes (results do not depend on it).")
-def simulate(config, db, years, seed, workers):
+@click.option("--hazards-run", default=None,
+              help="hazards run to use for physical perils (default: the newest one).")
+def simulate(config, db, years, seed, workers, hazards_run):
     """Simulate the portfolio's annual losses into ylt, elt, ep_curve and metrics.
 
     \b
     Example:
       riskengine simulate portfolios/generic.toml --db riskengine.duckdb --years 100000
     """
-    run_id, con, res, _ = run_simulation(config, db, years, seed, workers)
+    run_id, con, res, _ = run_simulation(config, db, years, seed, workers,
+                                         hazards_run=hazards_run)
     c = console()
     c.print(summary_table(con, run_id))
     c.print(f"[green]run {run_id}[/]: {res.years:,} years, {res.n_events:,} events")

@@ -39,7 +39,7 @@ from riskengine.losses.perils import (
 __all__ = [
     "BLOCK_YEARS", "HazardSet", "RETURN_PERIODS", "SimulationResult", "blocks",
     "ep_table", "hazard_set_from_portfolio", "hazard_set_from_rows", "iter_blocks",
-    "metrics", "simulate_block", "simulate_arrays", "write_simulation",
+    "load_hazard_set", "metrics", "simulate_block", "simulate_arrays", "write_simulation",
 ]
 
 NO_SATELLITE = "(no satellite)"
@@ -64,6 +64,49 @@ class SimulationResult:
     @property
     def net(self) -> np.ndarray:
         return self.gross - self.ceded.sum(axis=0)
+
+
+def physical_perils(portfolio) -> list[str] | None:
+    """Physical peril types the portfolio asks for: ``None`` = all of a hazards run (no
+    ``[[perils]]``: the default physical set), ``[]`` = none (only generic perils)."""
+    if portfolio.perils is None:
+        return None
+    return [p.type for p in portfolio.perils if p.type not in
+            ("compound", "independent_failure", "common_shock")]
+
+
+def load_hazard_set(con, portfolio, hazards_run_id: str | None = None) -> tuple[HazardSet, str | None]:
+    """The engine input for ``portfolio``: its generic perils plus, when it needs physical
+    perils, the ``hazards`` rows of ``hazards_run_id`` (default: the newest complete
+    hazards run of this portfolio). Returns ``(hazard_set, hazards_run_id_used)``.
+
+    Raises
+    ------
+    riskengine.errors.ConfigError
+        When physical perils are needed and no hazards run exists.
+    """
+    from riskengine.errors import ConfigError
+    from riskengine.store.db import latest_run_id
+
+    hs = hazard_set_from_portfolio(portfolio)
+    wanted = physical_perils(portfolio)
+    if wanted == []:
+        return hs, None
+    rid = hazards_run_id or latest_run_id(con, "hazards", portfolio.name)
+    if rid is None:
+        raise ConfigError(
+            f"{portfolio.source_path}: the portfolio needs physical perils "
+            f"({'default set' if wanted is None else ', '.join(wanted)}) but the store has no "
+            f"complete hazards run for portfolio {portfolio.name!r}: run `riskengine hazards "
+            f"{portfolio.source_path} --db ...` first, or list generic [[perils]]")
+    cur = con.execute("SELECT * FROM hazards WHERE run_id = ?", [rid])
+    names = [d[0] for d in cur.description]
+    data = cur.fetchall()
+    rows = {k: [r[i] for r in data] for i, k in enumerate(names)}
+    if not data:
+        raise ConfigError(f"hazards run {rid!r} has no rows; re-run `riskengine hazards`")
+    hazard_set_from_rows(rows, hs, wanted)
+    return hs, rid
 
 
 def _run_blocks(hs, pol, seed, years, workers, on_block=None):
