@@ -4,9 +4,22 @@
 * :mod:`~riskengine.pc.encounter` — RTN frames, ITRF velocity inertialisation, encounter plane,
   CARA eigenvalue-clip remediation, usage-violation flags.
 * :mod:`~riskengine.pc.states` — Pc from TCA states + RTN covariances (CDM path).
+* :mod:`~riskengine.pc.maxpc` — Alfano / Frisbee maximum Pc, dilution flag.
+* :mod:`~riskengine.pc.montecarlo` — Monte Carlo Pc with a Clopper–Pearson interval.
+* :mod:`~riskengine.pc.covariance` — TLE covariance model (Aida & Kirschner 2013).
+* :mod:`~riskengine.pc.screening` — :func:`screening_pc` for catalog conjunctions.
+
+Units: states km, km/s; covariances m²; hard-body radius m; the 2D kernels take any
+consistent length unit.
 """
 
+from riskengine.pc.covariance import tle_covariance_rtn, tle_sigmas_rtn
 from riskengine.pc.foster import log_pc_circle, pc2d, pc_circle
+from riskengine.pc.maxpc import max_pc_one_sided, max_pc_scaled, max_pc_unknown
+from riskengine.pc.montecarlo import pc_montecarlo
+from riskengine.pc.screening import screening_pc
 from riskengine.pc.states import pc_from_states
 
-__all__ = ["pc_circle", "log_pc_circle", "pc2d", "pc_from_states"]
+__all__ = ["pc_circle", "log_pc_circle", "pc2d", "pc_from_states", "max_pc_scaled",
+           "max_pc_one_sided", "max_pc_unknown", "pc_montecarlo", "tle_covariance_rtn",
+           "tle_sigmas_rtn", "screening_pc"]
