@@ -148,7 +148,11 @@ def catalog_from_db(con) -> Catalog:
     n = con.execute("SELECT count(*) FROM catalog_objects").fetchone()[0]
     if n == 0:
         return empty_catalog()
-    tbl = con.execute("SELECT * FROM catalog_objects ORDER BY norad_id").to_arrow_table()
+    import warnings
+
+    with warnings.catch_warnings():  # the extra copy is cheap next to SGP4 initialisation
+        warnings.simplefilter("ignore", UserWarning)
+        tbl = con.execute("SELECT * FROM catalog_objects ORDER BY norad_id").to_arrow_table()
     col = lambda name: tbl.column(name).to_numpy(zero_copy_only=False)  # noqa: E731
     obj = lambda name: np.array(tbl.column(name).to_pylist(), dtype=object)  # noqa: E731
     cls = obj("object_class")
