@@ -79,7 +79,7 @@ def test_tables_follow_the_contract(db_path):
     # EP curves and metrics
     ep = con.execute("SELECT curve, return_period, loss, tvar FROM ep_curve WHERE run_id=? "
                      "ORDER BY curve, return_period", [rid]).fetchall()
-    assert {c for c, *_ in ep} == {"AEP", "OEP", "AEP_NET"}
+    assert {c for c, *_ in ep} == {"AEP", "OEP"}
     aep = [(rp, loss, tv) for c, rp, loss, tv in ep if c == "AEP"]
     assert [rp for rp, *_ in aep] == list(map(float, RETURN_PERIODS))
     assert all(tv >= loss for _, loss, tv in aep)

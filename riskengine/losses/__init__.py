@@ -213,10 +213,10 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
 
 
 def write_summaries(handle, res: SimulationResult) -> None:
-    """EP curves (AEP, OEP; and net AEP when reinsured) and metrics of ``res``."""
+    """EP curves (AEP, OEP of the gross loss) and metrics of ``res``: gross ``aal``, ``std``,
+    ``var_``/``tvar_`` at 0.99/0.995/0.999, ``ground_up_aal``, ``oep_var_``/``oep_tvar_``, and
+    with reinsurance ``net_*`` (the same set on the net loss) and ``ceded_aal``."""
     curves = [("AEP", np.sort(res.gross)), ("OEP", np.sort(res.oep))]
-    if res.ceded.shape[0]:
-        curves.append(("AEP_NET", np.sort(res.net)))
     for name, xs in curves:
         rp, loss, tvar = ep_table(xs, is_sorted=True)
         handle.write("ep_curve", {"curve": np.full(len(rp), name, object),
@@ -226,7 +226,7 @@ def write_summaries(handle, res: SimulationResult) -> None:
              metrics(res.ground_up)[:1]]
     rows += [("oep_" + m, v, s) for m, v, s in metrics(curves[1][1], is_sorted=True)[2:]]
     if res.ceded.shape[0]:
-        rows += metrics(curves[2][1], is_sorted=True, prefix="net_")
+        rows += metrics(res.net, prefix="net_")
         c = res.ceded.sum(axis=0)
         rows.append(("ceded_aal", float(c.mean()), float(c.std(ddof=1) / np.sqrt(len(c)))))
     handle.write("metrics", {"metric": np.array([r[0] for r in rows], object),
