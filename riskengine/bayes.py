@@ -1,0 +1,573 @@
+"""Fitting orchestration of the Bayesian models, storage, and the loss-engine interface.
+
+* :func:`fit_models` samples the three models (``bus``, ``accelerator``, ``radiation``)
+  from an :class:`~riskengine.evidence.Evidence` — pure apart from sampling.
+* :func:`fit` does the I/O: reuses a stored fit whose content hash (evidence files + model
+  code + sampler settings) matches, else samples, saves each InferenceData as netCDF under
+  ``fits/`` and writes ``posterior_draws``, ``fit_diagnostics`` and ``fits`` in one run.
+* :func:`load_posterior` reads the latest complete fit back; :func:`fleet_hazard_draws`
+  turns it into per-draw annual hazards per fleet group for the loss engine.
+* ``plot_*`` helpers return matplotlib figures for notebooks.
+
+Age assumption (``fleet_hazard_draws``): the insured year is ``[age, age + 1)`` where
+``age`` is the satellite's age at ``as_of`` (default: today) from its ``launch_date``;
+without a ``launch_date`` the group is a new launch (age 0: the first year in orbit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from riskengine import radiation as rad
+from riskengine import reliability as rel
+
+MODELS = ("bus", "accelerator", "radiation")
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """Sampler settings (part of the content hash).
+
+    ``sampler='auto'`` uses nutpie when installed (compiles in seconds, samples ~10x
+    faster here) and PyMC's NUTS otherwise.
+    """
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    cores: int = 2
+    target_accept: float = 0.99
+    sampler: str = "auto"
+    seed: int = 20260123
+
+    def resolved_sampler(self) -> str:
+        if self.sampler != "auto":
+            return self.sampler
+        try:
+            import nutpie  # noqa: F401
+        except ImportError:
+            return "pymc"
+        return "nutpie"
+
+
+# --------------------------------------------------------------------------- building
+def build_models(ev) -> dict:
+    """The three PyMC models from an :class:`~riskengine.evidence.Evidence`.
+
+    Examples
+    --------
+    >>> from riskengine.evidence import load_evidence
+    >>> sorted(build_models(load_evidence()))
+    ['accelerator', 'bus', 'radiation']
+    """
+    return {"bus": rel.build_bus_model(ev.bus),
+            "accelerator": rel.build_accelerator_model(ev.accelerator),
+            "radiation": rad.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)}
+
+
+def sample_model(model, settings: FitSettings = FitSettings(), seed: int | None = None):
+    """Sample one PyMC model; returns ``(idata, timings)``.
+
+    ``timings`` has ``compile_seconds`` and ``sampling_seconds`` (PyMC compiles inside
+    ``pm.sample``: there all time counts as sampling and compile is 0).
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as m:
+    ...     _ = pm.Normal("x")
+    >>> idata, t = sample_model(m, FitSettings(draws=50, tune=50, chains=1, sampler="pymc"))
+    >>> idata.posterior["x"].shape
+    (1, 50)
+    """
+    seed = settings.seed if seed is None else seed
+    sampler = settings.resolved_sampler()
+    t0 = time.perf_counter()
+    if sampler == "nutpie":
+        import nutpie
+
+        compiled = nutpie.compile_pymc_model(model)
+        t1 = time.perf_counter()
+        idata = nutpie.sample(compiled, draws=settings.draws, tune=settings.tune,
+                              chains=settings.chains, cores=settings.cores, seed=seed,
+                              target_accept=settings.target_accept, progress_bar=False)
+    elif sampler == "pymc":
+        import pymc as pm
+
+        t1 = t0
+        with model:
+            idata = pm.sample(draws=settings.draws, tune=settings.tune,
+                              chains=settings.chains, cores=min(settings.cores,
+                                                                settings.chains),
+                              target_accept=settings.target_accept, random_seed=seed,
+                              progressbar=False, compute_convergence_checks=False)
+    else:
+        raise ValueError(f"unknown sampler {sampler!r}; use auto, nutpie or pymc")
+    t2 = time.perf_counter()
+    return idata, {"compile_seconds": t1 - t0, "sampling_seconds": t2 - t1,
+                   "sampler": sampler}
+
+
+def _flat(idata, var):
+    """(n_draws, *shape) array of a posterior variable, chains concatenated."""
+    a = idata.posterior[var]
+    return a.values.reshape((-1,) + a.shape[2:]), list(a.dims[2:])
+
+
+def posterior_rows(idata, model_name: str) -> dict:
+    """Long-format columns (model, draw, parameter, coord, value) of every posterior variable.
+
+    Examples
+    --------
+    >>> import arviz as az
+    >>> idata = az.from_dict(posterior={"x": np.zeros((2, 3))})
+    >>> posterior_rows(idata, "m")["value"].shape
+    (6,)
+    """
+    cols = {k: [] for k in ("model", "draw", "parameter", "coord", "value")}
+    for var in idata.posterior.data_vars:
+        vals, dims = _flat(idata, var)
+        n = vals.shape[0]
+        if not dims:
+            coords, mat = [""], vals[:, None]
+        else:
+            coords = [str(c) for c in idata.posterior[var].coords[dims[0]].values]
+            mat = vals.reshape(n, -1)
+        for j, c in enumerate(coords):
+            cols["model"].append(np.full(n, model_name, dtype=object))
+            cols["draw"].append(np.arange(n))
+            cols["parameter"].append(np.full(n, var, dtype=object))
+            cols["coord"].append(np.full(n, c, dtype=object))
+            cols["value"].append(mat[:, j].astype(float))
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def diagnostics(idata, model_name: str, timings: dict) -> dict:
+    """Columns of ``fit_diagnostics``: r_hat, ESS, divergences, timings per parameter."""
+    import arviz as az
+
+    s = az.summary(idata, kind="all", round_to="none", hdi_prob=0.9)
+    div = int(idata.sample_stats["diverging"].values.sum())
+    rows = {k: [] for k in ("model", "parameter", "coord", "mean", "sd", "q05", "q95",
+                            "r_hat", "ess_bulk", "ess_tail", "divergences",
+                            "sampling_seconds", "compile_seconds", "sampler")}
+    for label, r in s.iterrows():
+        name, _, coord = str(label).partition("[")
+        rows["model"].append(model_name)
+        rows["parameter"].append(name)
+        rows["coord"].append(coord.rstrip("]"))
+        rows["mean"].append(float(r["mean"]))
+        rows["sd"].append(float(r["sd"]))
+        rows["q05"].append(float(r["hdi_5%"]))
+        rows["q95"].append(float(r["hdi_95%"]))
+        rows["r_hat"].append(float(r["r_hat"]))
+        rows["ess_bulk"].append(float(r["ess_bulk"]))
+        rows["ess_tail"].append(float(r["ess_tail"]))
+        rows["divergences"].append(div)
+        rows["sampling_seconds"].append(timings["sampling_seconds"])
+        rows["compile_seconds"].append(timings["compile_seconds"])
+        rows["sampler"].append(timings["sampler"])
+    return {k: np.asarray(v, dtype=object if k in ("model", "parameter", "coord", "sampler")
+                          else float if k != "divergences" else np.int64)
+            for k, v in rows.items()}
+
+
+def fit_models(ev, settings: FitSettings = FitSettings(), models=MODELS, progress=None):
+    """Sample the models; returns ``{name: (idata, timings)}``.
+
+    ``progress(name)`` is called before each model (for a progress display).
+    """
+    built = build_models(ev)
+    out = {}
+    for i, name in enumerate(models):
+        if progress:
+            progress(name)
+        out[name] = sample_model(built[name], settings, seed=settings.seed + i)
+    return out
+
+
+# --------------------------------------------------------------------------- hashing + I/O
+def content_hash(ev, settings: FitSettings) -> str:
+    """SHA-256 of the evidence files, the model code and the sampler settings.
+
+    Examples
+    --------
+    >>> from riskengine.evidence import load_evidence
+    >>> len(content_hash(load_evidence(), FitSettings()))
+    64
+    """
+    h = hashlib.sha256(ev.content_hash().encode())
+    for mod in (rel, rad, __import__("riskengine.evidence", fromlist=["x"])):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(json.dumps(settings.__dict__, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def find_reusable_fit(con, chash: str) -> str | None:
+    """run_id of a complete fit with this content hash covering every model, else None."""
+    try:
+        row = con.execute("""
+            SELECT f.run_id FROM fits f JOIN runs r USING (run_id)
+            WHERE r.status = 'complete' AND f.content_hash = ?
+            GROUP BY f.run_id, r.created_at HAVING count(DISTINCT f.model) = ?
+            ORDER BY r.created_at DESC LIMIT 1""", [chash, len(MODELS)]).fetchone()
+    except Exception:  # table missing in an old store
+        return None
+    return row[0] if row else None
+
+
+def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=False,
+        fits_dir="fits", progress=None) -> dict:
+    """Fit (or reuse) the models and store them; returns a dict with run_id and reuse flag.
+
+    Parameters
+    ----------
+    con : duckdb connection
+    evidence : Evidence, optional
+        Default: :func:`riskengine.evidence.load_evidence` (shipped evidence only).
+    force : bool
+        Resample even when a fit with the same content hash exists.
+    fits_dir : path
+        Folder for the netCDF InferenceData files.
+    """
+    from riskengine.evidence import load_evidence
+    from riskengine.store import run as store_run
+
+    ev = evidence if evidence is not None else load_evidence()
+    chash = content_hash(ev, settings)
+    if not force:
+        existing = find_reusable_fit(con, chash)
+        if existing:
+            return {"run_id": existing, "reused": True, "content_hash": chash}
+    results = fit_models(ev, settings, progress=progress)
+    fits_dir = Path(fits_dir)
+    fits_dir.mkdir(parents=True, exist_ok=True)
+    config = {"settings": settings.__dict__, "content_hash": chash,
+              "assumptions": ev.assumptions, "evidence_files": [str(p) for p in ev.files],
+              "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families}
+    with store_run(con, "fit", config=config, seed=settings.seed) as h:
+        for name, (idata, timings) in results.items():
+            nc = fits_dir / f"{name}-{chash[:16]}-{h.run_id}.nc"
+            idata.to_netcdf(str(nc))
+            h.write("posterior_draws", _with_run(posterior_rows(idata, name), h.run_id))
+            diag = diagnostics(idata, name, timings)
+            h.write("fit_diagnostics", _with_run(diag, h.run_id))
+            h.write("fits", _with_run({
+                "model": np.array([name], dtype=object),
+                "content_hash": np.array([chash], dtype=object),
+                "netcdf_path": np.array([str(nc)], dtype=object),
+                "chains": np.array([settings.chains]), "draws": np.array([settings.draws]),
+                "evidence_files": np.array([",".join(p.name for p in ev.files)],
+                                           dtype=object)}, h.run_id))
+            h.stats[f"{name}_seconds"] = timings["compile_seconds"] + timings[
+                "sampling_seconds"]
+            h.stats[f"{name}_divergences"] = int(diag["divergences"][0])
+        run_id = h.run_id
+    return {"run_id": run_id, "reused": False, "content_hash": chash}
+
+
+def _with_run(cols: dict, run_id: str) -> dict:
+    n = len(next(iter(cols.values())))
+    return {"run_id": np.full(n, run_id, dtype=object), **cols}
+
+
+# --------------------------------------------------------------------------- posterior
+@dataclass
+class Posterior:
+    """Posterior draws of one fit run: ``values[model][(parameter, coord)] -> (n_draws,)``.
+
+    Models were fitted independently, so draw ``i`` of each model may be combined freely.
+    """
+
+    run_id: str
+    values: dict
+    assumptions: dict = field(default_factory=dict)
+
+    def get(self, model: str, parameter: str, coord: str = "") -> np.ndarray:
+        try:
+            return self.values[model][(parameter, coord)]
+        except KeyError:
+            have = sorted({p for p, _ in self.values.get(model, {})})
+            raise KeyError(f"posterior of run {self.run_id} has no {model}.{parameter}"
+                           f"[{coord}]; parameters of {model!r}: {', '.join(have)}") from None
+
+    def coords(self, model: str, parameter: str) -> list[str]:
+        return [c for p, c in self.values.get(model, {}) if p == parameter]
+
+    @property
+    def n_draws(self) -> int:
+        return min(len(v) for m in self.values.values() for v in m.values())
+
+
+def load_posterior(con, run_id: str | None = None) -> Posterior:
+    """The posterior draws of the latest complete fit (or of ``run_id``) from DuckDB.
+
+    Raises a ``LookupError`` telling to run ``riskengine fit`` when there is none.
+    """
+    if run_id is None:
+        row = con.execute("""SELECT run_id FROM runs WHERE kind = 'fit' AND status = 'complete'
+                             AND run_id IN (SELECT run_id FROM posterior_draws)
+                             ORDER BY created_at DESC LIMIT 1""").fetchone()
+        if row is None:
+            raise LookupError("no complete fit in this store: run `riskengine fit --db DB` "
+                              "(or `make fit`) first")
+        run_id = row[0]
+    tbl = con.execute("""SELECT model, parameter, coord, value FROM posterior_draws
+                         WHERE run_id = ? ORDER BY model, parameter, coord, draw""",
+                      [run_id]).fetchnumpy()
+    if len(tbl["value"]) == 0:
+        raise LookupError(f"run {run_id} has no posterior draws")
+    model, param, coord = (np.asarray(tbl[k], dtype=object)
+                           for k in ("model", "parameter", "coord"))
+    value = np.asarray(tbl["value"], float)
+    key = np.char.add(np.char.add(model.astype(str), "\x00"),
+                      np.char.add(np.char.add(param.astype(str), "\x00"), coord.astype(str)))
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], len(key)]
+    values: dict = {}
+    for s, e in zip(starts, ends):
+        values.setdefault(model[s], {})[(param[s], coord[s])] = value[s:e]
+    cfg = con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    assumptions = json.loads(cfg).get("assumptions", {}) if cfg else {}
+    if not assumptions:
+        from riskengine.evidence import evidence_dir, read_assumptions
+        assumptions = read_assumptions(evidence_dir() / "assumptions.toml")
+    return Posterior(run_id=run_id, values=values, assumptions=assumptions)
+
+
+# --------------------------------------------------------------------------- hazards
+def _family_draws(post, rng, idx, model, mu, sigma, z, family):
+    """Per-draw family effect: fitted family, else a new family from the hyperprior."""
+    m, s = post.get(model, mu)[idx], post.get(model, sigma)[idx]
+    if family in post.coords(model, z):
+        return m + s * post.get(model, z, family)[idx]
+    return m + s * rng.standard_normal(len(idx))
+
+
+def group_age_years(group, as_of: dt.date | None = None) -> float:
+    """Age (yr) at the start of the insured year: 0 without ``launch_date``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> g = SimpleNamespace(launch_date=dt.date(2024, 1, 1))
+    >>> round(group_age_years(g, dt.date(2026, 1, 1)), 2)
+    2.0
+    """
+    ld = getattr(group, "launch_date", None)
+    if ld is None:
+        return 0.0
+    as_of = as_of or dt.date.today()
+    return max(0.0, (as_of - ld).days / 365.25)
+
+
+def dose_rate_draws(post, altitude_km, inclination_deg, shield_mm, idx=None):
+    """Annual TID (trapped + mean SPE), rad(Si)/yr, per posterior draw: ``(n_draws, n)``."""
+    idx = np.arange(post.n_draws) if idx is None else idx
+    g = {k: post.get("radiation", k)[idx] for k in ("a", "b", "c", "beta_alt")}
+    trapped = rad.trapped_dose_rate(np.atleast_1d(altitude_km), np.atleast_1d(inclination_deg),
+                                    np.atleast_1d(shield_mm), g["a"], g["b"], g["c"],
+                                    g["beta_alt"], post.assumptions)
+    return trapped + rad.spe_mean_annual_dose(np.atleast_1d(inclination_deg),
+                                              np.atleast_1d(shield_mm), post.assumptions)
+
+
+def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
+                       orbits=None) -> dict:
+    """Annual hazards per posterior draw and fleet group, for the loss engine.
+
+    Parameters
+    ----------
+    draws : Posterior
+        From :func:`load_posterior`.
+    groups : list of riskengine.config.FleetGroup
+    n_draws : int, optional
+        Number of parameter sets; default all stored draws in order. Fewer are picked
+        without replacement, more with replacement, using ``rng``.
+    rng : numpy.random.Generator or int, optional
+        Draw selection and unseen families (default seed 0: reproducible).
+    as_of : datetime.date, optional
+        Start of the insured year for groups with a ``launch_date`` (default today).
+    orbits : dict, optional
+        ``{group name: (altitude_km, inclination_deg)}`` for groups given by element
+        sets or catalog ids (no Walker altitude in the config).
+
+    Returns
+    -------
+    dict of str to ndarray, each ``(n_draws, n_groups)``:
+        ``hardware``: probability that a satellite's bus fails (total loss) in the insured
+        year ``[age, age+1)`` given it works at ``age`` (Weibull, bus family).
+        ``accelerator``: expected fraction of a satellite's accelerators failed in the year
+        (``1 - exp(-rate_orbit)``; 0 without accelerators).
+        ``radiation``: probability that an accelerator of the payload reaches its
+        functional-failure dose in the insured year given it had not (lognormal
+        dose-to-failure, trapped + mean SPE dose; equals the expected payload fraction
+        lost; 0 without accelerators).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> post = Posterior("r", {
+    ...   "bus": {(k, ""): np.full(4, v) for k, v in
+    ...           dict(mu_h=np.log(0.0285), sigma_h=0.0, mu_k=np.log(0.45), sigma_k=0.0).items()},
+    ...   "accelerator": {(k, ""): np.full(4, v) for k, v in
+    ...                   dict(mu_l=np.log(0.1), sigma_l=0.0, log_phi=0.0).items()},
+    ...   "radiation": {(k, ""): np.full(4, v) for k, v in
+    ...                 dict(a=np.log(940), b=-1.6, c=0.0, beta_alt=np.log(2), mu_f=np.log(2e3),
+    ...                      sigma=0.3).items()}},
+    ...   {"inclination": dict(low_inclination_deg=30, low_inclination_factor=0.6,
+    ...                        polar_inclination_deg=80, polar_factor=1.2),
+    ...    "solar_particle_events": dict(events_per_year=0.0, median_dose_rad_1mm=1.0,
+    ...                        log_sd=0.0, shielding_exponent=1.0, min_inclination_deg=50)})
+    >>> g = SimpleNamespace(name="g", altitude_km=550.0, inclination_deg=53.0, shielding_mm_al=3.0,
+    ...                     accelerators=4, accelerator_family="gpu", bus_family="conventional",
+    ...                     launch_date=None)
+    >>> hz = fleet_hazard_draws(post, [g])
+    >>> hz["hardware"].shape, round(float(hz["hardware"][0, 0]), 3)
+    ((4, 1), 0.028)
+    """
+    post = draws
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+        0 if rng is None else rng)
+    total = post.n_draws
+    if n_draws is None:
+        idx = np.arange(total)
+    else:
+        idx = rng.choice(total, size=n_draws, replace=n_draws > total)
+    n = len(idx)
+    orbits = orbits or {}
+    out = {k: np.zeros((n, len(groups))) for k in ("hardware", "accelerator", "radiation")}
+    for j, g in enumerate(groups):
+        age = group_age_years(g, as_of)
+        log_h1 = _family_draws(post, rng, idx, "bus", "mu_h", "sigma_h", "z_h", g.bus_family)
+        log_k = _family_draws(post, rng, idx, "bus", "mu_k", "sigma_k", "z_k", g.bus_family)
+        out["hardware"][:, j] = rel.conditional_failure_probability(age, np.exp(log_h1),
+                                                                    np.exp(log_k))
+        if not getattr(g, "accelerators", 0):
+            continue
+        log_l = _family_draws(post, rng, idx, "accelerator", "mu_l", "sigma_l", "z_l",
+                              g.accelerator_family)
+        out["accelerator"][:, j] = rel.capacity_loss_fraction(
+            np.exp(log_l + post.get("accelerator", "log_phi")[idx]))
+        alt, inc = orbits.get(g.name, (getattr(g, "altitude_km", None),
+                                       getattr(g, "inclination_deg", None)))
+        if alt is None or inc is None:
+            raise ValueError(f"fleet group {g.name!r}: radiation needs altitude_km and "
+                             "inclination_deg; the group has none (element sets / catalog "
+                             "ids): pass orbits={name: (altitude_km, inclination_deg)}")
+        rate = dose_rate_draws(post, alt, inc, g.shielding_mm_al, idx)[:, 0]
+        out["radiation"][:, j] = rad.annual_failure_probability(
+            age, rate, post.get("radiation", "mu_f")[idx], post.get("radiation", "sigma")[idx])
+    return out
+
+
+# --------------------------------------------------------------------------- summaries/plots
+def anchors(post, *, suncatcher_dose_5yr=750.0) -> dict:
+    """Posterior means and 90 % intervals of the anchor quantities.
+
+    * ``r1_conventional``: bus reliability at 1 yr (Castet & Saleh ≈ 0.97).
+    * ``p5_suncatcher``: 5-year functional-failure probability of an accelerator at the
+      Suncatcher dose (750 rad over 5 yr).
+    * ``dose5_650sso_10mm``: model 5-year dose at 650 km SSO behind 10 mm Al.
+    """
+    def q(x):
+        return dict(mean=float(np.mean(x)), q05=float(np.quantile(x, 0.05)),
+                    q95=float(np.quantile(x, 0.95)))
+
+    out = {}
+    if "conventional" in post.coords("bus", "z_h"):
+        h1 = np.exp(post.get("bus", "log_h1", "conventional"))
+        out["r1_conventional"] = q(np.exp(-h1))
+    mu, s = post.get("radiation", "mu_f"), post.get("radiation", "sigma")
+    out["p5_suncatcher"] = q(rad.failure_probability(suncatcher_dose_5yr, mu, s))
+    out["p5_hard_suncatcher"] = q(rad.failure_probability(
+        suncatcher_dose_5yr, mu + post.get("radiation", "gap"), s))
+    out["dose5_650sso_10mm"] = q(5 * dose_rate_draws(post, 650.0, 98.0, 10.0)[:, 0])
+    return out
+
+
+def _band(ax, x, draws, label, color=None):
+    lo, med, hi = np.quantile(draws, [0.05, 0.5, 0.95], axis=0)
+    line, = ax.plot(x, med, label=f"{label} (median)", color=color)
+    ax.fill_between(x, lo, hi, alpha=0.25, color=line.get_color(), label=f"{label} 90 % CI")
+
+
+def plot_reliability(post, families=None, years=15.0):
+    """Bus reliability ``R(t)`` per family with 90 % credible bands; returns a Figure."""
+    import matplotlib.pyplot as plt
+
+    t = np.linspace(0, years, 200)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for f in families or post.coords("bus", "log_h1"):
+        h1 = np.exp(post.get("bus", "log_h1", f))[:, None]
+        k = post.get("bus", "shape", f)[:, None]
+        _band(ax, t, rel.weibull_survival(t[None, :], h1, k), f)
+    ax.axhline(0.97, ls=":", color="grey", lw=1)
+    ax.annotate("Castet & Saleh R(1 yr) ≈ 0.97", (1, 0.97), fontsize=8, color="grey")
+    ax.set(xlabel="age (years)", ylabel="reliability R(t)", title="Satellite bus reliability")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0, evidence=None):
+    """Annual TID vs Al shielding with 90 % band (and the SPENVIS evidence); a Figure."""
+    import matplotlib.pyplot as plt
+
+    t = np.geomspace(0.5, 20, 120)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    d = dose_rate_draws(post, np.full_like(t, altitude_km), np.full_like(t, inclination_deg), t)
+    _band(ax, t, d, f"{altitude_km:g} km, {inclination_deg:g}°")
+    if evidence is not None:
+        e = evidence.dose_depth
+        ax.errorbar(e.shielding_mm, np.sqrt(e.dose_low * e.dose_high),
+                    yerr=[np.sqrt(e.dose_low * e.dose_high) - e.dose_low,
+                          e.dose_high - np.sqrt(e.dose_low * e.dose_high)],
+                    fmt="o", color="k", label="SPENVIS 550 km")
+    ax.set(xscale="log", yscale="log", xlabel="shielding (mm Al)", ylabel="dose (rad(Si)/yr)",
+           title="Total ionising dose vs shielding")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_failure_vs_age(post, altitude_km=650.0, inclination_deg=98.0,
+                        shieldings=(3.0, 5.0, 10.0), years=10.0):
+    """Accelerator functional-failure probability vs age per shielding, 90 % bands."""
+    import matplotlib.pyplot as plt
+
+    age = np.linspace(0, years, 100)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    mu, s = post.get("radiation", "mu_f")[:, None], post.get("radiation", "sigma")[:, None]
+    for sh in shieldings:
+        rate = dose_rate_draws(post, altitude_km, inclination_deg, sh)
+        _band(ax, age, rad.failure_probability_by_age(age[None, :], rate, mu, s), f"{sh:g} mm Al")
+    ax.set(xlabel="age (years)", ylabel="P(functional failure)", yscale="log",
+           title=f"Radiation: accelerator failure vs age ({altitude_km:g} km, "
+                 f"{inclination_deg:g}°)")
+    ax.set_ylim(1e-6, 1)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def diagnostics_table(con, run_id: str | None = None):
+    """Rows of ``fit_diagnostics`` of the latest (or given) fit run as a list of dicts."""
+    if run_id is None:
+        run_id = load_posterior_run_id(con)
+    cur = con.execute("SELECT * FROM fit_diagnostics WHERE run_id = ? ORDER BY model, "
+                      "parameter, coord", [run_id])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def load_posterior_run_id(con) -> str:
+    row = con.execute("""SELECT run_id FROM runs WHERE kind='fit' AND status='complete'
+                         ORDER BY created_at DESC LIMIT 1""").fetchone()
+    if row is None:
+        raise LookupError("no complete fit: run `riskengine fit --db DB` first")
+    return row[0]
