@@ -148,7 +148,7 @@ def log_pc_circle(xm, ym, sx, sy, R):
     if hard.any():
         i = np.flatnonzero(hard)
         out[i] = _hard(xm[i], ym[i], sx[i], sy[i], R[i])
-    return out.reshape(shape)
+    return np.minimum(out, 0.0).reshape(shape)   # rounding can exceed Pc = 1 by ~1e-13
 
 
 def _hard(xm, ym, sx, sy, R):
