@@ -330,7 +330,9 @@ def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None)
 
     One source is built per (peril, scope, fleet_group); rows with a ``draw`` index give
     the per-draw parameters (draws are sorted; a point-estimate row without draw is
-    repeated for every draw of that source).
+    repeated for every draw of that source). For ``scope='event'`` the group's event rate
+    is the largest ``annual_rate`` of its rows; per-satellite rows then only set each
+    satellite's ``hit_probability``.
 
     Examples
     --------
