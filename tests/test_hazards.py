@@ -1,0 +1,136 @@
+"""Hazard rows from portfolio + catalog (riskengine.hazards) and the `riskengine hazards` CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from riskengine.config import parse_portfolio
+from riskengine.flux import CLASSES
+from riskengine.hazards import (compare_rates, compute_hazards, fleet_orbits, loss_engine_rows,
+                                screening_annual_rate, write_hazards)
+
+FLEET = CLASSES.index("FLEET")
+
+
+def _portfolio(per_plane=25, perils=None, extra=()):
+    d = {"name": "t", "fleet": [
+        {"name": "dc550", "altitude_km": 550, "inclination_deg": 53, "planes": 40,
+         "per_plane": per_plane, "sum_insured": 5e7, "area_m2": 30, "mass_kg": 1500,
+         "shielding_mm_al": 3},
+        {"name": "sso700", "altitude_km": 700, "inclination_deg": 98.2, "planes": 9,
+         "per_plane": 9, "sum_insured": 1e8, "area_m2": 20, "mass_kg": 800,
+         "shielding_mm_al": 10}, *extra]}
+    if perils is not None:
+        d["perils"] = perils
+    return parse_portfolio(d)
+
+
+@pytest.fixture(scope="module")
+def catalog(full_3le):
+    from riskengine.catalog import read_catalog
+
+    return read_catalog(full_3le)
+
+
+def test_rows_follow_the_hazards_contract(catalog):
+    res = compute_hazards(_portfolio(), catalog)
+    rows = res.rows
+    perils = set(rows["peril"])
+    assert perils == {"collision", "untracked_debris", "untracked_debris_partial", "breakup"}
+    n = len(rows["peril"])
+    assert all(len(v) == n for v in rows.values())
+    for i in range(n):
+        assert rows["annual_rate"][i] >= 0 and np.isfinite(rows["annual_rate"][i])
+        assert rows["scope"][i] == ("event" if rows["peril"][i] == "breakup" else "satellite")
+        if rows["severity"][i] == "beta":
+            assert rows["severity_a"][i] > 0 and rows["severity_b"][i] > 0
+        if rows["scope"][i] == "event":
+            assert 0 < rows["hit_probability"][i] < 1
+    # collision rate = sum of the per-class breakdown, every class non-negative
+    k = rows["peril"].index("collision")
+    assert rows["annual_rate"][k] == pytest.approx(res.collision_by_class[0].sum(), rel=1e-12)
+    assert (res.collision_by_class >= 0).all()
+
+
+def test_a_dense_shell_is_its_own_hazard(catalog):
+    """Quadrupling the shell multiplies the fleet-vs-fleet rate by ~4 ((4N-1)/(N-1)) and leaves
+    the catalog part unchanged."""
+    small = compute_hazards(_portfolio(per_plane=25, perils=[{"type": "collision"}]), catalog)
+    big = compute_hazards(_portfolio(per_plane=100, perils=[{"type": "collision"}]), catalog)
+    n = 1000
+    ratio = big.collision_by_class[0, FLEET] / small.collision_by_class[0, FLEET]
+    assert ratio == pytest.approx((4 * n - 1) / (n - 1), rel=1e-9)
+    np.testing.assert_allclose(big.collision_by_class[0, :FLEET],
+                               small.collision_by_class[0, :FLEET], rtol=1e-12)
+    assert set(big.rows["peril"]) == {"collision"}
+
+
+def test_avoidance_and_self_factor_scale_rates(catalog):
+    base = compute_hazards(_portfolio(perils=[{"type": "collision"}]), catalog)
+    avoid = compute_hazards(_portfolio(perils=[{"type": "collision",
+                                                "params": {"avoidance": 0.9}}]), catalog)
+    np.testing.assert_allclose(avoid.collision_by_class, 0.1 * base.collision_by_class, rtol=1e-12)
+    with pytest.raises(ValueError, match="avoidance"):
+        compute_hazards(_portfolio(perils=[{"type": "collision", "params": {"avoidance": 2}}]),
+                        catalog)
+
+
+def test_norad_group_is_not_double_counted(catalog):
+    ids = [int(x) for x in np.asarray(catalog.norad_id)[:3]]
+    p = _portfolio(perils=[{"type": "collision"}],
+                   extra=[{"name": "own", "norad_ids": ids, "sum_insured": 1e7}])
+    orb = fleet_orbits(p, catalog)
+    assert list(orb.satellite_id[-3:]) == [0, 1, 2] and list(orb.norad_id[-3:]) == ids
+    res = compute_hazards(p, catalog)
+    assert sum(1 for g in res.rows["fleet_group"] if g == "own") == 3
+    missing = _portfolio(extra=[{"name": "x", "norad_ids": [999_999_999], "sum_insured": 1.0}])
+    with pytest.raises(ValueError, match="not in the catalog"):
+        compute_hazards(missing, catalog)
+
+
+def test_screening_rows_and_agreement_factor(catalog):
+    res = compute_hazards(_portfolio(perils=[{"type": "collision"}]), catalog,
+                          screening={"dc550": (2.0e-5, 7.0, 1000)})
+    meth = [(p, m) for p, m in zip(res.rows["peril"], res.rows["method"])]
+    assert ("collision", "screening") in meth and ("collision", "flux") in meth
+    assert res.screening_rate["dc550"] == pytest.approx(screening_annual_rate(2e-5, 7.0, 1000))
+    only_flux = loss_engine_rows(res.rows)
+    assert "screening" not in only_flux["method"]
+    assert compare_rates(3e-3, 1e-3) == pytest.approx(3.0)
+    assert compare_rates(1e-3, 3e-3) == pytest.approx(3.0)
+
+
+def test_written_run_feeds_the_loss_engine(catalog, db_path):
+    from riskengine.losses import hazard_set_from_portfolio, hazard_set_from_rows
+    from riskengine.store import connect
+
+    p = _portfolio()
+    res = compute_hazards(p, catalog)
+    con = connect(db_path)
+    run_id = write_hazards(con, p, catalog, res)
+    got = con.execute("SELECT count(*), count(DISTINCT peril) FROM hazards WHERE run_id = ?",
+                      [run_id]).fetchall()[0]
+    assert got == (len(res.rows["peril"]), 4)
+    assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0] == "complete"
+    cur = con.execute("SELECT * FROM hazards WHERE run_id = ?", [run_id])
+    names = [c[0] for c in cur.description]
+    rows = dict(zip(names, map(list, zip(*cur.fetchall()))))
+    hs = hazard_set_from_rows(loss_engine_rows(rows),
+                              hazard_set_from_portfolio(p))
+    assert set(hs.perils) >= {"collision", "untracked_debris", "breakup"}
+
+
+def test_cli_hazards_table_and_plot(full_3le, tmp_path, monkeypatch):
+    from riskengine.cli import cli
+
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('name = "cli"\n[[fleet]]\nname = "s"\naltitude_km = 600\ninclination_deg = 60\n'
+                   'planes = 10\nper_plane = 10\nsum_insured = 1e7\n')
+    monkeypatch.setenv("RISKENGINE_CATALOG", str(full_3le))
+    png = tmp_path / "h.png"
+    res = CliRunner().invoke(cli, ["hazards", str(cfg), "--db", str(tmp_path / "h.duckdb"),
+                                   "--plot", str(png)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "hazards by shell" in res.output and png.stat().st_size > 10_000
