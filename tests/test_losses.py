@@ -179,3 +179,17 @@ def test_failure_draws_per_group_mixture():
     _check_cdf(r.gross, k + 0.5, mix)
     ga, gb = r.by_group[:, 0], r.by_group[:, 1]
     assert np.corrcoef(ga, gb)[0, 1] > 0.5
+
+
+def test_accelerator_attrition_draws():
+    """Component attrition per group-year: Binomial(components, p_d) x value per component."""
+    n, units, share, si = 30, 8, 0.5, 1e7
+    hs = HazardSet(np.full(n, si), np.zeros(n, int), ["g"], [])
+    ps = np.array([0.02, 0.06])
+    hs.add_attrition_draws("accelerator", {"g": ps}, {"g": units}, share)
+    r = simulate_arrays(hs, Policy(), seed=2, years=40_000)
+    value = share * si / units
+    k = np.array([0, 3, 6, 10, 15, 20, 25])
+    mix = np.mean([stats.binom.cdf(k, n * units, p) for p in ps], axis=0)
+    _check_cdf(r.gross, (k + 0.5) * value, mix)
+    assert np.allclose(r.by_group[:, 0], r.gross)

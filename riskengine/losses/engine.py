@@ -20,6 +20,7 @@ import numpy as np
 
 from riskengine import policy as fm
 from riskengine.losses.perils import (
+    AttritionSource,
     CompoundSource,
     EventSource,
     HazardSet,
@@ -146,6 +147,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
 
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
+    attr_group, attr_idx = [], []  # attrition occurrences: their fleet group
     n_ev = 0
     for src in hs.sources:
         pc = perils.index(src.peril)
@@ -153,6 +155,14 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
             ev_direct.append(sample_severity(src.severity, len(yrs), rng))
+        elif isinstance(src, AttritionSource):
+            d = draw % src.n_draws
+            k = rng.binomial(src.components[None, :], src.probability[d])  # (n_years, n_units)
+            yy, uu = np.nonzero(k)  # an occurrence only where components failed
+            yrs = yy.astype(np.int64)
+            ev_direct.append(k[yy, uu] * src.component_value[uu])
+            attr_group.append(src.group[uu])
+            attr_idx.append(n_ev + np.arange(len(yrs)))
         elif isinstance(src, SatelliteSource):
             d = draw % src.n_draws
             w = src.rates * src.units.size[None, :]  # (n_draws, n_units)
@@ -235,7 +245,10 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     g = n_groups + 1
     hit_grp = hs.group[hit_sat] if len(hit_sat) else np.zeros(0, np.int64)
     by_group = _sum(ev_year[hit_ev] * g + hit_grp, ins_hit * share[hit_ev], n_years * g)
-    by_group += _sum(ev_year * g + n_groups, ev_direct * share, n_years * g)
+    direct_grp = np.full(n_ev, n_groups, np.int64)
+    if attr_idx:
+        direct_grp[np.concatenate(attr_idx)] = np.concatenate(attr_group)
+    by_group += _sum(ev_year * g + direct_grp, ev_direct * share, n_years * g)
     by_group = by_group.reshape(n_years, g)
 
     eo = np.lexsort((ev_time, ev_year))

@@ -164,6 +164,28 @@ class EventSource:
 
 
 @dataclass
+class AttritionSource:
+    """High-frequency component failures (e.g. accelerators) aggregated per group-year.
+
+    Each year with draw ``d`` and each group unit ``u``, Binomial(``components[u]``,
+    ``probability[d, u]``) components fail; the loss is ``count x component_value[u]`` USD,
+    recorded as one occurrence per group and year (per-satellite terms do not apply:
+    the loss is spread over many satellites). Simulating every accelerator failure as its
+    own event would cost ~1e9 events per 1e6 years for a 1,000-satellite fleet.
+    """
+
+    peril: str
+    group: np.ndarray  # (n_units,) fleet group index
+    components: np.ndarray  # (n_units,) components in the group
+    component_value: np.ndarray  # (n_units,) USD per component
+    probability: np.ndarray  # (n_draws, n_units)
+
+    @property
+    def n_draws(self) -> int:
+        return self.probability.shape[0]
+
+
+@dataclass
 class HazardSet:
     """Everything the engine simulates: the insured satellites and the peril sources.
 
@@ -256,6 +278,32 @@ class HazardSet:
         a = np.ones(nd) if sev_a is None else np.broadcast_to(np.asarray(sev_a, float), (nd,)).copy()
         b = np.ones(nd) if sev_b is None else np.broadcast_to(np.asarray(sev_b, float), (nd,)).copy()
         self.sources.append(SatelliteSource(peril, Units.from_lists(lists), rates, severity, a, b))
+
+    def add_attrition_draws(self, peril: str, probabilities: dict[str, np.ndarray],
+                            components_per_satellite: dict[str, int],
+                            capacity_share: float | dict[str, float] = 1.0) -> None:
+        """Per-draw annual failure probability of each component (accelerator) per fleet
+        group; a failed component loses ``capacity_share / components`` of the satellite's
+        sum insured. See :class:`AttritionSource`.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(10, 1e8), np.zeros(10, int), ["a"], [])
+        >>> hs.add_attrition_draws("accelerator", {"a": np.array([0.05, 0.1])}, {"a": 64}, 0.6)
+        >>> hs.perils, hs.n_draws
+        (['accelerator'], 2)
+        """
+        names = [g for g in probabilities if components_per_satellite.get(g, 0) > 0]
+        if not names:
+            return
+        gi = np.array([self.group_names.index(g) for g in names])
+        n_sat = np.array([np.sum(self.group == i) for i in gi])
+        units = np.array([int(components_per_satellite[g]) for g in names])
+        share = np.array([capacity_share[g] if isinstance(capacity_share, dict)
+                          else capacity_share for g in names], float)
+        si = np.array([self.sum_insured[self.group == i].mean() for i in gi])
+        p = np.column_stack([np.clip(np.asarray(probabilities[g], float), 0, 1) for g in names])
+        self.sources.append(AttritionSource(peril, gi, n_sat * units, share * si / units, p))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,
