@@ -193,3 +193,23 @@ def test_accelerator_attrition_draws():
     mix = np.mean([stats.binom.cdf(k, n * units, p) for p in ps], axis=0)
     _check_cdf(r.gross, (k + 0.5) * value, mix)
     assert np.allclose(r.by_group[:, 0], r.gross)
+
+
+def test_posterior_draws_from_bayes_stage_shape():
+    from riskengine.config import FleetGroup
+    from riskengine.losses import add_posterior_draws
+
+    gs = [FleetGroup(name="a", norad_ids=list(range(50)), sum_insured=1e8, accelerators=16),
+          FleetGroup(name="b", norad_ids=list(range(20)), sum_insured=5e7)]
+    hs = HazardSet(np.r_[np.full(50, 1e8), np.full(20, 5e7)], np.repeat([0, 1], [50, 20]),
+                   ["a", "b"], [])
+    d = {"hardware": np.array([[0.01, 0.03], [0.02, 0.05]]),
+         "accelerator": np.array([[0.1, 0.1], [0.05, 0.05]]), "radiation": np.zeros((2, 2))}
+    add_posterior_draws(hs, d, gs, payload_share=0.5)
+    r = simulate_arrays(hs, Policy(), seed=1, years=20_000)
+    hw = np.mean([50 * 1e8 * d["hardware"][k, 0] + 20 * 5e7 * d["hardware"][k, 1] for k in (0, 1)])
+    acc = np.mean([50 * 16 * d["accelerator"][k, 0] * 0.5 * 1e8 / 16 for k in (0, 1)])
+    est = r.by_peril.mean(0)
+    se = r.by_peril.std(0) / np.sqrt(20_000)
+    assert abs(est[0] - hw) < 4.5 * se[0] and abs(est[1] - acc) < 4.5 * se[1]
+    assert r.by_group[:, 1].sum() > 0  # group b: hardware only (no accelerators)

@@ -32,12 +32,13 @@ from riskengine.losses.engine import BLOCK_YEARS, blocks, iter_blocks, simulate_
 from riskengine.losses.ep import RETURN_PERIODS, ep_table, metrics
 from riskengine.losses.perils import (
     HazardSet,
+    add_posterior_draws,
     hazard_set_from_portfolio,
     hazard_set_from_rows,
 )
 
 __all__ = [
-    "BLOCK_YEARS", "HazardSet", "RETURN_PERIODS", "SimulationResult", "blocks",
+    "BLOCK_YEARS", "HazardSet", "add_posterior_draws", "RETURN_PERIODS", "SimulationResult", "blocks",
     "ep_table", "hazard_set_from_portfolio", "hazard_set_from_rows", "iter_blocks",
     "load_hazard_set", "metrics", "simulate_block", "simulate_arrays", "write_simulation",
 ]

@@ -455,3 +455,38 @@ def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None)
         else:
             base.sources.append(EventSource(peril, units, rate.max(axis=1), hitp, kind, sa, sb))
     return base
+
+
+def add_posterior_draws(hs: HazardSet, draws: dict, groups, payload_share: float = 0.6) -> HazardSet:
+    """Add the Bayesian stage's per-draw hazards (``riskengine.bayes.fleet_hazard_draws``).
+
+    Parameters
+    ----------
+    hs : HazardSet
+    draws : dict of str -> (n_draws, n_groups) array
+        ``hardware``: annual bus-failure probability (total loss, one per satellite);
+        ``accelerator`` and ``radiation``: annual failure probability / expected fraction
+        of each accelerator (component attrition, :class:`AttritionSource`).
+    groups : list of riskengine.config.FleetGroup
+        The groups the columns refer to, in that order.
+    payload_share : float
+        Share of a satellite's sum insured carried by its accelerators.
+
+    Examples
+    --------
+    >>> from riskengine.config import FleetGroup
+    >>> g = FleetGroup(name="a", norad_ids=[1, 2, 3], sum_insured=1e8, accelerators=16)
+    >>> hs = HazardSet(np.full(3, 1e8), np.zeros(3, int), ["a"], [])
+    >>> d = {"hardware": np.array([[0.01], [0.02]]), "accelerator": np.array([[0.1], [0.2]]),
+    ...      "radiation": np.zeros((2, 1))}
+    >>> add_posterior_draws(hs, d, [g]).perils
+    ['hardware', 'accelerator']
+    """
+    names = [g.name for g in groups]
+    if "hardware" in draws:
+        hs.add_failure_draws("hardware", {n: draws["hardware"][:, j] for j, n in enumerate(names)})
+    for key in ("accelerator", "radiation"):
+        if key in draws and np.any(np.asarray(draws[key]) > 0):
+            hs.add_attrition_draws(key, {n: draws[key][:, j] for j, n in enumerate(names)},
+                                   {g.name: g.accelerators for g in groups}, payload_share)
+    return hs
