@@ -534,3 +534,60 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
              "events_fleet_vs_catalog": int((~in_fleet).sum())}
     return Screening(fleet=fleet, start=start, days=days, threshold_km=threshold_km,
                      conjunctions=cols, stats=stats)
+
+
+# --------------------------------------------------------------------------- reference
+def brute_force(fleet_sats, catalog_sats, start, days, threshold_km, *, step_s: float = 10.0,
+                block: int = 720):
+    """Reference screening: every pair on a fine grid, each local minimum refined.
+
+    For validation only (cost n_fleet x n_objects x n_steps). A sampled local minimum with
+    range under ``threshold + v_rel * step / 2`` is refined by bounded Brent minimisation of
+    the SGP4 range (:func:`scipy.optimize.minimize_scalar`, xatol 1e-6 s) over the two
+    neighbouring steps; interior minima under the threshold are returned as
+    ``(primary, secondary, tca_s, miss_km)`` arrays (indices as in :class:`ScreenResult`).
+    """
+    from scipy.optimize import minimize_scalar
+
+    from riskengine.propagate import propagate
+
+    fleet_sats = _as_satrecs(fleet_sats)
+    sats = fleet_sats + _as_satrecs(catalog_sats)
+    n_f = len(fleet_sats)
+    jd0, fr0 = (float(x[0]) for x in julian(np.array([start], "datetime64[us]")))
+    end = days * 86400.0
+    # one extra step either side, so minima right at the window edges are bracketed
+    grid = np.arange(-1, int(np.ceil(end / step_s)) + 2) * step_s
+    found = []
+    for a in range(0, len(grid) - 1, block):
+        b = min(len(grid), a + block + 2)  # overlap so minima at block edges are seen
+        e, r, v = propagate(sats, np.full(b - a, jd0), fr0 + grid[a:b] / 86400.0, workers=1)
+        for i in range(n_f):
+            js = np.arange(i + 1, len(sats))
+            d = np.linalg.norm(r[js] - r[i][None], axis=2)
+            vr = np.linalg.norm(v[js] - v[i][None], axis=2)
+            d = np.where(np.isnan(d), np.inf, d)
+            loc = (d[:, 1:-1] <= d[:, :-2]) & (d[:, 1:-1] < d[:, 2:]) & \
+                  (d[:, 1:-1] < threshold_km + vr[:, 1:-1] * step_s / 2 + 0.5)
+            jj, kk = np.nonzero(loc)
+            for j, k in zip(js[jj].tolist(), (kk + 1 + a).tolist()):
+                found.append((i, j, k))
+    out = set()
+    res = []
+    for i, j, k in found:
+        def rng(t, i=i, j=j):
+            e1, r1, _ = sats[i].sgp4(jd0, fr0 + t / 86400.0)
+            e2, r2, _ = sats[j].sgp4(jd0, fr0 + t / 86400.0)
+            return np.inf if (e1 or e2) else float(np.linalg.norm(np.subtract(r2, r1)))
+        lo, hi = grid[k] - step_s, grid[k] + step_s
+        m = minimize_scalar(rng, bounds=(lo, hi), method="bounded",
+                            options={"xatol": 1e-6})
+        t = float(m.x)
+        if m.fun < threshold_km and lo + 1e-3 < t < hi - 1e-3 and 0 <= t <= end:
+            key = (i, j, round(t))
+            if key not in out:
+                out.add(key)
+                res.append((i, j, t, float(m.fun)))
+    res.sort()
+    arr = np.array(res, dtype=float).reshape(-1, 4)
+    return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3])
