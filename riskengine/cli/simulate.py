@@ -8,8 +8,13 @@ from riskengine.cli._common import console, db_option, rich_table
 
 
 def run_simulation(config, db, years=None, seed=None, workers=None, kind="simulate",
-                   price_it=False, hazards_run=None):
-    """Load ``config``, simulate (and price) in one store run; returns (run_id, result, price)."""
+                   price_it=False, hazards_run=None, scheduler=None):
+    """Load ``config``, simulate (and price) in one store run; returns (run_id, result, price).
+
+    With ``workers > 1`` or a ``scheduler`` address (argument or ``[simulation]`` keys) the
+    blocks of years run on Dask (a local cluster of ``workers`` processes, or the cluster
+    at ``scheduler``); the tables are identical to the single-process run.
+    """
     from rich.progress import Progress
 
     from riskengine.config import load_portfolio
@@ -27,11 +32,24 @@ def run_simulation(config, db, years=None, seed=None, workers=None, kind="simula
             "independent_failure or common_shock (physical perils need a hazards run)")
     cfg = p.model_dump(mode="json")
     cfg["simulation"].update(years=years, seed=seed)
+    workers = int(workers or p.simulation.workers)
+    scheduler = scheduler or p.simulation.scheduler
+    use_dask = bool(scheduler) or workers > 1
     with run(con, kind, config=cfg, config_path=str(config), portfolio=p.name, seed=seed,
              years=years) as r, Progress(transient=True, console=console()) as bar:
-        task = bar.add_task(f"simulating {years:,} years", total=years)
-        res = write_simulation(p, r, hs, years=years, seed=seed, workers=workers,
-                               progress=lambda done, tot: bar.update(task, completed=done))
+        task = bar.add_task(f"simulating {years:,} years"
+                            + (f" on Dask ({scheduler or f'{workers} local workers'})"
+                               if use_dask else ""), total=years)
+        tick = lambda done, tot: bar.update(task, completed=done)  # noqa: E731
+        if use_dask:
+            from riskengine.losses.distributed import write_simulation_dask
+            from riskengine.scale import Cluster
+
+            with Cluster(workers=workers, scheduler=scheduler) as cl:
+                res = write_simulation_dask(p, r, hs, cl.client, years=years, seed=seed,
+                                            progress=tick)
+        else:
+            res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
         r.stats["hazards_run_id"] = hz_run
         pr = None
         if price_it:
@@ -71,10 +89,13 @@ def summary_table(con, run_id):
 @db_option
 @click.option("--years", type=int, default=None, help="Simulated years (default: [simulation] years).")
 @click.option("--seed", type=int, default=None, help="Root seed (default: [simulation] seed).")
-@click.option("--workers", type=int, default=None, help="Processes (results do not depend on it).")
+@click.option("--workers", type=int, default=None,
+              help="Dask workers on a local cluster (results do not depend on it).")
+@click.option("--scheduler", default=None,
+              help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
 @click.option("--hazards-run", default=None,
               help="hazards run to use for physical perils (default: the newest one).")
-def simulate(config, db, years, seed, workers, hazards_run):
+def simulate(config, db, years, seed, workers, scheduler, hazards_run):
     """Simulate the portfolio's annual losses into ylt, elt, ep_curve and metrics.
 
     \b
@@ -82,7 +103,7 @@ def simulate(config, db, years, seed, workers, hazards_run):
       riskengine simulate portfolios/generic.toml --db riskengine.duckdb --years 100000
     """
     run_id, con, res, _ = run_simulation(config, db, years, seed, workers,
-                                         hazards_run=hazards_run)
+                                         hazards_run=hazards_run, scheduler=scheduler)
     c = console()
     c.print(summary_table(con, run_id))
     c.print(f"[green]run {run_id}[/]: {res.years:,} years, {res.n_events:,} events")
