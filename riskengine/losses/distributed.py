@@ -74,8 +74,10 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         byp = np.empty((years, len(hs.perils)))
         byg = np.empty((years, len(hs.group_names) + 1))
         done = 0
+        ev_count = np.zeros(len(todo), np.int64)
         for fut in as_completed(futs):
-            b, r, _, _ = fut.result()
+            b, r, n_ev, _ = fut.result()
+            ev_count[b] = n_ev
             sl = slice(b * BLOCK_YEARS, b * BLOCK_YEARS + r.n_years)
             gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
             byp[sl], byg[sl] = r.by_peril, r.by_group
@@ -92,10 +94,20 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         if elt:
             files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in elt) + "]"
             n_events = handle.con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]
-            handle.execute(
-                "INSERT INTO elt (run_id, event_id, year, peril, satellites, loss, ground_up_loss) "
-                f"SELECT ?, row_number() OVER (ORDER BY block, ev), year, peril, satellites, loss, "
-                f"ground_up_loss FROM read_parquet({files})", [handle.run_id])
+            # event ids continue block after block, as the single-process writer numbers them
+            import pyarrow as pa
+
+            offsets = pa.table({"block": np.arange(len(todo), dtype=np.int64),
+                                "off": np.concatenate([[0], np.cumsum(ev_count)[:-1]])})
+            handle.con.register("_block_offsets", offsets)
+            try:
+                handle.execute(
+                    "INSERT INTO elt (run_id, event_id, year, peril, satellites, loss, "
+                    "ground_up_loss) SELECT ?, o.off + e.ev + 1, e.year, e.peril, e.satellites, "
+                    f"e.loss, e.ground_up_loss FROM read_parquet({files}) e "
+                    "JOIN _block_offsets o USING (block)", [handle.run_id])
+            finally:
+                handle.con.unregister("_block_offsets")
             handle.rows["elt"] = handle.rows.get("elt", 0) + n_events
     finally:
         scale.cleanup(out)
