@@ -69,7 +69,7 @@ class Grid:
     lat_edges_deg: np.ndarray
 
     @staticmethod
-    def regular(alt_min_km=150.0, alt_max_km=2_500.0, alt_step_km=10.0, lat_step_deg=0.5) -> "Grid":
+    def regular(alt_min_km=150.0, alt_max_km=2_500.0, alt_step_km=1.0, lat_step_deg=0.5) -> "Grid":
         alt = np.arange(alt_min_km, alt_max_km + 0.5 * alt_step_km, alt_step_km, dtype=float)
         lat = np.linspace(0.0, 90.0, int(round(90.0 / lat_step_deg)) + 1)
         return Grid(alt, lat)
@@ -189,8 +189,14 @@ class Population:
 
     ``weight`` is the number of objects on the orbit (1 for catalog objects, the satellite
     count for a Walker shell); ``radius_m`` the hard-body radius; ``cls`` an index into
-    :data:`CLASSES`.
+    :data:`CLASSES`; ``thickness_km`` the radial thickness over which a (near-)circular orbit
+    is spread uniformly (a shell's station-keeping band; 0 = exactly at ``a``).
     """
+
+    _FIELDS = ("a_km", "e", "inc_deg", "radius_m", "cls", "weight", "thickness_km")
+
+    def subset(self, which) -> "Population":
+        return Population(*[getattr(self, k)[which] for k in self._FIELDS])
 
     a_km: np.ndarray
     e: np.ndarray
@@ -198,9 +204,12 @@ class Population:
     radius_m: np.ndarray
     cls: np.ndarray
     weight: np.ndarray
+    thickness_km: np.ndarray | None = None
 
     def __post_init__(self):
         n = len(self.a_km)
+        self.thickness_km = (np.zeros(n) if self.thickness_km is None
+                             else np.broadcast_to(np.asarray(self.thickness_km, float), (n,)).copy())
         for k in ("e", "inc_deg", "radius_m", "cls", "weight"):
             v = np.asarray(getattr(self, k))
             if v.shape != (n,):
@@ -218,7 +227,7 @@ class Population:
     @staticmethod
     def concat(parts: list["Population"]) -> "Population":
         return Population(*[np.concatenate([getattr(p, k) for p in parts])
-                            for k in ("a_km", "e", "inc_deg", "radius_m", "cls", "weight")])
+                            for k in Population._FIELDS])
 
 
 def spatial_density(pop: Population, grid: Grid, spread_km: float = 0.0) -> np.ndarray:
@@ -232,7 +241,7 @@ def spatial_density(pop: Population, grid: Grid, spread_km: float = 0.0) -> np.n
     >>> round(float((d.sum(0) * g.volumes_km3()).sum()), 9)   # conserves the 100 objects
     100.0
     """
-    fr = radial_fractions(pop.a_km, pop.e, grid.r_edges_km, spread_km)
+    fr = radial_fractions(pop.a_km, pop.e, grid.r_edges_km, np.maximum(spread_km, pop.thickness_km))
     fl = latitude_fractions(pop.inc_deg, grid.lat_edges_deg)
     out = np.zeros((len(CLASSES), grid.n_alt, grid.n_lat))
     for c in np.unique(pop.cls):
@@ -290,10 +299,13 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
     pop : Population
         The population hit (catalog objects and fleet shells with their counts).
     grid : Grid, optional
-        Bins; default ``Grid.regular()`` (150–2,500 km in 10 km, |latitude| in 0.5°).
+        Bins; default ``Grid.regular()`` (150–2,500 km in 1 km, |latitude| in 0.5°). Shells
+        are thin (the 2023-10 catalog has 1,322 Starlinks within one km at 547 km), so bins
+        much wider than a km smear a shell over its neighbours.
     target_spread_km : float, optional
-        Radial box over which circular targets are spread (default: one altitude bin, so
-        the density is averaged over the bin centred on the target).
+        Radial box over which circular targets are spread (default: the target's
+        ``thickness_km``, at least one altitude bin, so the density is averaged over the bin
+        centred on the target).
     combined_radius_m : float or array (n_targets,), optional
         Use this combined hard-body radius instead of ``R_target + R_object``.
     self_factor : float
@@ -316,23 +328,26 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
     True
     """
     grid = grid or Grid.regular()
+    nT = len(targets)
     step = float(np.median(np.diff(grid.alt_edges_km)))
-    tspread = step if target_spread_km is None else float(target_spread_km)
-    nT, nC = len(targets), len(CLASSES)
+    tspread = (np.maximum(targets.thickness_km, step) if target_spread_km is None
+               else np.full(nT, float(target_spread_km)))
+    nC = len(CLASSES)
     out = np.zeros((nT, nC))
     if nT == 0 or len(pop) == 0:
         return FluxResult(out)
-    vol = grid.volumes_km3()                                   # (A, L)
+    r_edges = grid.r_edges_km
     r_mid = R_EARTH_KM + grid.alt_centers_km                   # (A,)
     v_circ = np.sqrt(MU_EARTH_KM3_S2 / r_mid)                  # (A,)
     lat_c = grid.lat_centers_deg                               # (L,)
+    vol = grid.volumes_km3()                                   # (A, L)
 
-    ft_r = radial_fractions(targets.a_km, targets.e, grid.r_edges_km, tspread)   # (T, A)
+    ft_r = radial_fractions(targets.a_km, targets.e, r_edges, tspread)          # (T, A)
     ft_l = latitude_fractions(targets.inc_deg, grid.lat_edges_deg)               # (T, L)
-    fp_r = radial_fractions(pop.a_km, pop.e, grid.r_edges_km, 0.0)               # (N, A)
     fp_l = latitude_fractions(pop.inc_deg, grid.lat_edges_deg)                   # (N, L)
-    alive = fp_r.sum(axis=1) > 0
-    idx_alive = np.nonzero(alive)[0]
+    half = 0.5 * pop.thickness_km
+    rp = np.minimum(pop.a_km * (1.0 - pop.e), pop.a_km - half)                   # lowest radius
+    ra = np.maximum(pop.a_km * (1.0 + pop.e), pop.a_km + half)                   # highest radius
     exclude_self = (np.full(nT, -1) if exclude_self is None
                     else np.asarray(exclude_self, np.int64))
     cr = None if combined_radius_m is None else np.broadcast_to(
@@ -342,8 +357,17 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
         abins = np.nonzero(ft_r[t] > 0)[0]
         if abins.size == 0:
             continue
-        # population rows that share any altitude bin with the target
-        sub = idx_alive[(fp_r[np.ix_(idx_alive, abins)] > 0).any(axis=1)]
+        k0, k1 = abins[0], abins[-1] + 1
+        lo, hi = r_edges[k0], r_edges[k1]
+        # population rows whose radial range meets the target's bins (radius computed only
+        # for those, only on those edges: no (N, n_alt) matrix)
+        sub = np.nonzero((rp <= hi) & (ra >= lo))[0]
+        if sub.size == 0:
+            continue
+        fr_sub = radial_fractions(pop.a_km[sub], pop.e[sub], r_edges[k0:k1 + 1],
+                                  pop.thickness_km[sub])[:, abins - k0]           # (S, a)
+        hit = fr_sub.sum(axis=1) > 0
+        sub, fr_sub = sub[hit], fr_sub[hit]
         if sub.size == 0:
             continue
         w = pop.weight[sub].copy()
@@ -364,7 +388,7 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
             # sum over latitude bands of T_l * n_l(per object) * vrel, for each alt bin
             kern = fp_l[sub[s]] * vrel_unit * ft_l[t][None, :]              # (S, L)
             per_a = kern @ (1.0 / vol[abins]).T                              # (S, a)
-            per_a *= fp_r[np.ix_(sub[s], abins)] * (ft_r[t, abins] * v_circ[abins])[None, :]
+            per_a *= fr_sub[s] * (ft_r[t, abins] * v_circ[abins])[None, :]
             acc[s] = per_a.sum(axis=1)
         contrib = acc * w * sigma * SECONDS_PER_YEAR
         out[t] = np.bincount(pop.cls[sub], weights=contrib, minlength=nC)[:nC]
@@ -410,7 +434,8 @@ def collision_rate_in_band(pop: Population, grid: Grid, alt_lo_km: float, alt_hi
     kb = np.nonzero((grid.alt_centers_km >= alt_lo_km) & (grid.alt_centers_km <= alt_hi_km))[0]
     if kb.size == 0 or len(pop) == 0:
         return 0.0
-    fr = radial_fractions(pop.a_km, pop.e, grid.r_edges_km, 0.0)[:, kb]        # (N, K)
+    fr = radial_fractions(pop.a_km, pop.e, grid.r_edges_km[kb[0]:kb[-1] + 2],
+                          pop.thickness_km)[:, kb - kb[0]]                      # (N, K)
     keep = fr.sum(axis=1) > 0
     if not keep.any():
         return 0.0

@@ -32,6 +32,9 @@ from riskengine.flux import (CLASSES, R_EARTH_KM, Grid, Population, collision_ra
                              collision_rates, population_from_catalog)
 
 DEFAULT_PERILS = ("collision", "untracked_debris", "breakup")
+SHELL_THICKNESS_KM = 1.0
+"""Radial thickness of a Walker shell, km: the 2023-10 catalog has 1,322 Starlinks within
+one km at 547 km (station-keeping keeps a shell about that thin)."""
 FLEET = CLASSES.index("FLEET")
 
 
@@ -176,7 +179,9 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
 
     Peril ``params`` (``[[perils]] type=... params={...}``):
 
-    * collision: ``self_factor`` (1.0; share of a shell's own crossings that are not
+    * collision: ``shell_thickness_km`` (:data:`SHELL_THICKNESS_KM`; a Walker shell's
+      satellites are spread uniformly over this radial band — the self-hazard scales with
+      its inverse), ``self_factor`` (1.0; share of a shell's own crossings that are not
       coordinated away), ``avoidance`` (0.0; share of collisions with tracked objects the
       satellite avoids by manoeuvring — 0 is the un-manoeuvred base case that screening Pc
       also measures).
@@ -191,7 +196,7 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
     """
     params = _peril_params(portfolio)
     grid = grid or Grid.regular(150.0, max(2_500.0, 100.0 + max(
-        [g.altitude_km or 0 for g in portfolio.fleet] + [0])), 10.0, 0.5)
+        [g.altitude_km or 0 for g in portfolio.fleet] + [0])), 1.0, 0.5)
     orb = fleet_orbits(portfolio, catalog)
     res = HazardResult(orbits=orb)
     if len(orb.a_km) == 0:
@@ -205,14 +210,19 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
         names = np.char.upper(np.asarray(catalog.name).astype(str))
         for frag in exclude_names:
             keep &= np.char.find(names, frag.upper()) < 0
+    cp = params.get("collision", {})
+    thick = float(cp.get("shell_thickness_km", SHELL_THICKNESS_KM))
+    if thick < 0:
+        raise ValueError(f"perils collision params.shell_thickness_km = {thick}: must be >= 0 km")
+    shell_thk = np.where(orb.satellite_id < 0, thick, 0.0)
     cat_pop = population_from_catalog(catalog.subset(keep))
     fleet_pop = orb.population()
+    fleet_pop.thickness_km = shell_thk
     pop = Population.concat([cat_pop, fleet_pop])
     own = len(cat_pop) + np.arange(len(orb.a_km))
     tgt = Population(orb.a_km, orb.e, orb.inc_deg, orb.radius_m, np.full(len(orb.a_km), FLEET),
-                     np.ones(len(orb.a_km)))
+                     np.ones(len(orb.a_km)), shell_thk)
 
-    cp = params.get("collision", {})
     rates = collision_rates(tgt, pop, grid, exclude_self=own,
                             self_factor=float(cp.get("self_factor", 1.0)))
     by_class = rates.rate_per_year.copy()
@@ -250,8 +260,8 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
         ratio = float(up.get("ratio", dbr.UNTRACKED_RATIO))
         beta = float(up.get("beta", dbr.power_law_beta(ratio)))
         deb = (cat_pop.cls == CLASSES.index("DEBRIS")) | (cat_pop.cls == CLASSES.index("UNKNOWN"))
-        small = Population(cat_pop.a_km[deb], cat_pop.e[deb], cat_pop.inc_deg[deb],
-                           np.zeros(deb.sum()), cat_pop.cls[deb], cat_pop.weight[deb])
+        small = cat_pop.subset(deb)
+        small.radius_m = np.zeros(int(deb.sum()))
         hits = collision_rates(tgt, small, grid).total
         n_between = float(dbr.count_between(1.0, dbr.UNTRACKED_MIN_CM, dbr.TRACKED_MIN_CM, beta))
         res.untracked_rate = hits * n_between
@@ -287,8 +297,7 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
             if b_avoid > 0:
                 # only pairs with a manoeuvrable party (payload / fleet) can be avoided
                 passive = (pop.cls != CLASSES.index("PAYLOAD")) & (pop.cls != FLEET)
-                lam_p = collision_rate_in_band(Population(*[getattr(pop, f)[passive] for f in (
-                    "a_km", "e", "inc_deg", "radius_m", "cls", "weight")]), grid, h - band, h + band)
+                lam_p = collision_rate_in_band(pop.subset(passive), grid, h - band, h + band)
                 lam = lam - b_avoid * (lam - lam_p)
             m = float(orb.mass_kg[ks[0]])
             mp = float(bp.get("projectile_mass_kg", m))
@@ -299,8 +308,7 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
             frag = Population([a0], [min(spread / a0, 0.5)], [float(np.average(
                 orb.inc_deg[ks], weights=orb.count[ks]))], [0.0], [CLASSES.index("DEBRIS")],
                 [n_frag])
-            tk = Population(orb.a_km[ks], orb.e[ks], orb.inc_deg[ks], orb.radius_m[ks],
-                            np.full(ks.size, FLEET), np.ones(ks.size))
+            tk = tgt.subset(ks)
             hit_rate = collision_rates(tk, frag, grid).total                     # per sat-yr
             expo = float(dbr.cloud_exposure_years(dbr.fragment_lifetime_years(h), horizon))
             p_hit = 1.0 - np.exp(-hit_rate * expo)
