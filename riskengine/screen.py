@@ -505,7 +505,6 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     p, s = res.primary, res.secondary
     in_fleet = s < n_f
     f_group = fleet.group[fl_idx]
-    sec_group = np.where(in_fleet, f_group[np.minimum(s, n_f - 1)] if n_f else "", None)
     hbr = both.hard_body_radius_m
     cls = np.where(in_fleet, "FLEET", both.object_class[s].astype(object)) if len(s) else \
         np.zeros(0, object)
@@ -523,7 +522,6 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
         for k, ax in enumerate("xyz"):
             cols[f"{who}_r_{ax}"] = r[:, k]
             cols[f"{who}_v_{ax}"] = v[:, k]
-    del sec_group
     stats = {**counts, "fleet_satellites": int(len(fleet)), "fleet_screened": n_f,
              "fleet_stale": fcounts["stale"],
              "fleet_decayed": fcounts["decayed"] + fcounts["sgp4_error"],
