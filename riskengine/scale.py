@@ -148,7 +148,7 @@ def load_parquet(run, table: str, paths: list[str]) -> int:
     cols = [c for c in spec.column_names if c != "run_id"]
     quoted = ", ".join(f'"{c}"' for c in cols)
     files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
-    n = run.con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]
+    n = run.con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchall()[0][0]
     run.execute(f"INSERT INTO {table} (run_id, {quoted}) "
                 f"SELECT ?, {quoted} FROM read_parquet({files})", [run.run_id])
     run.rows[table] = run.rows.get(table, 0) + n

@@ -93,7 +93,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         n_events = 0
         if elt:
             files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in elt) + "]"
-            n_events = handle.con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]
+            n_events = handle.con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchall()[0][0]
             # event ids continue block after block, as the single-process writer numbers them
             import pyarrow as pa
 
