@@ -149,3 +149,15 @@ def test_screening_pc_batch_and_covariance_model():
     np.testing.assert_allclose(tle_sigmas_rtn([2.0], "LEO", "PAYLOAD")[0], [476.0, 1821.0, 164.0])
     with pytest.raises(ValueError, match="object class"):
         tle_sigmas_rtn([1.0], "LEO", "SPACESHIP")
+
+
+@pytest.mark.parametrize("module", ["riskengine.pc.foster", "riskengine.pc.encounter",
+                                    "riskengine.pc.states", "riskengine.pc.maxpc",
+                                    "riskengine.pc.montecarlo", "riskengine.pc.covariance",
+                                    "riskengine.pc.screening", "riskengine.cdm"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0

@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = [
     "OMEGA_EARTH", "rtn_basis", "inertialize_velocity", "rtn_to_eci", "encounter_plane",
-    "remediate_2x2", "usage_flags",
+    "remediate_2x2", "eig2x2", "usage_flags",
 ]
 
 OMEGA_EARTH = 7.292115146706979e-5
@@ -137,6 +137,33 @@ def encounter_plane(r1, v1, cov1_eci, r2, v2, cov2_eci):
     }
 
 
+def eig2x2(cov):
+    """Closed-form eigen-decomposition of symmetric 2×2 matrices (vectorised).
+
+    Much faster than ``numpy.linalg.eigh`` on millions of 2×2 blocks; same absolute
+    accuracy (~eps·|λ_max|).  Returns ascending eigenvalues (n, 2) and eigenvectors as
+    columns (n, 2, 2), like ``eigh``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lam, vec = eig2x2(np.array([[[2.0, 1.0], [1.0, 2.0]]]))
+    >>> lam.round(12).tolist()
+    [[1.0, 3.0]]
+    """
+    cov = np.asarray(cov, float).reshape(-1, 2, 2)
+    a, b, c = cov[:, 0, 0], 0.5 * (cov[:, 0, 1] + cov[:, 1, 0]), cov[:, 1, 1]
+    mean = 0.5 * (a + c)
+    d = np.hypot(0.5 * (a - c), b)
+    lam = np.stack([mean - d, mean + d], axis=1)
+    phi = 0.5 * np.arctan2(2.0 * b, a - c)          # direction of the major axis
+    cp, sp = np.cos(phi), np.sin(phi)
+    vec = np.empty_like(cov)
+    vec[:, 0, 0], vec[:, 1, 0] = -sp, cp            # minor
+    vec[:, 0, 1], vec[:, 1, 1] = cp, sp             # major
+    return lam, vec
+
+
 def remediate_2x2(cov, hbr_m, fclip=1e-4):
     """Clip the eigenvalues of 2×2 covariances as CARA's ``CovRemEigValClip`` does.
 
@@ -146,23 +173,23 @@ def remediate_2x2(cov, hbr_m, fclip=1e-4):
 
     Returns
     -------
-    cov_rem : (n, 2, 2), remediated : (n,) bool
+    cov_rem : (n, 2, 2), remediated : (n,) bool, eigenvalues (n, 2) after clipping,
+    eigenvectors (n, 2, 2) as columns
 
     Examples
     --------
     >>> import numpy as np
-    >>> c, flag = remediate_2x2(np.array([[[4.0, 0], [0, -1.0]]]), 10.0)
+    >>> c, flag, lam, vec = remediate_2x2(np.array([[[4.0, 0], [0, -1.0]]]), 10.0)
     >>> bool(flag[0]), float(c[0, 1, 1])
     (True, 1e-06)
     """
     cov = np.asarray(cov, float).reshape(-1, 2, 2)
-    cov = 0.5 * (cov + np.transpose(cov, (0, 2, 1)))
-    lam, vec = np.linalg.eigh(cov)
+    lam, vec = eig2x2(cov)
     floor = (fclip * np.broadcast_to(np.asarray(hbr_m, float), (cov.shape[0],)))[:, None] ** 2
     bad = lam < floor
     lam2 = np.where(bad, floor, lam)
     out = np.einsum("nij,nj,nkj->nik", vec, lam2, vec)
-    return out, bad.any(axis=1)
+    return out, bad.any(axis=1), lam2, vec
 
 
 LOW_SPEED_M_S = 10.0

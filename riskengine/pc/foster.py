@@ -315,7 +315,9 @@ def pc2d(miss, cov, R):
     """
     miss = np.atleast_2d(np.asarray(miss, dtype=float))
     cov = np.asarray(cov, dtype=float).reshape(-1, 2, 2)
-    lam, vec = np.linalg.eigh(cov)                 # ascending eigenvalues
+    from riskengine.pc.encounter import eig2x2
+
+    lam, vec = eig2x2(cov)                         # ascending eigenvalues
     proj = np.einsum("nij,ni->nj", vec, miss)       # miss in principal axes
     with np.errstate(invalid="ignore"):
         s = np.sqrt(lam)

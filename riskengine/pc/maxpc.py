@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from riskengine.pc.encounter import eig2x2
 from riskengine.pc.foster import log_pc_circle
 
 __all__ = ["max_pc_scaled", "max_pc_one_sided", "max_pc_unknown"]
@@ -58,7 +59,7 @@ def _maximise(logf, n, iters=40):
 
 
 def _principal(miss, cov):
-    lam, vec = np.linalg.eigh(cov)
+    lam, vec = eig2x2(cov)
     proj = np.einsum("nij,ni->nj", vec, miss)
     return proj, lam
 
