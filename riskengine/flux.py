@@ -289,7 +289,7 @@ class FluxResult:
 def collision_rates(targets: Population, pop: Population, grid: Grid | None = None, *,
                     target_spread_km: float | None = None, combined_radius_m=None,
                     self_factor: float = 1.0, exclude_self: np.ndarray | None = None,
-                    chunk: int = 4_096) -> FluxResult:
+                    chunk: int = 4_096, max_bins: int = 64) -> FluxResult:
     """Expected collisions per year of one satellite on each target orbit, per object class.
 
     Parameters
@@ -313,6 +313,9 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
         population row is each target's own shell, ``-1`` for none); 1 = fully random
         crossings, 0 = a perfectly coordinated shell. The target itself is removed from its
         shell's count (weight − 1).
+    max_bins : int
+        Targets crossing more altitude bins than this (eccentric orbits) are evaluated on
+        a grid coarsened by an integer factor.
 
     Returns
     -------
@@ -353,9 +356,22 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
     cr = None if combined_radius_m is None else np.broadcast_to(
         np.asarray(combined_radius_m, float), (nT,))
 
+    # eccentric targets cross many bins: evaluate them on a coarser altitude grid, at most
+    # ``max_bins`` bins each (the cost is n_objects x n_lat x n_bins per target)
+    nb = (ft_r > 0).sum(axis=1)
+    wide = np.nonzero(nb > max_bins)[0]
+    if wide.size:
+        f = int(np.ceil(nb[wide].max() / max_bins))
+        coarse = Grid(grid.alt_edges_km[::f] if (len(grid.alt_edges_km) - 1) % f == 0 else
+                      np.append(grid.alt_edges_km[::f], grid.alt_edges_km[-1]), grid.lat_edges_deg)
+        sub_cr = None if cr is None else cr[wide]
+        out[wide] = collision_rates(targets.subset(wide), pop, coarse,
+                                    target_spread_km=target_spread_km, combined_radius_m=sub_cr,
+                                    self_factor=self_factor, exclude_self=exclude_self[wide],
+                                    chunk=chunk, max_bins=max_bins * f).rate_per_year
     for t in range(nT):
         abins = np.nonzero(ft_r[t] > 0)[0]
-        if abins.size == 0:
+        if abins.size == 0 or abins.size > max_bins:
             continue
         k0, k1 = abins[0], abins[-1] + 1
         lo, hi = r_edges[k0], r_edges[k1]

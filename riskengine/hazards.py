@@ -142,6 +142,9 @@ def _peril_params(portfolio) -> dict[str, dict]:
 def screening_annual_rate(pc_sum: float, window_days: float, n_satellites: int) -> float:
     """Per-satellite annual collision rate from screening: ``sum(Pc) / window / satellites``.
 
+    ``pc_sum`` counts every event once per *fleet satellite involved* (a fleet-vs-fleet
+    pair twice), so that it matches the flux rate, which is per satellite.
+
     Examples
     --------
     >>> round(screening_annual_rate(1e-5, 7.0, 10), 9)
@@ -403,8 +406,13 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         lo, hi = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
                              [run_id]).fetchone()
         days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
-    pcs = dict(con.execute("SELECT fleet_group, sum(coalesce(pc, 0)) FROM conjunctions "
-                           "WHERE run_id = ? GROUP BY 1", [run_id]).fetchall())
+    # a fleet-vs-fleet pair is listed once but is a collision of BOTH satellites: credit
+    # its Pc to the primary's group and to the secondary's group
+    pcs = dict(con.execute(
+        "SELECT g, sum(p) FROM (SELECT fleet_group AS g, coalesce(pc, 0) AS p FROM conjunctions "
+        "WHERE run_id = $1 UNION ALL SELECT f.fleet_group, coalesce(c.pc, 0) FROM conjunctions c "
+        "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
+        "WHERE c.run_id = $1 AND c.secondary_in_fleet) GROUP BY 1", [run_id]).fetchall())
     try:
         nsat = dict(con.execute("SELECT fleet_group, count(*) FROM fleet WHERE run_id = ? "
                                 "GROUP BY 1", [run_id]).fetchall())

@@ -134,3 +134,26 @@ def test_cli_hazards_table_and_plot(full_3le, tmp_path, monkeypatch):
                                    "--plot", str(png)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "hazards by shell" in res.output and png.stat().st_size > 10_000
+
+
+def test_screening_from_store_credits_fleet_pairs_to_both_groups(db_path):
+    import datetime as dt
+
+    from riskengine.hazards import screening_from_store
+    from riskengine.store import connect, run
+
+    con = connect(db_path)
+    assert screening_from_store(con) == (None, {})
+    t = dt.datetime(2023, 10, 1)
+    with run(con, "screen", config={"days": 2.0}) as h:
+        h.write("fleet", {"fleet_group": ["a", "a", "b"], "satellite_id": [1, 2, 3]})
+        h.write("conjunctions", {"primary_id": [1, 1, 2], "secondary_id": [2, 99, 3],
+                                 "fleet_group": ["a", "a", "a"],
+                                 "secondary_in_fleet": [True, False, True], "tca": [t, t, t],
+                                 "miss_km": [1.0, 1.0, 1.0], "pc": [1e-4, 2e-4, 4e-4]})
+        rid = h.run_id
+    got_id, got = screening_from_store(con)
+    assert got_id == rid
+    # group a: its three events + the a-a pair again for satellite 2; group b: the a-b pair
+    assert got["a"][0] == pytest.approx(8e-4) and got["a"][1:] == (2.0, 2)
+    assert got["b"] == (pytest.approx(4e-4), 2.0, 1)
