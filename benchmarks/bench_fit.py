@@ -2,7 +2,7 @@
 parameter-recovery study.
 
 1. Each model on the shipped evidence with the production settings
-   (:class:`riskengine.bayes.FitSettings`: 4 chains x 1000 draws, target_accept 0.99, 2 cores),
+   (:class:`riskengine.bayes.FitSettings`: 4 chains x 2000 draws, target_accept 0.99, 2 cores),
    once with nutpie and once with PyMC's default NUTS (C backend), same process; reports
    compile + sampling seconds, max r_hat, min ess_bulk, divergences. Target (issue 6):
    <= 120 s per model including compilation, r_hat <= 1.01, ess_bulk >= 400, 0 divergences.

@@ -39,7 +39,7 @@ class FitSettings:
     faster here) and PyMC's NUTS otherwise.
     """
 
-    draws: int = 1000
+    draws: int = 2000
     tune: int = 1000
     chains: int = 4
     cores: int = 2

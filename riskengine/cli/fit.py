@@ -20,7 +20,7 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--accelerator-faults", "accel", multiple=True, type=click.Path(dir_okay=False),
               help="Your accelerator fault counts CSV (family, environment, device_years, "
                    "faults); repeatable.")
-@click.option("--draws", default=1000, show_default=True, help="Draws per chain.")
+@click.option("--draws", default=2000, show_default=True, help="Draws per chain.")
 @click.option("--tune", default=1000, show_default=True, help="Tuning steps per chain.")
 @click.option("--chains", default=4, show_default=True)
 @click.option("--sampler", type=click.Choice(["auto", "nutpie", "pymc"]), default="auto",
