@@ -328,12 +328,13 @@ def conjunction_to_cdm(tca, r1, v1, r2, v2, cov1_rtn, cov2_rtn, *, hbr_m=None, p
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(3) for a in (r1, v1, r2, v2))
     creation = creation_date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     mid = message_id or f"{object1_id}_conj_{object2_id}_{str(tca).replace('-', '').replace(':', '')}"
-    dr = (r1 - r2) * 1e3     # object 1 relative to object 2?  CCSDS: object2 w.r.t. object1
+    dr = (r1 - r2) * 1e3
     dv = (v1 - v2) * 1e3
-    # CCSDS 508.0-B-1 §3.3: relative position/velocity of OBJECT2 w.r.t. OBJECT1 in OBJECT1's RTN
+    # RELATIVE_POSITION/VELOCITY_R/T/N in OBJECT1's RTN frame, sign as operators write it
+    # (r1 - r2: reproduces JSpOC's values in CARA's OmitronTestCase_Test01 CDM; tested)
     M = rtn_basis(r1, v1)[0]
-    rel_r = M @ (-dr)
-    rel_v = M @ (-dv)
+    rel_r = M @ dr
+    rel_v = M @ dv
     header = [("CCSDS_CDM_VERS", "1.0", None), ("CREATION_DATE", creation, None),
               ("ORIGINATOR", originator, None), ("MESSAGE_ID", mid, None)]
     rel = [("COMMENT", c, None) for c in comments]

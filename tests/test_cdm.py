@@ -114,3 +114,15 @@ def test_conjunction_to_cdm_round_trip_and_geometry(tmp_path):
     again = pc_from_states(*(np.asarray(a)[None] for a in (*back.state(1), back.covariance(1),
                                                            *back.state(2), back.covariance(2))), 12.0)
     assert again["pc"][0] == pytest.approx(pc, rel=1e-12)
+
+
+def test_exported_relative_state_follows_operator_convention(shared):
+    """Re-export the states of a JSpOC CDM: the RTN relative position/velocity must match."""
+    c = read_cdm(shared / "fixtures/cdm/OmitronTestCase_Test01_HighPc.cdm")
+    (r1, v1), (r2, v2) = c.state(1), c.state(2)
+    out = conjunction_to_cdm(c.tca, r1, v1, r2, v2, c.covariance(1), c.covariance(2), hbr_m=20.0)
+    for key, tol in (("RELATIVE_POSITION", 1e-3), ("RELATIVE_VELOCITY", 1e-3)):
+        for ax in "RTN":
+            ours = float(out.get("relative", f"{key}_{ax}"))
+            theirs = float(c.get("relative", f"{key}_{ax}"))
+            assert abs(ours - theirs) < tol + 1e-6 * abs(theirs), (key, ax, ours, theirs)
