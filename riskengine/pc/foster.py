@@ -30,11 +30,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["pc_circle", "pc2d"]
+__all__ = ["pc_circle", "log_pc_circle", "pc2d"]
 
 _LOG_DROP = 45.0          # window keeps log-integrand > max - 45 (e^-45 ≈ 3e-20 relative)
 _N_COARSE = 24            # coarse pass nodes (uniform in x)
-_N_FINE = 48              # Gauss–Legendre nodes in θ for hard events
 _SQRT2 = np.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -44,12 +43,11 @@ def _gl(n):
     return t, w
 
 
-_GL_FINE = _gl(_N_FINE)
-_GL_PANEL = _gl(24)
+_GL_PANEL = _gl(24)        # nodes per panel for hard (peaked) events
 
 
 def _log_inner(h, ym, sy):
-    """log P(|Y - 0| chord): log of P(ym - h < Y' < ym + h) ... for Y' ~ N(0, sy) shifted.
+    """log of the Gaussian mass of the chord: P(-h < Y < h) for Y ~ N(ym, sy²).
 
     ``h`` (..., k) half-chord, ``ym`` (..., 1) >= 0, ``sy`` (..., 1).  Returns
     log(0.5 * [erfc(a) - erfc(b)]) with a = (ym - h)/(√2 sy), b = (ym + h)/(√2 sy).
@@ -65,15 +63,6 @@ def _log_inner(h, ym, sy):
         # a < 0: the chord straddles the mean, 0.5*(erf(b) + erf(-a)), no cancellation
         ln = np.log(0.5 * (special.erf(b) + special.erf(np.where(pos, 0.0, -a))))
     return np.where(pos, lp, ln)
-
-
-def _integrate(th_lo, th_hi, xm, ym, sx, sy, R, nodes):
-    """Gauss–Legendre in θ over [th_lo, th_hi] (per event), returns log Pc (n,)."""
-    t, w = nodes
-    half = 0.5 * (th_hi - th_lo)
-    mid = 0.5 * (th_hi + th_lo)
-    th = mid[:, None] + half[:, None] * t[None, :]
-    return _sum_nodes(th, w[None, :] * half[:, None], xm, ym, sx, sy, R)
 
 
 def _polar_rule(nr, nt):
