@@ -522,7 +522,8 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
         for k, ax in enumerate("xyz"):
             cols[f"{who}_r_{ax}"] = r[:, k]
             cols[f"{who}_v_{ax}"] = v[:, k]
-    stats = {**counts, "fleet_satellites": int(len(fleet)), "fleet_screened": n_f,
+    pc_stats = _fill_pc(cols)
+    stats = {**counts, **pc_stats, "fleet_satellites": int(len(fleet)), "fleet_screened": n_f,
              "fleet_stale": fcounts["stale"],
              "fleet_decayed": fcounts["decayed"] + fcounts["sgp4_error"],
              "secondaries_after_apsis_filter": int(len(sec_idx)),
@@ -532,6 +533,47 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
              "events_fleet_vs_catalog": int((~in_fleet).sum())}
     return Screening(fleet=fleet, start=start, days=days, threshold_km=threshold_km,
                      conjunctions=cols, stats=stats)
+
+
+#: Above this many events the Alfano maximum Pc (~100 kernel calls each) is skipped.
+PC_MAX_EVENTS = 20_000
+
+
+def _fill_pc(cols: dict) -> dict:
+    """Fill the Pc columns of ``conjunctions`` with :func:`riskengine.pc.screening.screening_pc`.
+
+    States at TCA (TEME), element ages at TCA (days), object classes (fleet satellites are
+    payloads) and the combined hard-body radius (m) go in; ``pc``, ``pc_max`` and the TLE
+    covariance model's 1-sigma (root-sum-square of both objects' sigmas per RTN axis, km)
+    come out. Columns stay null when the kernel is not installed.
+    """
+    n = len(cols["miss_km"])
+    for k in ("pc", "pc_max", "sigma_radial_km", "sigma_in_track_km", "sigma_cross_track_km"):
+        cols[k] = np.full(n, np.nan)
+    cols["pc_method"] = np.full(n, None, object)
+    try:
+        from riskengine.pc.screening import screening_pc
+    except ImportError:
+        return {"pc": "not computed (riskengine.pc.screening missing)"}
+    if n == 0:
+        return {"pc": "screening_pc"}
+    st = lambda who, x: np.stack([cols[f"{who}_{x}_{a}"] for a in "xyz"], axis=1)  # noqa: E731
+    day_us = 86400e6
+    age1 = (cols["tca"] - cols["primary_epoch"]).astype("timedelta64[us]").astype(float) / day_us
+    age2 = (cols["tca"] - cols["secondary_epoch"]).astype("timedelta64[us]").astype(float) / day_us
+    cls2 = np.where(cols["secondary_class"] == "FLEET", "PAYLOAD", cols["secondary_class"])
+    with_max = n <= PC_MAX_EVENTS
+    out = screening_pc(st("primary", "r"), st("primary", "v"), st("secondary", "r"),
+                       st("secondary", "v"), age1, age2, cols["hbr_m"], class1="PAYLOAD",
+                       class2=cls2.astype(str), with_max=with_max)
+    cols["pc"] = np.asarray(out["pc"], float)
+    if with_max:
+        cols["pc_max"] = np.asarray(out["pc_max"], float)
+    for ax, name in (("r", "radial"), ("t", "in_track"), ("n", "cross_track")):
+        cols[f"sigma_{name}_km"] = np.hypot(out[f"sigma_{ax}1_m"], out[f"sigma_{ax}2_m"]) / 1e3
+    cols["pc_method"] = np.full(n, "foster-2d; TLE covariance (Aida & Kirschner 2013)", object)
+    return {"pc": "screening_pc", "pc_max": "alfano" if with_max else
+            f"skipped (> {PC_MAX_EVENTS} events)"}
 
 
 # --------------------------------------------------------------------------- reference

@@ -155,6 +155,9 @@ def test_cli_writes_tables(full_3le, tmp_path, monkeypatch):
                          "primary_id = secondary_id) from conjunctions").fetchone()
     stats = con.execute("select stats from runs where kind = 'screen'").fetchone()[0]
     assert n_fleet == 6 and n > 0 and bad == 0
+    n_pc = con.execute("select count(pc) from conjunctions where pc between 0 and 1 "
+                       "and pc <= pc_max").fetchone()[0]
+    assert n_pc == n  # the Pc kernel filled every event
     assert '"stale"' in stats and '"decayed"' in stats
     assert "events per fleet group" in out.output
 
