@@ -46,8 +46,13 @@ def screen(config, db, days, threshold_km, start, workers, step_s):
         catalog = resolve_catalog(con, files=portfolio.catalog.files or None)
         t0 = None
         if start:
+            import datetime as dt
+
             try:
-                t0 = np.datetime64(start.rstrip("Z"), "us")
+                when = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+                if when.tzinfo is not None:
+                    when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                t0 = np.datetime64(when, "us")
             except ValueError:
                 raise click.BadParameter(f"{start!r} is not an ISO time "
                                          "(e.g. 2023-10-01T00:00:00)", param_hint="--start")
