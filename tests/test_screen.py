@@ -147,7 +147,8 @@ def test_cli_writes_tables(full_3le, tmp_path, monkeypatch):
     monkeypatch.setenv("RISKENGINE_CATALOG", str(full_3le))
     db = tmp_path / "s.duckdb"
     out = CliRunner().invoke(main, ["screen", str(cfg), "--db", str(db), "--days", "0.1",
-                                    "--threshold-km", "20", "--workers", "1"])
+                                    "--threshold-km", "20", "--workers", "1",
+                                    "--start", "2023-10-09T14:00:00+02:00"])
     assert out.exit_code == 0, out.output
     con = duckdb.connect(str(db), read_only=True)
     n_fleet = con.execute("select count(*) from fleet").fetchone()[0]
@@ -155,6 +156,8 @@ def test_cli_writes_tables(full_3le, tmp_path, monkeypatch):
                          "primary_id = secondary_id) from conjunctions").fetchone()
     stats = con.execute("select stats from runs where kind = 'screen'").fetchone()[0]
     assert n_fleet == 6 and n > 0 and bad == 0
+    lo, hi = con.execute("select min(tca), max(tca) from conjunctions").fetchone()
+    assert str(lo) >= "2023-10-09 12:00:00" and str(hi) <= "2023-10-09 14:24:00"
     n_pc = con.execute("select count(pc) from conjunctions where pc between 0 and 1 "
                        "and pc <= pc_max").fetchone()[0]
     assert n_pc == n  # the Pc kernel filled every event
