@@ -4,7 +4,7 @@
    ep_curve, metrics, in one run transaction) vs a bare NumPy + DuckDB script doing the
    same draws and the same ylt/elt writes. Target: ratio <= 2. Best of N, interleaved.
 2. 1,000,000 years of the 1,000-satellite example fleet with its perils
-   (portfolios/example.toml), tables included. Target: <= 120 s on 2 cores.
+   (portfolios/quick.toml), tables included. Target: <= 120 s on 2 cores.
 3. (--big) 10,000,000 years of the Poisson x lognormal peril in a child process; its peak
    RSS must stay under 8 GB.
 
@@ -105,7 +105,7 @@ def main() -> None:
     print(f"   engine {min(t_o):.2f} s, bare NumPy+DuckDB {min(t_b):.2f} s, "
           f"ratio {r:.2f} ({'PASS' if r <= 2 else 'FAIL'} <= 2)")
     if not a.skip_fleet:
-        p = load_portfolio(REPO / "portfolios/example.toml")
+        p = load_portfolio(REPO / "portfolios/quick.toml")
         with tempfile.TemporaryDirectory() as d:
             con = connect(Path(d) / "f.duckdb")
             t = time.perf_counter()

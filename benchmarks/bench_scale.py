@@ -18,7 +18,7 @@ import numpy as np
 
 from riskengine.cli.simulate import run_simulation
 
-CONFIG = Path(__file__).resolve().parent.parent / "portfolios" / "example.toml"
+CONFIG = Path(__file__).resolve().parent.parent / "portfolios" / "quick.toml"
 
 
 def one(years: int, workers: int, tmp: Path) -> tuple[float, str, object]:

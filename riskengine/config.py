@@ -38,6 +38,9 @@ class Simulation(_Model):
     workers: int = Field(1, ge=1, le=1024, description="processes / Dask workers")
     scheduler: str | None = Field(None, description="Dask scheduler address (scale-out)")
     chunk_years: int = Field(100_000, gt=0, description="years simulated per block")
+    inception: dt.date | None = Field(
+        None, description="start of the insured year: satellite ages for groups with a "
+        "launch_date (default: the catalog's reference epoch, else today)")
 
 
 class CatalogSettings(_Model):
@@ -70,6 +73,13 @@ class FleetGroup(_Model):
     shielding_mm_al: float = Field(3.0, ge=0)
     accelerators: int = Field(0, ge=0, description="compute accelerators per satellite")
     accelerator_family: str = "gpu"
+    accelerator_spares: float = Field(
+        0.0, ge=0, le=0.9,
+        description="share of the accelerators that is design margin (spares): random "
+        "accelerator failures up to this share of the group per insured year are expected "
+        "degradation, not a loss (radiation damage hits spares too and is not absorbed)")
+    payload_share: float = Field(0.6, gt=0, le=1,
+                                 description="share of the sum insured carried by the accelerators")
     bus_family: str = "conventional"
     launch_date: dt.date | None = None
 

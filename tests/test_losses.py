@@ -195,6 +195,21 @@ def test_accelerator_attrition_draws():
     assert np.allclose(r.by_group[:, 0], r.gross)
 
 
+def test_accelerator_spares_absorb_first_failures():
+    """With a design margin of s components, the group-year loss is max(K - s, 0) x value,
+    K ~ Binomial(components, p): the exact distribution of a shifted binomial."""
+    n, units, share, si, spare = 30, 8, 0.5, 1e7, 0.05
+    hs = HazardSet(np.full(n, si), np.zeros(n, int), ["g"], [])
+    hs.add_attrition_draws("accelerator", {"g": np.array([0.06])}, {"g": units}, share,
+                           absorbed_share=spare)
+    r = simulate_arrays(hs, Policy(), seed=3, years=40_000)
+    value, s = share * si / units, int(spare * n * units)
+    assert s == 12
+    k = np.array([0, 2, 5, 8, 12])
+    _check_cdf(r.gross, (k + 0.5) * value, stats.binom.cdf(k + s, n * units, 0.06))
+    assert np.mean(r.gross == 0) == pytest.approx(stats.binom.cdf(s, n * units, 0.06), abs=0.01)
+
+
 def test_posterior_draws_from_bayes_stage_shape():
     from riskengine.config import FleetGroup
     from riskengine.losses import add_posterior_draws

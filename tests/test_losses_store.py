@@ -166,7 +166,7 @@ def test_cli_simulate_and_price(tmp_path):
                              "--years", "3000", "--seed", "5"])
     assert r.exit_code == 0, r.output
     assert "aal" in r.output
-    r = runner.invoke(main, ["price", str(REPO / "portfolios/example.toml"), "--db", db,
+    r = runner.invoke(main, ["price", str(REPO / "portfolios/quick.toml"), "--db", db,
                              "--years", "3000"])
     assert r.exit_code == 0, r.output
     assert "technical premium" in r.output and "co-TVaR" in r.output

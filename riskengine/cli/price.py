@@ -12,20 +12,40 @@ from riskengine.cli._common import console, db_option, rich_table
 @db_option
 @click.option("--years", type=int, default=None, help="Simulated years (default: [simulation] years).")
 @click.option("--seed", type=int, default=None, help="Root seed (default: [simulation] seed).")
+@click.option("--workers", type=int, default=None,
+              help="local Dask worker processes (default: [simulation] workers).")
+@click.option("--scheduler", default=None, help="Dask scheduler address (scale-out).")
 @click.option("--hazards-run", default=None,
-              help="hazards run to use for physical perils (default: the newest one).")
-def price(config, db, years, seed, hazards_run):
-    """Simulate the portfolio, then price it: EL + cost of capital x (VaR - EL) + expenses.
+              help="use this stored hazards run instead of computing one from the catalog.")
+def price(config, db, years, seed, workers, scheduler, hazards_run):
+    """Run every stage the portfolio needs, then price it.
+
+    Physical perils (collision, untracked_debris, breakup, space_weather, hardware,
+    radiation; the default when a config lists no [[perils]]) run the whole pipeline:
+    catalog ($RISKENGINE_CATALOG, [catalog] files, the store or the download cache) ->
+    hazards -> Bayesian fit (reused while unchanged) -> Monte Carlo -> price, each a run in
+    the store. Premium = EL + cost of capital x (VaR - EL) + expenses.
 
     \b
-    Example:
+    Examples:
       riskengine price portfolios/example.toml --db riskengine.duckdb
+      riskengine price portfolios/quick.toml --years 5000      # generic perils, seconds
+      riskengine price portfolios/million.toml --workers 8      # 1,000,000 satellites
     """
-    from riskengine.cli.simulate import run_simulation
+    import time
 
-    run_id, con, res, pr = run_simulation(config, db, years, seed, kind="price", price_it=True,
-                                         hazards_run=hazards_run)
+    from riskengine.pipeline import price_full
+
     c = console()
+    t0 = time.perf_counter()
+
+    def say(msg):
+        c.print(f"[dim]{time.perf_counter() - t0:7.1f} s[/]  {msg}")
+
+    out = price_full(config, db, years=years, seed=seed, workers=workers,
+                     scheduler=scheduler, hazards_run=hazards_run, say=say)
+    run_id, con, res, pr = out.run_id, out.con, out.result, out.price
+    say(f"priced: run {run_id}")
     q = pr.quantile
     se = {m: s for m, _, s in con.execute(
         "SELECT metric, value, std_error FROM metrics WHERE run_id = ?", [run_id]).fetchall()}

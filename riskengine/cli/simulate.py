@@ -8,7 +8,8 @@ from riskengine.cli._common import console, db_option, rich_table
 
 
 def run_simulation(config, db, years=None, seed=None, workers=None, kind="simulate",
-                   price_it=False, hazards_run=None, scheduler=None):
+                   price_it=False, hazards_run=None, scheduler=None, portfolio=None,
+                   hazard_set=None, stats=None, catalog_epoch=None):
     """Load ``config``, simulate (and price) in one store run; returns (run_id, result, price).
 
     With ``workers > 1`` or a ``scheduler`` address (argument or ``[simulation]`` keys) the
@@ -21,11 +22,14 @@ def run_simulation(config, db, years=None, seed=None, workers=None, kind="simula
     from riskengine.losses import load_hazard_set, write_simulation
     from riskengine.store import connect, run
 
-    p = load_portfolio(config)
+    p = portfolio if portfolio is not None else load_portfolio(config)
     years = int(years or p.simulation.years)
     seed = int(p.simulation.seed if seed is None else seed)
     con = connect(db)
-    hs, hz_run = load_hazard_set(con, p, hazards_run)
+    if hazard_set is not None:
+        hs, hz_run = hazard_set, hazards_run
+    else:
+        hs, hz_run = load_hazard_set(con, p, hazards_run)
     if not hs.sources:
         raise click.ClickException(
             f"{config}: nothing to simulate: list [[perils]] of type compound, "
@@ -36,7 +40,9 @@ def run_simulation(config, db, years=None, seed=None, workers=None, kind="simula
     scheduler = scheduler or p.simulation.scheduler
     use_dask = bool(scheduler) or workers > 1
     with run(con, kind, config=cfg, config_path=str(config), portfolio=p.name, seed=seed,
-             years=years) as r, Progress(transient=True, console=console()) as bar:
+             years=years, catalog_epoch=catalog_epoch) as r, \
+            Progress(transient=True, console=console()) as bar:
+        r.stats.update(stats or {})
         task = bar.add_task(f"simulating {years:,} years"
                             + (f" on Dask ({scheduler or f'{workers} local workers'})"
                                if use_dask else ""), total=years)

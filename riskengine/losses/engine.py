@@ -158,6 +158,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         elif isinstance(src, AttritionSource):
             d = draw % src.n_draws
             k = rng.binomial(src.components[None, :], src.probability[d])  # (n_years, n_units)
+            if src.absorbed is not None:  # design margin: spares take the first failures
+                k = np.maximum(k - src.absorbed[None, :], 0)
             yy, uu = np.nonzero(k)  # an occurrence only where components failed
             yrs = yy.astype(np.int64)
             ev_direct.append(k[yy, uu] * src.component_value[uu])

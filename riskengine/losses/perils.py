@@ -179,6 +179,7 @@ class AttritionSource:
     components: np.ndarray  # (n_units,) components in the group
     component_value: np.ndarray  # (n_units,) USD per component
     probability: np.ndarray  # (n_draws, n_units)
+    absorbed: np.ndarray | None = None  # (n_units,) failures per year the design absorbs
 
     @property
     def n_draws(self) -> int:
@@ -281,10 +282,12 @@ class HazardSet:
 
     def add_attrition_draws(self, peril: str, probabilities: dict[str, np.ndarray],
                             components_per_satellite: dict[str, int],
-                            capacity_share: float | dict[str, float] = 1.0) -> None:
+                            capacity_share: float | dict[str, float] = 1.0,
+                            absorbed_share: float | dict[str, float] = 0.0) -> None:
         """Per-draw annual failure probability of each component (accelerator) per fleet
         group; a failed component loses ``capacity_share / components`` of the satellite's
-        sum insured. See :class:`AttritionSource`.
+        sum insured. The first ``absorbed_share`` of the group's components failing in a
+        year are design margin (spares), not a loss. See :class:`AttritionSource`.
 
         Examples
         --------
@@ -303,7 +306,11 @@ class HazardSet:
                           else capacity_share for g in names], float)
         si = np.array([self.sum_insured[self.group == i].mean() for i in gi])
         p = np.column_stack([np.clip(np.asarray(probabilities[g], float), 0, 1) for g in names])
-        self.sources.append(AttritionSource(peril, gi, n_sat * units, share * si / units, p))
+        spare = np.array([absorbed_share[g] if isinstance(absorbed_share, dict)
+                          else absorbed_share for g in names], float)
+        absorbed = np.floor(spare * n_sat * units).astype(np.int64)
+        self.sources.append(AttritionSource(peril, gi, n_sat * units, share * si / units, p,
+                                            absorbed if absorbed.any() else None))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,
@@ -457,7 +464,8 @@ def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None)
     return base
 
 
-def add_posterior_draws(hs: HazardSet, draws: dict, groups, payload_share: float = 0.6) -> HazardSet:
+def add_posterior_draws(hs: HazardSet, draws: dict, groups,
+                        payload_share: float | None = None) -> HazardSet:
     """Add the Bayesian stage's per-draw hazards (``riskengine.bayes.fleet_hazard_draws``).
 
     Parameters
@@ -469,8 +477,10 @@ def add_posterior_draws(hs: HazardSet, draws: dict, groups, payload_share: float
         of each accelerator (component attrition, :class:`AttritionSource`).
     groups : list of riskengine.config.FleetGroup
         The groups the columns refer to, in that order.
-    payload_share : float
-        Share of a satellite's sum insured carried by its accelerators.
+    payload_share : float, optional
+        Share of a satellite's sum insured carried by its accelerators (default: each
+        group's ``payload_share``, 0.6). Random accelerator failures up to each group's
+        ``accelerator_spares`` share per year are absorbed by the design margin.
 
     Examples
     --------
@@ -485,8 +495,12 @@ def add_posterior_draws(hs: HazardSet, draws: dict, groups, payload_share: float
     names = [g.name for g in groups]
     if "hardware" in draws:
         hs.add_failure_draws("hardware", {n: draws["hardware"][:, j] for j, n in enumerate(names)})
+    share = {g.name: float(payload_share if payload_share is not None
+                           else getattr(g, "payload_share", 0.6)) for g in groups}
+    spares = {g.name: float(getattr(g, "accelerator_spares", 0.0)) for g in groups}
     for key in ("accelerator", "radiation"):
         if key in draws and np.any(np.asarray(draws[key]) > 0):
             hs.add_attrition_draws(key, {n: draws[key][:, j] for j, n in enumerate(names)},
-                                   {g.name: g.accelerators for g in groups}, payload_share)
+                                   {g.name: g.accelerators for g in groups}, share,
+                                   spares if key == "accelerator" else 0.0)
     return hs
