@@ -223,8 +223,20 @@ def find_reusable_fit(con, chash: str) -> str | None:
     return row[0] if row else None
 
 
+def _default_fits_dir(con) -> Path:
+    """``fits/`` beside the connection's database file (``./fits`` when in memory)."""
+    try:
+        rows = con.execute("SELECT path FROM duckdb_databases() "
+                           "WHERE database_name = current_database()").fetchall()
+        if rows and rows[0][0]:
+            return Path(rows[0][0]).resolve().parent / "fits"
+    except Exception:  # noqa: BLE001 - older DuckDB without duckdb_databases().path
+        pass
+    return Path("fits")
+
+
 def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=False,
-        fits_dir="fits", progress=None) -> dict:
+        fits_dir=None, progress=None) -> dict:
     """Fit (or reuse) the models and store them; returns a dict with run_id and reuse flag.
 
     Parameters
@@ -234,8 +246,9 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
         Default: :func:`riskengine.evidence.load_evidence` (shipped evidence only).
     force : bool
         Resample even when a fit with the same content hash exists.
-    fits_dir : path
-        Folder for the netCDF InferenceData files.
+    fits_dir : path, optional
+        Folder for the netCDF InferenceData files (default ``fits/`` beside the database
+        file; ``./fits`` for an in-memory database).
     """
     from riskengine.evidence import load_evidence
     from riskengine.store import run as store_run
@@ -247,7 +260,7 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
         if existing:
             return {"run_id": existing, "reused": True, "content_hash": chash}
     results = fit_models(ev, settings, progress=progress)
-    fits_dir = Path(fits_dir)
+    fits_dir = Path(fits_dir) if fits_dir is not None else _default_fits_dir(con)
     fits_dir.mkdir(parents=True, exist_ok=True)
     config = {"settings": settings.__dict__, "content_hash": chash,
               "assumptions": ev.assumptions, "evidence_files": [str(p) for p in ev.files],

@@ -179,7 +179,8 @@ def hazard_set(con, p_eff, hazards_run: str | None, say=print, *, as_of=None, or
     if any(w in POSTERIOR_PERILS for w in want):
         from riskengine import bayes
 
-        fit_run = bayes.fit(con)
+        n = settings.fit_draws()
+        fit_run = bayes.fit(con, settings=bayes.FitSettings(draws=n, tune=min(1000, n)))
         post = bayes.load_posterior(con)
         if orbits is None and any(g.altitude_km is None for g in p_eff.fleet):
             from riskengine.hazards import fleet_orbits

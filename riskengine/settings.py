@@ -41,3 +41,23 @@ def shared_dir() -> Path | None:
     raw = os.environ.get("RISKENGINE_SHARED")
     p = Path(raw) if raw else REPO_ROOT.parent / "shared"
     return p if p.is_dir() else None
+
+
+def fit_draws() -> int:
+    """Posterior draws per chain for the Bayesian fit: ``$RISKENGINE_FIT_DRAWS`` or 2,000.
+
+    Fewer draws make quick runs (tests, notebooks) faster; a fit is reused only when its
+    settings match, so production runs keep their own full fit.
+    """
+    raw = os.environ.get("RISKENGINE_FIT_DRAWS")
+    if not raw:
+        return 2000
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"RISKENGINE_FIT_DRAWS={raw!r}: must be a whole number of draws "
+                         "per chain (e.g. 2000); unset it for the default") from None
+    if n < 100:
+        raise ValueError(f"RISKENGINE_FIT_DRAWS={n}: at least 100 draws per chain are needed "
+                         "for the convergence checks")
+    return n

@@ -18,10 +18,18 @@ NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def nb_db(tmp_path_factory):
+    """One store for all notebooks, as a user's would be: the fit of 03 is reused by 05."""
+    return tmp_path_factory.mktemp("notebooks") / "nb.duckdb"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_executes(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("RISKENGINE_DB", str(tmp_path / "nb.duckdb"))
+def test_notebook_executes(path, nb_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKENGINE_DB", str(nb_db))
     monkeypatch.setenv("RISKENGINE_NB_YEARS", "2000")
+    monkeypatch.setenv("RISKENGINE_FIT_DRAWS", "300")  # short chains: convergence is tested elsewhere
+    monkeypatch.delenv("RISKENGINE_CATALOG", raising=False)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)

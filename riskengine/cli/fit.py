@@ -20,14 +20,17 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--accelerator-faults", "accel", multiple=True, type=click.Path(dir_okay=False),
               help="Your accelerator fault counts CSV (family, environment, device_years, "
                    "faults); repeatable.")
-@click.option("--draws", default=2000, show_default=True, help="Draws per chain.")
-@click.option("--tune", default=1000, show_default=True, help="Tuning steps per chain.")
+@click.option("--draws", type=int, default=None,
+              help="Draws per chain (default $RISKENGINE_FIT_DRAWS or 2000).")
+@click.option("--tune", type=int, default=None,
+              help="Tuning steps per chain (default min(1000, draws)).")
 @click.option("--chains", default=4, show_default=True)
 @click.option("--sampler", type=click.Choice(["auto", "nutpie", "pymc"]), default="auto",
               show_default=True, help="auto: nutpie when installed, else PyMC NUTS.")
 @click.option("--seed", default=20260123, show_default=True)
-@click.option("--fits-dir", default="fits", show_default=True,
-              type=click.Path(file_okay=False), help="Where InferenceData netCDF files go.")
+@click.option("--fits-dir", default=None,
+              type=click.Path(file_okay=False),
+              help="Where InferenceData netCDF files go (default: fits/ beside the database).")
 def fit(db, force, fleet, beams, accel, draws, tune, chains, sampler, seed, fits_dir):
     """Fit the bus-failure, accelerator-fault and radiation models from the evidence.
 
@@ -43,6 +46,10 @@ def fit(db, force, fleet, beams, accel, draws, tune, chains, sampler, seed, fits
         ev = load_evidence(fleet_experience=fleet, beam_tests=beams, accelerator_faults=accel)
     except EvidenceError as exc:
         raise click.ClickException(str(exc)) from None
+    from riskengine import settings as env
+
+    draws = draws or env.fit_draws()
+    tune = tune or min(1000, draws)
     settings = bayes.FitSettings(draws=draws, tune=tune, chains=chains, sampler=sampler,
                                  seed=seed)
     c = console()

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine.losses.engine import BLOCK_YEARS, blocks, iter_blocks, simulate_block
+from riskengine.losses.engine import (BLOCK_YEARS, block_years, blocks, iter_blocks,
+                                     simulate_block)
 from riskengine.losses.ep import RETURN_PERIODS, ep_table, metrics
 from riskengine.losses.perils import (
     HazardSet,
@@ -119,8 +120,9 @@ def _run_blocks(hs, pol, seed, years, workers, on_block=None):
     byp = np.empty((years, len(hs.perils)))
     byg = np.empty((years, len(hs.group_names) + 1))
     n_events = 0
+    size = block_years(hs)
     for b, r in iter_blocks(hs, pol, seed, years, workers):
-        a = b * BLOCK_YEARS
+        a = b * size
         sl = slice(a, a + r.n_years)
         gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
         byp[sl], byg[sl] = r.by_peril, r.by_group
@@ -209,7 +211,7 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
     write_summaries(handle, res)
     handle.stats.update(years=years, seed=seed, events=res.n_events, perils=res.perils,
                         fleet_groups=res.groups, satellites=int(hs.n_sats),
-                        draws=int(hs.n_draws), block_years=BLOCK_YEARS)
+                        draws=int(hs.n_draws), block_years=block_years(hs))
     return res
 
 

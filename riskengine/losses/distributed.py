@@ -16,16 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine.losses.engine import BLOCK_YEARS, blocks, simulate_block
+from riskengine.losses.engine import block_years, blocks, simulate_block
 
 
-def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_names: list[str]):
+def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_names: list[str],
+                size: int):
     """Worker side: simulate one block, write its rows as Parquet, return year arrays."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     r = simulate_block(hs, pol, seed, block, n)
-    a = block * BLOCK_YEARS
+    a = block * size
     year = np.arange(a + 1, a + n + 1)
 
     def put(table, data):
@@ -61,11 +62,12 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     from riskengine.losses import SimulationResult, write_summaries
 
     pol = portfolio.policy
-    todo = blocks(years)
+    size = block_years(hs)
+    todo = blocks(years, size)
     out = Path(scratch) if scratch else scale.scratch_dir("riskengine-sim-")
     try:
         hs_f, pol_f = client.scatter([hs, pol], broadcast=True)
-        futs = [client.submit(_block_task, hs_f, pol_f, seed, b, n, str(out), list(hs.perils),
+        futs = [client.submit(_block_task, hs_f, pol_f, seed, b, n, str(out), list(hs.perils), size,
                               key=f"block-{seed}-{b}-{os.getpid()}-{id(out)}", retries=3, pure=False)
                 for b, n in todo]
         n_l = len(pol.reinsurance)
@@ -78,7 +80,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         for fut in as_completed(futs):
             b, r, n_ev, _ = fut.result()
             ev_count[b] = n_ev
-            sl = slice(b * BLOCK_YEARS, b * BLOCK_YEARS + r.n_years)
+            sl = slice(b * size, b * size + r.n_years)
             gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
             byp[sl], byg[sl] = r.by_peril, r.by_group
             done += r.n_years
@@ -116,6 +118,6 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     write_summaries(handle, res)
     handle.stats.update(years=years, seed=seed, events=res.n_events, perils=res.perils,
                         fleet_groups=res.groups, satellites=int(hs.n_sats),
-                        draws=int(hs.n_draws), block_years=BLOCK_YEARS,
+                        draws=int(hs.n_draws), block_years=size,
                         dask_workers=len(client.scheduler_info()["workers"]))
     return res

@@ -31,6 +31,9 @@ from riskengine.losses.perils import (
 )
 
 BLOCK_YEARS = 10_000
+#: Expected satellite hits plus occurrences simulated per block: bounds a block's memory
+#: (~200 bytes each) whatever the fleet size; a million-satellite fleet gets short blocks.
+HITS_PER_BLOCK = 2_000_000
 #: cells of the dense hit matrix per batch (bounded memory for high hit probabilities)
 _DENSE_CELLS = 4_000_000
 
@@ -258,10 +261,53 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                        ev_year[eo], ev_peril[eo], ev_sats[eo], ev_loss[eo], ev_gu[eo])
 
 
-def blocks(years: int) -> list[tuple[int, int]]:
-    """(block index, years in block) covering ``years`` years."""
-    return [(b, min(BLOCK_YEARS, years - b * BLOCK_YEARS))
-            for b in range((years + BLOCK_YEARS - 1) // BLOCK_YEARS)]
+def expected_hits_per_year(hs: HazardSet) -> float:
+    """Mean number of satellite hits plus occurrences per simulated year (over draws).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hs = HazardSet(np.full(1000, 1e8), np.zeros(1000, int), ["s"], [])
+    >>> hs.add_independent_failure("hardware", 0.02)
+    >>> round(expected_hits_per_year(hs), 1)  # 2 x 1000 x -log(1 - 0.02): hit + occurrence
+    40.4
+    """
+    total = 0.0
+    for src in hs.sources:
+        if isinstance(src, CompoundSource):
+            m = getattr(src.frequency, "mean", 1.0)
+            total += float(m) if isinstance(m, (int, float)) else 1.0
+        elif isinstance(src, AttritionSource):
+            total += float(len(src.components))
+        elif isinstance(src, SatelliteSource):
+            total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
+        else:
+            hits = (src.hit_probability * src.units.size[None, :]).sum(axis=1)
+            total += float(np.mean(src.rate * (1.0 + hits)))
+    return total
+
+
+def block_years(hs: HazardSet, max_years: int = BLOCK_YEARS) -> int:
+    """Years per block: :data:`BLOCK_YEARS`, fewer when a year holds many hits.
+
+    A function of the hazard set only, so the blocks (and the tables) are the same
+    whatever the number of workers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hs = HazardSet(np.full(1_000_000, 3e6), np.zeros(1_000_000, int), ["s"], [])
+    >>> hs.add_independent_failure("hardware", 0.02)
+    >>> block_years(hs)  # 2e6 // 40,405 expected hits and occurrences a year
+    49
+    """
+    e = expected_hits_per_year(hs)
+    return int(max(1, min(max_years, HITS_PER_BLOCK // max(e, 1.0))))
+
+
+def blocks(years: int, size: int = BLOCK_YEARS) -> list[tuple[int, int]]:
+    """(block index, years in block) covering ``years`` years in blocks of ``size``."""
+    return [(b, min(size, years - b * size)) for b in range((years + size - 1) // size)]
 
 
 def _run_block(args):
@@ -272,7 +318,7 @@ def _run_block(args):
 def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1):
     """Yield ``(block, BlockResult)`` in block order; ``workers > 1`` uses processes
     (results identical to ``workers=1``)."""
-    todo = blocks(years)
+    todo = blocks(years, block_years(hs))
     if workers <= 1 or len(todo) <= 1:
         for b, n in todo:
             yield b, simulate_block(hs, pol, seed, b, n)

@@ -1,0 +1,97 @@
+# %% [markdown]
+# # Hardware failure and radiation damage: the Bayesian models
+#
+# Orbital data centres have no loss history, so their failure rates come from evidence:
+#
+# * **bus failures** — a hierarchical Weibull over satellite families, anchored on Castet &
+#   Saleh (2009, 1,584 satellites: infant mortality, shape ~0.45, R(1 yr) ~0.97) and early
+#   Starlink experience;
+# * **accelerator attrition** — ground GPU/TPU fleets (Meta's Llama 3 run: ~0.1 GPU faults
+#   per GPU-year) with an in-orbit factor, and no repair in orbit;
+# * **radiation** — total ionising dose behind aluminium shielding (SPENVIS AP-8/AE-8
+#   tables) against a lognormal functional-failure dose (Suncatcher TPU beam tests:
+#   irregularities from ~2 krad(Si)).
+#
+# `riskengine fit` samples the three PyMC models (nutpie when installed), checks them with
+# ArviZ (r-hat, effective sample size, divergences) and stores the posterior draws; a fit is
+# reused while the evidence and the model code are unchanged. Here the notebook fits (or
+# reuses) into the store and looks at what the posterior says.
+
+# %%
+import os
+
+import numpy as np
+
+from riskengine import bayes, settings
+from riskengine.pipeline import default_db
+from riskengine.store import connect
+
+DB = default_db()
+# $RISKENGINE_FIT_DRAWS shortens the chains (the test suite); default 4 chains x 2,000 draws,
+# the same settings as `riskengine price`, so their fit is reused here
+draws = settings.fit_draws()
+fs = bayes.FitSettings(draws=draws, tune=min(1000, draws))
+con = connect(DB)
+info = bayes.fit(con, settings=fs)
+post = bayes.load_posterior(con, info["run_id"])
+print(info["run_id"], "(reused)" if info["reused"] else "(new fit)", f"{post.n_draws:,} draws")
+
+# %% [markdown]
+# ## Convergence
+# Every parameter's r-hat, bulk and tail effective sample size and the divergences, as
+# stored in `fit_diagnostics`; the fit is only used when these pass.
+
+# %%
+import duckdb
+
+con.close()
+ro = duckdb.connect(str(DB), read_only=True)
+ro.sql(f"""SELECT model, count(*) AS parameters, max(r_hat) AS max_r_hat,
+                  min(ess_bulk) AS min_ess_bulk, min(ess_tail) AS min_ess_tail,
+                  max(divergences) AS divergences
+           FROM fit_diagnostics WHERE run_id = '{info["run_id"]}' GROUP BY model
+           ORDER BY model""").show()
+
+# %% [markdown]
+# ## The anchors: does the posterior reproduce the evidence?
+
+# %%
+for k, v in bayes.anchors(post).items():
+    print(f"{k:24s} mean {v['mean']:.4g}   90 % interval [{v['q05']:.4g}, {v['q95']:.4g}]")
+
+# %% [markdown]
+# ## Bus reliability by family
+
+# %%
+fig = bayes.plot_reliability(post)
+
+# %% [markdown]
+# ## Dose behind shielding and accelerator failure with age
+# The dose model against the SPENVIS table (points), then the probability that an
+# accelerator has reached its failure dose as the satellite ages, for several shieldings.
+
+# %%
+fig = bayes.plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0)
+
+# %%
+fig = bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0)
+
+# %% [markdown]
+# ## What the loss engine receives
+# For each fleet group, one annual hazard per posterior draw: bus failure probability in
+# the insured year, expected accelerator attrition and radiation failure probability. The
+# Monte Carlo engine uses one draw per simulated year, so parameter uncertainty reaches the
+# tail of the loss distribution.
+
+# %%
+import datetime as dt
+
+from riskengine.config import load_portfolio
+from riskengine.pipeline import repo_path
+
+p = load_portfolio(repo_path("portfolios", "example.toml"))
+hz = bayes.fleet_hazard_draws(post, p.fleet, as_of=p.simulation.inception or dt.date.today())
+for k, v in hz.items():
+    q = np.quantile(v[:, 0], [0.05, 0.5, 0.95])
+    print(f"{k:12s} mean {v[:, 0].mean():.3%}   5/50/95 % {q[0]:.3%} / {q[1]:.3%} / {q[2]:.3%}")
+ro.close()
