@@ -7,8 +7,6 @@ STAMP := $(VENV)/.installed
 DB ?= riskengine.duckdb
 PORTFOLIO ?= portfolios/example.toml
 SHARED ?= $(abspath ../shared)
-# used by `make price` only when no catalog is configured, cached or stored (see README)
-SHARED_CATALOG ?= $(SHARED)/catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt
 PYTEST_ARGS ?=
 
 .PHONY: setup test test-slow price catalog fit simulate report bench clean help
@@ -31,10 +29,6 @@ test-slow: $(STAMP)  ## run only the slow scale tests
 	RISKENGINE_SHARED=$${RISKENGINE_SHARED:-$(SHARED)} $(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 price: $(STAMP)  ## the main job: price the example portfolio into $(DB)
-	@if [ -z "$${RISKENGINE_CATALOG:-}" ] && [ -z "$$(ls catalogs/cache 2>/dev/null)" ] \
-	    && [ ! -f "$(DB)" ] && [ -f "$(SHARED_CATALOG)" ]; then \
-	  echo "no catalog configured: using RISKENGINE_CATALOG=$(SHARED_CATALOG)"; \
-	  export RISKENGINE_CATALOG="$(SHARED_CATALOG)"; fi; \
 	$(VENV)/bin/riskengine price $(PORTFOLIO) --db $(DB)
 
 catalog: $(STAMP)  ## fetch or refresh the catalog from CelesTrak into catalogs/cache

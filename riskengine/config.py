@@ -38,6 +38,9 @@ class Simulation(_Model):
     workers: int = Field(1, ge=1, le=1024, description="processes / Dask workers")
     scheduler: str | None = Field(None, description="Dask scheduler address (scale-out)")
     chunk_years: int = Field(100_000, gt=0, description="years simulated per block")
+    elt_min_loss: float = Field(
+        0.0, ge=0, description="occurrences with a ground-up loss below this (USD) are summed "
+        "into one event-table row per year and peril (attritional losses of large fleets)")
     inception: dt.date | None = Field(
         None, description="start of the insured year: satellite ages for groups with a "
         "launch_date (default: the catalog's reference epoch, else today)")

@@ -163,6 +163,43 @@ def compare_rates(flux_rate, screening_rate) -> np.ndarray:
         return np.where((a > 0) & (b > 0), np.maximum(a / b, b / a), np.inf)
 
 
+def breakup_rate_in_band(pop, grid, alt_lo_km: float, alt_hi_km: float, *,
+                         avoidance: float = 0.0, self_factor: float = 1.0) -> float:
+    """Catastrophic collisions per year between any two objects in an altitude band.
+
+    Pairs are split by who takes part: catalog-only pairs are avoided only when one party
+    is a manoeuvrable payload; pairs with a fleet satellite are avoided with
+    ``avoidance``; fleet-vs-fleet pairs also keep only ``self_factor`` of their
+    random-phase rate (a coordinated shell plans its own crossings), as the collision
+    peril does.
+
+    Examples
+    --------
+    >>> from riskengine.flux import Grid, Population
+    >>> from riskengine.flux import CLASSES
+    >>> R = 6378.137
+    >>> deb = Population([R + 800.0], [0.0], [98.0], [1.0], [CLASSES.index("DEBRIS")], [500.0])
+    >>> g = Grid.regular(700, 900, 5, 1.0)
+    >>> lam = breakup_rate_in_band(deb, g, 775, 825)
+    >>> bool(lam > 0) and breakup_rate_in_band(deb, g, 775, 825, avoidance=1.0) == lam
+    True
+    """
+    is_fleet = pop.cls == FLEET
+    lam_all = collision_rate_in_band(pop, grid, alt_lo_km, alt_hi_km)
+    cat = pop.subset(~is_fleet)
+    lam_cat = collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km) if len(cat) else 0.0
+    if avoidance > 0 and len(cat):
+        passive = (cat.cls != CLASSES.index("PAYLOAD"))
+        lam_p = collision_rate_in_band(cat.subset(passive), grid, alt_lo_km, alt_hi_km)
+        lam_cat = lam_cat - avoidance * (lam_cat - lam_p)
+    if not is_fleet.any():
+        return float(lam_cat)
+    lam_ff = collision_rate_in_band(pop.subset(is_fleet), grid, alt_lo_km, alt_hi_km)
+    lam_fc = max(lam_all - lam_ff - collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km)
+                 if len(cat) else 0.0, 0.0)
+    return float(lam_cat + (1.0 - avoidance) * (lam_fc + self_factor * lam_ff))
+
+
 def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
                     screening: dict | None = None, exclude_names: tuple[str, ...] = ()) -> HazardResult:
     """Hazard rows for the portfolio's physical perils (pure: no I/O besides element files).
@@ -295,13 +332,9 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
         for gname in dict.fromkeys(orb.group):
             ks = np.array([k for k in range(len(alt)) if orb.group[k] == gname])
             h = float(np.average(alt[ks], weights=orb.count[ks]))
-            lam = collision_rate_in_band(pop, grid, h - band, h + band)
             b_avoid = float(bp.get("avoidance", avoid))
-            if b_avoid > 0:
-                # only pairs with a manoeuvrable party (payload / fleet) can be avoided
-                passive = (pop.cls != CLASSES.index("PAYLOAD")) & (pop.cls != FLEET)
-                lam_p = collision_rate_in_band(pop.subset(passive), grid, h - band, h + band)
-                lam = lam - b_avoid * (lam - lam_p)
+            lam = breakup_rate_in_band(pop, grid, h - band, h + band, avoidance=b_avoid,
+                                       self_factor=float(cp.get("self_factor", 1.0)))
             m = float(orb.mass_kg[ks[0]])
             mp = float(bp.get("projectile_mass_kg", m))
             dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,

@@ -241,3 +241,30 @@ def test_cli_runs_compare(tmp_path):
     assert "var_0.995" in r.output and "AEP" in r.output
     r = runner.invoke(cli, ["runs", "compare", "nope", "--db", db])
     assert r.exit_code != 0 and "runs list" in r.output
+
+
+def test_elt_min_loss_sums_small_occurrences(tmp_path):
+    """``elt_min_loss`` shortens the ELT only: per year and peril, the compacted rows carry
+    the same loss, ground-up loss and occurrence count; the YLT is identical."""
+    import copy
+
+    cfg = copy.deepcopy(FLEET_CFG)
+    cfg["simulation"]["years"] = 3000
+    con, full, _ = _simulate(str(tmp_path / "a.duckdb"), cfg)
+    cfg["simulation"]["elt_min_loss"] = 4e7
+    con2, small, _ = _simulate(str(tmp_path / "b.duckdb"), cfg)
+    q = ("SELECT year, peril, sum(loss), sum(ground_up_loss), sum(coalesce(occurrences, 1)), "
+         "count(*) FROM elt WHERE run_id = ? GROUP BY ALL ORDER BY year, peril")
+    a, b = con.execute(q, [full]).fetchall(), con2.execute(q, [small]).fetchall()
+    assert [r[:2] for r in a] == [r[:2] for r in b]
+    np.testing.assert_allclose([r[2:5] for r in a], [r[2:5] for r in b], rtol=1e-12)
+    assert sum(r[5] for r in b) < 0.5 * sum(r[5] for r in a)
+    n_big = con2.execute("SELECT count(*) FROM elt WHERE run_id = ? AND occurrences = 1 "
+                         "AND ground_up_loss >= 4e7", [small]).fetchall()[0][0]
+    n_big_full = con.execute("SELECT count(*) FROM elt WHERE run_id = ? AND ground_up_loss >= 4e7",
+                             [full]).fetchall()[0][0]
+    assert n_big == n_big_full > 0
+    np.testing.assert_array_equal(_ylt(con, full)["loss"], _ylt(con2, small)["loss"])
+    ev = dict(con.execute("SELECT peril, events FROM aal_by_peril WHERE run_id = ?", [full]).fetchall())
+    ev2 = dict(con2.execute("SELECT peril, events FROM aal_by_peril WHERE run_id = ?", [small]).fetchall())
+    assert ev == ev2

@@ -60,6 +60,36 @@ for k, v in bayes.anchors(post).items():
     print(f"{k:24s} mean {v['mean']:.4g}   90 % interval [{v['q05']:.4g}, {v['q95']:.4g}]")
 
 # %% [markdown]
+# ## Prior vs posterior
+# What the evidence taught the models: prior draws (PyMC `sample_prior_predictive` on the
+# same models) against the posterior, for the bus Weibull shape, the ground accelerator
+# fault rate, the in-orbit factor and the median radiation failure dose.
+
+# %%
+import matplotlib.pyplot as plt
+import pymc as pm
+
+from riskengine.evidence import load_evidence
+
+models = bayes.build_models(load_evidence())
+pairs = [("bus", "mu_k", "log Weibull shape (mu_k)"),
+         ("accelerator", "mu_l", "log ground fault rate /device-yr (mu_l)"),
+         ("accelerator", "log_phi", "log in-orbit factor (log_phi)"),
+         ("radiation", "mu_f", "log median failure dose, rad (mu_f)")]
+fig, axes = plt.subplots(1, len(pairs), figsize=(13, 3))
+for ax, (m, var, label) in zip(axes, pairs):
+    prior = pm.sample_prior_predictive(draws=2000, model=models[m], random_seed=1,
+                                       var_names=[var])
+    pr = prior.prior[var].values.ravel()
+    po = post.get(m, var)
+    bins = np.linspace(*np.quantile(np.r_[pr, po], [0.005, 0.995]), 50)
+    ax.hist(pr, bins, density=True, alpha=0.5, label="prior")
+    ax.hist(po, bins, density=True, alpha=0.7, label="posterior")
+    ax.set_title(label, fontsize=9)
+axes[0].legend()
+fig.tight_layout()
+
+# %% [markdown]
 # ## Bus reliability by family
 
 # %%

@@ -102,10 +102,7 @@ fig = plots.bar_figure(shells, per_sat_premium, "Technical premium per satellite
 # Aggregate (AEP) and occurrence (OEP) exceedance curves with their Monte Carlo bands.
 
 # %%
-ylt = ro.sql(f"""SELECT y.loss, coalesce(e.omax, 0) AS omax FROM ylt y LEFT JOIN
-                 (SELECT year, max(loss) AS omax FROM elt WHERE run_id = '{out.run_id}'
-                  GROUP BY year) e USING (year)
-                 WHERE y.run_id = '{out.run_id}' ORDER BY y.year""").fetchnumpy()
-fig = plots.ep_curve_figure({"AEP": ylt["loss"], "OEP": ylt["omax"]},
+res = out.result   # the year arrays of the run: aggregate and largest occurrence per year
+fig = plots.ep_curve_figure({"AEP": res.gross, "OEP": res.oep},
                             title="One million satellites: exceedance probability")
 ro.close()

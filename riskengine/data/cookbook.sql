@@ -45,3 +45,9 @@ FROM run_summary s JOIN two USING (run_id) ORDER BY s.created_at DESC;
 -- name: zero_loss_share
 -- Share of simulated years without any loss.
 SELECT avg(CASE WHEN loss = 0 THEN 1 ELSE 0 END) AS share_zero_years FROM ylt WHERE run_id = $run;
+
+-- name: loss_by_shell
+-- Expected loss, co-TVaR capital and premium by fleet group (shell) of a priced run.
+SELECT name AS fleet_group, expected_loss, capital, premium,
+       premium / sum(premium) OVER () AS premium_share
+FROM allocations WHERE run_id = $run AND dimension = 'group' ORDER BY premium DESC;

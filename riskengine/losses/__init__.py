@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine.losses.engine import (BLOCK_YEARS, block_years, blocks, iter_blocks,
-                                     simulate_block)
+from riskengine.losses.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
+                                     iter_blocks, simulate_block)
 from riskengine.losses.ep import RETURN_PERIODS, ep_table, metrics
 from riskengine.losses.perils import (
     HazardSet,
@@ -111,7 +111,7 @@ def load_hazard_set(con, portfolio, hazards_run_id: str | None = None) -> tuple[
     return hs, rid
 
 
-def _run_blocks(hs, pol, seed, years, workers, on_block=None):
+def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0):
     n_l = len(pol.reinsurance)
     gross = np.empty(years)
     gu = np.empty(years)
@@ -122,6 +122,7 @@ def _run_blocks(hs, pol, seed, years, workers, on_block=None):
     n_events = 0
     size = block_years(hs)
     for b, r in iter_blocks(hs, pol, seed, years, workers):
+        compact_events(r, elt_min_loss)
         a = b * size
         sl = slice(a, a + r.n_years)
         gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
@@ -196,6 +197,7 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
                 "satellites": np.concatenate([r.ev_sats for _, r, _ in buf]),
                 "loss": np.concatenate([r.ev_loss for _, r, _ in buf]),
                 "ground_up_loss": np.concatenate([r.ev_ground_up for _, r, _ in buf]),
+                "occurrences": np.concatenate([r.occurrences() for _, r, _ in buf]),
             })
         buf.clear()
 
@@ -206,7 +208,7 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
         if progress is not None:
             progress(a + r.n_years, years)
 
-    res = _run_blocks(hs, pol, seed, years, workers, on_block)
+    res = _run_blocks(hs, pol, seed, years, workers, on_block, sim.elt_min_loss)
     flush()
     write_summaries(handle, res)
     handle.stats.update(years=years, seed=seed, events=res.n_events, perils=res.perils,

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine.losses.engine import block_years, blocks, simulate_block
+from riskengine.losses.engine import block_years, blocks, compact_events, simulate_block
 
 
 def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_names: list[str],
-                size: int):
+                size: int, elt_min_loss: float = 0.0):
     """Worker side: simulate one block, write its rows as Parquet, return year arrays."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    r = simulate_block(hs, pol, seed, block, n)
+    r = compact_events(simulate_block(hs, pol, seed, block, n), elt_min_loss)
     a = block * size
     year = np.arange(a + 1, a + n + 1)
 
@@ -47,9 +47,9 @@ def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_name
                     "ev": np.arange(len(r.ev_year), dtype=np.int64),
                     "year": a + 1 + r.ev_year, "peril": names[r.ev_peril].astype(str),
                     "satellites": r.ev_sats, "loss": r.ev_loss,
-                    "ground_up_loss": r.ev_ground_up})
+                    "ground_up_loss": r.ev_ground_up, "occurrences": r.occurrences()})
     n_ev = len(r.ev_year)
-    r.ev_year = r.ev_peril = r.ev_sats = r.ev_loss = r.ev_ground_up = None  # stay on worker
+    r.ev_year = r.ev_peril = r.ev_sats = r.ev_loss = r.ev_ground_up = r.ev_count = None  # stay on worker
     return block, r, n_ev, None
 
 
@@ -68,6 +68,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     try:
         hs_f, pol_f = client.scatter([hs, pol], broadcast=True)
         futs = [client.submit(_block_task, hs_f, pol_f, seed, b, n, str(out), list(hs.perils), size,
+                              portfolio.simulation.elt_min_loss,
                               key=f"block-{seed}-{b}-{os.getpid()}-{id(out)}", retries=3, pure=False)
                 for b, n in todo]
         n_l = len(pol.reinsurance)
@@ -105,8 +106,9 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
             try:
                 handle.execute(
                     "INSERT INTO elt (run_id, event_id, year, peril, satellites, loss, "
-                    "ground_up_loss) SELECT ?, o.off + e.ev + 1, e.year, e.peril, e.satellites, "
-                    f"e.loss, e.ground_up_loss FROM read_parquet({files}) e "
+                    "ground_up_loss, occurrences) SELECT ?, o.off + e.ev + 1, e.year, e.peril, "
+                    "e.satellites, e.loss, e.ground_up_loss, e.occurrences "
+                    f"FROM read_parquet({files}) e "
                     "JOIN _block_offsets o USING (block)", [handle.run_id])
             finally:
                 handle.con.unregister("_block_offsets")

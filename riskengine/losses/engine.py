@@ -72,6 +72,10 @@ class BlockResult:
     ev_sats: np.ndarray
     ev_loss: np.ndarray
     ev_ground_up: np.ndarray
+    ev_count: np.ndarray | None = None  # occurrences per row (None: one each)
+
+    def occurrences(self) -> np.ndarray:
+        return np.ones(len(self.ev_year), np.int64) if self.ev_count is None else self.ev_count
 
 
 def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
@@ -82,14 +86,22 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
     """
     ev = np.repeat(np.arange(len(n_pick)), n_pick)
     pos = rng.integers(0, m, size=len(ev))
-    while True:
-        order = np.lexsort((pos, ev))
-        ev, pos = ev[order], pos[order]
-        dup = np.zeros(len(ev), bool)
-        dup[1:] = (ev[1:] == ev[:-1]) & (pos[1:] == pos[:-1])
-        if not dup.any():
-            return ev, pos
+    order = np.lexsort((pos, ev))
+    ev, pos = ev[order], pos[order]
+    dup = np.zeros(len(ev), bool)
+    dup[1:] = (ev[1:] == ev[:-1]) & (pos[1:] == pos[:-1])
+    while dup.any():
         pos[dup] = rng.integers(0, m, size=int(dup.sum()))
+        # re-sort only the events that had duplicates (each is a contiguous run of rows)
+        rows = np.flatnonzero(np.isin(ev, np.unique(ev[dup])))
+        pe, pp = ev[rows], pos[rows]
+        o = np.lexsort((pp, pe))
+        pos[rows] = pp[o]
+        pp = pos[rows]
+        d = (pe[1:] == pe[:-1]) & (pp[1:] == pp[:-1])
+        dup[:] = False
+        dup[rows[1:][d]] = True
+    return ev, pos
 
 
 def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator):
@@ -259,6 +271,49 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     eo = np.lexsort((ev_time, ev_year))
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
                        ev_year[eo], ev_peril[eo], ev_sats[eo], ev_loss[eo], ev_gu[eo])
+
+
+def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
+    """Sum the occurrences with ground-up loss below ``min_loss`` into one row per year and
+    peril (``ev_count`` says how many); larger ones keep their own rows. In place.
+
+    Year-level results are untouched: only the event table gets shorter. A million-satellite
+    fleet has ~30,000 attritional satellite losses a year; 20,000 years of them one row
+    each would be a 6e8-row ELT.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.zeros(2)
+    >>> r = BlockResult(2, z, z, z, np.zeros((0, 2)), z[:, None], z[:, None],
+    ...                 np.array([0, 0, 0, 1]), np.array([0, 0, 1, 0], np.int16),
+    ...                 np.array([1, 1, 1, 1]), np.array([5., 50., 7., 6.]),
+    ...                 np.array([5., 50., 7., 6.]))
+    >>> c = compact_events(r, 10.0)
+    >>> c.ev_year.tolist(), c.ev_loss.tolist(), c.occurrences().tolist()
+    ([0, 0, 0, 1], [50.0, 5.0, 7.0, 6.0], [1, 1, 1, 1])
+    """
+    if min_loss <= 0 or not len(r.ev_year):
+        return r
+    small = r.ev_ground_up < min_loss
+    if not small.any():
+        return r
+    n_p = int(r.ev_peril.max()) + 1
+    key = r.ev_year[small].astype(np.int64) * n_p + r.ev_peril[small]
+    uk, inv = np.unique(key, return_inverse=True)
+    cnt = r.occurrences()
+    agg = lambda x: np.bincount(inv, weights=x[small], minlength=len(uk))  # noqa: E731
+    big = ~small
+    year = np.concatenate([r.ev_year[big], uk // n_p])
+    order = np.argsort(year, kind="stable")
+    r.ev_year = year[order].astype(r.ev_year.dtype)
+    r.ev_peril = np.concatenate([r.ev_peril[big], (uk % n_p).astype(r.ev_peril.dtype)])[order]
+    r.ev_sats = np.concatenate([r.ev_sats[big], agg(r.ev_sats).astype(np.int64)])[order]
+    r.ev_loss = np.concatenate([r.ev_loss[big], agg(r.ev_loss)])[order]
+    r.ev_ground_up = np.concatenate([r.ev_ground_up[big], agg(r.ev_ground_up)])[order]
+    r.ev_count = np.concatenate([cnt[big], np.bincount(inv, weights=cnt[small],
+                                                        minlength=len(uk)).astype(np.int64)])[order]
+    return r
 
 
 def expected_hits_per_year(hs: HazardSet) -> float:

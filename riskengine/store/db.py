@@ -59,8 +59,8 @@ VIEWS = {
         FROM ep_curve GROUP BY run_id, return_period""",
     # average annual loss by peril (occurrence-level loss, before aggregate terms)
     "aal_by_peril": """
-        SELECT e.run_id, e.peril, count(*) AS events,
-               count(*) / any_value(r.years) AS events_per_year,
+        SELECT e.run_id, e.peril, sum(coalesce(e.occurrences, 1)) AS events,
+               sum(coalesce(e.occurrences, 1)) / any_value(r.years) AS events_per_year,
                sum(e.ground_up_loss) / any_value(r.years) AS ground_up_aal,
                sum(e.loss) / any_value(r.years) AS aal
         FROM elt e JOIN runs r USING (run_id)
@@ -101,9 +101,19 @@ def new_run_id(kind: str) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared table and view that is missing (idempotent)."""
+    """Create every declared table and view that is missing (idempotent).
+
+    A table from an older version of the schema gets its missing nullable columns added
+    (``ALTER TABLE ... ADD COLUMN``), so stores written earlier stay readable.
+    """
     for table in TABLES.values():
         con.execute(table.ddl())
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema()", [table.name]).fetchall()}
+        for c in table.columns:
+            if c.name not in have and c.nullable:
+                con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{c.name}" {c.type}')
     for name, sql in VIEWS.items():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 

@@ -173,7 +173,8 @@ register(_t("ylt", "Year loss table: one row for EVERY simulated year (avg(loss)
     ("loss", "DOUBLE", "USD after all policy terms", False),
     ("ground_up_loss", "DOUBLE", "USD before policy terms", False),
 ]))
-register(_t("elt", "Event loss table: one row per occurrence.", [
+register(_t("elt", "Event loss table: one row per occurrence (occurrences with a ground-up "
+              "loss below [simulation] elt_min_loss are summed into one row per year and peril).", [
     RUN_ID,
     ("event_id", "BIGINT", "unique within the run", False),
     ("year", "BIGINT", "", False),
@@ -181,6 +182,8 @@ register(_t("elt", "Event loss table: one row per occurrence.", [
     ("satellites", "BIGINT", "satellites hit"),
     ("loss", "DOUBLE", "USD after satellite and occurrence terms", False),
     ("ground_up_loss", "DOUBLE", "USD", False),
+    ("occurrences", "BIGINT", "occurrences in this row: 1, or how many small ones were summed "
+     "(null in stores written before this column: read as 1)"),
 ]))
 register(_t("ep_curve", "Exceedance-probability curves.", [
     RUN_ID,
