@@ -38,6 +38,13 @@ def _fake_run(con, years=2000, seed=1):
                             "value": [annual.mean(), annual.std(), var, annual[annual >= var].mean(),
                                       annual.mean() * 1.3],
                             "std_error": [annual.std() / np.sqrt(years), None, None, None, None]})
+        r.write("allocations", {"dimension": ["group", "group", "peril", "peril"],
+                                "name": ["shell-a", "shell-b", "big", "small"],
+                                "expected_loss": [0.6 * annual.mean(), 0.4 * annual.mean()] * 2,
+                                "capital": [0.7 * (var - annual.mean()),
+                                            0.3 * (var - annual.mean())] * 2,
+                                "premium": [0.6 * annual.mean() * 1.3,
+                                            0.4 * annual.mean() * 1.3] * 2})
     return r.run_id
 
 
