@@ -187,16 +187,16 @@ def breakup_rate_in_band(pop, grid, alt_lo_km: float, alt_hi_km: float, *,
     is_fleet = pop.cls == FLEET
     lam_all = collision_rate_in_band(pop, grid, alt_lo_km, alt_hi_km)
     cat = pop.subset(~is_fleet)
-    lam_cat = collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km) if len(cat) else 0.0
+    cat_raw = collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km) if len(cat) else 0.0
+    lam_cat = cat_raw
     if avoidance > 0 and len(cat):
         passive = (cat.cls != CLASSES.index("PAYLOAD"))
         lam_p = collision_rate_in_band(cat.subset(passive), grid, alt_lo_km, alt_hi_km)
-        lam_cat = lam_cat - avoidance * (lam_cat - lam_p)
+        lam_cat = cat_raw - avoidance * (cat_raw - lam_p)
     if not is_fleet.any():
         return float(lam_cat)
     lam_ff = collision_rate_in_band(pop.subset(is_fleet), grid, alt_lo_km, alt_hi_km)
-    lam_fc = max(lam_all - lam_ff - collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km)
-                 if len(cat) else 0.0, 0.0)
+    lam_fc = max(lam_all - lam_ff - cat_raw, 0.0)
     return float(lam_cat + (1.0 - avoidance) * (lam_fc + self_factor * lam_ff))
 
 

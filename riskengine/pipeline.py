@@ -181,7 +181,7 @@ def hazard_set(con, p_eff, hazards_run: str | None, say=print, *, as_of=None, or
 
         n = settings.fit_draws()
         fit_run = bayes.fit(con, settings=bayes.FitSettings(draws=n, tune=min(1000, n)))
-        post = bayes.load_posterior(con)
+        post = bayes.load_posterior(con, fit_run["run_id"])
         if orbits is None and any(g.altitude_km is None for g in p_eff.fleet):
             from riskengine.hazards import fleet_orbits
 
@@ -194,8 +194,7 @@ def hazard_set(con, p_eff, hazards_run: str | None, say=print, *, as_of=None, or
             draws.pop("hardware", None)
             draws.pop("accelerator", None)
         add_posterior_draws(hs, draws, p_eff.fleet)
-        info["fit_run_id"] = fit_run.get("run_id") if isinstance(fit_run, dict) else fit_run
-        info["fit_reused"] = bool(fit_run.get("reused")) if isinstance(fit_run, dict) else None
+        info["fit_run_id"], info["fit_reused"] = fit_run["run_id"], fit_run["reused"]
         say(f"posterior: {hs.n_draws:,} parameter draws (fit {info['fit_run_id']})")
     return hs, info
 
@@ -244,6 +243,31 @@ def price_portfolio(config, db=None, *, years: int | None = None, seed: int | No
     out = price_full(config, db, years=years, seed=seed, workers=workers, say=lambda *_: None)
     out.con.close()
     return out.run_id
+
+
+def notebook_catalog(con=None):
+    """The catalog for notebooks: ``$RISKENGINE_CATALOG``, else the shared 2023-10 snapshot
+    beside the repository, else the store / download cache (:func:`resolve_catalog`, whose
+    error says how to get one)."""
+    from riskengine.catalog import read_catalog, resolve_catalog
+
+    shared = settings.shared_dir()
+    snap = shared / SHARED_SNAPSHOT if shared else None
+    if not settings.catalog_override() and snap and snap.exists():
+        return read_catalog([snap])
+    if con is not None:
+        return resolve_catalog(con)
+    from riskengine.store import connect
+
+    own = connect(default_db())
+    try:
+        return resolve_catalog(own)
+    finally:
+        own.close()
+
+
+#: The shared full-catalog snapshot the notebooks fall back on (path under ``../shared``).
+SHARED_SNAPSHOT = "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"
 
 
 def latest_price_run(con, portfolio: str | None = None) -> str | None:

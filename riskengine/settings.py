@@ -52,12 +52,14 @@ def fit_draws() -> int:
     raw = os.environ.get("RISKENGINE_FIT_DRAWS")
     if not raw:
         return 2000
+    from riskengine.errors import ConfigError
+
     try:
         n = int(raw)
     except ValueError:
-        raise ValueError(f"RISKENGINE_FIT_DRAWS={raw!r}: must be a whole number of draws "
-                         "per chain (e.g. 2000); unset it for the default") from None
+        raise ConfigError(f"RISKENGINE_FIT_DRAWS={raw!r}: must be a whole number of draws "
+                          "per chain (e.g. 2000); unset it for the default") from None
     if n < 100:
-        raise ValueError(f"RISKENGINE_FIT_DRAWS={n}: at least 100 draws per chain are needed "
-                         "for the convergence checks")
+        raise ConfigError(f"RISKENGINE_FIT_DRAWS={n}: at least 100 draws per chain are needed "
+                          "for the convergence checks")
     return n

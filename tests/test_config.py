@@ -56,3 +56,23 @@ def test_load_toml_errors(tmp_path):
                  "frequency={distribution='poisson', mean=1}\n"
                  "severity={distribution='exponential', mean=5}\n")
     assert load_portfolio(p).name == "p"
+
+
+def test_bad_fit_draws_setting_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    """A bad $RISKENGINE_FIT_DRAWS names the variable and the fix; the store is untouched."""
+    import pytest
+
+    from riskengine.cli import main
+    from riskengine.store import connect
+
+    db = str(tmp_path / "s.duckdb")
+    connect(db).close()
+    for bad, msg in (("lots", "whole number"), ("5", "at least 100")):
+        monkeypatch.setenv("RISKENGINE_FIT_DRAWS", bad)
+        with pytest.raises(SystemExit) as exc:
+            main(["fit", "--db", db])
+        err = capsys.readouterr().err
+        assert exc.value.code == 1 and "RISKENGINE_FIT_DRAWS" in err and msg in err
+        assert "Traceback" not in err
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM runs").fetchall()[0][0] == 0

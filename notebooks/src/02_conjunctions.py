@@ -20,22 +20,12 @@ import os
 
 import numpy as np
 
-from riskengine import plots, settings
-from riskengine.catalog import read_catalog, resolve_catalog
+from riskengine import plots
 from riskengine.config import load_portfolio
-from riskengine.pipeline import default_db, repo_path
-from riskengine.store import connect
+from riskengine.pipeline import default_db, notebook_catalog, repo_path
 
 DB = default_db()
-SHARED = settings.shared_dir()
-snapshot = (SHARED / "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"
-            if SHARED else None)
-if settings.catalog_override() or not (snapshot and snapshot.exists()):
-    con = connect(DB)
-    catalog = resolve_catalog(con)   # a clear error says how to get a catalog when there is none
-    con.close()
-else:
-    catalog = read_catalog([snapshot])
+catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or the store
 print(f"{len(catalog):,} objects, reference epoch {catalog.reference_epoch}")
 
 # %% [markdown]

@@ -20,23 +20,16 @@ import time
 import numpy as np
 
 from riskengine import plots, settings
-from riskengine.catalog import read_catalog, resolve_catalog
 from riskengine.config import load_portfolio
-from riskengine.pipeline import default_db, effective_portfolio, repo_path
-from riskengine.store import connect
+from riskengine.pipeline import (SHARED_SNAPSHOT, default_db, effective_portfolio,
+                                 notebook_catalog, repo_path)
 
 DB = default_db()
 YEARS = int(os.environ.get("RISKENGINE_NB_YEARS", "20000"))
-SHARED = settings.shared_dir()
-snapshot = (SHARED / "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"
-            if SHARED else None)
-if settings.catalog_override() or not (snapshot and snapshot.exists()):
-    con = connect(DB)
-    catalog = resolve_catalog(con)   # a clear error says how to get a catalog when there is none
-    con.close()
-else:
-    catalog = read_catalog([snapshot])
-    os.environ["RISKENGINE_CATALOG"] = str(snapshot)   # the pricing run below uses it too
+catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or the store
+snapshot = settings.shared_dir() / SHARED_SNAPSHOT if settings.shared_dir() else None
+if not settings.catalog_override() and snapshot and snapshot.exists():
+    os.environ["RISKENGINE_CATALOG"] = str(snapshot)   # the pricing run below reads it too
 p = effective_portfolio(load_portfolio(repo_path("portfolios", "million.toml")))
 n_sats = sum(g.planes * g.per_plane for g in p.fleet)
 print(f"{n_sats:,} satellites in {len(p.fleet)} shells; catalog {len(catalog):,} objects")
