@@ -12,7 +12,10 @@ actual covariance is *larger* than the maximising one (``k² < 1``), i.e. the ev
 the dilution region where poorer tracking lowers the Pc, so a low Pc there is no comfort.
 
 Lengths in metres (any unit, consistently); the scale search runs on a log grid of
-``k²`` over [1e-8, 1e8] then a golden-section refinement, vectorised over events.
+``k²`` then a golden-section refinement, vectorised over events. The grid is local to each
+event, around ``k² = q/2`` (``q`` the squared Mahalanobis miss, where the maximum lies when
+the hard body is small against the miss), and falls back to [1e-8, 1e8] when the maximum
+lies at its edge, so the search never integrates the Pc at scales where it is ~1e-300.
 """
 
 from __future__ import annotations
@@ -26,34 +29,69 @@ from riskengine.pc.foster import log_pc_circle
 __all__ = ["max_pc_scaled", "max_pc_one_sided", "max_pc_unknown"]
 
 _GRID = np.linspace(np.log(1e-8), np.log(1e8), 65)
+#: Offsets (natural log of k²) of the local grid around each event's guess ``log(q/2)``:
+#: for R much smaller than the miss the maximum sits at k² = q/2 (q the squared Mahalanobis
+#: miss), at k² ~ q for a covariance collapsed to a line, and lower when R is comparable
+#: to the miss; a maximum at either end of the local grid falls back to :data:`_GRID`.
+_LOCAL = np.linspace(-4.0, 2.0, 13)
 _GOLD = 0.5 * (np.sqrt(5.0) - 1.0)
 
 
-def _maximise(logf, n, iters=40):
-    """Maximise logf(log_k2) (vectorised over n events) on a grid, then golden section."""
-    vals = np.stack([logf(np.full(n, g)) for g in _GRID], axis=1)
+def _maximise(logf, n, guess=None, iters=40):
+    """Maximise ``logf(log_k2, idx)`` per event: a log grid, then golden section.
+
+    ``logf(lk, idx)`` evaluates events ``idx`` (an index array) at ``lk`` (same length).
+    With ``guess`` (per-event log k², e.g. ``log(q/2)``) the grid is :data:`_LOCAL` around
+    it, which keeps the search away from tiny scales where the Pc is astronomically small
+    and expensive to integrate; events whose grid maximum lands on an end of the local grid
+    (inside the global range) are searched again on the global grid :data:`_GRID`.
+    """
+    lo, hi = _GRID[0], _GRID[-1]
+    idx = np.arange(n)
+    if guess is None:
+        G = np.broadcast_to(_GRID, (n, len(_GRID))).copy()
+    else:
+        g = np.clip(np.nan_to_num(np.asarray(guess, float), nan=0.0, posinf=hi, neginf=lo), lo, hi)
+        G = np.clip(g[:, None] + _LOCAL[None, :], lo, hi)
+    vals = np.stack([logf(G[:, i], idx) for i in range(G.shape[1])], axis=1)
     vals = np.where(np.isnan(vals), -np.inf, vals)
     j = np.argmax(vals, axis=1)
-    a = _GRID[np.clip(j - 1, 0, len(_GRID) - 1)]
-    b = _GRID[np.clip(j + 1, 0, len(_GRID) - 1)]
-    a = np.where(j == 0, _GRID[0], a)
-    b = np.where(j == len(_GRID) - 1, _GRID[-1], b)
+    if guess is not None:
+        m = G.shape[1] - 1
+        edge = ((j == 0) & (G[:, 0] > lo)) | ((j == m) & (G[:, m] < hi))
+        if edge.any():   # widen to the global grid for these events
+            e = np.flatnonzero(edge)
+            ve = np.stack([logf(np.full(len(e), x), e) for x in _GRID], axis=1)
+            ve = np.where(np.isnan(ve), -np.inf, ve)
+            G = np.concatenate([G, np.full((n, len(_GRID) - G.shape[1]), np.nan)], axis=1) \
+                if len(_GRID) > G.shape[1] else G.copy()
+            vals = np.concatenate([vals, np.full((n, G.shape[1] - vals.shape[1]), -np.inf)],
+                                  axis=1)
+            G[e] = np.nan
+            G[e, :len(_GRID)] = _GRID
+            vals[e] = -np.inf
+            vals[e, :len(_GRID)] = ve
+            j = np.argmax(vals, axis=1)
+    last = np.sum(np.isfinite(G), axis=1) - 1      # last valid column per event
+    rows = np.arange(n)
+    a = G[rows, np.maximum(j - 1, 0)]
+    b = G[rows, np.minimum(j + 1, last)]
     c = b - _GOLD * (b - a)
     d = a + _GOLD * (b - a)
-    fc, fd = logf(c), logf(d)
+    fc, fd = logf(c, idx), logf(d, idx)
     for _ in range(iters):
         left = fc > fd                      # maximum in [a, d]
         a, b = np.where(left, a, c), np.where(left, d, b)
         keep, fkeep = np.where(left, c, d), np.where(left, fc, fd)
         p = np.where(left, b - _GOLD * (b - a), a + _GOLD * (b - a))
-        fp = logf(p)
+        fp = logf(p, idx)
         c, fc = np.where(left, p, keep), np.where(left, fp, fkeep)
         d, fd = np.where(left, keep, p), np.where(left, fkeep, fp)
     x = 0.5 * (a + b)
-    fx = logf(x)
-    best_grid = vals[np.arange(n), j]
+    fx = logf(x, idx)
+    best_grid = vals[rows, j]
     use_grid = best_grid > fx
-    x = np.where(use_grid, _GRID[j], x)
+    x = np.where(use_grid, G[rows, j], x)
     fx = np.where(use_grid, best_grid, fx)
     return x, fx
 
@@ -97,11 +135,13 @@ def max_pc_scaled(miss, cov, hbr):
     proj, lam = _principal(miss, cov)
     s = np.sqrt(np.maximum(lam, 0.0))
 
-    def logf(lk):
+    def logf(lk, i):
         k = np.exp(0.5 * lk)
-        return log_pc_circle(proj[:, 0], proj[:, 1], k * s[:, 0], k * s[:, 1], R)
+        return log_pc_circle(proj[i, 0], proj[i, 1], k * s[i, 0], k * s[i, 1], R[i])
 
-    lk, lp = _maximise(logf, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (proj * proj / np.maximum(lam, 1e-300)).sum(1)   # squared Mahalanobis miss
+        lk, lp = _maximise(logf, n, guess=np.log(0.5 * q))
     with np.errstate(under="ignore"):
         return {"pc_max": np.exp(lp), "k2": np.exp(lk), "dilution": np.exp(lk) < 1.0}
 
@@ -126,13 +166,16 @@ def max_pc_one_sided(miss, cov_known, cov_unknown, hbr):
     n = miss.shape[0]
     R = np.broadcast_to(np.asarray(hbr, float), (n,))
 
-    def logf(lk):
-        C = ck + np.exp(lk)[:, None, None] * cu
-        proj, lam = _principal(miss, C)
+    def logf(lk, i):
+        C = ck[i] + np.exp(lk)[:, None, None] * cu[i]
+        proj, lam = _principal(miss[i], C)
         s = np.sqrt(np.maximum(lam, 1e-300))
-        return log_pc_circle(proj[:, 0], proj[:, 1], s[:, 0], s[:, 1], R)
+        return log_pc_circle(proj[:, 0], proj[:, 1], s[:, 0], s[:, 1], R[i])
 
-    lk, lp = _maximise(logf, n)
+    proj_u, lam_u = _principal(miss, cu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (proj_u * proj_u / np.maximum(lam_u, 1e-300)).sum(1)
+        lk, lp = _maximise(logf, n, guess=np.log(0.5 * q))
     with np.errstate(under="ignore"):
         return {"pc_max": np.exp(lp), "k2": np.exp(lk), "dilution": np.exp(lk) < 1.0}
 
@@ -156,10 +199,10 @@ def max_pc_unknown(miss_distance, hbr, sigma=None):
     n = d.size
     R = np.broadcast_to(np.asarray(hbr, float), (n,))
 
-    def logf(lk):
-        sg = np.exp(0.5 * lk) * np.maximum(d, R)
-        lo = (-R - d) / sg
-        hi = (R - d) / sg
+    def logf(lk, i):
+        sg = np.exp(0.5 * lk) * np.maximum(d[i], R[i])
+        lo = (-R[i] - d[i]) / sg
+        hi = (R[i] - d[i]) / sg
         # Φ(hi) − Φ(lo) = Φ(-lo) − Φ(-hi), without cancellation
         with np.errstate(divide="ignore"):
             a = special.log_ndtr(-lo)
