@@ -64,6 +64,11 @@ class FleetGroup(_Model):
     per_plane: int | None = Field(None, ge=1)
     phasing: int = Field(0, ge=0)
     eccentricity: float = Field(0.0, ge=0, lt=1)
+    altitude_spread_km: float = Field(
+        0.0, ge=0, le=100,
+        description="plane altitudes spread evenly over this band, centred on altitude_km "
+        "(operators stagger planes by a few hundred metres so crossing satellites pass at "
+        "different heights; it is also the shell's radial thickness in the flux hazard)")
     raan0_deg: float = 0.0
     epoch: dt.datetime | None = None
     # or explicit element sets
@@ -99,6 +104,12 @@ class FleetGroup(_Model):
             missing = [k for k, v in zip(("altitude_km", "inclination_deg", "planes",
                                           "per_plane"), walker) if v is None]
             raise ValueError(f"Walker shell is missing {', '.join(missing)}")
+        if not has_walker and self.altitude_spread_km:
+            raise ValueError("altitude_spread_km applies to Walker shells only; element-set "
+                             "groups keep their own altitudes")
+        if has_walker and self.altitude_spread_km >= self.altitude_km - 150.0:
+            raise ValueError(f"altitude_spread_km = {self.altitude_spread_km} puts the lowest "
+                             f"plane below 150 km (altitude_km {self.altitude_km})")
         if has_walker and self.planes and self.phasing >= self.planes:
             raise ValueError(f"phasing must be in 0..planes-1 (got {self.phasing} "
                              f"with {self.planes} planes)")

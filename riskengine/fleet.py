@@ -125,10 +125,13 @@ class Fleet:
 
 
 def walker_elements(altitude_km: float, inclination_deg: float, planes: int, per_plane: int,
-                    phasing: int = 0, eccentricity: float = 0.0, raan0_deg: float = 0.0):
+                    phasing: int = 0, eccentricity: float = 0.0, raan0_deg: float = 0.0,
+                    altitude_spread_km: float = 0.0):
     """Mean elements of a Walker-delta shell (degrees; mean motion Kozai, rev/day).
 
-    Returns a dict of arrays of length ``planes * per_plane``, plane-major.
+    Returns a dict of arrays of length ``planes * per_plane``, plane-major. With
+    ``altitude_spread_km`` the planes' mean altitudes are spread evenly over that band,
+    centred on ``altitude_km`` (plane 0 lowest), so crossing planes pass at different heights.
 
     Examples
     --------
@@ -137,17 +140,21 @@ def walker_elements(altitude_km: float, inclination_deg: float, planes: int, per
     ([0.0, 0.0, 0.0, 90.0], [30.0, 150.0, 270.0])
     >>> round(float(el["mean_motion"][0]), 4)
     15.0558
+    >>> el = walker_elements(550, 53, 3, 1, altitude_spread_km=1.0)
+    >>> bool(el["mean_motion"][0] > el["mean_motion"][1] > el["mean_motion"][2])
+    True
     """
     t = planes * per_plane
     j = np.repeat(np.arange(planes), per_plane)
     k = np.tile(np.arange(per_plane), planes)
     raan = np.mod(raan0_deg + 360.0 * j / planes, 360.0)
     ma = np.mod(360.0 * k / per_plane + 360.0 * phasing * j / t, 360.0)
-    a = RE_KM + altitude_km
+    lift = (altitude_spread_km * ((j + 0.5) / planes - 0.5)) if planes > 1 else np.zeros(t)
+    a = RE_KM + altitude_km + lift
     nb = np.sqrt(MU_KM3_S2 / a**3) * 60.0  # rad/min
     nk = kozai_mean_motion(nb, eccentricity, np.radians(inclination_deg))
     return {
-        "mean_motion": np.full(t, float(nk) * 1440.0 / (2 * np.pi)),
+        "mean_motion": np.broadcast_to(nk * 1440.0 / (2 * np.pi), (t,)).astype(float),
         "eccentricity": np.full(t, float(eccentricity)),
         "inclination_deg": np.full(t, float(inclination_deg)),
         "raan_deg": raan, "arg_perigee_deg": np.zeros(t), "mean_anomaly_deg": ma,
@@ -168,7 +175,7 @@ def _walker_catalog(g, gi: int, epoch: np.datetime64, where: str):
         raise ConfigError(f"{where}: {g.count} satellites in one shell; at most "
                           f"{SYNTHETIC_ID_GROUP_STRIDE:,} (split planes x per_plane over groups)")
     el = walker_elements(g.altitude_km, g.inclination_deg, g.planes, g.per_plane, g.phasing,
-                         g.eccentricity, g.raan0_deg)
+                         g.eccentricity, g.raan0_deg, g.altitude_spread_km)
     n = g.count
     base = empty_catalog()
     kw = {}

@@ -276,10 +276,16 @@ def mean_relative_speed(inc1_deg, inc2_deg, lat_deg, v_km_s):
 
 @dataclass
 class FluxResult:
-    """Per-target collision rates, collisions per year, shape ``(n_targets, n_classes)``."""
+    """Per-target collision rates, collisions per year, shape ``(n_targets, n_classes)``.
+
+    ``own_shell`` (n_targets,) is the rate from each target's own shell *before*
+    ``self_factor`` (zero where there is none): the un-coordinated hazard that screening
+    Pc sums measure.
+    """
 
     rate_per_year: np.ndarray
     classes: tuple = CLASSES
+    own_shell: np.ndarray | None = None
 
     @property
     def total(self) -> np.ndarray:
@@ -337,8 +343,9 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
                else np.full(nT, float(target_spread_km)))
     nC = len(CLASSES)
     out = np.zeros((nT, nC))
+    own_raw = np.zeros(nT)
     if nT == 0 or len(pop) == 0:
-        return FluxResult(out)
+        return FluxResult(out, own_shell=own_raw)
     r_edges = grid.r_edges_km
     r_mid = R_EARTH_KM + grid.alt_centers_km                   # (A,)
     v_circ = np.sqrt(MU_EARTH_KM3_S2 / r_mid)                  # (A,)
@@ -365,10 +372,12 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
         coarse = Grid(grid.alt_edges_km[::f] if (len(grid.alt_edges_km) - 1) % f == 0 else
                       np.append(grid.alt_edges_km[::f], grid.alt_edges_km[-1]), grid.lat_edges_deg)
         sub_cr = None if cr is None else cr[wide]
-        out[wide] = collision_rates(targets.subset(wide), pop, coarse,
-                                    target_spread_km=target_spread_km, combined_radius_m=sub_cr,
-                                    self_factor=self_factor, exclude_self=exclude_self[wide],
-                                    chunk=chunk, max_bins=max_bins * f).rate_per_year
+        sub_res = collision_rates(targets.subset(wide), pop, coarse,
+                                  target_spread_km=target_spread_km, combined_radius_m=sub_cr,
+                                  self_factor=self_factor, exclude_self=exclude_self[wide],
+                                  chunk=chunk, max_bins=max_bins * f)
+        out[wide] = sub_res.rate_per_year
+        own_raw[wide] = sub_res.own_shell
     for t in range(nT):
         abins = np.nonzero(ft_r[t] > 0)[0]
         if abins.size == 0 or abins.size > max_bins:
@@ -388,9 +397,10 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
             continue
         w = pop.weight[sub].copy()
         own = exclude_self[t]
-        if own >= 0:
-            sel = sub == own
-            w[sel] = np.maximum(w[sel] - 1.0, 0.0) * self_factor
+        sel = sub == own if own >= 0 else np.zeros(sub.size, bool)
+        w[sel] = np.maximum(w[sel] - 1.0, 0.0)
+        w_raw = w.copy()
+        w[sel] *= self_factor
         if cr is None:
             rad_km = (targets.radius_m[t] + pop.radius_m[sub]) * 1e-3
         else:
@@ -408,7 +418,8 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
             acc[s] = per_a.sum(axis=1)
         contrib = acc * w * sigma * SECONDS_PER_YEAR
         out[t] = np.bincount(pop.cls[sub], weights=contrib, minlength=nC)[:nC]
-    return FluxResult(out)
+        own_raw[t] = float((acc * w_raw * sigma)[sel].sum() * SECONDS_PER_YEAR)
+    return FluxResult(out, own_shell=own_raw)
 
 
 def population_from_catalog(cat, *, min_perigee_alt_km: float | None = None) -> Population:

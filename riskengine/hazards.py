@@ -52,6 +52,7 @@ class FleetOrbits:
     radius_m: np.ndarray
     mass_kg: np.ndarray
     shielding_mm: np.ndarray
+    spread_km: np.ndarray | None = None   # Walker altitude_spread_km (0: not declared)
 
     @property
     def alt_km(self) -> np.ndarray:
@@ -104,10 +105,11 @@ def fleet_orbits(portfolio, catalog=None) -> FleetOrbits:
         rows["radius_m"].extend([r_m] * n)
         rows["mass_kg"].extend([g.mass_kg] * n)
         rows["shielding_mm"].extend([g.shielding_mm_al] * n)
+        rows["spread_km"].extend([float(g.altitude_spread_km)] * n)
     return FleetOrbits(rows["group"], *[np.asarray(rows[k], dtype=np.int64 if k in (
         "satellite_id", "norad_id", "count") else float) for k in (
         "satellite_id", "norad_id", "a_km", "e", "inc_deg", "count", "radius_m", "mass_kg",
-        "shielding_mm")])
+        "shielding_mm", "spread_km")])
 
 
 @dataclass
@@ -121,6 +123,8 @@ class HazardResult:
     breakup_rate: np.ndarray | None = None          # events per year per orbit's band
     breakup_hit_probability: np.ndarray | None = None
     screening_rate: dict | None = None              # group -> per-satellite rate
+    screening_fleet_rate: dict | None = None        # group -> fleet-vs-fleet part of it
+    collision_unmitigated_by_class: np.ndarray | None = None   # no avoidance, self_factor 1
 
     def add(self, **kw):
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
@@ -212,7 +216,9 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
         re-added as fleet).
     grid : Grid, optional
     screening : dict, optional
-        ``{group: (sum_pc, window_days, n_satellites)}`` from a screening run.
+        ``{group: (sum_pc, window_days, n_satellites[, sum_pc_fleet])}`` from a screening
+        run (:func:`screening_from_store`); compare the result's ``screening_rate`` with
+        ``collision_unmitigated_by_class`` (both before avoidance and coordination).
     exclude_names : tuple of str
         Upper-case name fragments dropped from the catalog (e.g. ``("STARLINK",)`` to model
         a manoeuvring constellation as collision-free).
@@ -254,7 +260,10 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
     thick = float(cp.get("shell_thickness_km", SHELL_THICKNESS_KM))
     if thick < 0:
         raise ValueError(f"perils collision params.shell_thickness_km = {thick}: must be >= 0 km")
-    shell_thk = np.where(orb.satellite_id < 0, thick, 0.0)
+    # a Walker shell's radial thickness: its declared plane-altitude spread, else the
+    # station-keeping default; element-set satellites are single orbits
+    spread = orb.spread_km if orb.spread_km is not None else np.zeros(len(orb.a_km))
+    shell_thk = np.where(orb.satellite_id < 0, np.where(spread > 0, spread, thick), 0.0)
     cat_pop = population_from_catalog(catalog.subset(keep))
     fleet_pop = orb.population()
     fleet_pop.thickness_km = shell_thk
@@ -263,9 +272,13 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
     tgt = Population(orb.a_km, orb.e, orb.inc_deg, orb.radius_m, np.full(len(orb.a_km), FLEET),
                      np.ones(len(orb.a_km)), shell_thk)
 
-    rates = collision_rates(tgt, pop, grid, exclude_self=own,
-                            self_factor=float(cp.get("self_factor", 1.0)))
+    self_factor = float(cp.get("self_factor", 1.0))
+    rates = collision_rates(tgt, pop, grid, exclude_self=own, self_factor=self_factor)
     by_class = rates.rate_per_year.copy()
+    # before avoidance and self-coordination: what screening Pc sums measure
+    raw = by_class.copy()
+    raw[:, FLEET] += (1.0 - self_factor) * rates.own_shell
+    res.collision_unmitigated_by_class = raw
     avoid = float(cp.get("avoidance", 0.0))
     if not 0.0 <= avoid <= 1.0:
         raise ValueError(f"perils collision params.avoidance = {avoid}: must be a share in [0, 1]")
@@ -284,10 +297,13 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
                     severity="total", method="flux", altitude_km=float(alt[k]),
                     notes=f"Kessler flux per class /yr: {br}")
         if screening:
-            res.screening_rate = {}
-            for gname, (pc_sum, days, nsat) in screening.items():
+            res.screening_rate, res.screening_fleet_rate = {}, {}
+            for gname, entry in screening.items():
+                pc_sum, days, nsat = entry[:3]
                 r = screening_annual_rate(pc_sum, days, nsat)
                 res.screening_rate[gname] = r
+                if len(entry) > 3:
+                    res.screening_fleet_rate[gname] = screening_annual_rate(entry[3], days, nsat)
                 ks = [k for k in range(len(alt)) if orb.group[k] == gname]
                 res.add(fleet_group=gname, satellite_id=None, peril="collision",
                         scope="satellite", annual_rate=r, hit_probability=1.0,
@@ -402,7 +418,10 @@ def write_hazards(con, portfolio, catalog, result: HazardResult, *, config_path=
 
 
 def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, dict]:
-    """``{group: (sum_pc, window_days, n_satellites)}`` from a screening run in the store.
+    """``{group: (sum_pc, window_days, n_satellites, sum_pc_fleet)}`` from a screening run.
+
+    ``sum_pc_fleet`` is the fleet-vs-fleet part of ``sum_pc`` (each such pair credited to
+    both satellites' groups).
 
     Uses the latest complete run with ``conjunctions`` rows whose ``pc`` is filled (or
     ``run_id``). The window is read from the run's config/stats (``days``), else the span
@@ -441,15 +460,18 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
     # a fleet-vs-fleet pair is listed once but is a collision of BOTH satellites: credit
     # its Pc to the primary's group and to the secondary's group
-    pcs = dict(con.execute(
-        "SELECT g, sum(p) FROM (SELECT fleet_group AS g, coalesce(pc, 0) AS p FROM conjunctions "
-        "WHERE run_id = $1 UNION ALL SELECT f.fleet_group, coalesce(c.pc, 0) FROM conjunctions c "
+    pcs = {g: (tot, ff) for g, tot, ff in con.execute(
+        "SELECT g, sum(p), sum(CASE WHEN ff THEN p ELSE 0 END) FROM ("
+        "SELECT fleet_group AS g, coalesce(pc, 0) AS p, coalesce(secondary_in_fleet, false) AS ff "
+        "FROM conjunctions WHERE run_id = $1 UNION ALL "
+        "SELECT f.fleet_group, coalesce(c.pc, 0), true FROM conjunctions c "
         "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
-        "WHERE c.run_id = $1 AND c.secondary_in_fleet) GROUP BY 1", [run_id]).fetchall())
+        "WHERE c.run_id = $1 AND c.secondary_in_fleet) GROUP BY 1", [run_id]).fetchall()}
     try:
         nsat = dict(con.execute("SELECT fleet_group, count(*) FROM fleet WHERE run_id = ? "
                                 "GROUP BY 1", [run_id]).fetchall())
     except Exception:  # noqa: BLE001
         nsat = {}
-    out = {g: (float(pcs.get(g, 0.0)), days, int(n)) for g, n in nsat.items()}
+    out = {g: (float(pcs.get(g, (0.0, 0.0))[0]), days, int(n), float(pcs.get(g, (0.0, 0.0))[1]))
+           for g, n in nsat.items()}
     return run_id, out

@@ -53,7 +53,7 @@ def hazards(config, db, plot_path, screen_run, exclude):
     run_id = write_hazards(con, portfolio, cat, res, config_path=str(config))
 
     o = res.orbits
-    rows = []
+    rows, parts = [], []
     for gname in dict.fromkeys(o.group):
         ks = np.array([k for k in range(len(o.group)) if o.group[k] == gname])
         w = o.count[ks].astype(float)
@@ -63,18 +63,31 @@ def hazards(config, db, plot_path, screen_run, exclude):
 
         coll = avg(res.collision_by_class.sum(axis=1))
         self_share = float(np.average(res.collision_by_class[ks, -1], weights=w)) / coll if coll else 0.0
+        raw = res.collision_unmitigated_by_class
+        raw_tot, raw_fleet = avg(raw.sum(axis=1)), avg(raw[:, -1])
         scr = (res.screening_rate or {}).get(gname)
         rows.append([gname, float(np.average(o.alt_km[ks], weights=w)),
                      float(np.average(o.inc_deg[ks], weights=w)), int(w.sum()), coll,
-                     self_share, scr, None if scr is None else float(compare_rates(coll, scr)),
+                     self_share, raw_tot, scr,
+                     None if scr is None else float(compare_rates(raw_tot, scr)),
                      avg(res.untracked_rate), avg(res.breakup_rate),
                      avg(res.breakup_hit_probability)])
+        scr_f = (res.screening_fleet_rate or {}).get(gname)
+        if scr is not None and scr_f is not None:
+            parts.append(f"{gname}: vs catalog flux {raw_tot - raw_fleet:.3g} / screening "
+                         f"{scr - scr_f:.3g} /yr (x{float(compare_rates(raw_tot - raw_fleet, scr - scr_f)):.2f}); "
+                         f"fleet vs fleet flux {raw_fleet:.3g} / screening {scr_f:.3g} /yr "
+                         f"(x{float(compare_rates(raw_fleet, scr_f)):.2f})")
     c.print(rich_table(f"hazards by shell — run {run_id}",
                        ["group", "alt km", "inc", "sats", "coll/yr flux", "fleet share",
-                        "coll/yr screen", "ratio", "1-10cm/yr", "breakups/yr", "P(hit|brk)"],
-                       rows))
+                        "unmitigated", "coll/yr screen", "ratio", "1-10cm/yr", "breakups/yr",
+                        "P(hit|brk)"], rows))
     c.print("rates per satellite-year except breakups (events per year in the shell's band); "
-            "ratio = max(flux/screening, screening/flux)")
+            "coll/yr flux is after avoidance and self-coordination (what the loss engine "
+            "prices); unmitigated = before them, as screening Pc sums count; "
+            "ratio = max(unmitigated/screening, screening/unmitigated)")
+    for line in parts:
+        c.print(line)
     if srun:
         c.print(f"screening rates from run {srun}")
     if plot_path:

@@ -10,6 +10,9 @@ from riskengine.pc.states import pc_from_states
 
 __all__ = ["screening_pc"]
 
+#: Events per maximum-Pc batch (bounds the quadrature's temporary arrays to ~100 MB).
+MAX_CHUNK = 50_000
+
 
 def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, regime2=None,
                  class1="UNKNOWN", class2="UNKNOWN", with_max=True):
@@ -28,8 +31,8 @@ def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, r
     class1, class2 : str or array_like of str
         ``PAYLOAD | ROCKET_BODY | DEBRIS | UNKNOWN`` (SATCAT OBJECT_TYPE spellings accepted).
     with_max : bool
-        Also compute the Alfano maximum Pc over a covariance scale (≈ 100 kernel calls
-        per event; turn off for very large batches).
+        Also compute the Alfano maximum Pc over a covariance scale (≈ 55 kernel calls
+        per event near the maximum, ~20 µs; batched by :data:`MAX_CHUNK`).
 
     Returns
     -------
@@ -68,6 +71,9 @@ def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, r
         for k, ax in enumerate("rtn"):
             out[f"sigma_{ax}{j}_m"] = np.sqrt(c[:, k, k])
     if with_max:
-        m = max_pc_scaled(res["miss"], cov, hbr_m)
-        out["pc_max"], out["pc_max_k2"], out["dilution"] = m["pc_max"], m["k2"], m["dilution"]
+        hbr = np.broadcast_to(np.asarray(hbr_m, float), (n,))
+        parts = [max_pc_scaled(res["miss"][a:a + MAX_CHUNK], cov[a:a + MAX_CHUNK],
+                               hbr[a:a + MAX_CHUNK]) for a in range(0, n, MAX_CHUNK)]
+        for k_out, k_in in (("pc_max", "pc_max"), ("pc_max_k2", "k2"), ("dilution", "dilution")):
+            out[k_out] = np.concatenate([m[k_in] for m in parts]) if parts else np.zeros(0)
     return out
