@@ -20,6 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 ALPHA5 = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are skipped
+#: Checksum value of each byte: digits their value, ``-`` one, everything else zero.
+_CHECKSUM_VALUE = np.zeros(256, np.uint8)
+_CHECKSUM_VALUE[48:58] = np.arange(10)
+_CHECKSUM_VALUE[ord("-")] = 1
 _ALPHA5_VALUE = {c: 10 + i for i, c in enumerate(ALPHA5)}
 
 
@@ -189,11 +193,8 @@ def _field(mat: np.ndarray, a: int, b: int) -> np.ndarray:
 
 def checksum_ok(mat: np.ndarray) -> np.ndarray:
     """Mod-10 checksum of columns 1-68 against column 69 (``-`` counts as 1)."""
-    body = mat[:, :68]
-    digits = np.where((body >= 48) & (body <= 57), body - 48, 0).astype(np.int64)
-    digits += body == ord("-")
     expect = mat[:, 68].astype(np.int64) - 48
-    return (digits.sum(axis=1) % 10) == expect
+    return (_CHECKSUM_VALUE[mat[:, :68]].sum(axis=1, dtype=np.int64) % 10) == expect
 
 
 def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
@@ -231,6 +232,48 @@ def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
         slow = _to_float_slow(fields[~ok])
         val[~ok] = slow
     bad |= ~np.isfinite(val)
+    return val
+
+
+def _fixed_cols(mat: np.ndarray, a: int, b: int, bad: np.ndarray, point: int | None = None,
+                sign: bool = False) -> np.ndarray:
+    """Decode columns ``a..b`` (1-based) of ``mat``; fast path for the standard layout.
+
+    Rows in the layout the format prescribes — the decimal point at column ``point`` (or
+    no point: an integer), leading blanks, digits everywhere else, and with ``sign`` an
+    optional ``+``/``-`` in the first column — are decoded with one integer dot product
+    (exact mantissa over an exact power of ten: the correctly rounded double, as
+    ``float(text)``). Other rows (blanks inside, a shifted point, exotic signs, bad
+    characters) go through :func:`_fixed`, which validates and flags them.
+    """
+    sub = mat[:, a - 1:b]
+    n, w = sub.shape
+    d = sub - np.uint8(48)              # wraps: non-digits land above 9
+    isdig = d <= 9
+    lead = np.logical_and.accumulate(sub == 32, axis=1)
+    ok = isdig | lead
+    if sign:
+        ok[:, 0] |= (sub[:, 0] == 45) | (sub[:, 0] == 43)
+    if point is not None:
+        p = point - a
+        ok[:, p] = sub[:, p] == 46
+        ok[:, p + 1:] &= isdig[:, p + 1:]
+        weights = np.r_[10.0 ** np.arange(w - 2, w - 2 - p, -1), 0.0,
+                        10.0 ** np.arange(w - p - 2, -1, -1)]
+        scale = 10.0 ** (w - 1 - p)
+    else:
+        weights = 10.0 ** np.arange(w - 1, -1, -1)
+        scale = 1.0
+    canon = ok.all(axis=1) & isdig.any(axis=1)
+    # digit x power of ten products and their sums are integers below 2^53: exact in doubles
+    val = (np.where(isdig, d, 0).astype(np.float64) @ weights) / scale
+    if sign:
+        val = np.where(sub[:, 0] == 45, -val, val)
+    if not canon.all():
+        rows = np.flatnonzero(~canon)
+        sub_bad = np.zeros(len(rows), bool)
+        val[rows] = _fixed(_field(mat[rows], a, b), sub_bad)
+        bad[rows[sub_bad]] = True
     return val
 
 
@@ -353,20 +396,21 @@ def parse_tle_text(text: str, file: str = "<text>"):
     ascii_only = text.isascii()
     m1, short1 = _as_bytes(l1s, ascii_only)
     m2, short2 = _as_bytes(l2s, ascii_only)
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    reasons: dict[int, list[str]] = {}   # only records with a problem
 
     def flag(mask: np.ndarray, why: str) -> None:
-        for k in np.flatnonzero(mask):
-            reasons[k].append(why)
+        for k in np.flatnonzero(mask).tolist():
+            reasons.setdefault(k, []).append(why)
 
     flag(short1, "line 1 shorter than 69 columns (truncated)")
     flag(short2, "line 2 shorter than 69 columns (truncated)")
     flag(~short1 & ~checksum_ok(m1), "line 1 checksum mismatch")
     flag(~short2 & ~checksum_ok(m2), "line 2 checksum mismatch")
 
-    def fl(mat, a, b, what, conv=_fixed):
+    def fl(mat, a, b, what, conv=None, point=None, sign=False):
         bad = np.zeros(n, bool)
-        val = conv(_field(mat, a, b), bad)
+        val = (_fixed_cols(mat, a, b, bad, point, sign) if conv is None
+               else conv(_field(mat, a, b), bad))
         flag(bad, f"bad {what} field {{}}")
         return val, bad
 
@@ -374,24 +418,23 @@ def parse_tle_text(text: str, file: str = "<text>"):
     sat2, _ = fl(m2, 3, 7, "line 2 catalog number", _satnum)
     flag((sat1 != sat2), "catalog numbers of line 1 and line 2 differ")
     yy, _ = fl(m1, 19, 20, "epoch year")
-    doy, _ = fl(m1, 21, 32, "epoch day")
-    ndot, _ = fl(m1, 34, 43, "mean motion derivative")
+    doy, _ = fl(m1, 21, 32, "epoch day", point=24)
+    ndot, _ = fl(m1, 34, 43, "mean motion derivative", point=35, sign=True)
     nddot, _ = fl(m1, 45, 52, "second derivative", _implied_fast)
     bstar, _ = fl(m1, 54, 61, "B*", _implied_fast)
-    incl, _ = fl(m2, 9, 16, "inclination")
-    raan, _ = fl(m2, 18, 25, "RAAN")
+    incl, _ = fl(m2, 9, 16, "inclination", point=12)
+    raan, _ = fl(m2, 18, 25, "RAAN", point=21)
     bad_e = np.zeros(n, bool)
-    ecc_raw = _field(m2, 27, 33)
-    ecc = _fixed(ecc_raw, bad_e) / 1e7
-    ecc_mat = ecc_raw.view(np.uint8).reshape(n, -1)
+    ecc = _fixed_cols(m2, 27, 33, bad_e) / 1e7
+    ecc_mat = m2[:, 26:33]
     bad_e |= ~((ecc_mat >= 48) & (ecc_mat <= 57) | (ecc_mat == 32)).all(axis=1)
     flag(bad_e, "bad eccentricity field {}")
-    argp, _ = fl(m2, 35, 42, "argument of perigee")
-    ma, _ = fl(m2, 44, 51, "mean anomaly")
-    mm, _ = fl(m2, 53, 63, "mean motion")
+    argp, _ = fl(m2, 35, 42, "argument of perigee", point=38)
+    ma, _ = fl(m2, 44, 51, "mean anomaly", point=47)
+    mm, _ = fl(m2, 53, 63, "mean motion", point=55)
     # optional integer fields: blank is allowed
-    esn_i = np.nan_to_num(_fixed(_field(m1, 65, 68), np.zeros(n, bool))).astype(np.int64)
-    rev_i = np.nan_to_num(_fixed(_field(m2, 64, 68), np.zeros(n, bool))).astype(np.int64)
+    esn_i = np.nan_to_num(_fixed_cols(m1, 65, 68, np.zeros(n, bool))).astype(np.int64)
+    rev_i = np.nan_to_num(_fixed_cols(m2, 64, 68, np.zeros(n, bool))).astype(np.int64)
 
     flag((m1[:, 0] != ord("1")) | (m2[:, 0] != ord("2")), "line numbers are not 1 and 2")
     with np.errstate(invalid="ignore"):
@@ -411,8 +454,9 @@ def parse_tle_text(text: str, file: str = "<text>"):
     day_us = np.round((doy_ok - 1.0) * 86400e6).astype(np.int64)
     epoch = year_start + day_us.astype("timedelta64[us]")
 
-    valid = np.array([not r for r in reasons], bool)
-    for k in np.flatnonzero(~valid):
+    valid = np.ones(n, bool)
+    valid[list(reasons)] = False
+    for k in sorted(reasons):
         problems.append(RecordProblem(file, nos[k], "; ".join(r.replace(" {}", "").replace("({})", "")
                                                              .strip() for r in reasons[k]),
                                       "\n".join(x for x in (l1s[k], l2s[k]))))
@@ -420,7 +464,7 @@ def parse_tle_text(text: str, file: str = "<text>"):
     idx = np.flatnonzero(valid)
     obj = lambda seq: np.array(seq, dtype=object)[idx] if n else np.zeros(0, object)  # noqa: E731
     cls = _field(m1, 8, 8)[idx].astype("U1").astype(object)
-    intl = np.array([x.strip() for x in _field(m1, 10, 17)[idx].astype("U8").tolist()], dtype=object)
+    intl = np.strings.strip(_field(m1, 10, 17)[idx].astype("U8")).astype(object)
     rec = TLERecords(
         name=obj(names), line1=obj(l1s), line2=obj(l2s),
         line_no=np.asarray(nos, np.int64)[idx],
