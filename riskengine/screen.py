@@ -162,19 +162,35 @@ def _hermite_min(dr0, dv0, dr1, dv1, dt, n_samples=33):
 
 # --------------------------------------------------------------------------- block worker
 _JOB: dict = {}
+#: Per-process cache of Dask screening jobs: token -> job dict (SGP4 records built once).
+_DASK_JOBS: dict = {}
 
 
-def _screen_block(task):
+def _screen_block_dask(token: str, fleet_cat, sec_cat, params: dict, task):
+    """Dask task: one time block of a screening, on any worker of any machine.
+
+    The catalogs travel as element sets (scattered once per screening); the worker builds
+    the SGP4 records the first time it sees the screening's ``token`` and keeps them for
+    its later blocks. Same arrays, same cascade as the process-pool path.
+    """
+    job = _DASK_JOBS.get(token)
+    if job is None:
+        _DASK_JOBS.clear()   # one screening at a time per worker: free the previous one
+        job = _DASK_JOBS[token] = dict(params, satrecs=fleet_cat.satrecs() + sec_cat.satrecs())
+    return _screen_block(task, job)
+
+
+def _screen_block(task, job=None):
     """Candidate (primary, secondary, interval start time) triples in one time block.
 
-    Runs in a forked worker: propagates every object over the block's grid, then the
-    index / prune / Hermite stages of the cascade.
+    Runs in a forked worker (or a Dask worker): propagates every object over the block's
+    grid, then the index / prune / Hermite stages of the cascade.
     """
     from scipy.spatial import cKDTree
     from sgp4.api import SatrecArray
 
     k0, k1 = task
-    job = _JOB
+    job = _JOB if job is None else job
     arr = job.get("array")
     if arr is None:
         arr = job["array"] = SatrecArray(job["satrecs"])
@@ -238,6 +254,29 @@ def _screen_block(task):
     cat = (lambda xs, dt_: np.concatenate(xs) if xs else np.zeros(0, dt_))
     return (cat(out_p, np.int64), cat(out_s, np.int64), cat(out_k, np.int64),
             cat(out_sm, float), failed, pairs_checked)
+
+
+def _screen_on_dask(client, cats, params, tasks, n_steps, progress):
+    """Submit every time block to Dask; results in task order."""
+    import uuid
+
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex
+    fleet_f, sec_f = client.scatter(list(cats), broadcast=True)
+    futs = [client.submit(_screen_block_dask, token, fleet_f, sec_f, params, t,
+                          key=f"screen-{token}-{k}", retries=3, pure=False)
+            for k, t in enumerate(tasks)]
+    index = {f.key: k for k, f in enumerate(futs)}
+    results = [None] * len(tasks)
+    done = 0
+    for fut in as_completed(futs):
+        k = index[fut.key]
+        results[k] = fut.result()
+        done += tasks[k][1] - tasks[k][0]
+        if progress:
+            progress(done, n_steps)
+    return results
 
 
 # --------------------------------------------------------------------------- refinement
@@ -313,7 +352,7 @@ def refine_tca_batch(satrecs, p, s, jd0, fr0, t_guess_s, t_lo_s, t_hi_s, tol_s=1
 # --------------------------------------------------------------------------- driver
 def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: float = 5.0, *,
            step_s: float = 60.0, block_steps: int = 180, workers: int | None = None,
-           progress=None) -> ScreenResult:
+           progress=None, client=None) -> ScreenResult:
     """Find every close approach under ``threshold_km`` between the fleet and the rest.
 
     Parameters
@@ -333,11 +372,20 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
         Processes (default: CPUs available).
     progress : callable, optional
         ``progress(done_steps, total_steps)`` after each block.
+    client : distributed.Client, optional
+        Run the time blocks as Dask tasks (retried up to 3 times if a worker dies) instead
+        of a local process pool; needs :class:`~riskengine.catalog.Catalog` inputs (element
+        sets travel to the workers, SGP4 records do not pickle). Same result as ``workers``.
 
     Returns
     -------
     ScreenResult
     """
+    if client is not None and not (hasattr(fleet_sats, "satrecs")
+                                   and hasattr(catalog_sats, "satrecs")):
+        raise TypeError("screen(client=...) takes Catalogs for fleet_sats and catalog_sats: "
+                        "element sets travel to Dask workers, sgp4 Satrec objects cannot")
+    cats = (fleet_sats, catalog_sats)
     fleet_sats = _as_satrecs(fleet_sats)
     catalog_sats = _as_satrecs(catalog_sats)
     satrecs = fleet_sats + catalog_sats
@@ -353,7 +401,11 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
     results = []
     done = 0
     try:
-        if workers == 1 or len(tasks) == 1:
+        if client is not None:
+            results = _screen_on_dask(client, cats, {k: v for k, v in _JOB.items()
+                                                     if k != "satrecs"}, tasks, n_steps,
+                                      progress)
+        elif workers == 1 or len(tasks) == 1:
             it = map(_screen_block, tasks)
             for t, res in zip(tasks, it):
                 results.append(res)
@@ -464,7 +516,7 @@ def _to_time(start, seconds):
 
 def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
                      threshold_km: float = 5.0, step_s: float = 60.0,
-                     workers: int | None = None, progress=None) -> Screening:
+                     workers: int | None = None, progress=None, client=None) -> Screening:
     """Screen a portfolio's fleet against a catalog (no database I/O).
 
     Parameters
@@ -473,7 +525,7 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     catalog : riskengine.catalog.Catalog
     start : datetime64, optional
         Window start; default the catalog's reference epoch (median element epoch).
-    days, threshold_km, step_s, workers, progress
+    days, threshold_km, step_s, workers, progress, client
         As :func:`screen`.
 
     Returns
@@ -499,7 +551,7 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     fcat = fleet.catalog.subset(fl_idx)
     scat = catalog.subset(sec_idx)
     res = screen(fcat, scat, start, days, threshold_km, step_s=step_s, workers=workers,
-                 progress=progress)
+                 progress=progress, client=client)
     n_f = len(fl_idx)
     both = Catalog.concat([fcat, scat]) if len(scat) else fcat
     p, s = res.primary, res.secondary

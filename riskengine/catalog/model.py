@@ -110,6 +110,13 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.norad_id)
 
+    def __getstate__(self):
+        """Pickle the element sets, not the SGP4 records (``Satrec`` does not pickle; they
+        are rebuilt bit-identically from the same lines or elements on first use)."""
+        state = dict(self.__dict__)
+        state["_satrecs"] = None
+        return state
+
     # derived -----------------------------------------------------------------------
     @property
     def semi_major_axis_km(self) -> np.ndarray:

@@ -20,7 +20,12 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--workers", type=int, default=None, help="Processes (default: all CPUs).")
 @click.option("--step-s", type=float, default=60.0, show_default=True,
               help="Coarse grid step, s (completeness does not depend on it; speed does).")
-def screen(config, db, days, threshold_km, start, workers, step_s):
+@click.option("--dask-workers", type=int, default=None,
+              help="Run the time blocks on a local Dask cluster of this many workers.")
+@click.option("--scheduler", default=None,
+              help="Address of an existing Dask scheduler (default: [simulation] scheduler "
+                   "when --dask-workers is not given), e.g. tcp://10.0.0.5:8786.")
+def screen(config, db, days, threshold_km, start, workers, step_s, dask_workers, scheduler):
     """Screen every fleet satellite against the catalog and the rest of the fleet.
 
     Writes tables `fleet` and `conjunctions` in one run (kind 'screen').
@@ -29,7 +34,10 @@ def screen(config, db, days, threshold_km, start, workers, step_s):
     Examples:
       riskengine screen portfolios/example.toml --db riskengine.duckdb
       RISKENGINE_CATALOG=full.txt riskengine screen cfg.toml --days 1 --threshold-km 2
+      riskengine screen cfg.toml --scheduler tcp://10.0.0.5:8786   # on a Dask cluster
     """
+    import contextlib
+
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -64,9 +72,18 @@ def screen(config, db, days, threshold_km, start, workers, step_s):
             def progress(done, total):
                 bar.update(task, completed=done, total=total)
 
-            res = screen_portfolio(portfolio, catalog, start=t0, days=days,
-                                   threshold_km=threshold_km, step_s=step_s, workers=workers,
-                                   progress=progress)
+            if dask_workers is None:
+                scheduler = scheduler or portfolio.simulation.scheduler
+            with contextlib.ExitStack() as stack:
+                client = None
+                if scheduler or dask_workers:
+                    from riskengine.scale import Cluster
+
+                    client = stack.enter_context(
+                        Cluster(workers=dask_workers or 2, scheduler=scheduler)).client
+                res = screen_portfolio(portfolio, catalog, start=t0, days=days,
+                                       threshold_km=threshold_km, step_s=step_s,
+                                       workers=workers, progress=progress, client=client)
         epoch = res.start.astype("datetime64[us]").item()
         with run(con, "screen", config=portfolio.model_dump(mode="json"), config_path=config,
                  portfolio=portfolio.name, catalog_epoch=epoch) as h:
