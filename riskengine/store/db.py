@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import secrets
@@ -106,16 +107,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     A table from an older version of the schema gets its missing nullable columns added
     (``ALTER TABLE ... ADD COLUMN``), so stores written earlier stay readable.
     """
+    have: dict[str, set] = {}
+    for t, c in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                            "WHERE table_schema = current_schema()").fetchall():
+        have.setdefault(t, set()).add(c)
+    # each view carries the hash of its SQL as its comment: replaced only when it changed
+    views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() "
+                             "WHERE NOT internal AND schema_name = current_schema()").fetchall())
+    stmts = []
     for table in TABLES.values():
-        con.execute(table.ddl())
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_schema = current_schema()", [table.name]).fetchall()}
-        for c in table.columns:
-            if c.name not in have and c.nullable:
-                con.execute(f'ALTER TABLE {table.name} ADD COLUMN "{c.name}" {c.type}')
+        if table.name not in have:
+            stmts.append(table.ddl())
+            continue
+        stmts += [f'ALTER TABLE {table.name} ADD COLUMN "{c.name}" {c.type}'
+                  for c in table.columns if c.name not in have[table.name] and c.nullable]
     for name, sql in VIEWS.items():
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        tag = "riskengine view " + hashlib.sha256(sql.encode()).hexdigest()[:16]
+        if views.get(name) != tag:
+            stmts += [f"CREATE OR REPLACE VIEW {name} AS {sql}", f"COMMENT ON VIEW {name} IS '{tag}'"]
+    if stmts:   # one transaction: all of the schema or none of it
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for st in stmts:
+                con.execute(st)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> duckdb.DuckDBPyConnection:
