@@ -213,11 +213,12 @@ def content_hash(ev, settings: FitSettings) -> str:
 def find_reusable_fit(con, chash: str) -> str | None:
     """run_id of a complete fit with this content hash covering every model, else None."""
     try:
-        row = con.execute("""
+        rows = con.execute("""
             SELECT f.run_id FROM fits f JOIN runs r USING (run_id)
             WHERE r.status = 'complete' AND f.content_hash = ?
             GROUP BY f.run_id, r.created_at HAVING count(DISTINCT f.model) = ?
-            ORDER BY r.created_at DESC LIMIT 1""", [chash, len(MODELS)]).fetchone()
+            ORDER BY r.created_at DESC LIMIT 1""", [chash, len(MODELS)]).fetchall()
+        row = rows[0] if rows else None
     except Exception:  # table missing in an old store
         return None
     return row[0] if row else None
@@ -325,9 +326,10 @@ def load_posterior(con, run_id: str | None = None) -> Posterior:
     Raises a ``LookupError`` telling to run ``riskengine fit`` when there is none.
     """
     if run_id is None:
-        row = con.execute("""SELECT run_id FROM runs WHERE kind = 'fit' AND status = 'complete'
-                             AND run_id IN (SELECT run_id FROM posterior_draws)
-                             ORDER BY created_at DESC LIMIT 1""").fetchone()
+        rows = con.execute("""SELECT run_id FROM runs WHERE kind = 'fit' AND status = 'complete'
+                              AND run_id IN (SELECT run_id FROM posterior_draws)
+                              ORDER BY created_at DESC LIMIT 1""").fetchall()
+        row = rows[0] if rows else None
         if row is None:
             raise LookupError("no complete fit in this store: run `riskengine fit --db DB` "
                               "(or `make fit`) first")
@@ -347,7 +349,7 @@ def load_posterior(con, run_id: str | None = None) -> Posterior:
     values: dict = {}
     for s, e in zip(starts, ends):
         values.setdefault(model[s], {})[(param[s], coord[s])] = value[s:e]
-    cfg = con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    cfg = con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
     assumptions = json.loads(cfg).get("assumptions", {}) if cfg else {}
     if not assumptions:
         from riskengine.evidence import evidence_dir, read_assumptions
@@ -579,8 +581,9 @@ def diagnostics_table(con, run_id: str | None = None):
 
 
 def load_posterior_run_id(con) -> str:
-    row = con.execute("""SELECT run_id FROM runs WHERE kind='fit' AND status='complete'
-                         ORDER BY created_at DESC LIMIT 1""").fetchone()
+    rows = con.execute("""SELECT run_id FROM runs WHERE kind='fit' AND status='complete'
+                          ORDER BY created_at DESC LIMIT 1""").fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise LookupError("no complete fit: run `riskengine fit --db DB` first")
     return row[0]

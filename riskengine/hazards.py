@@ -431,15 +431,17 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
 
     try:
         if run_id is None:
-            row = con.execute(
+            rows = con.execute(
                 "SELECT r.run_id FROM runs r WHERE r.status = 'complete' AND EXISTS (SELECT 1 "
                 "FROM conjunctions c WHERE c.run_id = r.run_id AND c.pc IS NOT NULL) "
-                "ORDER BY r.created_at DESC LIMIT 1").fetchone()
+                "ORDER BY r.created_at DESC LIMIT 1").fetchall()
+            row = rows[0] if rows else None
             if row is None:
                 return None, {}
             run_id = row[0]
-        cfg, stats = con.execute("SELECT config, stats FROM runs WHERE run_id = ?",
-                                 [run_id]).fetchone()
+        rows = con.execute("SELECT config, stats FROM runs WHERE run_id = ?",
+                           [run_id]).fetchall()
+        cfg, stats = rows[0]
     except Exception:  # noqa: BLE001 - no screening tables in this store yet
         return None, {}
     days = None
@@ -455,8 +457,9 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         if days:
             break
     if days is None:
-        lo, hi = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
-                             [run_id]).fetchone()
+        rows = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
+                           [run_id]).fetchall()
+        lo, hi = rows[0]
         days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
     # a fleet-vs-fleet pair is listed once but is a collision of BOTH satellites: credit
     # its Pc to the primary's group and to the secondary's group

@@ -73,7 +73,7 @@ def _table(cols, rows, numeric=()) -> str:
 
 def _has_table(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [name]).fetchone()[0] > 0
+                       [name]).fetchall()[0][0] > 0
 
 
 def _img(fig, alt: str) -> str:
@@ -83,7 +83,7 @@ def _img(fig, alt: str) -> str:
 def report_data(con, run_id: str) -> dict:
     """Everything the report shows, read from the store (usable from notebooks too)."""
     cur = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
-    row = cur.fetchone()
+    row = next(iter(cur.fetchall()), None)
     if row is None:
         from riskengine.errors import StoreError
 

@@ -119,7 +119,7 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
             rows = db._to_arrow("catalog_objects", catalog_rows(cat, run.run_id), None)
             con.register("_new_objects", rows)
             try:
-                empty = con.execute("SELECT count(*) FROM catalog_objects").fetchone()[0] == 0
+                empty = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0] == 0
                 if empty:  # first load: no newest-epoch merge needed
                     run.execute("INSERT INTO catalog_objects SELECT * FROM _new_objects")
                 else:
@@ -145,7 +145,7 @@ def catalog_from_db(con) -> Catalog:
     """The store's current catalog (``catalog_objects``) as a :class:`Catalog`."""
     from riskengine.catalog.model import default_hbr_m
 
-    n = con.execute("SELECT count(*) FROM catalog_objects").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0]
     if n == 0:
         return empty_catalog()
     import warnings

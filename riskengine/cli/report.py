@@ -25,9 +25,10 @@ def report(run_id, db, out):
 
     con = read_only(db)
     if run_id is None:
-        row = con.execute("SELECT run_id FROM runs r WHERE status='complete' AND EXISTS "
-                          "(SELECT 1 FROM ylt y WHERE y.run_id = r.run_id) "
-                          "ORDER BY created_at DESC LIMIT 1").fetchone()
+        rows = con.execute("SELECT run_id FROM runs r WHERE status='complete' AND EXISTS "
+                           "(SELECT 1 FROM ylt y WHERE y.run_id = r.run_id) "
+                           "ORDER BY created_at DESC LIMIT 1").fetchall()
+        row = rows[0] if rows else None
         if row is None:
             raise click.ClickException("no simulation run in the store: run `make price` first")
         run_id = row[0]

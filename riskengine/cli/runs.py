@@ -55,7 +55,7 @@ def show_run(run_id, db):
 
     con = store.read_only(db)
     cur = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
-    row = cur.fetchone()
+    row = next(iter(cur.fetchall()), None)
     if row is None:
         raise click.ClickException(f"no run {run_id!r} in the store; see `riskengine runs list`")
     rec = dict(zip([d[0] for d in cur.description], row))
@@ -66,7 +66,8 @@ def show_run(run_id, db):
     counts = []
     for name, t in TABLES.items():
         if t.run_scoped and "run_id" in t.column_names:
-            n = con.execute(f"SELECT count(*) FROM {name} WHERE run_id = ?", [run_id]).fetchone()[0]
+            n = con.execute(f"SELECT count(*) FROM {name} WHERE run_id = ?",
+                            [run_id]).fetchall()[0][0]
             if n:
                 counts.append([name, n])
     if counts:

@@ -18,7 +18,7 @@ Examples
 >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"))
 >>> with run(con, "simulate", seed=3, years=2000) as r:
 ...     res = write_simulation(p, r)
->>> con.execute("select count(*) from ylt").fetchone()[0]
+>>> con.execute("select count(*) from ylt").fetchall()[0][0]
 2000
 """
 

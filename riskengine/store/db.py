@@ -15,7 +15,7 @@ Examples
 >>> with run(con, "simulate", seed=1, years=3) as r:
 ...     r.write("ylt", {"year": np.arange(1, 4), "loss": np.zeros(3),
 ...                     "ground_up_loss": np.zeros(3)})
->>> con.sql("select count(*) from ylt").fetchone()[0]
+>>> con.sql("select count(*) from ylt").fetchall()[0][0]
 3
 """
 
@@ -332,5 +332,6 @@ def latest_run_id(con: duckdb.DuckDBPyConnection, kind: str, portfolio: str | No
     if portfolio:
         sql += " AND portfolio=?"
         params.append(portfolio)
-    row = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchone()
+    rows = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchall()
+    row = rows[0] if rows else None
     return row[0] if row else None
