@@ -13,8 +13,8 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "demo.duckdb")
 >>> con = connect(path)
 >>> with run(con, "simulate", seed=1, years=3) as r:
-...     r.write("ylt", {"year": np.arange(1, 4), "loss": np.zeros(3),
-...                     "ground_up_loss": np.zeros(3)})
+...     n = r.write("ylt", {"year": np.arange(1, 4), "loss": np.zeros(3),
+...                         "ground_up_loss": np.zeros(3)})
 >>> con.sql("select count(*) from ylt").fetchall()[0][0]
 3
 """
