@@ -34,3 +34,7 @@ class FetchError(RiskEngineError):
 
 class StoreError(RiskEngineError):
     """The DuckDB store cannot be opened or written."""
+
+
+class ClusterError(RiskEngineError):
+    """A Dask scheduler cannot be reached (names the address and what to do)."""

@@ -84,12 +84,22 @@ class Cluster:
     """
 
     def __init__(self, workers: int = 2, scheduler: str | None = None,
-                 memory_limit: str = "auto"):
+                 memory_limit: str = "auto", connect_timeout_s: float = 10.0):
         from distributed import Client, LocalCluster
 
         self._cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=connect_timeout_s)
+            except (OSError, TimeoutError, ValueError) as exc:
+                from riskengine.errors import ClusterError
+
+                raise ClusterError(
+                    f"cannot reach the Dask scheduler at {scheduler!r} within "
+                    f"{connect_timeout_s:g} s ({type(exc).__name__}: {exc}); start one "
+                    "(`dask scheduler` and `dask worker ADDRESS` on the machines), fix the "
+                    "address (--scheduler / [simulation] scheduler), or leave it out to use "
+                    "a local cluster") from exc
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                          processes=True, memory_limit=memory_limit,

@@ -92,3 +92,12 @@ def test_failed_block_leaves_no_rows(db_path):
             _simulate(con, tasks, cl.client)
     assert con.execute("select count(*) from ylt").fetchone()[0] == 0
     assert con.execute("select status from runs").fetchone()[0] == "failed"
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    from riskengine.errors import ClusterError
+
+    t = time.perf_counter()
+    with pytest.raises(ClusterError, match="tcp://127.0.0.1:1.*dask scheduler"):
+        scale.Cluster(scheduler="tcp://127.0.0.1:1", connect_timeout_s=1.0)
+    assert time.perf_counter() - t < 15
