@@ -87,19 +87,14 @@ class PipelineResult:
 
 def ensure_catalog(con, p, say=print):
     """Resolve the catalog and make sure the store holds it; returns (catalog, run info)."""
-    from riskengine.catalog import resolve_catalog
     from riskengine.catalog.ingest import catalog_from_db, load_files
-    from riskengine.catalog.reader import cached_catalog_files
+    from riskengine.catalog.reader import catalog_source
 
-    files = settings.catalog_override() or [Path(f) for f in p.catalog.files]
-    if not files:
+    kind, files = catalog_source(con, p.catalog.files or None)
+    if kind == "store":
         cat = catalog_from_db(con)
-        if len(cat):
-            say(f"catalog: {len(cat):,} objects from the store")
-            return cat, {"source": "store"}
-        files = cached_catalog_files()
-    if not files:
-        resolve_catalog(None)  # raises the error that says how to get a catalog
+        say(f"catalog: {len(cat):,} objects from the store")
+        return cat, {"source": "store"}
     import hashlib
 
     shas = [hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files]

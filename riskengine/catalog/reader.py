@@ -236,29 +236,45 @@ def read_catalog(paths, lenient: bool = False) -> Catalog:
     return read_files(paths, lenient=lenient).catalog
 
 
-def resolve_catalog(con=None, files=None, lenient: bool = False) -> Catalog:
-    """The catalog a command should use.
+def catalog_source(con=None, files=None) -> tuple[str, list[Path]]:
+    """Where a command's catalog comes from: ``(kind, paths)``.
 
-    Order: ``$RISKENGINE_CATALOG`` (always wins), then ``files`` (e.g. the config's
-    ``[catalog] files``), then the store's ``catalog_objects`` (``con``), then the
-    download cache (``riskengine catalog fetch``). Raises a :class:`CatalogError` that says
-    how to get a catalog when none is found.
+    Order: ``$RISKENGINE_CATALOG`` (``"override"``, always wins), then ``files`` (e.g. the
+    config's ``[catalog] files``; ``"files"``), then the store's ``catalog_objects`` when
+    ``con`` holds any (``"store"``, no paths), then the download cache (``"cache"``,
+    ``riskengine catalog fetch``). Raises a :class:`CatalogError` that says how to get a
+    catalog when none is found.
     """
     override = settings.catalog_override()
     if override:
-        return read_catalog(override, lenient=lenient)
+        return "override", [Path(f) for f in override]
     if files:
-        return read_catalog(files, lenient=lenient)
+        return "files", [Path(f) for f in files]
     if con is not None:
-        from riskengine.catalog.ingest import catalog_from_db
-
-        cat = catalog_from_db(con)
-        if len(cat):
-            return cat
+        try:
+            n = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0]
+        except Exception:  # noqa: BLE001 - a connection without the schema: no store catalog
+            n = 0
+        if n:
+            return "store", []
     cached = cached_catalog_files()
     if cached:
-        return read_catalog(cached, lenient=True)
+        return "cache", cached
     raise CatalogError(NO_CATALOG_HELP)
+
+
+def resolve_catalog(con=None, files=None, lenient: bool = False) -> Catalog:
+    """The catalog a command should use, in the order of :func:`catalog_source`.
+
+    Downloaded (cache) files are read leniently: a bad record in a file we did not write
+    is skipped and reported, not fatal.
+    """
+    kind, paths = catalog_source(con, files)
+    if kind == "store":
+        from riskengine.catalog.ingest import catalog_from_db
+
+        return catalog_from_db(con)
+    return read_catalog(paths, lenient=lenient or kind == "cache")
 
 
 NO_CATALOG_HELP = (

@@ -63,8 +63,15 @@ def cli():
 
 def main(argv=None) -> None:
     """Console-script entry point: known errors print one clear message and exit 1."""
+    import warnings
+
     from riskengine.errors import RiskEngineError
 
+    # PyTensor's C backend warns when no linkable BLAS is installed (pip wheels of NumPy
+    # bundle one it cannot link). Fits sample with nutpie (Numba), which does not use it;
+    # the warning stays visible in notebooks and the Python API.
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS",
+                            category=UserWarning)
     try:
         cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Exit as exc:
