@@ -176,24 +176,66 @@ def _screen_block_dask(token: str, fleet_cat, sec_cat, params: dict, task):
     job = _DASK_JOBS.get(token)
     if job is None:
         _DASK_JOBS.clear()   # one screening at a time per worker: free the previous one
-        job = _DASK_JOBS[token] = dict(params, satrecs=fleet_cat.satrecs() + sec_cat.satrecs())
+        job = _DASK_JOBS[token] = dict(params, satrecs=_CatalogSatrecs(fleet_cat, sec_cat))
     return _screen_block(task, job)
 
 
-def _screen_block(task, job=None):
-    """Candidate (primary, secondary, interval start time) triples in one time block.
+class _CatalogSatrecs:
+    """Fleet + catalog SGP4 records by global index, built on demand (a worker that screens
+    only some object blocks never builds the others)."""
 
-    Runs in a forked worker (or a Dask worker): propagates every object over the block's
-    grid, then the index / prune / Hermite stages of the cascade.
-    """
-    from scipy.spatial import cKDTree
+    def __init__(self, fleet_cat, sec_cat):
+        self.parts = (fleet_cat, sec_cat)
+        self.n_f = len(fleet_cat)
+
+    def __len__(self):
+        return self.n_f + len(self.parts[1])
+
+    def __getitem__(self, i):
+        i = int(i)
+        return self.parts[0].satrec(i) if i < self.n_f else self.parts[1].satrec(i - self.n_f)
+
+
+def _block_objects(job, task):
+    """Global indices of a task's primaries and secondaries, and its SGP4 array."""
     from sgp4.api import SatrecArray
 
-    k0, k1 = task
+    n_f, n_all = job["n_fleet"], len(job["satrecs"])
+    (pa, pb), (sa, sb) = (task[2], task[3]) if len(task) > 2 else ((0, n_f), (0, n_all))
+    if (pa, pb, sa, sb) == (0, n_f, 0, n_all):
+        objs = np.arange(n_all)
+        arr = job.get("array")
+        if arr is None:
+            sats = job["satrecs"]
+            arr = job["array"] = SatrecArray(sats if isinstance(sats, list)
+                                             else [sats[i] for i in range(n_all)])
+    else:
+        objs = np.union1d(np.arange(pa, pb), np.arange(sa, sb))
+        cache = job.setdefault("arrays", {})
+        arr = cache.get((pa, pb, sa, sb))
+        if arr is None:
+            cache.clear()    # one object block at a time: bounded memory
+            arr = cache[(pa, pb, sa, sb)] = SatrecArray([job["satrecs"][i] for i in objs])
+    lp = np.searchsorted(objs, np.arange(pa, pb))
+    ls = np.searchsorted(objs, np.arange(sa, sb))
+    return objs, lp, ls, arr
+
+
+def _screen_block(task, job=None):
+    """Candidate (primary, secondary, interval start time) triples in one block.
+
+    ``task`` is ``(k0, k1)`` (grid intervals; every fleet satellite against every object) or
+    ``(k0, k1, (pa, pb), (sa, sb))``: fleet satellites ``pa..pb-1`` against objects
+    ``sa..sb-1`` of the combined list (fleet first), so that a large screening can be cut
+    into fleet x catalog blocks as well as time blocks. Runs in a forked worker (or a Dask
+    worker): propagates the block's objects over its grid, then the index / prune / Hermite
+    stages of the cascade. Returned indices are global.
+    """
+    from scipy.spatial import cKDTree
+
     job = _JOB if job is None else job
-    arr = job.get("array")
-    if arr is None:
-        arr = job["array"] = SatrecArray(job["satrecs"])
+    k0, k1 = task[0], task[1]
+    objs, lp, ls, arr = _block_objects(job, task)
     n_f, thr, dt = job["n_fleet"], job["threshold_km"], job["step_s"]
     fr = job["fr0"] + job["grid_s"][k0:k1 + 1] / 86400.0
     jd = np.full(len(fr), job["jd0"])
@@ -201,30 +243,32 @@ def _screen_block(task, job=None):
     bad = e != 0
     r[bad] = np.nan
     v[bad] = np.nan
-    failed = np.flatnonzero(bad.any(1))
+    failed = objs[np.flatnonzero(bad.any(1))]
     out_p, out_s, out_k, out_sm = [], [], [], []
     pairs_checked = 0
+    if not len(lp) or not len(ls):
+        failed = failed[:0]
     speed = np.linalg.norm(v, axis=2)  # (n_obj, n_t)
-    for j in range(k1 - k0):
+    for j in range(k1 - k0 if len(lp) and len(ls) else 0):
         ra, va, rb, vb = r[:, j], v[:, j], r[:, j + 1], v[:, j + 1]
         mid = _hermite_mid(ra, va, rb, vb, dt)
         ok = ~np.isnan(mid[:, 0])
-        idx = np.flatnonzero(ok)
-        if not ok[:n_f].any():
+        fidx = lp[ok[lp]]
+        idx = ls[ok[ls]]
+        if not len(fidx) or not len(idx):
             continue
         sp = np.fmax(speed[:, j], speed[:, j + 1])
-        vmax_f = np.nanmax(sp[:n_f])
-        vmax_all = np.nanmax(sp)
-        radius = thr + (vmax_f + vmax_all) * dt / 2 + 2 * INTERP_MARGIN_KM
-        fidx = np.flatnonzero(ok[:n_f])
+        # relative speed of any pair <= fastest primary + fastest secondary
+        radius = thr + (np.nanmax(sp[lp]) + np.nanmax(sp[ls])) * dt / 2 + 2 * INTERP_MARGIN_KM
         pairs = cKDTree(mid[fidx]).sparse_distance_matrix(
             cKDTree(mid[idx]), radius, output_type="ndarray")
         if not len(pairs):
             continue
         p = fidx[pairs["i"].astype(np.int64)]
         s = idx[pairs["j"].astype(np.int64)]
+        gp, gs = objs[p], objs[s]
         # never self; fleet-vs-fleet once (p < s)
-        keep = (s != p) & ~((s < n_f) & (s < p))
+        keep = (gs != gp) & ~((gs < n_f) & (gs < gp))
         p, s = p[keep], s[keep]
         if not len(p):
             continue
@@ -247,8 +291,8 @@ def _screen_block(task, job=None):
             continue
         sm, dmin = _hermite_min(ra[s] - ra[p], va[s] - va[p], rb[s] - rb[p], vb[s] - vb[p], dt)
         hit = dmin < thr + 2 * INTERP_MARGIN_KM
-        out_p.append(p[hit])
-        out_s.append(s[hit])
+        out_p.append(objs[p[hit]])
+        out_s.append(objs[s[hit]])
         out_k.append(np.full(int(hit.sum()), k0 + j))
         out_sm.append(sm[hit])
     cat = (lambda xs, dt_: np.concatenate(xs) if xs else np.zeros(0, dt_))
@@ -256,8 +300,35 @@ def _screen_block(task, job=None):
             cat(out_sm, float), failed, pairs_checked)
 
 
-def _screen_on_dask(client, cats, params, tasks, n_steps, progress):
-    """Submit every time block to Dask; results in task order."""
+def screen_tasks(n_steps: int, block_steps: int, n_fleet: int, n_all: int,
+                 object_block: int | None = None) -> list[tuple]:
+    """Blocks of a screening: time blocks, optionally crossed with fleet x object blocks.
+
+    Without ``object_block`` each task is ``(k0, k1)``. With it, fleet satellites and all
+    objects (fleet first) are cut into ranges of ``object_block``; a task
+    ``(k0, k1, (pa, pb), (sa, sb))`` screens fleet range ``pa..pb`` against object range
+    ``sa..sb``. Blocks that can only hold fleet pairs already counted (every secondary a
+    fleet satellite before every primary) are left out, so each pair is examined once.
+
+    Examples
+    --------
+    >>> screen_tasks(10, 5, 2, 6)
+    [(0, 5), (5, 10)]
+    >>> [t[2:] for t in screen_tasks(5, 5, 4, 8, object_block=2)]
+    [((0, 2), (0, 2)), ((0, 2), (2, 4)), ((0, 2), (4, 6)), ((0, 2), (6, 8)), ((2, 4), (2, 4)), ((2, 4), (4, 6)), ((2, 4), (6, 8))]
+    """
+    times = [(k, min(n_steps, k + block_steps)) for k in range(0, n_steps, block_steps)]
+    if not object_block or object_block >= n_all:
+        return times
+    b = int(object_block)
+    prim = [(a, min(n_fleet, a + b)) for a in range(0, n_fleet, b)]
+    sec = [(a, min(n_all, a + b)) for a in range(0, n_all, b)]
+    return [(k0, k1, pr, se) for k0, k1 in times for pr in prim for se in sec
+            if not (se[1] <= n_fleet and se[1] <= pr[0])]
+
+
+def _screen_on_dask(client, cats, params, tasks, total, progress):
+    """Submit every block to Dask; results in task order."""
     import uuid
 
     from distributed import as_completed
@@ -275,7 +346,7 @@ def _screen_on_dask(client, cats, params, tasks, n_steps, progress):
         results[k] = fut.result()
         done += tasks[k][1] - tasks[k][0]
         if progress:
-            progress(done, n_steps)
+            progress(done, total)
     return results
 
 
@@ -352,7 +423,7 @@ def refine_tca_batch(satrecs, p, s, jd0, fr0, t_guess_s, t_lo_s, t_hi_s, tol_s=1
 # --------------------------------------------------------------------------- driver
 def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: float = 5.0, *,
            step_s: float = 60.0, block_steps: int = 180, workers: int | None = None,
-           progress=None, client=None) -> ScreenResult:
+           progress=None, client=None, object_block: int | None = None) -> ScreenResult:
     """Find every close approach under ``threshold_km`` between the fleet and the rest.
 
     Parameters
@@ -371,9 +442,13 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
     workers : int, optional
         Processes (default: CPUs available).
     progress : callable, optional
-        ``progress(done_steps, total_steps)`` after each block.
+        ``progress(done, total)`` after each block (grid steps x object blocks).
+    object_block : int, optional
+        Also cut the fleet and the objects into ranges of this many (fleet x catalog
+        blocks, :func:`screen_tasks`): each task then holds only its two ranges, so memory
+        per worker no longer grows with the fleet. Same events.
     client : distributed.Client, optional
-        Run the time blocks as Dask tasks (retried up to 3 times if a worker dies) instead
+        Run the blocks as Dask tasks (retried up to 3 times if a worker dies) instead
         of a local process pool; needs :class:`~riskengine.catalog.Catalog` inputs (element
         sets travel to the workers, SGP4 records do not pickle). Same result as ``workers``.
 
@@ -393,7 +468,8 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
     jd0, fr0 = (float(x[0]) for x in julian(np.array([start], "datetime64[us]")))
     n_steps = int(np.ceil(days * 86400.0 / step_s))
     grid = np.arange(n_steps + 1) * float(step_s)
-    tasks = [(k, min(n_steps, k + block_steps)) for k in range(0, n_steps, block_steps)]
+    tasks = screen_tasks(n_steps, block_steps, n_f, len(satrecs), object_block)
+    total = sum(t[1] - t[0] for t in tasks)
     workers = default_workers() if workers is None else max(1, int(workers))
     _JOB.clear()
     _JOB.update(satrecs=satrecs, n_fleet=n_f, threshold_km=float(threshold_km),
@@ -403,7 +479,7 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
     try:
         if client is not None:
             results = _screen_on_dask(client, cats, {k: v for k, v in _JOB.items()
-                                                     if k != "satrecs"}, tasks, n_steps,
+                                                     if k != "satrecs"}, tasks, total,
                                       progress)
         elif workers == 1 or len(tasks) == 1:
             it = map(_screen_block, tasks)
@@ -411,7 +487,7 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
                 results.append(res)
                 done += t[1] - t[0]
                 if progress:
-                    progress(done, n_steps)
+                    progress(done, total)
         else:
             ctx = mp.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -419,7 +495,7 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
                     results.append(res)
                     done += t[1] - t[0]
                     if progress:
-                        progress(done, n_steps)
+                        progress(done, total)
     finally:
         _JOB.clear()
     P = np.concatenate([r[0] for r in results]) if results else np.zeros(0, np.int64)
@@ -516,7 +592,8 @@ def _to_time(start, seconds):
 
 def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
                      threshold_km: float = 5.0, step_s: float = 60.0,
-                     workers: int | None = None, progress=None, client=None) -> Screening:
+                     workers: int | None = None, progress=None, client=None,
+                     object_block: int | None = None) -> Screening:
     """Screen a portfolio's fleet against a catalog (no database I/O).
 
     Parameters
@@ -525,7 +602,7 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     catalog : riskengine.catalog.Catalog
     start : datetime64, optional
         Window start; default the catalog's reference epoch (median element epoch).
-    days, threshold_km, step_s, workers, progress, client
+    days, threshold_km, step_s, workers, progress, client, object_block
         As :func:`screen`.
 
     Returns
@@ -551,7 +628,7 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     fcat = fleet.catalog.subset(fl_idx)
     scat = catalog.subset(sec_idx)
     res = screen(fcat, scat, start, days, threshold_km, step_s=step_s, workers=workers,
-                 progress=progress, client=client)
+                 progress=progress, client=client, object_block=object_block)
     n_f = len(fl_idx)
     both = Catalog.concat([fcat, scat]) if len(scat) else fcat
     p, s = res.primary, res.secondary

@@ -167,6 +167,7 @@ def test_cli_writes_tables(full_3le, tmp_path, monkeypatch):
     # the same screening on a local Dask cluster: the same events
     out = CliRunner().invoke(main, ["screen", str(cfg), "--db", str(db), "--days", "0.1",
                                     "--threshold-km", "20", "--dask-workers", "2",
+                                    "--object-block", "500",
                                     "--start", "2023-10-09T14:00:00+02:00"])
     assert out.exit_code == 0, out.output
     con = duckdb.connect(str(db), read_only=True)
@@ -191,9 +192,9 @@ def test_cli_bad_orbit_names_key(tmp_path):
 
 
 def test_dask_screening_identical_to_process_pool(cat):
-    """Time blocks as Dask tasks on a local 2-worker cluster give the same events, bit for
-    bit, as the process pool: the catalogs travel as element sets and every worker
-    rebuilds the same SGP4 records."""
+    """Time blocks (and fleet x object blocks) as Dask tasks on a local 2-worker cluster give
+    the same events, bit for bit, as the process pool: the catalogs travel as element sets
+    and every worker rebuilds the same SGP4 records."""
     import pickle
 
     from riskengine.scale import Cluster
@@ -224,8 +225,17 @@ def test_dask_screening_identical_to_process_pool(cat):
                          daemon=True).start()
         got_long = screen(fleet.catalog, sec, t0, 2.0, 25.0, block_steps=20, client=cl.client)
         assert killed and killed[0] < time.perf_counter()   # killed while screening
+        # fleet x object blocks (fleet-vs-fleet pairs split across blocks) on Dask
+        got_obj = screen(fleet.catalog, sec, t0, 0.2, 25.0, block_steps=40, client=cl.client,
+                         object_block=16)
+    # ... and in the process pool
+    got_obj_pool = screen(fleet.catalog, sec, t0, 0.2, 25.0, block_steps=40, workers=2,
+                          object_block=7)
+    assert (ref.secondary < 20).any()          # fleet-vs-fleet events are in the comparison
     for name in ("primary", "secondary", "tca_s", "miss_km", "rel_speed_km_s", "rtn_km", "r1"):
         np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
         np.testing.assert_array_equal(getattr(got_long, name), getattr(ref_long, name))
+        np.testing.assert_array_equal(getattr(got_obj, name), getattr(ref, name))
+        np.testing.assert_array_equal(getattr(got_obj_pool, name), getattr(ref, name))
     with pytest.raises(TypeError, match="Catalogs"):
         screen(fleet.catalog.satrecs(), sec, t0, 0.2, 25.0, client=object())

@@ -195,6 +195,17 @@ class Catalog:
                 ]
         return self._satrecs
 
+    def satrec(self, k: int):
+        """The SGP4 record of object ``k`` alone (from the cache when built; see
+        :meth:`satrecs`)."""
+        if self._satrecs is not None:
+            return self._satrecs[k]
+        from sgp4.api import Satrec
+
+        if isinstance(self.line1[k], str) and self.line1[k]:
+            return Satrec.twoline2rv(self.line1[k], self.line2[k])
+        return self._init(k)
+
     def _init(self, k: int):
         from sgp4.api import WGS72, Satrec
 

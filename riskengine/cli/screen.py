@@ -20,12 +20,16 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--workers", type=int, default=None, help="Processes (default: all CPUs).")
 @click.option("--step-s", type=float, default=60.0, show_default=True,
               help="Coarse grid step, s (completeness does not depend on it; speed does).")
+@click.option("--object-block", type=int, default=None,
+              help="Also cut fleet and catalog into blocks of this many objects (bounded "
+                   "memory per worker for very large fleets; same events).")
 @click.option("--dask-workers", type=int, default=None,
               help="Run the time blocks on a local Dask cluster of this many workers.")
 @click.option("--scheduler", default=None,
               help="Address of an existing Dask scheduler (default: [simulation] scheduler "
                    "when --dask-workers is not given), e.g. tcp://10.0.0.5:8786.")
-def screen(config, db, days, threshold_km, start, workers, step_s, dask_workers, scheduler):
+def screen(config, db, days, threshold_km, start, workers, step_s, object_block,
+           dask_workers, scheduler):
     """Screen every fleet satellite against the catalog and the rest of the fleet.
 
     Writes tables `fleet` and `conjunctions` in one run (kind 'screen').
@@ -65,7 +69,7 @@ def screen(config, db, days, threshold_km, start, workers, step_s, dask_workers,
                 raise click.BadParameter(f"{start!r} is not an ISO time "
                                          "(e.g. 2023-10-01T00:00:00)", param_hint="--start")
         with Progress(TextColumn("[bold]screening"), BarColumn(),
-                      TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
+                      TextColumn("{task.completed:,.0f}/{task.total:,.0f} block-steps"),
                       TimeRemainingColumn(), console=c, transient=True) as bar:
             task = bar.add_task("screen", total=1)
 
@@ -83,7 +87,8 @@ def screen(config, db, days, threshold_km, start, workers, step_s, dask_workers,
                         Cluster(workers=dask_workers or 2, scheduler=scheduler)).client
                 res = screen_portfolio(portfolio, catalog, start=t0, days=days,
                                        threshold_km=threshold_km, step_s=step_s,
-                                       workers=workers, progress=progress, client=client)
+                                       workers=workers, progress=progress, client=client,
+                                       object_block=object_block)
         epoch = res.start.astype("datetime64[us]").item()
         with run(con, "screen", config=portfolio.model_dump(mode="json"), config_path=config,
                  portfolio=portfolio.name, catalog_epoch=epoch) as h:
