@@ -317,6 +317,9 @@ def screen_tasks(n_steps: int, block_steps: int, n_fleet: int, n_all: int,
     >>> [t[2:] for t in screen_tasks(5, 5, 4, 8, object_block=2)]
     [((0, 2), (0, 2)), ((0, 2), (2, 4)), ((0, 2), (4, 6)), ((0, 2), (6, 8)), ((2, 4), (2, 4)), ((2, 4), (4, 6)), ((2, 4), (6, 8))]
     """
+    if object_block is not None and int(object_block) < 1:
+        raise ValueError(f"object_block = {object_block}: must be a positive number of objects "
+                         "(or None for time blocks only)")
     times = [(k, min(n_steps, k + block_steps)) for k in range(0, n_steps, block_steps)]
     if not object_block or object_block >= n_all:
         return times

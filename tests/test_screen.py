@@ -239,3 +239,24 @@ def test_dask_screening_identical_to_process_pool(cat):
         np.testing.assert_array_equal(getattr(got_obj_pool, name), getattr(ref, name))
     with pytest.raises(TypeError, match="Catalogs"):
         screen(fleet.catalog.satrecs(), sec, t0, 0.2, 25.0, client=object())
+
+
+def test_screen_tasks_cover_every_pair_once():
+    """Fleet x object blocks: every (fleet, object) pair with object > fleet index or object
+    in the catalog falls in exactly one block; a non-positive block size is refused."""
+    from riskengine.screen import screen_tasks
+
+    n_f, n_all = 7, 19
+    for b in (1, 3, 7, 8, 50):
+        seen = {}
+        for _, _, (pa, pb), (sa, sb) in [t for t in screen_tasks(1, 1, n_f, n_all, b)
+                                         if len(t) > 2] or [(0, 1, (0, n_f), (0, n_all))]:
+            for p_ in range(pa, pb):
+                for s_ in range(sa, sb):
+                    if s_ != p_ and not (s_ < n_f and s_ < p_):
+                        seen[(p_, s_)] = seen.get((p_, s_), 0) + 1
+        want = {(p_, s_) for p_ in range(n_f) for s_ in range(n_all)
+                if s_ != p_ and not (s_ < n_f and s_ < p_)}
+        assert set(seen) == want and set(seen.values()) == {1}, b
+    with pytest.raises(ValueError, match="object_block"):
+        screen_tasks(10, 5, 2, 6, object_block=0)

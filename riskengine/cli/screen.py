@@ -20,7 +20,7 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--workers", type=int, default=None, help="Processes (default: all CPUs).")
 @click.option("--step-s", type=float, default=60.0, show_default=True,
               help="Coarse grid step, s (completeness does not depend on it; speed does).")
-@click.option("--object-block", type=int, default=None,
+@click.option("--object-block", type=click.IntRange(min=1), default=None,
               help="Also cut fleet and catalog into blocks of this many objects (bounded "
                    "memory per worker for very large fleets; same events).")
 @click.option("--dask-workers", type=int, default=None,
