@@ -52,7 +52,7 @@ class FleetOrbits:
     radius_m: np.ndarray
     mass_kg: np.ndarray
     shielding_mm: np.ndarray
-    spread_km: np.ndarray | None = None   # Walker altitude_spread_km (0: not declared)
+    spread_km: np.ndarray                 # Walker altitude_spread_km (0: not declared)
 
     @property
     def alt_km(self) -> np.ndarray:
@@ -262,8 +262,8 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
         raise ValueError(f"perils collision params.shell_thickness_km = {thick}: must be >= 0 km")
     # a Walker shell's radial thickness: its declared plane-altitude spread, else the
     # station-keeping default; element-set satellites are single orbits
-    spread = orb.spread_km if orb.spread_km is not None else np.zeros(len(orb.a_km))
-    shell_thk = np.where(orb.satellite_id < 0, np.where(spread > 0, spread, thick), 0.0)
+    shell_thk = np.where(orb.satellite_id < 0,
+                         np.where(orb.spread_km > 0, orb.spread_km, thick), 0.0)
     cat_pop = population_from_catalog(catalog.subset(keep))
     fleet_pop = orb.population()
     fleet_pop.thickness_km = shell_thk
@@ -350,7 +350,7 @@ def compute_hazards(portfolio, catalog, *, grid: Grid | None = None,
             h = float(np.average(alt[ks], weights=orb.count[ks]))
             b_avoid = float(bp.get("avoidance", avoid))
             lam = breakup_rate_in_band(pop, grid, h - band, h + band, avoidance=b_avoid,
-                                       self_factor=float(cp.get("self_factor", 1.0)))
+                                       self_factor=self_factor)
             m = float(orb.mass_kg[ks[0]])
             mp = float(bp.get("projectile_mass_kg", m))
             dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,
@@ -435,13 +435,11 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
                 "SELECT r.run_id FROM runs r WHERE r.status = 'complete' AND EXISTS (SELECT 1 "
                 "FROM conjunctions c WHERE c.run_id = r.run_id AND c.pc IS NOT NULL) "
                 "ORDER BY r.created_at DESC LIMIT 1").fetchall()
-            row = rows[0] if rows else None
-            if row is None:
+            if not rows:
                 return None, {}
-            run_id = row[0]
-        rows = con.execute("SELECT config, stats FROM runs WHERE run_id = ?",
-                           [run_id]).fetchall()
-        cfg, stats = rows[0]
+            run_id = rows[0][0]
+        cfg, stats = con.execute("SELECT config, stats FROM runs WHERE run_id = ?",
+                                 [run_id]).fetchall()[0]
     except Exception:  # noqa: BLE001 - no screening tables in this store yet
         return None, {}
     days = None
@@ -457,9 +455,8 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         if days:
             break
     if days is None:
-        rows = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
-                           [run_id]).fetchall()
-        lo, hi = rows[0]
+        lo, hi = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
+                             [run_id]).fetchall()[0]
         days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
     # a fleet-vs-fleet pair is listed once but is a collision of BOTH satellites: credit
     # its Pc to the primary's group and to the secondary's group
@@ -475,6 +472,8 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
                                 "GROUP BY 1", [run_id]).fetchall())
     except Exception:  # noqa: BLE001
         nsat = {}
-    out = {g: (float(pcs.get(g, (0.0, 0.0))[0]), days, int(n), float(pcs.get(g, (0.0, 0.0))[1]))
-           for g, n in nsat.items()}
+    out = {}
+    for g, n in nsat.items():
+        tot, ff = pcs.get(g, (0.0, 0.0))
+        out[g] = (float(tot), days, int(n), float(ff))
     return run_id, out

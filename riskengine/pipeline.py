@@ -110,28 +110,26 @@ def ensure_catalog(con, p, say=print):
     return catalog_from_db(con), {"source": [str(f) for f in files], "run_id": run_id}
 
 
-def build_hazards(con, p_eff, cat, config_path, say=print) -> str:
-    """Compute and store the hazards run (flux perils + storms); returns its run id."""
+def build_hazards(con, p_eff, cat, config_path, say=print) -> tuple[str, dict]:
+    """Compute and store the hazards run (flux perils + storms).
+
+    Returns its run id and :func:`group_orbits` of the fleet.
+    """
     from riskengine.hazards import compute_hazards, screening_from_store, write_hazards
     from riskengine.spaceweather import storm_rows
 
-    want = physical_types(p_eff)
-    scr = None
-    try:
-        scr = screening_from_store(con)[1] or None
-    except Exception:  # noqa: BLE001 - no screening in the store is fine
-        scr = None
-    res = compute_hazards(p_eff, cat, screening=scr)
-    if "space_weather" in want:
+    # screening_from_store returns no rates when the store holds no screening
+    res = compute_hazards(p_eff, cat, screening=screening_from_store(con)[1] or None)
+    orbits = group_orbits(res.orbits)
+    if "space_weather" in physical_types(p_eff):
         params = next((dict(x.params) for x in p_eff.perils if x.type == "space_weather"), {})
-        alts = [g.altitude_km if g.altitude_km is not None else
-                float(res.orbits.alt_km[[i for i, n in enumerate(res.orbits.group) if n == g.name]].mean())
+        alts = [g.altitude_km if g.altitude_km is not None else orbits[g.name][0]
                 for g in p_eff.fleet]
         for row in storm_rows([g.name for g in p_eff.fleet], alts, params):
             res.add(**row)
     rid = write_hazards(con, p_eff, cat, res, config_path=str(config_path))
     say(f"hazards: run {rid}")
-    return rid, group_orbits(res.orbits)
+    return rid, orbits
 
 
 def group_orbits(orb) -> dict:

@@ -206,9 +206,7 @@ def _block_objects(job, task):
         objs = np.arange(n_all)
         arr = job.get("array")
         if arr is None:
-            sats = job["satrecs"]
-            arr = job["array"] = SatrecArray(sats if isinstance(sats, list)
-                                             else [sats[i] for i in range(n_all)])
+            arr = job["array"] = SatrecArray([job["satrecs"][i] for i in range(n_all)])
     else:
         objs = np.union1d(np.arange(pa, pb), np.arange(sa, sb))
         cache = job.setdefault("arrays", {})
@@ -236,6 +234,9 @@ def _screen_block(task, job=None):
     job = _JOB if job is None else job
     k0, k1 = task[0], task[1]
     objs, lp, ls, arr = _block_objects(job, task)
+    if not len(lp) or not len(ls):   # no fleet satellite (or nothing to meet): no pairs
+        nothing = np.zeros(0, np.int64)
+        return nothing, nothing, nothing, np.zeros(0), nothing, 0
     n_f, thr, dt = job["n_fleet"], job["threshold_km"], job["step_s"]
     fr = job["fr0"] + job["grid_s"][k0:k1 + 1] / 86400.0
     jd = np.full(len(fr), job["jd0"])
@@ -246,10 +247,8 @@ def _screen_block(task, job=None):
     failed = objs[np.flatnonzero(bad.any(1))]
     out_p, out_s, out_k, out_sm = [], [], [], []
     pairs_checked = 0
-    if not len(lp) or not len(ls):
-        failed = failed[:0]
     speed = np.linalg.norm(v, axis=2)  # (n_obj, n_t)
-    for j in range(k1 - k0 if len(lp) and len(ls) else 0):
+    for j in range(k1 - k0):
         ra, va, rb, vb = r[:, j], v[:, j], r[:, j + 1], v[:, j + 1]
         mid = _hermite_mid(ra, va, rb, vb, dt)
         ok = ~np.isnan(mid[:, 0])

@@ -23,7 +23,7 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--object-block", type=click.IntRange(min=1), default=None,
               help="Also cut fleet and catalog into blocks of this many objects (bounded "
                    "memory per worker for very large fleets; same events).")
-@click.option("--dask-workers", type=int, default=None,
+@click.option("--dask-workers", type=click.IntRange(min=1), default=None,
               help="Run the time blocks on a local Dask cluster of this many workers.")
 @click.option("--scheduler", default=None,
               help="Address of an existing Dask scheduler (default: [simulation] scheduler "

@@ -63,8 +63,7 @@ def _maximise(logf, n, guess=None, iters=40):
             e = np.flatnonzero(edge)
             ve = np.stack([logf(np.full(len(e), x), e) for x in _GRID], axis=1)
             ve = np.where(np.isnan(ve), -np.inf, ve)
-            G = np.concatenate([G, np.full((n, len(_GRID) - G.shape[1]), np.nan)], axis=1) \
-                if len(_GRID) > G.shape[1] else G.copy()
+            G = np.concatenate([G, np.full((n, len(_GRID) - G.shape[1]), np.nan)], axis=1)
             vals = np.concatenate([vals, np.full((n, G.shape[1] - vals.shape[1]), -np.inf)],
                                   axis=1)
             G[e] = np.nan

@@ -333,5 +333,4 @@ def latest_run_id(con: duckdb.DuckDBPyConnection, kind: str, portfolio: str | No
         sql += " AND portfolio=?"
         params.append(portfolio)
     rows = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchall()
-    row = rows[0] if rows else None
-    return row[0] if row else None
+    return rows[0][0] if rows else None
