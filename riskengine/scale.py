@@ -94,9 +94,10 @@ class Cluster:
             except (OSError, TimeoutError, ValueError) as exc:
                 from riskengine.errors import ClusterError
 
+                waited = "" if isinstance(exc, ValueError) else f" within {connect_timeout_s:g} s"
                 raise ClusterError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} within "
-                    f"{connect_timeout_s:g} s ({type(exc).__name__}: {exc}); start one "
+                    f"cannot reach the Dask scheduler at {scheduler!r}{waited} "
+                    f"({type(exc).__name__}: {exc}); start one "
                     "(`dask scheduler` and `dask worker ADDRESS` on the machines), fix the "
                     "address (--scheduler / [simulation] scheduler), or leave it out to use "
                     "a local cluster") from exc

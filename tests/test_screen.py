@@ -260,3 +260,24 @@ def test_screen_tasks_cover_every_pair_once():
         assert set(seen) == want and set(seen.values()) == {1}, b
     with pytest.raises(ValueError, match="object_block"):
         screen_tasks(10, 5, 2, 6, object_block=0)
+
+
+def test_cli_bad_scheduler_is_one_line_and_writes_nothing(full_3le, tmp_path, monkeypatch):
+    """A scheduler address Dask cannot use stops the screening with one clear line (exit 1)
+    before anything is written: the store holds no screen run and no conjunctions."""
+    import duckdb
+
+    from riskengine.cli import main
+
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('name = "t"\n[[fleet]]\nname = "dc"\naltitude_km = 550\n'
+                   'inclination_deg = 53\nplanes = 2\nper_plane = 3\nsum_insured = 1e7\n')
+    monkeypatch.setenv("RISKENGINE_CATALOG", str(full_3le))
+    db = tmp_path / "s.duckdb"
+    with pytest.raises(SystemExit) as exc:
+        main(["screen", str(cfg), "--db", str(db), "--days", "0.1",
+              "--scheduler", "nosuch://127.0.0.1:1"])
+    assert exc.value.code == 1
+    con = duckdb.connect(str(db))     # same process as the CLI's connection: same config
+    assert con.execute("select count(*) from runs where kind = 'screen'").fetchall()[0][0] == 0
+    assert con.execute("select count(*) from conjunctions").fetchall()[0][0] == 0
