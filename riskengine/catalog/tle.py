@@ -120,6 +120,69 @@ def split_records(lines: list[str], file: str):
     return _split_records_slow(lines, file)
 
 
+def _split_regular(text: str):
+    """Record split for well-formed files, vectorised; ``None`` when the file is not.
+
+    "Well-formed": ASCII without control characters other than ``\\n`` / ``\\r\\n`` line
+    ends, every element line exactly 69 columns ending in a non-blank, every name line
+    followed by a line 1 and every line 1 by its line 2 (blank lines allowed). Such files
+    split exactly as :func:`split_records` splits them; anything else returns ``None`` and
+    takes that path, which also reports the structural problems.
+
+    Returns ``(names, line1, line2, line_no, m1, m2)``: object arrays of the names and
+    lines, the 1-based line numbers, and the ``(n, 69)`` byte matrices of both lines.
+    """
+    if not text or not text.isascii():
+        return None
+    buf = np.frombuffer(text.encode("ascii"), np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    n_ctrl = np.count_nonzero(buf < 32)
+    if n_ctrl != len(nl):                    # CRs must all be CRLF; no tabs, FF, VT...
+        cr = np.flatnonzero(buf == 13)
+        if len(cr) != n_ctrl - len(nl) or cr[-1] + 1 >= len(buf) or (buf[cr + 1] != 10).any():
+            return None
+    lines = text.splitlines()                # splits exactly at nl (checked above)
+    ends = nl if buf[-1] == 10 else np.append(nl, len(buf))
+    starts = np.concatenate(([0], nl + 1))[:len(ends)]
+    if len(starts) != len(lines):
+        return None
+    ends = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13))
+    length = ends - starts
+    last = len(buf) - 1
+    b0 = np.where(length >= 1, buf[np.minimum(starts, last)], 0)
+    b1 = np.where(length >= 2, buf[np.minimum(starts + 1, last)], 0)
+    kind = np.full(len(starts), 3, np.int8)
+    kind[(b0 == 49) & (b1 == 32)] = 1
+    kind[(b0 == 50) & (b1 == 32)] = 2
+    for k in np.flatnonzero((length == 0) | (b0 == 32)).tolist():   # blank or indented
+        if not lines[k].strip():
+            kind[k] = 0
+    i1 = np.flatnonzero(kind == 1)
+    i2 = np.flatnonzero(kind == 2)
+    i3 = np.flatnonzero(kind == 3)
+    n, nlines = len(i1), len(kind)
+    if (n == 0 or len(i2) != n or not np.array_equal(i1 + 1, i2)
+            or (len(i3) and (i3[-1] + 1 >= nlines or (kind[i3 + 1] != 1).any()))):
+        return None
+    if ((length[i1] != 69).any() or (length[i2] != 69).any()
+            or (buf[starts[i1] + 68] == 32).any() or (buf[starts[i2] + 68] == 32).any()):
+        return None                          # short, long or blank-padded lines
+    obj = np.array(lines, dtype=object)
+    line1, line2 = obj[i1], obj[i2]
+    m1 = np.frombuffer("".join(line1).encode("ascii"), np.uint8).reshape(n, 69)
+    m2 = np.frombuffer("".join(line2).encode("ascii"), np.uint8).reshape(n, 69)
+    names = np.empty(n, dtype=object)
+    names.fill("")
+    at = np.searchsorted(i1, i3 + 1)
+    # as split_records: line.rstrip(), less a leading "0 ", stripped ("0   " is "0")
+    names[at] = [(ln[2:].strip() or "0") if ln[:2] == "0 " else ln.strip()
+                 for ln in obj[i3].tolist()]
+    has_name = np.zeros(n, bool)
+    has_name[at] = True
+    line_no = np.where(has_name, i1, i1 + 1)
+    return names, line1, line2, line_no, m1, m2
+
+
 def _split_records_slow(lines: list[str], file: str):
     names, l1s, l2s, nos, problems = [], [], [], [], []
     pending_name: tuple[int, str] | None = None
@@ -191,10 +254,13 @@ def _field(mat: np.ndarray, a: int, b: int) -> np.ndarray:
     return sub.view(f"S{b - a + 1}").ravel()
 
 
-def checksum_ok(mat: np.ndarray) -> np.ndarray:
-    """Mod-10 checksum of columns 1-68 against column 69 (``-`` counts as 1)."""
-    expect = mat[:, 68].astype(np.int64) - 48
-    return (_CHECKSUM_VALUE[mat[:, :68]].sum(axis=1, dtype=np.int64) % 10) == expect
+def checksum_ok(cols: np.ndarray) -> np.ndarray:
+    """Mod-10 checksum of columns 1-68 against column 69 (``-`` counts as 1).
+
+    ``cols`` is the column-major ``(69, n)`` byte matrix of the lines (one row per column).
+    """
+    total = _CHECKSUM_VALUE[cols[:68]].sum(axis=0, dtype=np.uint16)   # at most 68 * 9
+    return (total % 10).astype(np.int16) == cols[68].astype(np.int16) - 48
 
 
 def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
@@ -235,44 +301,47 @@ def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return val
 
 
-def _fixed_cols(mat: np.ndarray, a: int, b: int, bad: np.ndarray, point: int | None = None,
+def _fixed_cols(cols: np.ndarray, a: int, b: int, bad: np.ndarray, point: int | None = None,
                 sign: bool = False) -> np.ndarray:
-    """Decode columns ``a..b`` (1-based) of ``mat``; fast path for the standard layout.
+    """Decode columns ``a..b`` (1-based) of the column-major ``(69, n)`` byte matrix ``cols``.
 
-    Rows in the layout the format prescribes — the decimal point at column ``point`` (or
-    no point: an integer), leading blanks, digits everywhere else, and with ``sign`` an
-    optional ``+``/``-`` in the first column — are decoded with one integer dot product
-    (exact mantissa over an exact power of ten: the correctly rounded double, as
+    Fast path for the standard layout: the decimal point at column ``point`` (or no point:
+    an integer), blanks then digits before it, digits after it, and with ``sign`` an
+    optional ``+``/``-`` in the first column. Those rows are decoded with one integer dot
+    product (exact mantissa over an exact power of ten: the correctly rounded double, as
     ``float(text)``). Other rows (blanks inside, a shifted point, exotic signs, bad
     characters) go through :func:`_fixed`, which validates and flags them.
     """
-    sub = mat[:, a - 1:b]
-    n, w = sub.shape
+    sub = cols[a - 1:b]                 # (w, n): one contiguous row per text column
+    w, n = sub.shape
     d = sub - np.uint8(48)              # wraps: non-digits land above 9
     isdig = d <= 9
-    lead = np.logical_and.accumulate(sub == 32, axis=1)
-    ok = isdig | lead
+    issp = sub == 32
+    pre = w if point is None else point - a
+    ok = isdig[:pre] | issp[:pre]
     if sign:
-        ok[:, 0] |= (sub[:, 0] == 45) | (sub[:, 0] == 43)
+        ok[0] |= (sub[0] == 45) | (sub[0] == 43)
+    canon = np.logical_and.reduce(ok, axis=0) & np.logical_or.reduce(isdig, axis=0)
+    if pre > 1:                         # blanks only before the first non-blank
+        canon &= ~np.logical_or.reduce(issp[1:pre] & ~issp[:pre - 1], axis=0)
     if point is not None:
-        p = point - a
-        ok[:, p] = sub[:, p] == 46
-        ok[:, p + 1:] &= isdig[:, p + 1:]
-        weights = np.r_[10.0 ** np.arange(w - 2, w - 2 - p, -1), 0.0,
-                        10.0 ** np.arange(w - p - 2, -1, -1)]
-        scale = 10.0 ** (w - 1 - p)
+        canon &= sub[pre] == 46
+        if pre + 1 < w:
+            canon &= np.logical_and.reduce(isdig[pre + 1:], axis=0)
+        weights = np.r_[10.0 ** np.arange(w - 2, w - 2 - pre, -1), 0.0,
+                        10.0 ** np.arange(w - pre - 2, -1, -1)]
+        scale = 10.0 ** (w - 1 - pre)
     else:
         weights = 10.0 ** np.arange(w - 1, -1, -1)
         scale = 1.0
-    canon = ok.all(axis=1) & isdig.any(axis=1)
     # digit x power of ten products and their sums are integers below 2^53: exact in doubles
-    val = (np.where(isdig, d, 0).astype(np.float64) @ weights) / scale
+    val = (weights @ np.where(isdig, d, 0).astype(np.float64)) / scale
     if sign:
-        val = np.where(sub[:, 0] == 45, -val, val)
+        val = np.where(sub[0] == 45, -val, val)
     if not canon.all():
         rows = np.flatnonzero(~canon)
         sub_bad = np.zeros(len(rows), bool)
-        val[rows] = _fixed(_field(mat[rows], a, b), sub_bad)
+        val[rows] = _fixed(_field(cols[:, rows].T, a, b), sub_bad)
         bad[rows[sub_bad]] = True
     return val
 
@@ -303,7 +372,11 @@ def _to_float(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
 
 
 def _implied(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Decode TLE implied-decimal exponent fields like `` 12345-3`` -> 0.12345e-3."""
+    """Decode TLE implied-decimal exponent fields like `` 12345-3`` -> 0.12345e-3.
+
+    The result is the correctly rounded double of the field's decimal value (as
+    ``float("0.12345e-3")``), like every other decoded field.
+    """
     stripped = np.char.strip(fields)
     out = np.zeros(len(fields))
     for k, f in enumerate(stripped):
@@ -320,47 +393,53 @@ def _implied(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
                 mant, exp = body, 0
             if not mant.isdigit():
                 raise ValueError(s)
-            out[k] = sign * float("0." + mant) * 10.0 ** exp
+            out[k] = sign * float(f"0.{mant}e{exp}")    # correctly rounded, as OMM values
         except ValueError:
             bad[k] = True
     return out
 
 
-def _implied_fast(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Vectorised implied-decimal decode for the common 8-character layout ``SDDDDDsE``."""
-    mat = fields.view(np.uint8).reshape(len(fields), -1)
-    if mat.shape[1] != 8:
-        return _implied(fields, bad)
-    sign_c, dig, esign, edig = mat[:, 0], mat[:, 1:6], mat[:, 6], mat[:, 7]
-    ok = (np.isin(sign_c, (32, 43, 45)) & ((dig >= 48) & (dig <= 57)).all(axis=1)
-          & np.isin(esign, (43, 45, 48)) & (edig >= 48) & (edig <= 57))
-    # "00000+0" / "00000-0" are the usual zero; "0" as exponent sign occurs as " 00000 0"?
-    ok &= esign != 48
-    mant = (dig.astype(np.int64) - 48) @ (10 ** np.arange(4, -1, -1))
+def _implied_cols(cols: np.ndarray, a: int, b: int, bad: np.ndarray) -> np.ndarray:
+    """Implied-decimal decode of columns ``a..b`` of ``cols`` (column-major), fast for the
+    common 8-character layout ``SDDDDDsE``; other rows go through :func:`_implied`."""
+    sub = cols[a - 1:b]
+    if sub.shape[0] != 8:
+        return _implied(_field(cols.T, a, b), bad)
+    sign_c, dig, esign, edig = sub[0], sub[1:6], sub[6], sub[7]
+    ok = (((sign_c == 32) | (sign_c == 43) | (sign_c == 45))
+          & np.logical_and.reduce((dig >= 48) & (dig <= 57), axis=0)
+          & ((esign == 43) | (esign == 45)) & (edig >= 48) & (edig <= 57))
+    mant = (10 ** np.arange(4, -1, -1)) @ (dig.astype(np.int64) - 48)
     exp = np.where(esign == 45, -1, 1) * (edig.astype(np.int64) - 48)
-    val = np.where(sign_c == 45, -1.0, 1.0) * mant * 1e-5 * 10.0 ** exp
+    # float("0.ddddd e exp") correctly rounded: an exact integer over (or times) an exact
+    # power of ten is one IEEE operation, hence one rounding
+    shift = 5 - exp                                   # -4 .. 14
+    val = np.where(shift >= 0, mant / 10.0 ** np.maximum(shift, 0),
+                   mant * 10.0 ** np.maximum(-shift, 0))
+    val = np.where(sign_c == 45, -val, val)
     if not ok.all():
-        slow_bad = np.zeros(int((~ok).sum()), bool)
-        val[~ok] = _implied(fields[~ok], slow_bad)
-        bad[np.flatnonzero(~ok)[slow_bad]] = True
+        rows = np.flatnonzero(~ok)
+        slow_bad = np.zeros(len(rows), bool)
+        val[rows] = _implied(_field(cols[:, rows].T, a, b), slow_bad)
+        bad[rows[slow_bad]] = True
     return val
 
 
-def _satnum(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Catalog numbers incl. blank padding and Alpha-5 (per-row fallback only where needed)."""
-    n = len(fields)
+def _satnum_cols(cols: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Catalog numbers (columns 3-7 of ``cols``, column-major) incl. blank padding and
+    Alpha-5; per-row fallback only where needed."""
+    sub = cols[2:7]
+    n = sub.shape[1]
+    isdig = (sub >= 48) & (sub <= 57)
+    issp = (sub == 32) | (sub == 0)
+    lead = np.logical_and.accumulate(issp, axis=0)
+    plain = (np.logical_and.reduce(isdig | lead, axis=0)
+             & np.logical_or.reduce(isdig, axis=0))
     out = np.zeros(n, np.int64)
-    if n == 0:
-        return out
-    mat = fields.view(np.uint8).reshape(n, -1)
-    isdig = (mat >= 48) & (mat <= 57)
-    issp = (mat == 32) | (mat == 0)
-    lead = np.cumsum(~issp, axis=1) == 0
-    plain = (isdig | (issp & lead)).all(axis=1) & isdig.any(axis=1)
-    for j in range(mat.shape[1]):
-        out = out * 10 + np.where(isdig[:, j], mat[:, j].astype(np.int64) - 48, 0)
-    for k in np.flatnonzero(~plain):
-        s = fields[k].decode("ascii", "replace").strip()
+    for j in range(sub.shape[0]):
+        out = out * 10 + np.where(isdig[j], sub[j].astype(np.int64) - 48, 0)
+    for k in np.flatnonzero(~plain).tolist():
+        s = bytes(sub[:, k]).decode("ascii", "replace").strip()
         if len(s) == 5 and s[0] in _ALPHA5_VALUE and s[1:].isdigit():
             out[k] = _ALPHA5_VALUE[s[0]] * 10000 + int(s[1:])
         else:
@@ -369,8 +448,12 @@ def _satnum(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return out
 
 
-def parse_tle_text(text: str, file: str = "<text>"):
+def parse_tle_text(text: str, file: str = "<text>", on_records=None):
     """Parse TLE / 3LE / CelesTrak text into :class:`TLERecords` plus problems.
+
+    ``on_records(line_no, line1, line2)``, if given, is called with every record's
+    1-based line number and lines as soon as the text is split, before the fields are
+    decoded (a load starts its SGP4 check there; see :mod:`riskengine.catalog.sgp4check`).
 
     Returns
     -------
@@ -388,14 +471,31 @@ def parse_tle_text(text: str, file: str = "<text>"):
     >>> int(rec.norad_id[0]), rec.name[0], problems
     (25544, 'ISS (ZARYA)', [])
     """
-    lines = text.splitlines()
-    names, l1s, l2s, nos, problems = split_records(lines, file)
-    n = len(l1s)
-    if n == 0:
-        return _empty_records(), problems
-    ascii_only = text.isascii()
-    m1, short1 = _as_bytes(l1s, ascii_only)
-    m2, short2 = _as_bytes(l2s, ascii_only)
+    return _parse_tle(text, file, vectorised_split=True, on_records=on_records)
+
+
+def _parse_tle(text: str, file: str, vectorised_split: bool, on_records=None):
+    """:func:`parse_tle_text`; ``vectorised_split=False`` forces the general record split
+    (tests check that both splits give identical results)."""
+    regular = _split_regular(text) if vectorised_split else None
+    if regular is not None:
+        names, l1s, l2s, nos, m1, m2 = regular
+        problems: list[RecordProblem] = []
+        n = len(l1s)
+        short1 = short2 = np.zeros(n, bool)
+    else:
+        lines = text.splitlines()
+        names, l1s, l2s, nos, problems = split_records(lines, file)
+        n = len(l1s)
+        if n == 0:
+            return _empty_records(), problems
+        ascii_only = text.isascii()
+        m1, short1 = _as_bytes(l1s, ascii_only)
+        m2, short2 = _as_bytes(l2s, ascii_only)
+    if on_records is not None:
+        on_records(nos, l1s, l2s)
+    c1 = np.ascontiguousarray(m1.T)      # column-major: every text column one contiguous row
+    c2 = np.ascontiguousarray(m2.T)
     reasons: dict[int, list[str]] = {}   # only records with a problem
 
     def flag(mask: np.ndarray, why: str) -> None:
@@ -404,39 +504,43 @@ def parse_tle_text(text: str, file: str = "<text>"):
 
     flag(short1, "line 1 shorter than 69 columns (truncated)")
     flag(short2, "line 2 shorter than 69 columns (truncated)")
-    flag(~short1 & ~checksum_ok(m1), "line 1 checksum mismatch")
-    flag(~short2 & ~checksum_ok(m2), "line 2 checksum mismatch")
+    flag(~short1 & ~checksum_ok(c1), "line 1 checksum mismatch")
+    flag(~short2 & ~checksum_ok(c2), "line 2 checksum mismatch")
 
-    def fl(mat, a, b, what, conv=None, point=None, sign=False):
+    def fl(cols, a, b, what, conv=None, point=None, sign=False):
         bad = np.zeros(n, bool)
-        val = (_fixed_cols(mat, a, b, bad, point, sign) if conv is None
-               else conv(_field(mat, a, b), bad))
+        val = (_fixed_cols(cols, a, b, bad, point, sign) if conv is None
+               else conv(cols, a, b, bad))
         flag(bad, f"bad {what} field {{}}")
         return val, bad
 
-    sat1, _ = fl(m1, 3, 7, "line 1 catalog number", _satnum)
-    sat2, _ = fl(m2, 3, 7, "line 2 catalog number", _satnum)
-    flag((sat1 != sat2), "catalog numbers of line 1 and line 2 differ")
-    yy, _ = fl(m1, 19, 20, "epoch year")
-    doy, _ = fl(m1, 21, 32, "epoch day", point=24)
-    ndot, _ = fl(m1, 34, 43, "mean motion derivative", point=35, sign=True)
-    nddot, _ = fl(m1, 45, 52, "second derivative", _implied_fast)
-    bstar, _ = fl(m1, 54, 61, "B*", _implied_fast)
-    incl, _ = fl(m2, 9, 16, "inclination", point=12)
-    raan, _ = fl(m2, 18, 25, "RAAN", point=21)
-    bad_e = np.zeros(n, bool)
-    ecc = _fixed_cols(m2, 27, 33, bad_e) / 1e7
-    ecc_mat = m2[:, 26:33]
-    bad_e |= ~((ecc_mat >= 48) & (ecc_mat <= 57) | (ecc_mat == 32)).all(axis=1)
-    flag(bad_e, "bad eccentricity field {}")
-    argp, _ = fl(m2, 35, 42, "argument of perigee", point=38)
-    ma, _ = fl(m2, 44, 51, "mean anomaly", point=47)
-    mm, _ = fl(m2, 53, 63, "mean motion", point=55)
-    # optional integer fields: blank is allowed
-    esn_i = np.nan_to_num(_fixed_cols(m1, 65, 68, np.zeros(n, bool))).astype(np.int64)
-    rev_i = np.nan_to_num(_fixed_cols(m2, 64, 68, np.zeros(n, bool))).astype(np.int64)
+    def satnum(cols, a, b, bad):
+        return _satnum_cols(cols, bad)
 
-    flag((m1[:, 0] != ord("1")) | (m2[:, 0] != ord("2")), "line numbers are not 1 and 2")
+    sat1, _ = fl(c1, 3, 7, "line 1 catalog number", satnum)
+    sat2, _ = fl(c2, 3, 7, "line 2 catalog number", satnum)
+    flag((sat1 != sat2), "catalog numbers of line 1 and line 2 differ")
+    yy, _ = fl(c1, 19, 20, "epoch year")
+    doy, _ = fl(c1, 21, 32, "epoch day", point=24)
+    ndot, _ = fl(c1, 34, 43, "mean motion derivative", point=35, sign=True)
+    nddot, _ = fl(c1, 45, 52, "second derivative", _implied_cols)
+    bstar, _ = fl(c1, 54, 61, "B*", _implied_cols)
+    incl, _ = fl(c2, 9, 16, "inclination", point=12)
+    raan, _ = fl(c2, 18, 25, "RAAN", point=21)
+    bad_e = np.zeros(n, bool)
+    ecc = _fixed_cols(c2, 27, 33, bad_e) / 1e7
+    ecc_cols = c2[26:33]
+    bad_e |= ~np.logical_and.reduce((ecc_cols >= 48) & (ecc_cols <= 57) | (ecc_cols == 32),
+                                    axis=0)
+    flag(bad_e, "bad eccentricity field {}")
+    argp, _ = fl(c2, 35, 42, "argument of perigee", point=38)
+    ma, _ = fl(c2, 44, 51, "mean anomaly", point=47)
+    mm, _ = fl(c2, 53, 63, "mean motion", point=55)
+    # optional integer fields: blank is allowed
+    esn_i = np.nan_to_num(_fixed_cols(c1, 65, 68, np.zeros(n, bool))).astype(np.int64)
+    rev_i = np.nan_to_num(_fixed_cols(c2, 64, 68, np.zeros(n, bool))).astype(np.int64)
+
+    flag((c1[0] != ord("1")) | (c2[0] != ord("2")), "line numbers are not 1 and 2")
     with np.errstate(invalid="ignore"):
         flag((doy < 1) | (doy >= 367), "epoch day out of range 1..366.99 ({})")
         flag((incl < 0) | (incl > 180), "inclination outside 0..180 deg")
