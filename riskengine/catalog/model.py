@@ -30,6 +30,14 @@ _ARRAYS = ("norad_id", "name", "intl_designator", "object_class", "class_source"
            "hard_body_radius_m", "line1", "line2", "source_file", "source_line")
 
 
+def filled(n: int, value) -> np.ndarray:
+    """An object array of ``n`` references to ``value`` (``np.full`` is ~30x slower for
+    object arrays)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def classify_names(names: np.ndarray) -> np.ndarray:
     """Object class from name patterns (3LE has no OBJECT_TYPE field).
 
@@ -41,8 +49,13 @@ def classify_names(names: np.ndarray) -> np.ndarray:
     ...                         dtype=object)).tolist()
     ['DEBRIS', 'ROCKET BODY', 'PAYLOAD', 'UNKNOWN']
     """
-    up = np.char.upper(np.asarray(names, dtype=str))
-    out = np.full(len(up), "PAYLOAD", dtype=object)
+    names = np.asarray(names, dtype=object)
+    joined = "\x00".join(map(str, names.tolist()))
+    if joined.isascii():   # one str.upper over all names (np.char.upper is 3x slower)
+        up = np.asarray(joined.upper().split("\x00") if len(names) else [], dtype=str)
+    else:
+        up = np.char.upper(np.asarray(names, dtype=str))
+    out = filled(len(up), "PAYLOAD")
     unknown = (np.char.startswith(up, "OBJECT ") | np.char.startswith(up, "TBA")
                | (np.char.str_len(np.char.strip(up)) == 0))
     out[unknown] = "UNKNOWN"
@@ -172,6 +185,8 @@ class Catalog:
         parts = [p for p in parts if p is not None]
         if not parts:
             return empty_catalog()
+        if len(parts) == 1:
+            return parts[0]
         kw = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAYS}
         return Catalog(**kw, sources=[s for p in parts for s in p.sources])
 
@@ -249,6 +264,9 @@ def dedupe_newest(cat: Catalog) -> Catalog:
     """Keep one entry per NORAD id: the newest epoch (the later file on ties)."""
     if len(cat) == 0:
         return cat
+    ids = cat.norad_id
+    if len(ids) < 2 or (ids[1:] > ids[:-1]).all():
+        return cat  # sorted and unique (as catalog files usually are)
     order = np.lexsort((np.arange(len(cat)), cat.epoch.astype(np.int64), cat.norad_id))
     ids = cat.norad_id[order]
     last = np.ones(len(ids), bool)

@@ -17,7 +17,8 @@ import numpy as np
 from riskengine import settings
 from riskengine.catalog import omm as _omm
 from riskengine.catalog import satcat as _satcat
-from riskengine.catalog.model import Catalog, classify_names, dedupe_newest, default_hbr_m, empty_catalog
+from riskengine.catalog.model import (Catalog, classify_names, dedupe_newest, default_hbr_m,
+                                     empty_catalog, filled)
 from riskengine.catalog.tle import RecordProblem, parse_tle_text
 from riskengine.errors import CatalogError
 
@@ -90,22 +91,24 @@ def _read_text(path: Path) -> tuple[str, str]:
     return text, sha
 
 
-def _from_tle(text: str, file: str):
-    rec, problems = parse_tle_text(text, file)
+def _from_tle(text: str, file: str, sgp4=None):
+    on_records = None if sgp4 is None else (
+        lambda nos, l1, l2: sgp4.submit(file, nos, l1, l2))
+    rec, problems = parse_tle_text(text, file, on_records)
     n = len(rec.norad_id)
     cls = classify_names(rec.name)
     cat = Catalog(
         norad_id=rec.norad_id, name=rec.name, intl_designator=rec.intl_designator,
-        object_class=cls, class_source=np.full(n, "name pattern", object), epoch=rec.epoch,
+        object_class=cls, class_source=filled(n, "name pattern"), epoch=rec.epoch,
         mean_motion=rec.mean_motion, eccentricity=rec.eccentricity,
         inclination_deg=rec.inclination_deg, raan_deg=rec.raan_deg,
         arg_perigee_deg=rec.arg_perigee_deg, mean_anomaly_deg=rec.mean_anomaly_deg,
         bstar=rec.bstar, mean_motion_dot=rec.mean_motion_dot,
         mean_motion_ddot=rec.mean_motion_ddot, classification=rec.classification,
         element_set_no=rec.element_set_no, rev_at_epoch=rec.rev_at_epoch,
-        rcs_size=np.full(n, None, object), rcs_m2=np.full(n, np.nan),
+        rcs_size=filled(n, None), rcs_m2=np.full(n, np.nan),
         hard_body_radius_m=default_hbr_m(cls), line1=rec.line1, line2=rec.line2,
-        source_file=np.full(n, file, object), source_line=rec.line_no)
+        source_file=filled(n, file), source_line=rec.line_no)
     return cat, problems
 
 
@@ -164,8 +167,11 @@ def _problem_message(problems: list[RecordProblem], files: list[str]) -> str:
     return head + "\n" + "\n".join(lines)
 
 
-def read_files(paths, lenient: bool = False) -> ReadResult:
+def read_files(paths, lenient: bool = False, sgp4=None) -> ReadResult:
     """Parse catalog files; strict mode refuses everything if any record is bad.
+
+    ``sgp4`` (a :class:`~riskengine.catalog.sgp4check.Sgp4Check`) gets every TLE file's
+    records as soon as the file is split, to validate them with SGP4 meanwhile.
 
     Raises
     ------
@@ -191,7 +197,7 @@ def read_files(paths, lenient: bool = False) -> ReadResult:
                                          len(probs), None, None, None))
             continue
         if fmt in ("tle", "3le"):
-            cat, probs = _from_tle(text, file)
+            cat, probs = _from_tle(text, file, sgp4)
         else:
             cat, probs = _from_omm(text, file, fmt)
         problems += probs
