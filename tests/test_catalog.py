@@ -239,6 +239,80 @@ def test_strict_bad_file_leaves_db_unchanged(db_path, catalogs, tmp_path):
     assert con.execute("select count(*) from catalog_objects").fetchone()[0] == 10 + 119
 
 
+def _with_checksum(line: str) -> str:
+    s = sum(int(c) if c.isdigit() else c == "-" for c in line[:68])
+    return line[:68] + str(s % 10)
+
+
+# passes every field check (0 < n <= 20 rev/day) but lies below the Earth's surface:
+# SGP4 refuses it at initialisation (error 6); ISS elements with n = 19 rev/day, under a
+# catalog number no shared file holds
+SUNK = ["SUNK", _with_checksum(ISS.splitlines()[1].replace("25544U", "99990U")),
+        _with_checksum("2 99990  51.6416 247.4627 0006703 130.5360 325.0288 19.00000000563530")]
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_element_set_sgp4_refuses_is_a_bad_record(db_path, catalogs, tmp_path, monkeypatch,
+                                                   fork):
+    """Strict: refused as a whole with file, line and SGP4 error code, database unchanged
+    (no failed run either); lenient: the rest loads. With fork the check runs in a child
+    started at the split (the full 3LE is big enough to fork); without, in-process."""
+    from riskengine.catalog import sgp4check
+
+    monkeypatch.setattr(sgp4check, "FORK", fork)
+    forks = []
+    real_fork = sgp4check._fork_child
+    monkeypatch.setattr(sgp4check, "_fork_child",
+                        lambda *a: forks.append(1) or real_fork(*a))
+    con = connect(db_path)
+    load_files(con, [catalogs / "debris-groups/cosmos-1408-debris.txt"])
+    before = con.execute("select count(*), max(loaded_run_id) from catalog_objects").fetchall()
+    runs_before = con.execute("select count(*) from runs").fetchall()
+    full = (catalogs / "full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt")
+    text = full.read_text().rstrip("\n") + "\n"      # the file has no final newline
+    bad = tmp_path / "sunk.txt"
+    bad.write_text(text + "\n".join(SUNK) + "\n")
+    sunk_line = text.count("\n") + 1
+    with pytest.raises(CatalogError) as err:
+        load_files(con, [bad])
+    assert len(forks) == (1 if fork else 0)
+    assert [(p.file, p.line) for p in err.value.problems] == [(str(bad), sunk_line)]
+    assert "SGP4 initialisation failed with error code 6" in str(err.value)
+    assert f"{bad}:{sunk_line}" in str(err.value)
+    assert con.execute("select count(*), max(loaded_run_id) from catalog_objects").fetchall() == before
+    assert con.execute("select count(*) from runs").fetchall() == runs_before
+    run_id, res = load_files(con, [bad], lenient=True)
+    assert [(p.line, p.reason[:33]) for p in res.problems] == [
+        (sunk_line, "SGP4 initialisation failed with e")]
+    assert con.execute("select count(*) from catalog_rejects where run_id=?",
+                       [run_id]).fetchall()[0][0] == 1
+    assert con.execute("select count(*) from catalog_objects where norad_id = 99990"
+                       ).fetchall()[0][0] == 0
+    assert len(res.catalog) == 26140
+
+
+def test_sgp4_check_child_failure_falls_back_in_process(catalogs, monkeypatch):
+    """A child that dies (OOM killer, signal) costs time, never a wrong answer."""
+    from riskengine.catalog import sgp4check
+
+    monkeypatch.setattr(sgp4check, "FORK", True)
+    cat = read_catalog(catalogs / "full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt")
+    with sgp4check.Sgp4Check() as check:
+        check.submit("x", np.arange(len(cat)), cat.line1, cat.line2)
+        import os
+        import signal
+
+        os.kill(check._jobs[0].pid, signal.SIGKILL)
+        cat.source_file = np.full(len(cat), "x", object)
+        assert check.problems(cat) == []
+    # leaving the context reaps children never collected
+    with sgp4check.Sgp4Check() as check:
+        check.submit("y", np.arange(len(cat)), cat.line1, cat.line2)
+        pid = check._jobs[0].pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def test_newer_file_wins_older_does_not_overwrite(db_path, catalogs):
     con = connect(db_path)
     load_files(con, [catalogs / "full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"])

@@ -11,19 +11,14 @@ import numpy as np
 
 from riskengine.catalog.model import Catalog, empty_catalog
 from riskengine.catalog.reader import read_files
+from riskengine.catalog.sgp4check import Sgp4Check
 from riskengine.catalog.tle import RecordProblem
 from riskengine.errors import CatalogError
 
 
 def _sgp4_check(cat: Catalog) -> list[RecordProblem]:
-    """Initialise every SGP4 record; element sets SGP4 rejects become problems."""
-    sats = cat.satrecs()
-    err = np.fromiter((s.error for s in sats), np.int64, len(sats))
-    bad = np.flatnonzero(err != 0)
-    return [RecordProblem(str(cat.source_file[k]), int(cat.source_line[k]),
-                          f"SGP4 initialisation failed with error code {err[k]} "
-                          "(see sgp4 docs: 1 eccentricity, 2 mean motion, 6 decayed)")
-            for k in bad]
+    """Initialise every SGP4 record here; element sets SGP4 refuses become problems."""
+    return Sgp4Check(fork=False).problems(cat)
 
 
 def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +55,48 @@ def catalog_rows(cat: Catalog, run_id: str) -> dict:
         loaded_run_id=run_id)
 
 
+def _store_objects(con, run, rows, has_satcat: bool) -> None:
+    """Upsert the Arrow ``rows`` into ``catalog_objects`` inside ``run``'s transaction
+    (newest epoch per NORAD id wins) and apply a SATCAT stored earlier to the new rows.
+
+    Only DuckDB calls: DuckDB releases the GIL while they run.
+    """
+    con.register("_new_objects", rows)
+    try:
+        empty = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0] == 0
+        if empty:  # first load: no newest-epoch merge needed
+            run.execute("INSERT INTO catalog_objects SELECT * FROM _new_objects")
+        else:
+            run.execute("""
+            INSERT OR REPLACE INTO catalog_objects
+            SELECT n.* FROM _new_objects n
+            LEFT JOIN catalog_objects c ON c.norad_id = n.norad_id
+            WHERE c.norad_id IS NULL OR n.epoch >= c.epoch""")
+    finally:
+        con.unregister("_new_objects")
+    if not has_satcat:  # a SATCAT loaded earlier still applies
+        run.execute("""
+            UPDATE catalog_objects AS c SET object_class = s.object_type,
+                class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
+            FROM satcat s WHERE s.norad_id = c.norad_id AND c.loaded_run_id = ?""",
+                    [run.run_id])
+
+
+def _refuse(problems: list[RecordProblem]) -> CatalogError:
+    from riskengine.catalog.reader import _problem_message
+
+    return CatalogError(_problem_message(problems, []), problems)
+
+
 def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
     """Parse, validate, initialise SGP4 and store catalog files in one transaction.
+
+    Every element set's SGP4 record is initialised; one that SGP4 refuses is a bad
+    record. In strict mode that check starts as soon as a file is split into records and
+    runs in a forked child (see :mod:`~riskengine.catalog.sgp4check`) while the fields are
+    decoded and the rows written; a refusal rolls the whole load back. In lenient mode
+    the refused element sets are dropped before writing and reported in
+    ``catalog_rejects``.
 
     Returns
     -------
@@ -76,68 +111,53 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
     """
     from riskengine.store import db
 
-    result = read_files(paths, lenient=lenient)
-    cat = result.catalog
-    if init_sgp4 and len(cat):
-        sgp4_problems = _sgp4_check(cat)
-        if sgp4_problems:
-            if not lenient:
-                from riskengine.catalog.reader import _problem_message
-
-                raise CatalogError(_problem_message(sgp4_problems, []), sgp4_problems)
-            bad = {(p.file, p.line) for p in sgp4_problems}
-            keep = np.array([(str(f), int(n)) not in bad
-                             for f, n in zip(cat.source_file, cat.source_line)])
-            result.problems += sgp4_problems
-            cat = cat.subset(keep)
-            result.catalog = cat
-    ref = cat.reference_epoch if len(cat) else None
-    with db.run(con, "catalog", config={"files": [str(p) for p in paths], "lenient": lenient},
-                catalog_epoch=None if ref is None or np.isnat(ref) else ref.astype(object)) as run:
-        for s in result.sources:
-            run.write("catalog_sources", dict(
-                source_file=[s.source_file], sha256=[s.sha256], format=[s.format],
-                records=[s.records], rejected=[s.rejected],
-                epoch_min=np.array([s.epoch_min], "datetime64[us]"),
-                epoch_median=np.array([s.epoch_median], "datetime64[us]"),
-                epoch_max=np.array([s.epoch_max], "datetime64[us]")))
-        if result.problems:
-            run.write("catalog_rejects", dict(
-                source_file=[p.file for p in result.problems],
-                line=[p.line for p in result.problems],
-                reason=[p.reason for p in result.problems],
-                record=[p.record for p in result.problems]))
-        if result.satcat is not None:
-            sc = result.satcat
-            db.insert(con, "satcat", sc, mode="upsert")
-            # objects already stored take their class and size from the new SATCAT
-            run.execute("""
-                UPDATE catalog_objects AS c SET object_class = s.object_type,
-                    class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
-                FROM satcat s WHERE s.norad_id = c.norad_id""")
-        if len(cat):
-            rows = db._to_arrow("catalog_objects", catalog_rows(cat, run.run_id), None)
-            con.register("_new_objects", rows)
-            try:
-                empty = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0] == 0
-                if empty:  # first load: no newest-epoch merge needed
-                    run.execute("INSERT INTO catalog_objects SELECT * FROM _new_objects")
-                else:
-                    run.execute("""
-                    INSERT OR REPLACE INTO catalog_objects
-                    SELECT n.* FROM _new_objects n
-                    LEFT JOIN catalog_objects c ON c.norad_id = n.norad_id
-                    WHERE c.norad_id IS NULL OR n.epoch >= c.epoch""")
-            finally:
-                con.unregister("_new_objects")
-            if result.satcat is None:  # a SATCAT loaded earlier still applies
+    with Sgp4Check() as check:
+        strict_check = init_sgp4 and not lenient
+        result = read_files(paths, lenient=lenient, sgp4=check if strict_check else None)
+        cat = result.catalog
+        if init_sgp4 and lenient and len(cat):
+            sgp4_problems = check.problems(cat)
+            if sgp4_problems:
+                bad = {(p.file, p.line) for p in sgp4_problems}
+                keep = np.array([(str(f), int(n)) not in bad
+                                 for f, n in zip(cat.source_file, cat.source_line)])
+                result.problems += sgp4_problems
+                cat = cat.subset(keep)
+                result.catalog = cat
+        ref = cat.reference_epoch if len(cat) else None
+        with db.run(con, "catalog",
+                    config={"files": [str(p) for p in paths], "lenient": lenient},
+                    catalog_epoch=None if ref is None or np.isnat(ref) else ref.astype(object),
+                    refused=(CatalogError,)) as run:
+            for s in result.sources:
+                run.write("catalog_sources", dict(
+                    source_file=[s.source_file], sha256=[s.sha256], format=[s.format],
+                    records=[s.records], rejected=[s.rejected],
+                    epoch_min=np.array([s.epoch_min], "datetime64[us]"),
+                    epoch_median=np.array([s.epoch_median], "datetime64[us]"),
+                    epoch_max=np.array([s.epoch_max], "datetime64[us]")))
+            if result.problems:
+                run.write("catalog_rejects", dict(
+                    source_file=[p.file for p in result.problems],
+                    line=[p.line for p in result.problems],
+                    reason=[p.reason for p in result.problems],
+                    record=[p.record for p in result.problems]))
+            if result.satcat is not None:
+                db.insert(con, "satcat", result.satcat, mode="upsert")
+                # objects already stored take their class and size from the new SATCAT
                 run.execute("""
                     UPDATE catalog_objects AS c SET object_class = s.object_type,
                         class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
-                    FROM satcat s WHERE s.norad_id = c.norad_id AND c.loaded_run_id = ?""",
-                            [run.run_id])
-        run.stats.update(objects=len(cat), rejected=len(result.problems),
-                         files=len(result.sources))
+                    FROM satcat s WHERE s.norad_id = c.norad_id""")
+            if len(cat):
+                rows = db._to_arrow("catalog_objects", catalog_rows(cat, run.run_id), None)
+                _store_objects(con, run, rows, result.satcat is not None)
+                if strict_check:      # waits for the check started at the split
+                    sgp4_problems = check.problems(cat)
+                    if sgp4_problems:
+                        raise _refuse(sgp4_problems)
+            run.stats.update(objects=len(cat), rejected=len(result.problems),
+                             files=len(result.sources))
     return run.run_id, result
 
 

@@ -84,8 +84,13 @@ def _utcnow() -> dt.datetime:
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """``riskengine <version>`` plus the git commit when run from a checkout."""
+    """``riskengine <version>`` plus the git commit when run from a checkout.
+
+    Asked once per process (a ``git`` call costs milliseconds; the code a process runs
+    does not change under it).
+    """
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=settings.REPO_ROOT,
@@ -280,11 +285,14 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
         config_path: str | None = None, portfolio: str | None = None,
         seed: int | None = None, years: int | None = None,
         catalog_epoch: dt.datetime | None = None,
-        run_id: str | None = None) -> Iterator[RunHandle]:
+        run_id: str | None = None,
+        refused: tuple[type[BaseException], ...] = ()) -> Iterator[RunHandle]:
     """Open a run: one transaction for all its rows; ``runs`` row marks it complete.
 
     On an exception the transaction is rolled back, a ``failed`` row (no data) is
-    recorded, and the exception propagates.
+    recorded, and the exception propagates. Exceptions of the ``refused`` types mean the
+    input was refused (e.g. a strict catalog load finding a bad record): they roll back
+    without a ``failed`` row, so the database is exactly as before.
     """
     run_id = run_id or new_run_id(kind)
     started = _utcnow()
@@ -305,7 +313,7 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
-        if isinstance(exc, Exception):
+        if isinstance(exc, Exception) and not isinstance(exc, refused):
             with contextlib.suppress(duckdb.Error):
                 insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "failed",
                                      "catalog_epoch": handle.catalog_epoch,
