@@ -23,9 +23,10 @@ def _sgp4_check(cat: Catalog) -> list[RecordProblem]:
 
 def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
     """TLE text for entries read from OMM (regenerated with ``sgp4.exporter``)."""
-    l1, l2 = cat.line1.copy(), cat.line2.copy()
-    missing = [k for k in range(len(cat)) if not isinstance(l1[k], str)]
+    l1, l2 = cat.line1, cat.line2
+    missing = [k for k, x in enumerate(l1.tolist()) if type(x) is not str]
     if missing:
+        l1, l2 = l1.copy(), l2.copy()
         from sgp4.exporter import export_tle
 
         sats = cat.satrecs()
