@@ -8,7 +8,7 @@ Target (issue 2): ratio <= 2. Best of N repetitions, interleaved, to damp machin
 Printed:
 
 * the load into an open store (``load_files``: parse .. commit), with the SGP4 check in
-  a forked child (the default on Linux) and all in this process (``FORK = False``);
+  a helper process (the default) and all in this process (``PARALLEL = False``);
 * the same plus creating a new store file with its schema before and DuckDB's
   checkpoint at close after (the whole ``riskengine catalog load`` into a new file,
   less Python start-up);
@@ -44,9 +44,9 @@ def baseline(path: Path) -> int:
     return len(sats)
 
 
-def ours(path: Path, tmp: Path, k: str, fork: bool) -> tuple[int, float, float, float]:
+def ours(path: Path, tmp: Path, k: str, parallel: bool) -> tuple[int, float, float, float]:
     """(objects, new store s, load and commit s, close s)."""
-    sgp4check.FORK = fork
+    sgp4check.PARALLEL = parallel
     t0 = time.perf_counter()
     con = connect(tmp / f"bench{k}.duckdb")     # new file: creates the schema
     t1 = time.perf_counter()
@@ -79,25 +79,25 @@ def main() -> None:
             raise SystemExit("no shared data: pass a catalog file or set RISKENGINE_SHARED")
         path = shared / "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt"
     tmp = Path(tempfile.mkdtemp())
-    fork_default = sgp4check.FORK
-    ours(path, tmp, "warm", fork_default)  # warm imports / file cache / git version
+    parallel_default = sgp4check.PARALLEL
+    ours(path, tmp, "warm", parallel_default)  # warm imports / file cache / git version
     tb, runs = [], {True: [], False: []}
     for k in range(args.reps):
         t = time.perf_counter(); n_b = baseline(path); tb.append(time.perf_counter() - t)
-        for fork in ((True, False) if fork_default else (False,)):
-            n_o, *parts = ours(path, tmp, f"{k}{fork}", fork)
-            runs[fork].append(parts)
+        for parallel in ((True, False) if parallel_default else (False,)):
+            n_o, *parts = ours(path, tmp, f"{k}{parallel}", parallel)
+            runs[parallel].append(parts)
             assert n_b == n_o, (n_b, n_o)
-    sgp4check.FORK = fork_default
+    sgp4check.PARALLEL = parallel_default
     b = min(tb)
     print(f"catalog load: {path.name}, {n_o:,} objects, best of {args.reps}")
     print(f"  baseline twoline2rv loop          : {b:.3f} s")
-    for fork in ((True, False) if fork_default else (False,)):
-        rs = runs[fork]
+    for parallel in ((True, False) if parallel_default else (False,)):
+        rs = runs[parallel]
         load = min(r[1] for r in rs)
         whole = min(sum(r) for r in rs)
         t_open, t_close = min(r[0] for r in rs), min(r[2] for r in rs)
-        how = "SGP4 check in a forked child" if fork else "all in this process"
+        how = "SGP4 check in a helper process" if parallel else "all in this process"
         print(f"  {how}:")
         print(f"    into an open store (load_files)  : {load:.3f} s = {load / b:.2f}x  "
               "(target <= 2.0x)")

@@ -251,19 +251,19 @@ SUNK = ["SUNK", _with_checksum(ISS.splitlines()[1].replace("25544U", "99990U")),
         _with_checksum("2 99990  51.6416 247.4627 0006703 130.5360 325.0288 19.00000000563530")]
 
 
-@pytest.mark.parametrize("fork", [True, False])
+@pytest.mark.parametrize("parallel", [True, False])
 def test_element_set_sgp4_refuses_is_a_bad_record(db_path, catalogs, tmp_path, monkeypatch,
-                                                   fork):
+                                                   parallel):
     """Strict: refused as a whole with file, line and SGP4 error code, database unchanged
-    (no failed run either); lenient: the rest loads. With fork the check runs in a child
-    started at the split (the full 3LE is big enough to fork); without, in-process."""
+    (no failed run either); lenient: the rest loads. In parallel the check runs in a helper
+    process fed at the split (the full 3LE is big enough for one); else in-process."""
     from riskengine.catalog import sgp4check
 
-    monkeypatch.setattr(sgp4check, "FORK", fork)
-    forks = []
-    real_fork = sgp4check._fork_child
-    monkeypatch.setattr(sgp4check, "_fork_child",
-                        lambda *a: forks.append(1) or real_fork(*a))
+    monkeypatch.setattr(sgp4check, "PARALLEL", parallel)
+    started = []
+    real_start = sgp4check.Sgp4Check._start
+    monkeypatch.setattr(sgp4check.Sgp4Check, "_start",
+                        lambda self: started.append(1) or real_start(self))
     con = connect(db_path)
     load_files(con, [catalogs / "debris-groups/cosmos-1408-debris.txt"])
     before = con.execute("select count(*), max(loaded_run_id) from catalog_objects").fetchall()
@@ -275,7 +275,7 @@ def test_element_set_sgp4_refuses_is_a_bad_record(db_path, catalogs, tmp_path, m
     sunk_line = text.count("\n") + 1
     with pytest.raises(CatalogError) as err:
         load_files(con, [bad])
-    assert len(forks) == (1 if fork else 0)
+    assert len(started) == (1 if parallel else 0)
     assert [(p.file, p.line) for p in err.value.problems] == [(str(bad), sunk_line)]
     assert "SGP4 initialisation failed with error code 6" in str(err.value)
     assert f"{bad}:{sunk_line}" in str(err.value)
@@ -291,26 +291,35 @@ def test_element_set_sgp4_refuses_is_a_bad_record(db_path, catalogs, tmp_path, m
     assert len(res.catalog) == 26140
 
 
-def test_sgp4_check_child_failure_falls_back_in_process(catalogs, monkeypatch):
-    """A child that dies (OOM killer, signal) costs time, never a wrong answer."""
+def test_sgp4_check_helper_failure_falls_back_in_process(catalogs, monkeypatch):
+    """A helper that dies (OOM killer, signal) or cannot start costs time, never a wrong
+    answer; leaving the check stops the helper."""
     from riskengine.catalog import sgp4check
 
-    monkeypatch.setattr(sgp4check, "FORK", True)
+    monkeypatch.setattr(sgp4check, "PARALLEL", True)
     cat = read_catalog(catalogs / "full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt")
-    with sgp4check.Sgp4Check() as check:
-        check.submit("x", np.arange(len(cat)), cat.line1, cat.line2)
-        import os
-        import signal
-
-        os.kill(check._jobs[0].pid, signal.SIGKILL)
-        cat.source_file = np.full(len(cat), "x", object)
-        assert check.problems(cat) == []
-    # leaving the context reaps children never collected
-    with sgp4check.Sgp4Check() as check:
-        check.submit("y", np.arange(len(cat)), cat.line1, cat.line2)
-        pid = check._jobs[0].pid
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+    cat.source_file = np.full(len(cat), "x", object)
+    bad = cat.line2.copy()
+    bad[7] = SUNK[2]
+    with sgp4check.Sgp4Check() as check:                  # the helper's own answer
+        check.submit("x", cat.source_line, cat.line1, bad)
+        assert check._proc is not None
+        cat.line2, orig = bad, cat.line2
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
+    with sgp4check.Sgp4Check() as check:                  # killed before it answers
+        check.submit("x", cat.source_line, cat.line1, bad)
+        check._proc.kill()
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
+        assert check._proc is None
+    with sgp4check.Sgp4Check() as check:                  # never collected
+        check.submit("x", cat.source_line, cat.line1, orig)
+        proc = check._proc
+    assert proc.poll() is not None and check._proc is None
+    monkeypatch.setattr(sgp4check.sys, "executable", "/nonexistent/python")
+    with sgp4check.Sgp4Check() as check:                  # cannot start at all
+        check.submit("x", cat.source_line, cat.line1, bad)
+        assert check._proc is None
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
 
 
 def test_newer_file_wins_older_does_not_overwrite(db_path, catalogs):

@@ -7,6 +7,8 @@ all; in strict mode a single bad record leaves the database unchanged.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from riskengine.catalog.model import Catalog, empty_catalog
@@ -18,7 +20,7 @@ from riskengine.errors import CatalogError
 
 def _sgp4_check(cat: Catalog) -> list[RecordProblem]:
     """Initialise every SGP4 record here; element sets SGP4 refuses become problems."""
-    return Sgp4Check(fork=False).problems(cat)
+    return Sgp4Check(parallel=False).problems(cat)
 
 
 def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
@@ -94,9 +96,9 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
 
     Every element set's SGP4 record is initialised; one that SGP4 refuses is a bad
     record. In strict mode that check starts as soon as a file is split into records and
-    runs in a forked child (see :mod:`~riskengine.catalog.sgp4check`) while the fields are
-    decoded and the rows written; a refusal rolls the whole load back. In lenient mode
-    the refused element sets are dropped before writing and reported in
+    runs in a helper process (see :mod:`~riskengine.catalog.sgp4check`) while the fields
+    are decoded and the rows written; a refusal rolls the whole load back. In lenient
+    mode the refused element sets are dropped before writing and reported in
     ``catalog_rejects``.
 
     Returns
@@ -112,8 +114,10 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
     """
     from riskengine.store import db
 
-    with Sgp4Check() as check:
-        strict_check = init_sgp4 and not lenient
+    strict_check = init_sgp4 and not lenient
+    # ~150 bytes per TLE record: a big load starts the check's helper before parsing
+    size = sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) if strict_check else 0
+    with Sgp4Check(records=size // 150) as check:
         result = read_files(paths, lenient=lenient, sgp4=check if strict_check else None)
         cat = result.catalog
         if init_sgp4 and lenient and len(cat):

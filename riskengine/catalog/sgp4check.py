@@ -3,12 +3,12 @@
 A catalog load refuses element sets that SGP4 itself refuses (``Satrec.error`` after
 initialisation: 1 eccentricity or semi-major axis out of range, 2 negative mean motion,
 ... 6 decayed). ``Satrec.twoline2rv`` is C++ that holds the GIL, so no thread can run it
-next to the parse. Where ``os.fork`` is dependable (Linux), :class:`Sgp4Check` therefore
-initialises a file's records in a forked child as soon as the file is split into
-records; the child sends back one error-code byte per record while this process goes on
-decoding fields and writing DuckDB. Elsewhere, for small files, for element sets without
-TLE lines (OMM) and if a child fails for any reason, the same initialisation runs
-in-process when the results are collected.
+next to the parse. :class:`Sgp4Check` therefore hands a file's records, as soon as the
+file is split, to a helper process (a bare ``python -S`` that imports only ``sgp4``, up in
+~10 ms) which sends back one error-code byte per record while this process goes on
+decoding fields and writing DuckDB. For small files, for element sets without TLE lines
+(OMM), where no helper can be started and if the helper fails for any reason, the same
+initialisation runs in-process when the results are collected.
 
 Examples
 --------
@@ -21,20 +21,33 @@ Examples
 from __future__ import annotations
 
 import os
-import signal
+import subprocess
 import sys
-import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from riskengine.catalog.tle import RecordProblem
 
-#: Fork a child for the check (Linux only: macOS system libraries are not fork-safe).
-FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
-#: Below this many records a fork (a few ms) costs more than the overlap saves.
-MIN_FORK_RECORDS = 2000
+#: Check in a helper process (needs a Python executable to start).
+PARALLEL = bool(sys.executable)
+#: Below this many records the helper costs more than the overlap saves.
+MIN_PARALLEL_RECORDS = 2000
 ERROR_HELP = "see sgp4 docs: 1 eccentricity, 2 mean motion, 6 decayed"
+#: The helper: per job a header "n size", then size bytes of n line-1s and n line-2s,
+#: newline-separated; answers n error-code bytes. Ends at end of input.
+_HELPER = """\
+import sys
+sys.path.insert(0, sys.argv[1])
+from sgp4.api import Satrec
+init, rd, wr = Satrec.twoline2rv, sys.stdin.buffer, sys.stdout.buffer
+while head := rd.readline():
+    n, size = map(int, head.split())
+    lines = rd.read(size).decode("utf-8", "surrogatepass").split("\\n")
+    wr.write(bytes([init(a, b).error for a, b in zip(lines[:n], lines[n:])]))
+    wr.flush()
+"""
 
 
 def sgp4_errors(line1, line2) -> np.ndarray:
@@ -57,65 +70,32 @@ class _Job:
     line_no: np.ndarray
     line1: object
     line2: object
-    pid: int | None = None
-    fd: int | None = None
+    sent: Future | None = None
     errors: np.ndarray | None = None
-
-
-def _fork_child(line1, line2) -> tuple[int, int]:
-    """Fork a child that writes ``sgp4_errors(line1, line2)`` to a pipe; (pid, read fd)."""
-    from sgp4.api import Satrec
-
-    init = Satrec.twoline2rv      # bound before the fork: the child imports nothing
-    r, w = os.pipe()
-    with warnings.catch_warnings():   # Python >= 3.12 warns on fork in a threaded process
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:                  # child: C++ initialisation, one write, no cleanup
-        code = 1
-        try:
-            os.close(r)
-            view = memoryview(bytes([init(a, b).error for a, b in zip(line1, line2)]))
-            while view:
-                view = view[os.write(w, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    return pid, r
-
-
-def _collect(job: _Job) -> np.ndarray:
-    """Wait for a job's child; on any failure of the child, check in-process instead."""
-    chunks = []
-    try:
-        while chunk := os.read(job.fd, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(job.fd)
-        _, status = os.waitpid(job.pid, 0)
-        job.fd = job.pid = None
-    data = b"".join(chunks)
-    if os.waitstatus_to_exitcode(status) != 0 or len(data) != len(job.line_no):
-        return sgp4_errors(job.line1, job.line2)
-    return np.frombuffer(data, np.uint8)
 
 
 class Sgp4Check:
     """SGP4 validation of the element sets of a load, started per file, collected once.
 
-    Use as a context manager: leaving it stops and reaps children that were not
-    collected (e.g. when the parse refuses a file).
+    Use as a context manager: leaving it stops the helper process, whether or not its
+    results were collected (e.g. when the parse refuses a file).
 
     Parameters
     ----------
-    fork : bool, optional
-        Run the check in forked children (default :data:`FORK`).
+    parallel : bool, optional
+        Check in a helper process (default :data:`PARALLEL`); else in-process.
+    records : int, optional
+        How many records the load is expected to hold; from :data:`MIN_PARALLEL_RECORDS`
+        up the helper starts at once, so it is up before the first file is split.
     """
 
-    def __init__(self, fork: bool | None = None):
-        self.fork = FORK if fork is None else fork
+    def __init__(self, parallel: bool | None = None, records: int | None = None):
+        self.parallel = PARALLEL if parallel is None else parallel
         self._jobs: list[_Job] = []
+        self._proc: subprocess.Popen | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        if self.parallel and records is not None and records >= MIN_PARALLEL_RECORDS:
+            self._start()
 
     def __enter__(self) -> "Sgp4Check":
         return self
@@ -123,26 +103,63 @@ class Sgp4Check:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _start(self) -> bool:
+        import sgp4
+
+        site = os.path.dirname(os.path.dirname(os.path.abspath(sgp4.__file__)))
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-S", "-c", _HELPER, site], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.parallel = False
+            return False
+        # writes release the GIL: this thread feeds the helper while the parse goes on
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sgp4-check")
+        return True
+
+    def _send(self, data: bytes) -> None:
+        self._proc.stdin.write(data)
+        self._proc.stdin.flush()
+
     def submit(self, file: str, line_no, line1, line2) -> None:
         """Start checking a file's TLE records (``line_no``: 1-based record lines)."""
-        if not self.fork or len(line_no) < MIN_FORK_RECORDS:
+        if not self.parallel or len(line_no) < MIN_PARALLEL_RECORDS:
             return                # checked in-process by :meth:`problems`
+        if self._proc is None and not self._start():
+            return
         job = _Job(str(file), np.asarray(line_no, np.int64), line1, line2)
-        job.pid, job.fd = _fork_child(line1, line2)
+        payload = ("\n".join(line1) + "\n" + "\n".join(line2)).encode("utf-8", "surrogatepass")
+        job.sent = self._writer.submit(self._send, f"{len(job.line_no)} {len(payload)}\n"
+                                       .encode() + payload)
         self._jobs.append(job)
+
+    def _collect(self, job: _Job) -> np.ndarray:
+        """The helper's answer for ``job``; in-process if the helper failed."""
+        n = len(job.line_no)
+        if self._proc is not None:
+            try:
+                job.sent.result()
+                data = self._proc.stdout.read(n)
+                if len(data) == n:
+                    return np.frombuffer(data, np.uint8)
+            except OSError:
+                pass
+            self.close()          # the helper is gone: the rest is checked here
+        return sgp4_errors(job.line1, job.line2)
 
     def problems(self, cat) -> list[RecordProblem]:
         """Rejections for the entries of catalog ``cat`` that SGP4 refuses.
 
-        Waits for the children; entries no child checked are initialised here (and
-        their SGP4 records kept in ``cat``'s cache).
+        Waits for the helper; entries it did not check are initialised here (and their
+        SGP4 records kept in ``cat``'s cache).
         """
         covered = np.zeros(len(cat), bool)
         out: list[RecordProblem] = []
         files = cat.source_file
         for job in self._jobs:
             if job.errors is None:
-                job.errors = _collect(job)
+                job.errors = self._collect(job)
             mine = files == job.file
             covered |= mine
             for k in np.flatnonzero(job.errors).tolist():
@@ -164,14 +181,17 @@ class Sgp4Check:
         return sorted(out, key=lambda p: (p.file, p.line))
 
     def close(self) -> None:
-        """Stop and reap children whose results were not collected."""
-        for job in self._jobs:
-            if job.pid is not None:
+        """Stop the helper and its feeding thread (idempotent)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()       # unblocks a feeding write with a broken pipe
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+            for f in (proc.stdin, proc.stdout):
                 try:
-                    os.kill(job.pid, signal.SIGKILL)
-                except ProcessLookupError:
+                    f.close()
+                except OSError:
                     pass
-                os.close(job.fd)
-                os.waitpid(job.pid, 0)
-                job.pid = job.fd = None
-        self._jobs = []
+            proc.wait()
