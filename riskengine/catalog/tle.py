@@ -356,21 +356,6 @@ def _to_float_slow(fields: np.ndarray) -> np.ndarray:
     return out
 
 
-def _to_float(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Decode byte fields to float; marks undecodable ones in ``bad`` (NaN)."""
-    try:
-        out = fields.astype(np.float64)
-    except ValueError:
-        out = np.empty(len(fields))
-        for k, f in enumerate(fields):
-            try:
-                out[k] = float(f)
-            except ValueError:
-                out[k] = np.nan
-    bad |= ~np.isfinite(out)
-    return out
-
-
 def _implied(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Decode TLE implied-decimal exponent fields like `` 12345-3`` -> 0.12345e-3.
 
