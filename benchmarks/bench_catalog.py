@@ -12,6 +12,7 @@ Printed:
 * the same plus creating a new store file with its schema before and DuckDB's
   checkpoint at close after (the whole ``riskengine catalog load`` into a new file,
   less Python start-up);
+* a refresh: the same load into a store holding the 2023-09 catalog (newest-epoch merge);
 * where the time goes, and DuckDB's fixed costs, measured alone.
 
 Usage: python benchmarks/bench_catalog.py [FILE] [--reps N]
@@ -103,6 +104,21 @@ def main() -> None:
               "(target <= 2.0x)")
         print(f"    new store + load + close         : {whole:.3f} s = {whole / b:.2f}x  "
               f"(new store {t_open:.3f} s, close/checkpoint {t_close:.3f} s)")
+
+    # a refresh: the same file into a store that holds an older catalog (newest-epoch
+    # merge, INSERT OR REPLACE on the primary key)
+    older = path.parent / "spacetrack_3le_2023-09_zigcloud-engine.txt"
+    if older.exists() and older != path:
+        merge = []
+        for k in range(5):
+            con = connect(tmp / f"merge{k}.duckdb")
+            load_files(con, [older])
+            t = time.perf_counter()
+            load_files(con, [path])
+            merge.append(time.perf_counter() - t)
+            con.close()
+        print(f"  refresh over the 2023-09 catalog (merge): {min(merge):.3f} s = "
+              f"{min(merge) / b:.2f}x")
 
     # where the time goes (each part alone, best of 5)
     t_parse, res = best(lambda: read_files([path]))
