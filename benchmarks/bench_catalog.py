@@ -31,7 +31,7 @@ from sgp4.api import Satrec
 
 from riskengine import settings
 from riskengine.catalog import sgp4check
-from riskengine.catalog.ingest import _sgp4_check, catalog_rows, load_files
+from riskengine.catalog.ingest import catalog_rows, load_files
 from riskengine.catalog.reader import read_files
 from riskengine.store import connect, db
 
@@ -123,7 +123,8 @@ def main() -> None:
     # where the time goes (each part alone, best of 5)
     t_parse, res = best(lambda: read_files([path]))
     cat = res.catalog
-    t_sgp4, _ = best(lambda: _sgp4_check(read_files([path]).catalog))
+    in_process = sgp4check.Sgp4Check(parallel=False)
+    t_sgp4, _ = best(lambda: in_process.problems(read_files([path]).catalog))
     t_sgp4 -= t_parse
     t_rows, rows = best(lambda: db._to_arrow("catalog_objects", catalog_rows(cat, "x"), None))
 

@@ -12,15 +12,9 @@ import os
 import numpy as np
 
 from riskengine.catalog.model import Catalog, empty_catalog
-from riskengine.catalog.reader import read_files
+from riskengine.catalog.reader import read_files, refusal
 from riskengine.catalog.sgp4check import Sgp4Check
-from riskengine.catalog.tle import RecordProblem
 from riskengine.errors import CatalogError
-
-
-def _sgp4_check(cat: Catalog) -> list[RecordProblem]:
-    """Initialise every SGP4 record here; element sets SGP4 refuses become problems."""
-    return Sgp4Check(parallel=False).problems(cat)
 
 
 def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
@@ -60,10 +54,7 @@ def catalog_rows(cat: Catalog, run_id: str) -> dict:
 
 def _store_objects(con, run, rows, has_satcat: bool) -> None:
     """Upsert the Arrow ``rows`` into ``catalog_objects`` inside ``run``'s transaction
-    (newest epoch per NORAD id wins) and apply a SATCAT stored earlier to the new rows.
-
-    Only DuckDB calls: DuckDB releases the GIL while they run.
-    """
+    (newest epoch per NORAD id wins) and apply a SATCAT stored earlier to the new rows."""
     con.register("_new_objects", rows)
     try:
         empty = con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0] == 0
@@ -83,12 +74,6 @@ def _store_objects(con, run, rows, has_satcat: bool) -> None:
                 class_source = 'satcat', rcs_size = s.rcs_size, rcs_m2 = s.rcs_m2
             FROM satcat s WHERE s.norad_id = c.norad_id AND c.loaded_run_id = ?""",
                     [run.run_id])
-
-
-def _refuse(problems: list[RecordProblem]) -> CatalogError:
-    from riskengine.catalog.reader import _problem_message
-
-    return CatalogError(_problem_message(problems, []), problems)
 
 
 def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
@@ -160,7 +145,7 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
                 if strict_check:      # waits for the check started at the split
                     sgp4_problems = check.problems(cat)
                     if sgp4_problems:
-                        raise _refuse(sgp4_problems)
+                        raise refusal(sgp4_problems)
             run.stats.update(objects=len(cat), rejected=len(result.problems),
                              files=len(result.sources))
     return run.run_id, result

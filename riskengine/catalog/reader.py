@@ -157,14 +157,16 @@ def apply_satcat(cat: Catalog, sc: dict) -> Catalog:
     return cat
 
 
-def _problem_message(problems: list[RecordProblem], files: list[str]) -> str:
+def refusal(problems: list[RecordProblem]) -> CatalogError:
+    """The strict-mode error for bad records: every file named, the first
+    :data:`MAX_LISTED` records listed with line and reason, ``.problems`` holding all."""
     head = (f"{len(problems)} bad record(s) in {', '.join(sorted(set(p.file for p in problems)))}"
             " — nothing was loaded (strict mode). Fix or remove these records, or load with "
             "--lenient to keep the good ones:")
     lines = [f"  {p}" for p in problems[:MAX_LISTED]]
     if len(problems) > MAX_LISTED:
         lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
-    return head + "\n" + "\n".join(lines)
+    return CatalogError(head + "\n" + "\n".join(lines), problems)
 
 
 def read_files(paths, lenient: bool = False, sgp4=None) -> ReadResult:
@@ -211,7 +213,7 @@ def read_files(paths, lenient: bool = False, sgp4=None) -> ReadResult:
             ep[-1] if len(ep) else None))
         parts.append(cat)
     if problems and not lenient:
-        raise CatalogError(_problem_message(problems, [str(p) for p in paths]), problems)
+        raise refusal(problems)
     cat = dedupe_newest(Catalog.concat(parts)) if parts else empty_catalog()
     sc = None
     if satcat_parts:
