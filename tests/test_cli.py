@@ -48,5 +48,5 @@ def test_catalog_load_bad_file_exit_code(tmp_path):
     db = tmp_path / "c.duckdb"
     proc = subprocess.run([sys.executable, "-m", "riskengine", "catalog", "load", str(bad), "--db", str(db)],
                           capture_output=True, text=True)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert f"{bad}:1" in proc.stderr and "truncated" in proc.stderr

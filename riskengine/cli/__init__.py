@@ -58,11 +58,38 @@ def cli():
       riskengine catalog load catalogs/full.txt --db riskengine.duckdb
       riskengine price portfolios/example.toml --db riskengine.duckdb
       riskengine runs list --db riskengine.duckdb
+
+    \b
+    Exit codes: 0 done, 2 a mistake in the input (the message says where and how to fix
+    it), 1 an internal error. Add --debug anywhere to see the traceback of an error.
     """
 
 
+#: Exit codes: 0 success, 1 an unexpected internal error, 2 a user mistake (bad input,
+#: config, option or file: the message names it and the fix), 130 interrupted.
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def _debug_requested(argv) -> bool:
+    import os
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    return "--debug" in args or os.environ.get("RISKENGINE_DEBUG", "") not in ("", "0")
+
+
 def main(argv=None) -> None:
-    """Console-script entry point: known errors print one clear message and exit 1."""
+    """Console-script entry point: the one top-level error handler.
+
+    * a user mistake (any :class:`~riskengine.errors.RiskEngineError`, a bad option) prints
+      one plain line ``error: ...`` naming the file, line or key, the value and the fix,
+      and exits with code 2;
+    * an unexpected error prints a short message and exits 1; ``--debug`` (anywhere on the
+      command line) or ``RISKENGINE_DEBUG=1`` shows the traceback instead.
+
+    Messages are printed as plain text (never Rich markup), so names taken from user input
+    cannot change how they are shown.
+    """
     import warnings
 
     from riskengine.errors import RiskEngineError
@@ -72,16 +99,32 @@ def main(argv=None) -> None:
     # the warning stays visible in notebooks and the Python API.
     warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS",
                             category=UserWarning)
+    debug = _debug_requested(argv)
+    args = [a for a in (sys.argv[1:] if argv is None else list(argv)) if a != "--debug"]
     try:
-        cli.main(args=argv, standalone_mode=False)
+        cli.main(args=args, standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click.UsageError as exc:
         exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+        sys.exit(EXIT_USER_ERROR)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except RiskEngineError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except BrokenPipeError:  # `riskengine ... | head`
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in riskengine, not in your input: run again with --debug "
+                   "for the traceback and report it.", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
@@ -47,15 +46,10 @@ def load(paths, db, lenient):
       riskengine catalog load starlink.tle satcat.csv --lenient
     """
     from riskengine.catalog.ingest import load_files
-    from riskengine.errors import CatalogError
     from riskengine.store import connect
 
     con = connect(db)
-    try:
-        run_id, res = load_files(con, list(paths), lenient=lenient)
-    except CatalogError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
+    run_id, res = load_files(con, list(paths), lenient=lenient)  # CatalogError: exit 2
     c = console()
     rows = [[s.source_file, s.format, s.records, s.rejected,
              f"{s.epoch_min}"[:10] if s.epoch_min is not None else None,
