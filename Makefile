@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the package + test extras (idempotent)
 
-test: $(STAMP)  ## run the test suite (slow scale tests excluded)
+test: $(STAMP)  ## check the architecture contracts, then run the test suite (slow tests excluded)
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 	RISKENGINE_SHARED=$${RISKENGINE_SHARED:-$(SHARED)} $(PY) -m pytest $(PYTEST_ARGS)
 
 test-slow: $(STAMP)  ## run only the slow scale tests

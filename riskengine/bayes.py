@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine import radiation as rad
-from riskengine import reliability as rel
+from riskengine.core import radiation as rad
+from riskengine.core import reliability as rel
 
 MODELS = ("bus", "accelerator", "radiation")
 
@@ -67,9 +67,11 @@ def build_models(ev) -> dict:
     >>> sorted(build_models(load_evidence()))
     ['accelerator', 'bus', 'radiation']
     """
-    return {"bus": rel.build_bus_model(ev.bus),
-            "accelerator": rel.build_accelerator_model(ev.accelerator),
-            "radiation": rad.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)}
+    from riskengine import models
+
+    return {"bus": models.build_bus_model(ev.bus),
+            "accelerator": models.build_accelerator_model(ev.accelerator),
+            "radiation": models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)}
 
 
 def sample_model(model, settings: FitSettings = FitSettings(), seed: int | None = None):
@@ -204,7 +206,8 @@ def content_hash(ev, settings: FitSettings) -> str:
     64
     """
     h = hashlib.sha256(ev.content_hash().encode())
-    for mod in (rel, rad, __import__("riskengine.evidence", fromlist=["x"])):
+    for mod in (rel, rad, __import__("riskengine.models", fromlist=["x"]),
+                __import__("riskengine.evidence", fromlist=["x"])):
         h.update(Path(mod.__file__).read_bytes())
     h.update(json.dumps(settings.__dict__, sort_keys=True).encode())
     return h.hexdigest()

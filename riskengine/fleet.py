@@ -30,10 +30,11 @@ import numpy as np
 from riskengine.errors import ConfigError
 
 # WGS-72, the constants SGP4 uses (sgp4.earth_gravity.wgs72; Vallado et al. 2006)
-MU_KM3_S2 = 398600.8
-RE_KM = 6378.135
-J2 = 0.001082616
-XKE = 60.0 / np.sqrt(RE_KM**3 / MU_KM3_S2)  # sqrt(mu) in earth-radii^1.5 / min
+from riskengine.core.constants import WGS72_J2 as J2
+from riskengine.core.constants import WGS72_MU_KM3_S2 as MU_KM3_S2
+from riskengine.core.constants import WGS72_RE_KM as RE_KM
+from riskengine.core.constants import WGS72_XKE as XKE
+
 MIN_PERIGEE_KM = 150.0
 
 SYNTHETIC_ID_BASE = 900_000_000

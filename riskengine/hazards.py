@@ -5,13 +5,13 @@ from a portfolio and a catalog:
 
 * ``collision`` (scope ``satellite``, severity ``total``, ``method='flux'``): Kessler flux of
   every distinct fleet orbit against the tracked catalog *plus the fleet's own shells*
-  (:func:`riskengine.flux.collision_rates`); one row per Walker group (all its satellites share
+  (:func:`riskengine.core.flux.collision_rates`); one row per Walker group (all its satellites share
   (a, e, i)) or per satellite of an element-set group. When screening results are given,
   ``method='screening'`` rows (annualised sum of Pc) are written beside them; the loss engine
   must use ONE method (see :func:`loss_engine_rows`).
 * ``untracked_debris`` (total, d >= the 40 J/g diameter) and ``untracked_debris_partial``
   (Beta severity, shield-perforating smaller hits): flux of the 1–10 cm population,
-  ``UNTRACKED_RATIO`` times the tracked debris density (:mod:`riskengine.debris`).
+  ``UNTRACKED_RATIO`` times the tracked debris density (:mod:`riskengine.core.debris`).
 * ``breakup`` (scope ``event``): catastrophic collisions in the group's altitude band (all
   pairs: catalog x catalog, catalog x fleet, fleet x fleet) at ``annual_rate``; each event's
   NASA-SBM fragment cloud hits each satellite of the group with ``hit_probability`` over the
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine import debris as dbr
-from riskengine.flux import (CLASSES, R_EARTH_KM, Grid, Population, collision_rate_in_band,
+from riskengine.core import debris as dbr
+from riskengine.core.flux import (CLASSES, R_EARTH_KM, Grid, Population, collision_rate_in_band,
                              collision_rates, population_from_catalog)
 
 DEFAULT_PERILS = ("collision", "untracked_debris", "breakup")
@@ -179,8 +179,8 @@ def breakup_rate_in_band(pop, grid, alt_lo_km: float, alt_hi_km: float, *,
 
     Examples
     --------
-    >>> from riskengine.flux import Grid, Population
-    >>> from riskengine.flux import CLASSES
+    >>> from riskengine.core.flux import Grid, Population
+    >>> from riskengine.core.flux import CLASSES
     >>> R = 6378.137
     >>> deb = Population([R + 800.0], [0.0], [98.0], [1.0], [CLASSES.index("DEBRIS")], [500.0])
     >>> g = Grid.regular(700, 900, 5, 1.0)

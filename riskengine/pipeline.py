@@ -7,7 +7,7 @@
    into ``catalog_objects`` unless the same content was loaded before;
 2. **hazards** — flux-based collision, untracked debris and breakup hazards from the
    catalog (:mod:`riskengine.hazards`), plus geomagnetic-storm shocks
-   (:mod:`riskengine.spaceweather`);
+   (:mod:`riskengine.core.spaceweather`);
 3. **fit** — the Bayesian hardware and radiation posteriors, reused while evidence and
    model code are unchanged (:mod:`riskengine.bayes`);
 4. **price** — the Monte Carlo loss engine with one posterior draw per simulated year,
@@ -116,7 +116,7 @@ def build_hazards(con, p_eff, cat, config_path, say=print) -> tuple[str, dict]:
     Returns its run id and :func:`group_orbits` of the fleet.
     """
     from riskengine.hazards import compute_hazards, screening_from_store, write_hazards
-    from riskengine.spaceweather import storm_rows
+    from riskengine.core.spaceweather import storm_rows
 
     # screening_from_store returns no rates when the store holds no screening
     res = compute_hazards(p_eff, cat, screening=screening_from_store(con)[1] or None)
@@ -154,7 +154,7 @@ def hazard_set(con, p_eff, hazards_run: str | None, say=print, *, as_of=None, or
     import numpy as np
 
     from riskengine.hazards import loss_engine_rows
-    from riskengine.losses.perils import add_posterior_draws, hazard_set_from_portfolio, hazard_set_from_rows
+    from riskengine.core.sources import add_posterior_draws, hazard_set_from_portfolio, hazard_set_from_rows
 
     hs = hazard_set_from_portfolio(p_eff)
     want = physical_types(p_eff)

@@ -41,8 +41,8 @@ import numpy as np
 
 from riskengine.propagate import _as_satrecs, default_workers, julian
 
-MU_KM3_S2 = 398600.8
-RE_KM = 6378.135
+from riskengine.core.constants import WGS72_MU_KM3_S2 as MU_KM3_S2
+from riskengine.core.constants import WGS72_RE_KM as RE_KM
 #: SGP4 short-period radius oscillation plus mean-to-osculating apsis differences (J2
 #: short-period terms reach ~10 km in LEO; Vallado 2013 §9.6): band widening, km.
 APSIS_MARGIN_KM = 25.0

@@ -1,11 +1,11 @@
-"""Untracked debris, damage model and NASA Standard Breakup Model (riskengine.debris)."""
+"""Untracked debris, damage model and NASA Standard Breakup Model (riskengine.core.debris)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from riskengine import debris as d
+from riskengine.core import debris as d
 
 
 def test_power_law_reproduces_the_20_to_1_ratio():

@@ -1,11 +1,11 @@
-"""Tests of the Kessler density / flux core (riskengine.flux) against analytic cases."""
+"""Tests of the Kessler density / flux core (riskengine.core.flux) against analytic cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from riskengine.flux import (R_EARTH_KM, Grid, Population, altitude_profile, collision_rate_in_band,
+from riskengine.core.flux import (R_EARTH_KM, Grid, Population, altitude_profile, collision_rate_in_band,
                              collision_rates, latitude_fractions,
                              mean_relative_speed, population_from_catalog, radial_fractions,
                              spatial_density)

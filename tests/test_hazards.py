@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from riskengine.config import parse_portfolio
-from riskengine.flux import CLASSES
+from riskengine.core.flux import CLASSES
 from riskengine.hazards import (compare_rates, compute_hazards, fleet_orbits, loss_engine_rows,
                                 screening_annual_rate, write_hazards)
 

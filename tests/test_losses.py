@@ -14,7 +14,7 @@ from scipy import stats
 
 from riskengine.config import Exponential, Lognormal, Poisson, Policy
 from riskengine.losses import HazardSet, hazard_set_from_rows, simulate_arrays
-from riskengine.losses.perils import CompoundSource
+from riskengine.core.sources import CompoundSource
 from tests._loss_refs import (
     bracket_pmfs,
     fleet_lost_pmf,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from riskengine.config import Policy, ReinsuranceLayer
-from riskengine.policy import (
+from riskengine.core.policy import (
     aggregate_terms,
     layer,
     occurrence_terms,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from riskengine.config import Policy, Pricing
-from riskengine.losses.ep import metrics, var_tvar
-from riskengine.pricing import co_tvar, price, technical_premium
+from riskengine.core.ep import metrics, var_tvar
+from riskengine.core.pricing import co_tvar, price, technical_premium
 
 
 def test_premium_formula():

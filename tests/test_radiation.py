@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from riskengine import radiation as rad
+from riskengine import models
+from riskengine.core import radiation as rad
 from riskengine.evidence import EvidenceError, load_evidence, read_beam_tests
 
 
@@ -116,7 +117,7 @@ def test_radiation_prior_predictive_dose_to_failure():
     import pymc as pm
 
     ev = load_evidence()
-    with rad.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions):
+    with models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions):
         prior = pm.sample_prior_predictive(draws=2000, random_seed=2)
     med = prior.prior["median_functional_rad"].values.ravel()
     # prior median 10 krad, spanning ~1 krad .. 100 krad (90 %)

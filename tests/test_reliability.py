@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riskengine import reliability as rel
+from riskengine import models
+
+from riskengine.core import reliability as rel
 from riskengine.evidence import (EvidenceError, evidence_dir, load_evidence,
                                  read_accelerator_faults, read_bus_life_table,
                                  read_fleet_experience)
@@ -118,7 +120,7 @@ def test_bad_accelerator_environment(tmp_path):
 def test_bus_prior_predictive_is_plausible():
     import pymc as pm
 
-    with rel.build_bus_model(load_evidence().bus):
+    with models.build_bus_model(load_evidence().bus):
         prior = pm.sample_prior_predictive(draws=2000, random_seed=1)
     r1 = prior.prior["r1"].values.ravel()
     # prior centred on ~3 %/yr first-year failures, wide enough for 0.5 %-20 %
@@ -131,7 +133,7 @@ def test_bus_prior_predictive_is_plausible():
 def test_accelerator_prior_predictive_is_plausible():
     import pymc as pm
 
-    with rel.build_accelerator_model(load_evidence().accelerator):
+    with models.build_accelerator_model(load_evidence().accelerator):
         prior = pm.sample_prior_predictive(draws=2000, random_seed=1)
     r = prior.prior["rate_orbit"].values.ravel()
     # in-orbit rate: median ~0.2/device-yr, spanning a decade or more either way

@@ -83,7 +83,7 @@ if len(c["pc"]):
 # collision rate of one satellite (10 m combined radius) on a circular 53 deg orbit.
 
 # %%
-from riskengine.flux import altitude_profile, population_from_catalog
+from riskengine.core.flux import altitude_profile, population_from_catalog
 
 pop = population_from_catalog(catalog)
 alt = np.arange(300.0, 1500.0, 10.0)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MU_KM3_S2 = 398600.8     # WGS-72
-RE_KM = 6378.135         # WGS-72
+from riskengine.core.constants import WGS72_MU_KM3_S2 as MU_KM3_S2
+from riskengine.core.constants import WGS72_RE_KM as RE_KM
+
 CLASSES = ("PAYLOAD", "DEBRIS", "ROCKET BODY", "UNKNOWN")
 CLASS_HBR_M = {"PAYLOAD": 1.5, "ROCKET BODY": 2.5, "DEBRIS": 0.25, "UNKNOWN": 0.5}
 SIZE_HBR_M = {"SMALL": 0.2, "MEDIUM": 0.5, "LARGE": 2.0}

@@ -91,7 +91,7 @@ def hazards(config, db, plot_path, screen_run, exclude):
     if srun:
         c.print(f"screening rates from run {srun}")
     if plot_path:
-        from riskengine.flux import Grid, altitude_profile, population_from_catalog
+        from riskengine.core.flux import Grid, altitude_profile, population_from_catalog
         from riskengine.plots import hazard_altitude_figure
 
         alts = np.arange(300.0, 2_001.0, 25.0)

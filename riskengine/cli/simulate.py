@@ -59,7 +59,7 @@ def run_simulation(config, db, years=None, seed=None, workers=None, kind="simula
         r.stats["hazards_run_id"] = hz_run
         pr = None
         if price_it:
-            from riskengine.pricing import price
+            from riskengine.core.pricing import price
             from riskengine.losses import NO_SATELLITE
 
             pr = price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()), {

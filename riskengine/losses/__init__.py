@@ -1,8 +1,8 @@
 """Monte Carlo loss engine: perils -> events -> policy terms -> loss tables.
 
-* :mod:`riskengine.losses.perils` — samplers and the engine input :class:`HazardSet`.
-* :mod:`riskengine.losses.engine` — the vectorised block simulation (pure NumPy).
-* :mod:`riskengine.losses.ep` — EP curves and metrics with Monte Carlo standard errors.
+* :mod:`riskengine.core.sources` — samplers and the engine input :class:`HazardSet`.
+* :mod:`riskengine.core.engine` — the vectorised block simulation (pure NumPy).
+* :mod:`riskengine.core.ep` — EP curves and metrics with Monte Carlo standard errors.
 * :func:`write_simulation` — the edge: streams blocks into a store run (``ylt``, ``elt``,
   ``ep_curve``, ``metrics``, ``ylt_net``) through Arrow, in the run's one transaction.
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine.losses.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
+from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
                                      iter_blocks, simulate_block)
-from riskengine.losses.ep import RETURN_PERIODS, ep_table, metrics
-from riskengine.losses.perils import (
+from riskengine.core.ep import RETURN_PERIODS, ep_table, metrics
+from riskengine.core.sources import (
     HazardSet,
     add_posterior_draws,
     hazard_set_from_portfolio,

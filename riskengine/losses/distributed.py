@@ -1,6 +1,6 @@
 """The loss engine on Dask: blocks of years run on workers, tables travel as Parquet.
 
-Each worker runs :func:`riskengine.losses.engine.simulate_block` for its block (the same
+Each worker runs :func:`riskengine.core.engine.simulate_block` for its block (the same
 per-block random stream as the single-process path), writes the block's ``ylt``, ``elt``
 and ``ylt_net`` rows as Parquet into the run's scratch folder, and returns only the
 year-level arrays that EP curves, metrics and pricing need. The client then inserts all
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine.losses.engine import block_years, blocks, compact_events, simulate_block
+from riskengine.core.engine import block_years, blocks, compact_events, simulate_block
 
 
 def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_names: list[str],

@@ -9,7 +9,7 @@ Inside a block everything is vectorised over events and hits (no Python loop ove
 satellites): event counts per year per source, hits per event, damage per hit, depletion
 within the year (hits sorted by year, satellite and time of the event; a satellite's
 remaining capacity is one minus what earlier hits that year removed), then the financial
-module of :mod:`riskengine.policy`.
+module of :mod:`riskengine.core.policy`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine import policy as fm
-from riskengine.losses.perils import (
+from riskengine.core import policy as fm
+from riskengine.core.sources import (
     AttritionSource,
     CompoundSource,
     EventSource,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine.losses.ep import var_tvar
+from riskengine.core.ep import var_tvar
 
 
 @dataclass

@@ -43,9 +43,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MU_EARTH_KM3_S2 = 398_600.4418
-R_EARTH_KM = 6_378.137
-SECONDS_PER_YEAR = 365.25 * 86_400.0
+from riskengine.core.constants import SECONDS_PER_YEAR
+from riskengine.core.constants import WGS84_MU_KM3_S2 as MU_EARTH_KM3_S2
+from riskengine.core.constants import WGS84_RE_KM as R_EARTH_KM
+
 CLASSES = ("PAYLOAD", "DEBRIS", "ROCKET BODY", "UNKNOWN", "FLEET")
 
 

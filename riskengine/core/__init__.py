@@ -1,0 +1,25 @@
+"""The numeric core: pure functions over NumPy arrays in fixed units.
+
+Everything under ``riskengine.core`` computes from the arrays and objects it is given and
+returns arrays: it imports no DuckDB, PyMC, click, Rich, Dask or settings, reads no file,
+no environment variable and no database. I/O, configuration and orchestration live around
+it (``riskengine.catalog``, ``riskengine.store``, ``riskengine.stages``, ``riskengine.cli``).
+The rule is checked by import-linter (``[tool.importlinter]`` in ``pyproject.toml``),
+which ``make test`` runs.
+
+Modules
+-------
+constants   WGS-72 (SGP4) and WGS-84 constants, named apart
+flux        long-term collision flux (Kessler spatial density)
+debris      untracked debris, ballistic limits, NASA breakup model
+screening   conjunction-screening kernels
+pc          collision-probability kernels (2D, max Pc, Monte Carlo)
+sources     the loss engine's input (HazardSet) and peril samplers
+engine      the Monte Carlo loss engine over blocks of years
+ep          EP curves and risk metrics with Monte Carlo errors
+policy      policy terms (satellite, occurrence, aggregate, reinsurance)
+pricing     technical premium and capital allocation
+reliability bus and accelerator failure maths
+radiation   dose and dose-to-failure maths
+spaceweather geomagnetic-storm hit probabilities
+"""
