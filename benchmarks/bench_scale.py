@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine.cli.simulate import run_simulation
+from riskengine import stages
+from riskengine.config import load_portfolio
+from riskengine.store import connect
 
 CONFIG = Path(__file__).resolve().parent.parent / "portfolios" / "quick.toml"
 
@@ -31,31 +33,31 @@ CONFIG = Path(__file__).resolve().parent.parent / "portfolios" / "quick.toml"
 def one(years: int, workers: int, tmp: Path) -> tuple[float, str, object]:
     db = tmp / f"w{workers}.duckdb"
     t = time.perf_counter()
-    rid, con, res, _ = run_simulation(CONFIG, str(db), years=years, workers=workers,
-                                      kind="simulate")
+    con = connect(db)
+    rid = stages.simulate(con, load_portfolio(CONFIG), stages.Options(years=years,
+                                                                      workers=workers))
     dt = time.perf_counter() - t
     loss = con.execute("select loss from ylt where run_id=? order by year", [rid]).fetchnumpy()["loss"]
+    n_events = con.execute("select count(*) from elt where run_id=?", [rid]).fetchall()[0][0]
     con.close()
-    return dt, loss, res
+    return dt, loss, n_events
 
 
 def main() -> None:
     years = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     tmp = Path(tempfile.mkdtemp())
-    t1, l1, res = one(years, 1, tmp)   # single process (no Dask)
+    t1, l1, n_events = one(years, 1, tmp)   # single process (no Dask)
     # Dask with 1 worker vs 2 workers (same cluster machinery, only the worker count differs)
     from riskengine.losses.distributed import write_simulation_dask  # noqa: F401
     tw, tc = {}, {}
     for w in (1, 2):
         db = tmp / f"dask{w}.duckdb"
-        from riskengine.config import load_portfolio
-        from riskengine.losses import load_hazard_set
         from riskengine.scale import Cluster
-        from riskengine.store import connect, run
+        from riskengine.store import run
 
         p = load_portfolio(CONFIG)
         con = connect(db)
-        hs, _ = load_hazard_set(con, p)
+        hs, _, _ = stages.build_hazard_set(con, p)
         with Cluster(workers=w) as cl:
             cl.client.submit(sum, [1]).result()  # workers up before timing
             t = time.perf_counter()
@@ -75,7 +77,7 @@ def main() -> None:
         con.close()
     blocks = -(-years // 10_000)
     per_block = tw[1] / blocks
-    print(f"loss engine, {CONFIG.name}, {years:,} years, {res.n_events:,} events, {blocks} blocks")
+    print(f"loss engine, {CONFIG.name}, {years:,} years, {n_events:,} events, {blocks} blocks")
     print(f"  single process (no Dask) : {t1:6.2f} s  {years / t1:,.0f} years/s")
     print(f"  Dask, 1 worker           : {tw[1]:6.2f} s  {years / tw[1]:,.0f} years/s")
     print(f"  Dask, 2 workers          : {tw[2]:6.2f} s  {years / tw[2]:,.0f} years/s")
@@ -85,7 +87,7 @@ def main() -> None:
           f"Parquet -> DuckDB load and summaries in the client "
           f"({tw[1] - tc[1]:.2f} s / {tw[2] - tc[2]:.2f} s)")
     # projection: tasks = blocks; each block ships its Parquet (ylt+elt) to shared storage
-    ev_per_block = res.n_events / blocks
+    ev_per_block = n_events / blocks
     print("  projection to a cluster (measured per-block costs):")
     print(f"    per block of 10,000 years: {per_block:.2f} s on one core, "
           f"{ev_per_block:,.0f} events, ~{ev_per_block * 40 / 1e6 + 0.3:.1f} MB Parquet")
@@ -133,8 +135,7 @@ def million(years: int = 2_000) -> None:
     import os
 
     os.environ.setdefault("RISKENGINE_FIT_DRAWS", "300")
-    from riskengine import pipeline, settings
-    from riskengine.config import load_portfolio
+    from riskengine import settings
     from riskengine.losses.distributed import write_simulation_dask
     from riskengine.scale import Cluster
     from riskengine.store import connect, run
@@ -148,14 +149,12 @@ def million(years: int = 2_000) -> None:
     cfg = CONFIG.parent / "million.toml"
     db = Path(tempfile.mkdtemp()) / "million.duckdb"
     t = time.perf_counter()
-    pr = pipeline.price_full(cfg, db, years=200, workers=1, say=lambda *a: None)
-    pr.con.close()
+    p = load_portfolio(cfg)
+    con = connect(db)
+    stages.price(con, p, stages.Options(years=200, workers=1))
     print(f"million.toml store (catalog, hazards, fit, 200-year price): "
           f"{time.perf_counter() - t:.0f} s")
-    p = pipeline.effective_portfolio(load_portfolio(cfg))
-    con = connect(db)
-    hs, _ = pipeline.hazard_set(con, p, pr.stages["hazards_run_id"], lambda *a: None,
-                                as_of=p.simulation.inception)
+    hs, _, _ = stages.build_hazard_set(con, p)
     tw, tc, ylt = {}, {}, {}
     for w in (1, 2):
         with Cluster(workers=w) as cl:

@@ -22,7 +22,8 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      model_validator)
 
 from riskengine.errors import ConfigError
 
@@ -129,137 +130,15 @@ class FleetGroup(_Model):
 
 
 # ----------------------------------------------------------------------------- perils
-class Poisson(_Model):
-    distribution: Literal["poisson"]
-    mean: float = Field(..., ge=0)
+# Every [[perils]] entry is validated by its peril's own model from the registry
+# (riskengine.perils): generic perils declare their top-level keys, physical perils their
+# typed `params`. Unknown types and misspelt keys are refused with the key path.
+from riskengine import perils as _perils  # noqa: E402
+from riskengine.perils.distributions import (  # noqa: E402,F401  (re-exported)
+    Empirical, Exponential, Gamma, Lognormal, NegativeBinomial, Pareto, Poisson, Uniform,
+    Weibull)
 
-
-class NegativeBinomial(_Model):
-    """Mean and variance (> mean) — overdispersed counts."""
-
-    distribution: Literal["negative_binomial"]
-    mean: float = Field(..., gt=0)
-    variance: float = Field(..., gt=0)
-
-    @model_validator(mode="after")
-    def _over(self):
-        if self.variance <= self.mean:
-            raise ValueError(f"variance ({self.variance}) must exceed mean ({self.mean}); "
-                             "use poisson for variance == mean")
-        return self
-
-
-Frequency = Annotated[Union[Poisson, NegativeBinomial], Field(discriminator="distribution")]
-
-
-class Lognormal(_Model):
-    distribution: Literal["lognormal"]
-    mu: float
-    sigma: float = Field(..., gt=0)
-
-
-class Exponential(_Model):
-    distribution: Literal["exponential"]
-    mean: float = Field(..., gt=0)
-
-
-class Gamma(_Model):
-    distribution: Literal["gamma"]
-    shape: float = Field(..., gt=0)
-    scale: float = Field(..., gt=0)
-
-
-class Pareto(_Model):
-    """Pareto type I: P(X > x) = (scale / x) ** shape for x >= scale."""
-
-    distribution: Literal["pareto"]
-    shape: float = Field(..., gt=0)
-    scale: float = Field(..., gt=0)
-
-
-class Weibull(_Model):
-    distribution: Literal["weibull"]
-    shape: float = Field(..., gt=0)
-    scale: float = Field(..., gt=0)
-
-
-class Uniform(_Model):
-    distribution: Literal["uniform"]
-    low: float = Field(..., ge=0)
-    high: float
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.high <= self.low:
-            raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
-        return self
-
-
-class Empirical(_Model):
-    distribution: Literal["empirical"]
-    values: list[float] = Field(..., min_length=1)
-    probabilities: list[float] | None = None
-
-    @model_validator(mode="after")
-    def _probs(self):
-        if self.probabilities is not None:
-            if len(self.probabilities) != len(self.values):
-                raise ValueError("probabilities must have one entry per value")
-            if any(p < 0 for p in self.probabilities) or abs(sum(self.probabilities) - 1) > 1e-9:
-                raise ValueError("probabilities must be non-negative and sum to 1")
-        if any(v < 0 for v in self.values):
-            raise ValueError("loss values must be non-negative")
-        return self
-
-
-Severity = Annotated[Union[Lognormal, Exponential, Gamma, Pareto, Weibull, Uniform, Empirical],
-                     Field(discriminator="distribution")]
-
-
-class CompoundPeril(_Model):
-    """Frequency x severity in USD per occurrence, not tied to fleet satellites."""
-
-    type: Literal["compound"]
-    name: str = "compound"
-    frequency: Frequency
-    severity: Severity
-
-
-class IndependentFailurePeril(_Model):
-    """Each fleet satellite is lost (total loss) with ``annual_probability`` each year."""
-
-    type: Literal["independent_failure"]
-    name: str = "independent_failure"
-    annual_probability: float = Field(..., ge=0, le=1)
-    groups: list[str] | None = Field(None, description="fleet groups hit (default: all)")
-
-
-class CommonShockPeril(_Model):
-    """Poisson(``rate``) events per year; each hits every satellite w.p. ``satellite_probability``."""
-
-    type: Literal["common_shock"]
-    name: str = "common_shock"
-    rate: float = Field(..., ge=0)
-    satellite_probability: float = Field(..., ge=0, le=1)
-    groups: list[str] | None = None
-    max_altitude_km: float | None = Field(None, description="only satellites at or below")
-    damage_fraction: float = Field(1.0, gt=0, le=1, description="capacity lost per hit")
-
-
-class PhysicalPeril(_Model):
-    """A physical peril computed from hazards / posteriors (collision, hardware, radiation, ...)."""
-
-    type: Literal["collision", "untracked_debris", "breakup", "hardware", "radiation",
-                  "space_weather", "solar_particle_event"]
-    name: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-Peril = Annotated[Union[CompoundPeril, IndependentFailurePeril, CommonShockPeril, PhysicalPeril],
-                  Field(discriminator="type")]
-
-FLEET_PERILS = ("independent_failure", "common_shock", "collision", "untracked_debris",
-                "breakup", "hardware", "radiation", "space_weather", "solar_particle_event")
+PerilEntry = Annotated[Any, BeforeValidator(_perils.validate_entry)]
 
 
 # ----------------------------------------------------------------------------- policy
@@ -297,7 +176,9 @@ class Portfolio(_Model):
     simulation: Simulation = Field(default_factory=Simulation)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     fleet: list[FleetGroup] = Field(default_factory=list)
-    perils: list[Peril] | None = None
+    perils: list[PerilEntry] | None = Field(
+        None, description="the perils to simulate (default: the physical set); see "
+        "`riskengine perils`")
     policy: Policy = Field(default_factory=Policy)
     pricing: Pricing = Field(default_factory=Pricing)
     source_path: str | None = Field(None, exclude=True)
@@ -309,7 +190,7 @@ class Portfolio(_Model):
         if dup:
             raise ValueError(f"fleet group names must be unique; repeated: {sorted(dup)}")
         if self.perils is not None:
-            needs = [p.type for p in self.perils if p.type in FLEET_PERILS]
+            needs = [p.type for p in self.perils if "fleet" in _perils.get(p.type).needs]
             if needs and not self.fleet:
                 raise ValueError(f"perils {needs} act on fleet satellites, but there is no "
                                  "[[fleet]] group: add one or use type=\"compound\"")
@@ -321,17 +202,17 @@ class Portfolio(_Model):
         return self
 
 
+_DISCRIMINATOR_TAGS = ("poisson", "negative_binomial", "lognormal", "exponential", "gamma",
+                       "pareto", "weibull", "uniform", "empirical")
+
+
 def _loc(loc: tuple) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("compound", "independent_failure", "common_shock", "poisson",
-                      "negative_binomial", "lognormal", "exponential", "gamma", "pareto",
-                      "weibull", "uniform", "empirical", "collision", "hardware",
-                      "radiation", "untracked_debris", "breakup", "space_weather",
-                      "solar_particle_event"):
-            continue  # discriminator tag, not a key
+        elif part in _DISCRIMINATOR_TAGS or str(part).startswith("function-"):
+            continue  # discriminator tag or validator name, not a key
         else:
             out += ("." if out else "") + str(part)
     return out or "(top level)"

@@ -34,6 +34,7 @@ from riskengine.core.constants import WGS72_J2 as J2
 from riskengine.core.constants import WGS72_MU_KM3_S2 as MU_KM3_S2
 from riskengine.core.constants import WGS72_RE_KM as RE_KM
 from riskengine.core.constants import WGS72_XKE as XKE
+from riskengine.core.constants import WGS84_RE_KM as R_EARTH_FLUX_KM
 
 MIN_PERIGEE_KM = 150.0
 
@@ -165,16 +166,7 @@ def walker_elements(altitude_km: float, inclination_deg: float, planes: int, per
 def _walker_catalog(g, gi: int, epoch: np.datetime64, where: str):
     from riskengine.catalog.model import _ARRAYS, Catalog, empty_catalog
 
-    a = RE_KM + g.altitude_km
-    perigee = a * (1 - g.eccentricity) - RE_KM
-    if perigee < MIN_PERIGEE_KM:
-        raise ConfigError(f"{where}.eccentricity: perigee altitude {perigee:.1f} km (altitude_km "
-                          f"{g.altitude_km}, eccentricity {g.eccentricity}) is below "
-                          f"{MIN_PERIGEE_KM:.0f} km, where an orbit decays within days; lower "
-                          "the eccentricity or raise altitude_km")
-    if g.count > SYNTHETIC_ID_GROUP_STRIDE:
-        raise ConfigError(f"{where}: {g.count} satellites in one shell; at most "
-                          f"{SYNTHETIC_ID_GROUP_STRIDE:,} (split planes x per_plane over groups)")
+    _check_walker(g, where)
     el = walker_elements(g.altitude_km, g.inclination_deg, g.planes, g.per_plane, g.phasing,
                          g.eccentricity, g.raan0_deg, g.altitude_spread_km)
     n = g.count
@@ -196,42 +188,182 @@ def _walker_catalog(g, gi: int, epoch: np.datetime64, where: str):
     return Catalog(**kw)
 
 
-def build_fleet(portfolio, epoch, catalog=None) -> Fleet:
-    """Satellites of every ``[[fleet]]`` group.
+@dataclass
+class ResolvedFleet:
+    """The insured fleet resolved once: which satellites each ``[[fleet]]`` group holds.
 
-    Parameters
+    Screening (:meth:`screening_fleet`: SGP4 element sets), the hazards stage
+    (:meth:`orbits`: distinct orbits) and the loss engine (:meth:`satellite_arrays`: one
+    entry per satellite) all read this one object, built by :func:`resolve_fleet`.
+
+    Attributes
     ----------
-    portfolio : riskengine.config.Portfolio
-    epoch : datetime64
-        Element epoch for Walker shells without their own ``epoch`` (use the screening
-        window start so the synthetic elements are fresh).
-    catalog : Catalog, optional
-        Needed for ``norad_ids`` groups (their element sets come from it).
+    groups : list of riskengine.config.FleetGroup
+    members : list of riskengine.catalog.Catalog or None
+        The element sets of each group (``None`` for a Walker shell, whose elements are
+        synthesised on demand).
+    source : str
+        The config file, for messages.
+    """
+
+    groups: list
+    members: list
+    source: str = "<config>"
+
+    @property
+    def names(self) -> list[str]:
+        return [g.name for g in self.groups]
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Satellites per group."""
+        return np.array([g.count if m is None else len(m) for g, m in
+                         zip(self.groups, self.members)], np.int64)
+
+    @property
+    def n_satellites(self) -> int:
+        return int(self.counts.sum())
+
+    def __len__(self) -> int:
+        return self.n_satellites
+
+    # ------------------------------------------------------------------ loss engine
+    def satellite_group(self) -> np.ndarray:
+        """Group index of every satellite (groups in config order)."""
+        return np.repeat(np.arange(len(self.groups)), self.counts)
+
+    @property
+    def satellite_altitude_km(self) -> np.ndarray:
+        """Mean altitude of every satellite, km (a Walker shell's nominal altitude; an
+        element set's mean semi-major axis above the WGS-72 radius)."""
+        out = [np.full(g.count, float(g.altitude_km)) if m is None
+               else np.asarray(m.semi_major_axis_km, float) - RE_KM
+               for g, m in zip(self.groups, self.members)]
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def satellite_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(sum_insured, group index, altitude km)`` per satellite: the engine's fleet."""
+        si = np.repeat([float(g.sum_insured) for g in self.groups], self.counts) \
+            if self.groups else np.zeros(0)
+        return si.astype(float), self.satellite_group().astype(np.int64), \
+            self.satellite_altitude_km
+
+    def group_orbits(self) -> dict[str, tuple[float, float]]:
+        """``{group: (mean altitude km, mean inclination deg)}``, satellite-weighted."""
+        orb = self.orbits()
+        out = {}
+        for name in self.names:
+            m = np.array([g == name for g in orb.group])
+            if not m.any():
+                continue
+            w = orb.count[m].astype(float)
+            out[name] = (float(np.average(orb.alt_km[m], weights=w)),
+                         float(np.average(orb.inc_deg[m], weights=w)))
+        return out
+
+    # ------------------------------------------------------------------ hazards
+    def orbits(self):
+        """Distinct orbits (:class:`riskengine.core.flux.FleetOrbits`): one row per Walker
+        shell (all its satellites share (a, e, i)), one per element-set satellite."""
+        from riskengine.core.flux import FleetOrbits
+
+        rows: dict[str, list] = {k: [] for k in FleetOrbits.__dataclass_fields__}
+        for g, m in zip(self.groups, self.members):
+            if m is None:
+                sub = dict(a_km=[R_EARTH_FLUX_KM + g.altitude_km], e=[g.eccentricity],
+                           inc_deg=[g.inclination_deg], count=[g.count], satellite_id=[-1],
+                           norad_id=[-1])
+            else:
+                n = len(m)
+                sub = dict(a_km=list(m.semi_major_axis_km), e=list(m.eccentricity),
+                           inc_deg=list(m.inclination_deg), count=[1] * n,
+                           satellite_id=list(range(n)), norad_id=list(np.asarray(m.norad_id)))
+            n = len(sub["a_km"])
+            for k, v in sub.items():
+                rows[k].extend(v)
+            rows["group"].extend([g.name] * n)
+            rows["radius_m"].extend([float(np.sqrt(g.area_m2 / np.pi))] * n)
+            rows["mass_kg"].extend([g.mass_kg] * n)
+            rows["shielding_mm"].extend([g.shielding_mm_al] * n)
+            rows["spread_km"].extend([float(g.altitude_spread_km)] * n)
+        ints = ("satellite_id", "norad_id", "count")
+        return FleetOrbits(rows["group"], *[np.asarray(rows[k], dtype=np.int64 if k in ints
+                                                       else float)
+                                            for k in list(FleetOrbits.__dataclass_fields__)[1:]])
+
+    # ------------------------------------------------------------------ screening
+    def screening_fleet(self, epoch) -> Fleet:
+        """Every satellite as an SGP4 element set (Walker shells synthesised at ``epoch``
+        unless the group has its own ``epoch``)."""
+        from riskengine.catalog import Catalog
+
+        parts, groups, si, area, mass = [], [], [], [], []
+        for gi, (g, m) in enumerate(zip(self.groups, self.members)):
+            if m is None:
+                ep = np.datetime64(g.epoch.replace(tzinfo=None), "us") if g.epoch else epoch
+                m = _walker_catalog(g, gi, ep, f"{self.source}: fleet[{gi}]")
+            n = len(m)
+            parts.append(m)
+            groups.append(np.full(n, g.name, object))
+            si.append(np.full(n, g.sum_insured))
+            area.append(np.full(n, g.area_m2))
+            mass.append(np.full(n, g.mass_kg))
+        if not parts:
+            raise ConfigError(f"{self.source}: no [[fleet]] group to screen")
+        cat = Catalog.concat(parts)
+        cat.hard_body_radius_m = np.sqrt(np.concatenate(area) / np.pi)
+        return Fleet(catalog=cat, group=np.concatenate(groups), sum_insured=np.concatenate(si),
+                     area_m2=np.concatenate(area), mass_kg=np.concatenate(mass))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of what the fleet is: the groups' definitions and their element sets
+        (a screening or hazards run is reused only for the same fleet)."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        for g, m in zip(self.groups, self.members):
+            h.update(json.dumps(g.model_dump(mode="json"), sort_keys=True).encode())
+            if m is not None:
+                for arr in (m.norad_id, m.epoch, m.mean_motion, m.eccentricity,
+                            m.inclination_deg, m.raan_deg, m.mean_anomaly_deg):
+                    h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
+
+
+def resolve_fleet(portfolio, catalog=None) -> ResolvedFleet:
+    """Resolve every ``[[fleet]]`` group of ``portfolio`` to its satellites, once.
+
+    Walker shells are kept as their definition; ``elements`` groups read their file
+    (TLE, 3LE or OMM; relative paths are relative to the config file); ``norad_ids``
+    groups take their element sets from ``catalog``.
 
     Raises
     ------
     ConfigError
-        Naming ``fleet[i].key`` for impossible orbits, unreadable element files or ids
-        missing from the catalog.
+        Naming ``fleet[i].key``: impossible orbits, unreadable or empty element files,
+        ids missing from the catalog (or no catalog for a ``norad_ids`` group), a
+        satellite in two groups.
 
     Examples
     --------
     >>> from riskengine.config import parse_portfolio
     >>> p = parse_portfolio({"fleet": [{"name": "dc", "altitude_km": 550,
     ...     "inclination_deg": 53, "planes": 2, "per_plane": 3, "sum_insured": 1e7}]})
-    >>> f = build_fleet(p, np.datetime64("2023-10-01"))
-    >>> len(f), f.sat_id[:2].tolist()
-    (6, [900000000, 900000001])
+    >>> f = resolve_fleet(p)
+    >>> f.n_satellites, f.group_orbits()["dc"][1]
+    (6, 53.0)
     """
-    from riskengine.catalog import Catalog, read_catalog
+    from riskengine.catalog import read_catalog
     from riskengine.errors import CatalogError
 
-    parts, groups, si, area, mass = [], [], [], [], []
+    src = portfolio.source_path or "<config>"
+    members = []
     for gi, g in enumerate(portfolio.fleet):
-        where = f"{portfolio.source_path or '<config>'}: fleet[{gi}]"
+        where = f"{src}: fleet[{gi}]"
         if g.is_walker:
-            ep = np.datetime64(g.epoch.replace(tzinfo=None), "us") if g.epoch else epoch
-            cat = _walker_catalog(g, gi, ep, where)
+            _check_walker(g, where)
+            members.append(None)
         elif g.elements is not None:
             if not Path(g.elements).exists():
                 raise ConfigError(f"{where}.elements: file {g.elements!r} not found (paths are "
@@ -242,9 +374,12 @@ def build_fleet(portfolio, epoch, catalog=None) -> Fleet:
                 raise ConfigError(f"{where}.elements: {exc}") from None
             if len(cat) == 0:
                 raise ConfigError(f"{where}.elements: {g.elements!r} holds no element sets")
+            members.append(cat)
         else:
             if catalog is None:
-                raise ConfigError(f"{where}.norad_ids: needs a catalog to take elements from")
+                raise ConfigError(f"{where}.norad_ids: needs a catalog to take elements from: "
+                                  "load one (`riskengine catalog load FILE`) or set "
+                                  "RISKENGINE_CATALOG")
             ids = np.asarray(g.norad_ids, np.int64)
             missing = ids[~np.isin(ids, catalog.norad_id)]
             if len(missing):
@@ -253,21 +388,41 @@ def build_fleet(portfolio, epoch, catalog=None) -> Fleet:
                                   "file")
             order = np.argsort(catalog.norad_id)
             idx = order[np.searchsorted(catalog.norad_id[order], ids)]
-            cat = catalog.subset(idx)
-        n = len(cat)
-        parts.append(cat)
-        groups.append(np.full(n, g.name, object))
-        si.append(np.full(n, g.sum_insured))
-        area.append(np.full(n, g.area_m2))
-        mass.append(np.full(n, g.mass_kg))
-    if not parts:
-        raise ConfigError(f"{portfolio.source_path or '<config>'}: no [[fleet]] group to screen")
-    cat = Catalog.concat(parts)
-    cat.hard_body_radius_m = np.sqrt(np.concatenate(area) / np.pi)
-    dup = np.unique(cat.norad_id, return_counts=True)
-    if (dup[1] > 1).any():
-        raise ConfigError(f"{portfolio.source_path or '<config>'}: satellite ids "
-                          f"{dup[0][dup[1] > 1][:10].tolist()} appear in more than one fleet "
-                          "group; insure each satellite once")
-    return Fleet(catalog=cat, group=np.concatenate(groups), sum_insured=np.concatenate(si),
-                 area_m2=np.concatenate(area), mass_kg=np.concatenate(mass))
+            members.append(catalog.subset(idx))
+    ids = [np.asarray(m.norad_id) for m in members if m is not None]
+    if ids:
+        u, c = np.unique(np.concatenate(ids), return_counts=True)
+        if (c > 1).any():
+            raise ConfigError(f"{src}: satellite ids {u[c > 1][:10].tolist()} appear more than "
+                              "once in the fleet; insure each satellite once")
+    return ResolvedFleet(list(portfolio.fleet), members, src)
+
+
+def _check_walker(g, where: str) -> None:
+    a = RE_KM + g.altitude_km
+    perigee = a * (1 - g.eccentricity) - RE_KM
+    if perigee < MIN_PERIGEE_KM:
+        raise ConfigError(f"{where}.eccentricity: perigee altitude {perigee:.1f} km (altitude_km "
+                          f"{g.altitude_km}, eccentricity {g.eccentricity}) is below "
+                          f"{MIN_PERIGEE_KM:.0f} km, where an orbit decays within days; lower "
+                          "the eccentricity or raise altitude_km")
+    if g.count > SYNTHETIC_ID_GROUP_STRIDE:
+        raise ConfigError(f"{where}: {g.count} satellites in one shell; at most "
+                          f"{SYNTHETIC_ID_GROUP_STRIDE:,} (split planes x per_plane over groups)")
+
+
+def build_fleet(portfolio, epoch, catalog=None) -> Fleet:
+    """Every satellite of ``portfolio`` as an SGP4 element set (for screening).
+
+    Shorthand for ``resolve_fleet(portfolio, catalog).screening_fleet(epoch)``.
+
+    Examples
+    --------
+    >>> from riskengine.config import parse_portfolio
+    >>> p = parse_portfolio({"fleet": [{"name": "dc", "altitude_km": 550,
+    ...     "inclination_deg": 53, "planes": 2, "per_plane": 3, "sum_insured": 1e7}]})
+    >>> f = build_fleet(p, np.datetime64("2023-10-01"))
+    >>> len(f), f.sat_id[:2].tolist()
+    (6, [900000000, 900000001])
+    """
+    return resolve_fleet(portfolio, catalog).screening_fleet(epoch)

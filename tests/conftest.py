@@ -39,3 +39,33 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.delenv("RISKENGINE_CATALOG", raising=False)
     monkeypatch.delenv("RISKENGINE_DB", raising=False)
     monkeypatch.setenv("RISKENGINE_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def cli_run(capsys):
+    """Run ``riskengine ARGS...`` through the real entry point (its error handler and exit
+    codes) in this process; returns ``.exit_code``, ``.output`` (stdout), ``.stderr``."""
+    from types import SimpleNamespace
+
+    from riskengine.cli import main
+
+    def run(*args, env=None):
+        import os
+
+        old = {k: os.environ.get(k) for k in (env or {})}
+        os.environ.update({k: str(v) for k, v in (env or {}).items()})
+        code = 0
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        out = capsys.readouterr()
+        return SimpleNamespace(exit_code=code, output=out.out, stderr=out.err)
+
+    return run

@@ -72,7 +72,7 @@ def test_bad_fit_draws_setting_is_a_clear_error(tmp_path, monkeypatch, capsys):
         with pytest.raises(SystemExit) as exc:
             main(["fit", "--db", db])
         err = capsys.readouterr().err
-        assert exc.value.code == 1 and "RISKENGINE_FIT_DRAWS" in err and msg in err
+        assert exc.value.code == 2 and "RISKENGINE_FIT_DRAWS" in err and msg in err
         assert "Traceback" not in err
     con = connect(db)
     assert con.execute("SELECT count(*) FROM runs").fetchall()[0][0] == 0

@@ -115,7 +115,7 @@ def test_missing_elements_file_and_ids(tmp_path):
 def test_altitude_spread_staggers_planes_and_sets_flux_thickness():
     """``altitude_spread_km``: plane mean altitudes evenly over the band (SGP4 mean a to 1 mm),
     satellites of one plane share it; the flux hazard takes it as the shell's thickness."""
-    from riskengine.hazards import fleet_orbits
+    from riskengine.fleet import resolve_fleet
 
     p = _p(dict(name="dc", altitude_km=550, inclination_deg=53, planes=4, per_plane=3,
                 altitude_spread_km=1.0))
@@ -123,7 +123,7 @@ def test_altitude_spread_staggers_planes_and_sets_flux_thickness():
     a_km = np.array([s.a for s in f.catalog.satrecs()]).reshape(4, 3) * RE_KM - RE_KM
     np.testing.assert_allclose(a_km[:, 0], [549.625, 549.875, 550.125, 550.375], atol=1e-6)
     np.testing.assert_allclose(a_km, a_km[:, :1].repeat(3, 1), atol=1e-9)
-    assert fleet_orbits(p).spread_km.tolist() == [1.0]
+    assert resolve_fleet(p).orbits().spread_km.tolist() == [1.0]
     with pytest.raises(ConfigError, match="altitude_spread_km"):
         _p(dict(name="x", altitude_km=550, inclination_deg=53, planes=2, per_plane=2,
                 altitude_spread_km=-1.0))

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from riskengine.config import parse_portfolio
 from riskengine.core.flux import CLASSES
-from riskengine.hazards import (compare_rates, compute_hazards, fleet_orbits, loss_engine_rows,
-                                screening_annual_rate, write_hazards)
+from riskengine.fleet import resolve_fleet
+from riskengine.hazards import compare_rates, compute_hazards, screening_annual_rate
 
 FLEET = CLASSES.index("FLEET")
 
@@ -38,12 +38,14 @@ def test_rows_follow_the_hazards_contract(catalog):
     res = compute_hazards(_portfolio(), catalog)
     rows = res.rows
     perils = set(rows["peril"])
-    assert perils == {"collision", "untracked_debris", "untracked_debris_partial", "breakup"}
+    assert perils == {"collision", "untracked_debris", "untracked_debris_partial", "breakup",
+                      "space_weather"}
     n = len(rows["peril"])
     assert all(len(v) == n for v in rows.values())
     for i in range(n):
         assert rows["annual_rate"][i] >= 0 and np.isfinite(rows["annual_rate"][i])
-        assert rows["scope"][i] == ("event" if rows["peril"][i] == "breakup" else "satellite")
+        assert rows["scope"][i] == ("event" if rows["peril"][i] in ("breakup", "space_weather")
+                                    else "satellite")
         if rows["severity"][i] == "beta":
             assert rows["severity_a"][i] > 0 and rows["severity_b"][i] > 0
         if rows["scope"][i] == "event":
@@ -57,8 +59,9 @@ def test_rows_follow_the_hazards_contract(catalog):
 def test_a_dense_shell_is_its_own_hazard(catalog):
     """Quadrupling the shell multiplies the fleet-vs-fleet rate by ~4 ((4N-1)/(N-1)) and leaves
     the catalog part unchanged."""
-    small = compute_hazards(_portfolio(per_plane=25, perils=[{"type": "collision"}]), catalog)
-    big = compute_hazards(_portfolio(per_plane=100, perils=[{"type": "collision"}]), catalog)
+    perils = [{"type": "collision", "params": NO_MITIGATION}]
+    small = compute_hazards(_portfolio(per_plane=25, perils=perils), catalog)
+    big = compute_hazards(_portfolio(per_plane=100, perils=perils), catalog)
     n = 1000
     ratio = big.collision_by_class[0, FLEET] / small.collision_by_class[0, FLEET]
     assert ratio == pytest.approx((4 * n - 1) / (n - 1), rel=1e-9)
@@ -67,21 +70,26 @@ def test_a_dense_shell_is_its_own_hazard(catalog):
     assert set(big.rows["peril"]) == {"collision"}
 
 
+NO_MITIGATION = {"avoidance": 0.0, "self_factor": 1.0}
+
+
 def test_avoidance_and_self_factor_scale_rates(catalog):
-    base = compute_hazards(_portfolio(perils=[{"type": "collision"}]), catalog)
-    avoid = compute_hazards(_portfolio(perils=[{"type": "collision",
-                                                "params": {"avoidance": 0.9}}]), catalog)
+    base = compute_hazards(_portfolio(perils=[{"type": "collision", "params": NO_MITIGATION}]),
+                           catalog)
+    avoid = compute_hazards(_portfolio(perils=[{"type": "collision", "params": {
+        "avoidance": 0.9, "self_factor": 1.0}}]), catalog)
     np.testing.assert_allclose(avoid.collision_by_class, 0.1 * base.collision_by_class, rtol=1e-12)
-    with pytest.raises(ValueError, match="avoidance"):
-        compute_hazards(_portfolio(perils=[{"type": "collision", "params": {"avoidance": 2}}]),
-                        catalog)
+    from riskengine.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"perils\[0\]\.params\.avoidance"):
+        _portfolio(perils=[{"type": "collision", "params": {"avoidance": 2}}])
 
 
 def test_norad_group_is_not_double_counted(catalog):
     ids = [int(x) for x in np.asarray(catalog.norad_id)[:3]]
     p = _portfolio(perils=[{"type": "collision"}],
                    extra=[{"name": "own", "norad_ids": ids, "sum_insured": 1e7}])
-    orb = fleet_orbits(p, catalog)
+    orb = resolve_fleet(p, catalog).orbits()
     assert list(orb.satellite_id[-3:]) == [0, 1, 2] and list(orb.norad_id[-3:]) == ids
     res = compute_hazards(p, catalog)
     assert sum(1 for g in res.rows["fleet_group"] if g == "own") == 3
@@ -91,35 +99,52 @@ def test_norad_group_is_not_double_counted(catalog):
 
 
 def test_screening_rows_and_agreement_factor(catalog):
-    res = compute_hazards(_portfolio(perils=[{"type": "collision"}]), catalog,
-                          screening={"dc550": (2.0e-5, 7.0, 1000)})
+    res = compute_hazards(_portfolio(perils=[{"type": "collision", "params": NO_MITIGATION}]),
+                          catalog, screening={"dc550": (2.0e-5, 7.0, 1000)})
     meth = [(p, m) for p, m in zip(res.rows["peril"], res.rows["method"])]
     assert ("collision", "screening") in meth and ("collision", "flux") in meth
     assert res.screening_rate["dc550"] == pytest.approx(screening_annual_rate(2e-5, 7.0, 1000))
-    only_flux = loss_engine_rows(res.rows)
-    assert "screening" not in only_flux["method"]
     assert compare_rates(3e-3, 1e-3) == pytest.approx(3.0)
     assert compare_rates(1e-3, 3e-3) == pytest.approx(3.0)
 
 
-def test_written_run_feeds_the_loss_engine(catalog, db_path):
-    from riskengine.losses import hazard_set_from_portfolio, hazard_set_from_rows
+def test_collision_uses_one_method_per_group(catalog):
+    """A group with a screening row is priced from it, the others from the flux; never both
+    (they used to be merged by whichever row came last)."""
+    from riskengine.core.sources import HazardSet
+    from riskengine.perils import LossContext, instantiate
+
+    p = _portfolio(perils=[{"type": "collision", "params": NO_MITIGATION}])
+    res = compute_hazards(p, catalog, screening={"dc550": (2.0e-5, 7.0, 1000)})
+    fleet = resolve_fleet(p, catalog)
+    si, grp, _ = fleet.satellite_arrays()
+    hs = HazardSet(si, grp, fleet.names)
+    ctx = LossContext(fleet=fleet, rows=res.rows)
+    instantiate(p.perils)[0].add_sources(hs, ctx)
+    assert ctx.shared["collision_method"] == {"dc550": "screening", "sso700": "flux"}
+    rates = {hs.group_names[int(hs.group[src.units.sats[0]])]: float(src.rates[0, 0])
+             for src in hs.sources}
+    assert rates["dc550"] == pytest.approx(screening_annual_rate(2e-5, 7.0, 1000))
+    assert rates["sso700"] == pytest.approx(res.collision_by_class[1].sum())
+
+
+def test_written_run_feeds_the_loss_engine(catalog, db_path, monkeypatch, full_3le):
+    from riskengine import stages
     from riskengine.store import connect
 
-    p = _portfolio()
-    res = compute_hazards(p, catalog)
+    monkeypatch.setenv("RISKENGINE_CATALOG", str(full_3le))
+    p = _portfolio(perils=[{"type": "collision"}, {"type": "untracked_debris"},
+                           {"type": "breakup"}])
     con = connect(db_path)
-    run_id = write_hazards(con, p, catalog, res)
+    run_id = stages.hazards(con, p)
     got = con.execute("SELECT count(*), count(DISTINCT peril) FROM hazards WHERE run_id = ?",
                       [run_id]).fetchall()[0]
-    assert got == (len(res.rows["peril"]), 4)
+    assert got[1] == 4
     assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0] == "complete"
-    cur = con.execute("SELECT * FROM hazards WHERE run_id = ?", [run_id])
-    names = [c[0] for c in cur.description]
-    rows = dict(zip(names, map(list, zip(*cur.fetchall()))))
-    hs = hazard_set_from_rows(loss_engine_rows(rows),
-                              hazard_set_from_portfolio(p))
-    assert set(hs.perils) >= {"collision", "untracked_debris", "breakup"}
+    hs, inputs, _ = stages.build_hazard_set(con, p)
+    assert inputs["hazards_run_id"] == run_id
+    assert set(hs.perils) == {"collision", "untracked_debris", "untracked_debris_partial",
+                              "breakup"}
 
 
 def test_cli_hazards_table_and_plot(full_3le, tmp_path, monkeypatch):
@@ -201,7 +226,7 @@ def test_unmitigated_rates_undo_avoidance_and_self_factor(catalog):
         return compute_hazards(_portfolio(perils=[{"type": "collision", "params": params}]),
                                catalog)
 
-    base = run({})
+    base = run(NO_MITIGATION)
     mit = run({"avoidance": 0.9, "self_factor": 0.1})
     np.testing.assert_allclose(base.collision_unmitigated_by_class, base.collision_by_class)
     np.testing.assert_allclose(mit.collision_by_class[0, :FLEET],

@@ -211,16 +211,23 @@ def test_accelerator_spares_absorb_first_failures():
 
 
 def test_posterior_draws_from_bayes_stage_shape():
+    """The hardware peril turns per-draw group hazards into bus and accelerator sources."""
     from riskengine.config import FleetGroup
-    from riskengine.losses import add_posterior_draws
+    from riskengine.fleet import ResolvedFleet
+    from riskengine.perils import LossContext, instantiate, validate_entry
 
-    gs = [FleetGroup(name="a", norad_ids=list(range(50)), sum_insured=1e8, accelerators=16),
-          FleetGroup(name="b", norad_ids=list(range(20)), sum_insured=5e7)]
+    gs = [FleetGroup(name="a", altitude_km=550, inclination_deg=53, planes=5, per_plane=10,
+                     sum_insured=1e8, accelerators=16, payload_share=0.5),
+          FleetGroup(name="b", altitude_km=550, inclination_deg=53, planes=2, per_plane=10,
+                     sum_insured=5e7)]
+    fleet = ResolvedFleet(gs, [None, None])
     hs = HazardSet(np.r_[np.full(50, 1e8), np.full(20, 5e7)], np.repeat([0, 1], [50, 20]),
                    ["a", "b"], [])
     d = {"hardware": np.array([[0.01, 0.03], [0.02, 0.05]]),
          "accelerator": np.array([[0.1, 0.1], [0.05, 0.05]]), "radiation": np.zeros((2, 2))}
-    add_posterior_draws(hs, d, gs, payload_share=0.5)
+    ctx = LossContext(fleet=fleet)
+    ctx.shared["posterior_draws"] = d
+    instantiate([validate_entry({"type": "hardware"})])[0].add_sources(hs, ctx)
     r = simulate_arrays(hs, Policy(), seed=1, years=20_000)
     hw = np.mean([50 * 1e8 * d["hardware"][k, 0] + 20 * 5e7 * d["hardware"][k, 1] for k in (0, 1)])
     acc = np.mean([50 * 16 * d["accelerator"][k, 0] * 0.5 * 1e8 / 16 for k in (0, 1)])

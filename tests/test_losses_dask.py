@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskengine.cli.simulate import run_simulation
+from riskengine import stages
+from riskengine.config import load_portfolio
+from riskengine.store import connect
 
 CONFIG = """
 name = "dask-check"
@@ -52,9 +54,10 @@ def test_two_dask_workers_identical_to_single_process(tmp_path):
     cfg = tmp_path / "p.toml"
     cfg.write_text(CONFIG)
     db = str(tmp_path / "d.duckdb")
-    one, con, _, _ = run_simulation(cfg, db, workers=1)
-    con.close()
-    two, con, res, _ = run_simulation(cfg, db, workers=2)
+    p = load_portfolio(cfg)
+    con = connect(db)
+    one = stages.simulate(con, p, stages.Options(workers=1))
+    two = stages.simulate(con, p, stages.Options(workers=2))
     a, b = _tables(con, one), _tables(con, two)
     assert len(a[0]) == 25000 and len(a[1]) > 1000
     for x, y in zip(a, b):

@@ -165,7 +165,7 @@ def test_cli_simulate_and_price(tmp_path):
     r = runner.invoke(main, ["simulate", str(REPO / "portfolios/generic.toml"), "--db", db,
                              "--years", "3000", "--seed", "5"])
     assert r.exit_code == 0, r.output
-    assert "aal" in r.output
+    assert "expected loss (AAL)" in r.output
     r = runner.invoke(main, ["price", str(REPO / "portfolios/quick.toml"), "--db", db,
                              "--years", "3000"])
     assert r.exit_code == 0, r.output
@@ -175,7 +175,8 @@ def test_cli_simulate_and_price(tmp_path):
     assert kinds == {"simulate": 3000, "price": 3000}
     prem = con.execute("SELECT value FROM metrics m JOIN runs USING (run_id) "
                        "WHERE kind='price' AND metric='premium'").fetchone()[0]
-    alloc = con.execute("SELECT dimension, sum(premium) FROM allocations GROUP BY 1").fetchall()
+    alloc = con.execute("SELECT dimension, sum(premium) FROM allocations JOIN runs USING (run_id) "
+                        "WHERE kind = 'price' GROUP BY 1").fetchall()
     for _, total in alloc:
         assert np.isclose(total, prem, rtol=1e-9)
 
@@ -187,20 +188,21 @@ def test_cli_errors_teach(tmp_path):
     cfg = tmp_path / "empty.toml"
     cfg.write_text("perils = []\n[simulation]\nyears = 10\n")
     r = CliRunner().invoke(cli, ["simulate", str(cfg), "--db", db])
-    assert r.exit_code != 0 and "[[perils]]" in r.output
+    assert r.exit_code != 0 and "[[perils]]" in str(r.exception)
     # no [[perils]]: the default physical set, which needs a hazards run
-    cfg.write_text("[simulation]\nyears = 10\n[[fleet]]\nname = 'a'\nnorad_ids = [1, 2]\n"
-                   "sum_insured = 1e6\n")
+    cfg.write_text("[simulation]\nyears = 10\n[[fleet]]\nname = 'a'\naltitude_km = 550\n"
+                   "inclination_deg = 53\nplanes = 2\nper_plane = 2\nsum_insured = 1e6\n")
     r = CliRunner().invoke(cli, ["simulate", str(cfg), "--db", db])
     assert r.exit_code != 0 and "riskengine hazards" in str(r.exception)
 
 
 def test_physical_perils_from_a_hazards_run(db_path):
     """How the hazards stage feeds the engine: rows of one hazards run, picked by peril."""
-    from riskengine.losses import load_hazard_set
+    from riskengine.stages import Options, build_hazard_set
 
     cfg = {"name": "hz", "simulation": {"years": 20_000, "seed": 3},
-           "fleet": [{"name": "a", "norad_ids": list(range(100, 150)), "sum_insured": 1e7}],
+           "fleet": [{"name": "a", "altitude_km": 550, "inclination_deg": 53, "planes": 5,
+                      "per_plane": 10, "sum_insured": 1e7}],
            "perils": [{"type": "collision"},
                       {"type": "compound", "name": "misc",
                        "frequency": {"distribution": "poisson", "mean": 0.1},
@@ -216,8 +218,9 @@ def test_physical_perils_from_a_hazards_run(db_path):
                             "hit_probability": np.ones(3),
                             "severity": np.array(["total"] * 3, object),
                             "draw": np.array([0, 1, 0])})
-    hs, rid = load_hazard_set(con, p)
-    assert rid == r.run_id and hs.perils == ["misc", "collision"] and hs.n_draws == 2
+    hs, inputs, _ = build_hazard_set(con, p, Options(hazards_run=r.run_id))
+    assert inputs["hazards_run_id"] == r.run_id
+    assert hs.perils == ["misc", "collision"] and hs.n_draws == 2
     with run(con, "simulate", seed=3, years=20_000) as rr:
         res = write_simulation(p, rr, hs)
     lam = 50 * np.mean([0.001, 0.003])  # mean collisions per year (draw mixture)
@@ -235,7 +238,9 @@ def test_cli_runs_compare(tmp_path):
         r = runner.invoke(cli, ["simulate", str(REPO / "portfolios/generic.toml"), "--db", db,
                                 "--years", "2000", "--seed", seed])
         assert r.exit_code == 0, r.output
-        ids.append(r.output.split("run ")[-1].split(":")[0].strip())
+        import re
+
+        ids.append(re.findall(r"run (\S+) written to", r.output)[-1])
     r = runner.invoke(cli, ["runs", "compare", *ids, "--db", db])
     assert r.exit_code == 0, r.output
     assert "var_0.995" in r.output and "AEP" in r.output

@@ -178,17 +178,13 @@ def test_cli_writes_tables(full_3le, tmp_path, monkeypatch):
     assert len(runs) == 2 and ev[0] == ev[1]
 
 
-def test_cli_bad_orbit_names_key(tmp_path):
-    from click.testing import CliRunner
-
-    from riskengine.cli import cli as main
-
+def test_cli_bad_orbit_names_key(tmp_path, cli_run):
     cfg = tmp_path / "p.toml"
     cfg.write_text('[[fleet]]\nname = "dc"\naltitude_km = 120\ninclination_deg = 53\n'
                    'planes = 0\nper_plane = 3\nsum_insured = 1e7\n')
-    out = CliRunner().invoke(main, ["screen", str(cfg), "--db", str(tmp_path / "x.duckdb")])
-    assert out.exit_code != 0
-    assert "fleet[0].altitude_km" in out.output and "fleet[0].planes" in out.output
+    out = cli_run("screen", cfg, "--db", tmp_path / "x.duckdb")
+    assert out.exit_code == 2
+    assert "fleet[0].altitude_km" in out.stderr and "fleet[0].planes" in out.stderr
 
 
 def test_dask_screening_identical_to_process_pool(cat):
@@ -277,7 +273,7 @@ def test_cli_bad_scheduler_is_one_line_and_writes_nothing(full_3le, tmp_path, mo
     with pytest.raises(SystemExit) as exc:
         main(["screen", str(cfg), "--db", str(db), "--days", "0.1",
               "--scheduler", "nosuch://127.0.0.1:1"])
-    assert exc.value.code == 1
+    assert exc.value.code == 2
     con = duckdb.connect(str(db))     # same process as the CLI's connection: same config
     assert con.execute("select count(*) from runs where kind = 'screen'").fetchall()[0][0] == 0
     assert con.execute("select count(*) from conjunctions").fetchall()[0][0] == 0

@@ -22,7 +22,7 @@ import numpy as np
 
 from riskengine import plots
 from riskengine.config import load_portfolio
-from riskengine.pipeline import default_db, notebook_catalog, repo_path
+from riskengine.notebook import default_db, notebook_catalog, repo_path
 
 DB = default_db()
 catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or the store

@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from riskengine import bayes, settings
-from riskengine.pipeline import default_db
+from riskengine.notebook import default_db
 from riskengine.store import connect
 
 DB = default_db()
@@ -117,7 +117,7 @@ fig = bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0)
 import datetime as dt
 
 from riskengine.config import load_portfolio
-from riskengine.pipeline import repo_path
+from riskengine.notebook import repo_path
 
 p = load_portfolio(repo_path("portfolios", "example.toml"))
 hz = bayes.fleet_hazard_draws(post, p.fleet, as_of=p.simulation.inception or dt.date.today())

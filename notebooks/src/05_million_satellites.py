@@ -21,8 +21,7 @@ import numpy as np
 
 from riskengine import plots, settings
 from riskengine.config import load_portfolio
-from riskengine.pipeline import (SHARED_SNAPSHOT, default_db, effective_portfolio,
-                                 notebook_catalog, repo_path)
+from riskengine.notebook import SHARED_SNAPSHOT, default_db, notebook_catalog, repo_path
 
 DB = default_db()
 YEARS = int(os.environ.get("RISKENGINE_NB_YEARS", "20000"))
@@ -30,7 +29,7 @@ catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or th
 snapshot = settings.shared_dir() / SHARED_SNAPSHOT if settings.shared_dir() else None
 if not settings.catalog_override() and snapshot and snapshot.exists():
     os.environ["RISKENGINE_CATALOG"] = str(snapshot)   # the pricing run below reads it too
-p = effective_portfolio(load_portfolio(repo_path("portfolios", "million.toml")))
+p = load_portfolio(repo_path("portfolios", "million.toml"))
 n_sats = sum(g.planes * g.per_plane for g in p.fleet)
 print(f"{n_sats:,} satellites in {len(p.fleet)} shells; catalog {len(catalog):,} objects")
 
@@ -60,18 +59,20 @@ fig = plots.hazard_altitude_figure(alt[per_sat], rate[per_sat],
 # run each.
 
 # %%
-from riskengine.pipeline import price_full
+from riskengine import stages
+from riskengine.store import connect
 
 t0 = time.perf_counter()
-out = price_full(repo_path("portfolios", "million.toml"), DB, years=YEARS, workers=1)
-print(f"priced {YEARS:,} years in {time.perf_counter() - t0:.0f} s: run {out.run_id}")
-out.con.close()
+con = connect(DB)
+run_id = stages.price(con, p, stages.Options(years=YEARS, workers=1))
+con.close()
+print(f"priced {YEARS:,} years in {time.perf_counter() - t0:.0f} s: run {run_id}")
 
 # %%
 import duckdb
 
 ro = duckdb.connect(str(DB), read_only=True)
-ro.sql(f"""SELECT metric, value FROM metrics WHERE run_id = '{out.run_id}'
+ro.sql(f"""SELECT metric, value FROM metrics WHERE run_id = '{run_id}'
            AND metric IN ('ground_up_aal', 'aal', 'std', 'var_0.995', 'tvar_0.995',
                           'premium', 'rate_on_line')
            ORDER BY metric""").show()
@@ -83,7 +84,7 @@ ro.sql(f"""SELECT metric, value FROM metrics WHERE run_id = '{out.run_id}'
 
 # %%
 alloc = ro.sql(f"""SELECT name AS shell, expected_loss, capital, premium
-                   FROM allocations WHERE run_id = '{out.run_id}' AND dimension = 'group'
+                   FROM allocations WHERE run_id = '{run_id}' AND dimension = 'group'
                    AND name LIKE 'shell-%' ORDER BY name""").fetchall()
 shells = [a[0] for a in alloc]
 per_sat_premium = [a[3] / 50_000 for a in alloc]
@@ -95,7 +96,10 @@ fig = plots.bar_figure(shells, per_sat_premium, "Technical premium per satellite
 # Aggregate (AEP) and occurrence (OEP) exceedance curves with their Monte Carlo bands.
 
 # %%
-res = out.result   # the year arrays of the run: aggregate and largest occurrence per year
-fig = plots.ep_curve_figure({"AEP": res.gross, "OEP": res.oep},
+aep = ro.sql(f"SELECT loss FROM ylt WHERE run_id = '{run_id}' ORDER BY year").fetchnumpy()["loss"]
+occ = np.zeros(len(aep))
+top = ro.sql(f"SELECT year, max(loss) AS m FROM elt WHERE run_id = '{run_id}' GROUP BY year").fetchnumpy()
+occ[top["year"] - 1] = top["m"]
+fig = plots.ep_curve_figure({"AEP": aep, "OEP": occ},
                             title="One million satellites: exceedance probability")
 ro.close()

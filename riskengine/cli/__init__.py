@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("riskengine.cli.simulate", "simulate", "Monte Carlo loss simulation."),
     "price": ("riskengine.cli.price", "price", "Run the whole pricing pipeline."),
     "report": ("riskengine.cli.report", "report", "Write the HTML pricing report of a run."),
+    "perils": ("riskengine.cli.perils", "perils",
+               "List every peril with its parameters, defaults and sources."),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 import click
 
 db_option = click.option(
@@ -17,15 +20,17 @@ def console():
 
 
 def rich_table(title: str, columns: list[str], rows: list[list]) -> "object":
-    """A rich Table with right-aligned numeric columns."""
+    """A rich Table with right-aligned numeric columns; cells are plain text (a name taken
+    from user input is never read as Rich markup)."""
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=title, header_style="bold cyan")
+    t = Table(title=Text(title), header_style="bold cyan")
     for i, c in enumerate(columns):
         numeric = rows and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows)
-        t.add_column(c, justify="right" if numeric else "left")
+        t.add_column(Text(c), justify="right" if numeric else "left")
     for r in rows:
-        t.add_row(*[_fmt(v) for v in r])
+        t.add_row(*[Text(_fmt(v)) for v in r])
     return t
 
 
@@ -39,3 +44,42 @@ def _fmt(v) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+@contextlib.contextmanager
+def stage_options(c, **kw):
+    """:class:`riskengine.stages.Options` that report to the terminal: one timed line per
+    finished step and a progress bar for long ones. Use as a context manager."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    from riskengine.stages import Options
+
+    t0 = time.perf_counter()
+    tasks: dict = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                  console=c, transient=True) as bar:
+        def say(msg):
+            bar.console.print(Text(f"{time.perf_counter() - t0:7.1f} s  ", style="dim")
+                              + Text(str(msg)))
+
+        def progress(what, done, total):
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=max(total, 1))
+            bar.update(tasks[what], completed=done, total=max(total, 1))
+
+        yield Options(say=say, progress=progress, **kw)
+
+
+def load_config(config):
+    """The validated portfolio of ``config`` (a ConfigError names the file and key)."""
+    from riskengine.config import load_portfolio
+
+    return load_portfolio(config)
+
+
+def open_store(db):
+    from riskengine.store import connect
+
+    return connect(db)

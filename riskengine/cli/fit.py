@@ -20,11 +20,12 @@ from riskengine.cli._common import console, db_option, rich_table
 @click.option("--accelerator-faults", "accel", multiple=True, type=click.Path(dir_okay=False),
               help="Your accelerator fault counts CSV (family, environment, device_years, "
                    "faults); repeatable.")
-@click.option("--draws", type=int, default=None,
+@click.option("--draws", type=click.IntRange(min=100), default=None,
               help="Draws per chain (default $RISKENGINE_FIT_DRAWS or 2000).")
-@click.option("--tune", type=int, default=None,
+@click.option("--tune", type=click.IntRange(min=50), default=None,
               help="Tuning steps per chain (default min(1000, draws)).")
-@click.option("--chains", default=4, show_default=True)
+@click.option("--chains", type=click.IntRange(min=1, max=64), default=4, show_default=True,
+              help="Independent MCMC chains (R-hat needs at least 2).")
 @click.option("--sampler", type=click.Choice(["auto", "nutpie", "pymc"]), default="auto",
               show_default=True, help="auto: nutpie when installed, else PyMC NUTS.")
 @click.option("--seed", default=20260123, show_default=True)
@@ -37,6 +38,12 @@ def fit(db, force, fleet, beams, accel, draws, tune, chains, sampler, seed, fits
     Writes posterior_draws, fit_diagnostics and fits to the store and the InferenceData
     to FITS_DIR; a stored fit is reused while evidence, model code and settings are
     unchanged (content hash), unless --force.
+
+    \b
+    Examples:
+      riskengine fit --db riskengine.duckdb
+      riskengine fit --draws 500 --chains 2          # a quick fit for a notebook
+      riskengine fit --fleet-experience my_fleet.csv --force
     """
     from riskengine import bayes
     from riskengine.evidence import EvidenceError, load_evidence
@@ -54,14 +61,18 @@ def fit(db, force, fleet, beams, accel, draws, tune, chains, sampler, seed, fits
                                  seed=seed)
     c = console()
     con = connect(db)
+    from riskengine import stages
+
     with c.status("fitting…") as status:
-        res = bayes.fit(con, evidence=ev, settings=settings, force=force, fits_dir=fits_dir,
-                        progress=lambda m: status.update(f"sampling model [bold]{m}[/]…"))
-    if res["reused"]:
-        c.print(f"reused fit [bold]{res['run_id']}[/] (evidence and models unchanged; "
-                "--force to resample)")
+        opts = stages.Options(fit_settings=settings,
+                              progress=lambda what, *_: status.update(what + " …"))
+        run_id = stages.fit(con, opts, evidence=ev, force=force, fits_dir=fits_dir)
+    if opts.info.get("fit_reused"):
+        c.print(f"reused fit {run_id} (evidence and models unchanged; --force to resample)",
+                markup=False)
     else:
-        c.print(f"fit run [bold]{res['run_id']}[/]")
+        c.print(f"fit run {run_id}", markup=False)
+    res = {"run_id": run_id}
     rows = con.execute("""
         SELECT model, max(r_hat), min(ess_bulk), min(ess_tail), max(divergences),
                max(compile_seconds), max(sampling_seconds), any_value(sampler)

@@ -512,3 +512,28 @@ def altitude_profile(pop: Population, alt_km, inc_deg: float, combined_radius_m:
     tgt = Population(R_EARTH_KM + alt, np.zeros(n), np.full(n, float(inc_deg)), np.zeros(n),
                      np.full(n, CLASSES.index("FLEET")), np.ones(n))
     return collision_rates(tgt, pop, grid, combined_radius_m=combined_radius_m).total
+
+
+@dataclass
+class FleetOrbits:
+    """Distinct fleet orbits: one row per Walker group, or per element-set satellite."""
+
+    group: list[str]
+    satellite_id: np.ndarray        # 0-based index within the group, -1 = every satellite
+    norad_id: np.ndarray            # -1 when none
+    a_km: np.ndarray
+    e: np.ndarray
+    inc_deg: np.ndarray
+    count: np.ndarray               # satellites on this orbit
+    radius_m: np.ndarray
+    mass_kg: np.ndarray
+    shielding_mm: np.ndarray
+    spread_km: np.ndarray                 # Walker altitude_spread_km (0: not declared)
+
+    @property
+    def alt_km(self) -> np.ndarray:
+        return self.a_km - R_EARTH_KM
+
+    def population(self) -> Population:
+        return Population(self.a_km, self.e, self.inc_deg, self.radius_m,
+                          np.full(len(self.a_km), CLASSES.index("FLEET")), self.count.astype(float))

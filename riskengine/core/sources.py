@@ -1,9 +1,9 @@
 """Peril samplers and the engine's in-memory input, :class:`HazardSet`.
 
-A :class:`HazardSet` is what the Monte Carlo engine simulates. It is built either from the
-config's generic perils (:func:`hazard_set_from_portfolio`) or from rows of the ``hazards``
-table (:func:`hazard_set_from_rows`, contract in :mod:`riskengine.store.tables_hazards`),
-or both (:meth:`HazardSet.extend`). Three kinds of source:
+A :class:`HazardSet` is what the Monte Carlo engine simulates: the insured satellites and
+the loss sources the perils add (each peril of :mod:`riskengine.perils` adds its own; rows
+of the ``hazards`` table become sources through :func:`hazard_set_from_rows`, contract in
+:mod:`riskengine.store.tables_hazards`). Kinds of source:
 
 * :class:`CompoundSource` — frequency x severity in USD per occurrence, no satellites.
 * :class:`SatelliteSource` — independent Poisson events per satellite (``scope='satellite'``,
@@ -325,50 +325,6 @@ class HazardSet:
             np.array([float(damage_fraction)]), np.ones(1)))
 
 
-def _fleet_arrays(portfolio):
-    si, grp, alt = [], [], []
-    for gi, g in enumerate(portfolio.fleet):
-        n = g.count
-        if n is None:
-            raise ConfigError(f"{portfolio.source_path}: fleet group {g.name!r} takes its "
-                              "satellites from an element file; the loss engine needs "
-                              "`norad_ids` or a Walker shell (or a fleet stage that counts "
-                              "the file's satellites)")
-        si.append(np.full(n, g.sum_insured))
-        grp.append(np.full(n, gi, np.int64))
-        alt.append(np.full(n, g.altitude_km if g.altitude_km is not None else np.nan))
-    if not si:
-        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(si), np.concatenate(grp), np.concatenate(alt)
-
-
-def hazard_set_from_portfolio(portfolio) -> HazardSet:
-    """The fleet plus the config's generic perils (``compound``, ``independent_failure``,
-    ``common_shock``). Physical perils are skipped here: they come from the ``hazards``
-    table through :func:`hazard_set_from_rows`.
-
-    Examples
-    --------
-    >>> from riskengine.config import parse_portfolio
-    >>> p = parse_portfolio({"perils": [{"type": "compound", "name": "misc",
-    ...     "frequency": {"distribution": "poisson", "mean": 3},
-    ...     "severity": {"distribution": "exponential", "mean": 1e6}}]})
-    >>> hazard_set_from_portfolio(p).perils
-    ['misc']
-    """
-    si, grp, alt = _fleet_arrays(portfolio)
-    hs = HazardSet(si, grp, [g.name for g in portfolio.fleet])
-    for p in portfolio.perils or []:
-        if p.type == "compound":
-            hs.sources.append(CompoundSource(p.name, p.frequency, p.severity))
-        elif p.type == "independent_failure":
-            hs.add_independent_failure(p.name, p.annual_probability, p.groups)
-        elif p.type == "common_shock":
-            hs.add_common_shock(p.name, p.rate, p.satellite_probability, p.groups,
-                                p.damage_fraction, p.max_altitude_km, alt)
-    return hs
-
-
 def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None) -> HazardSet:
     """Add the sources described by ``hazards`` table rows to ``base`` (returned, modified).
 
@@ -462,45 +418,3 @@ def hazard_set_from_rows(rows, base: HazardSet, perils: list[str] | None = None)
         else:
             base.sources.append(EventSource(peril, units, rate.max(axis=1), hitp, kind, sa, sb))
     return base
-
-
-def add_posterior_draws(hs: HazardSet, draws: dict, groups,
-                        payload_share: float | None = None) -> HazardSet:
-    """Add the Bayesian stage's per-draw hazards (``riskengine.bayes.fleet_hazard_draws``).
-
-    Parameters
-    ----------
-    hs : HazardSet
-    draws : dict of str -> (n_draws, n_groups) array
-        ``hardware``: annual bus-failure probability (total loss, one per satellite);
-        ``accelerator`` and ``radiation``: annual failure probability / expected fraction
-        of each accelerator (component attrition, :class:`AttritionSource`).
-    groups : list of riskengine.config.FleetGroup
-        The groups the columns refer to, in that order.
-    payload_share : float, optional
-        Share of a satellite's sum insured carried by its accelerators (default: each
-        group's ``payload_share``, 0.6). Random accelerator failures up to each group's
-        ``accelerator_spares`` share per year are absorbed by the design margin.
-
-    Examples
-    --------
-    >>> from riskengine.config import FleetGroup
-    >>> g = FleetGroup(name="a", norad_ids=[1, 2, 3], sum_insured=1e8, accelerators=16)
-    >>> hs = HazardSet(np.full(3, 1e8), np.zeros(3, int), ["a"], [])
-    >>> d = {"hardware": np.array([[0.01], [0.02]]), "accelerator": np.array([[0.1], [0.2]]),
-    ...      "radiation": np.zeros((2, 1))}
-    >>> add_posterior_draws(hs, d, [g]).perils
-    ['hardware', 'accelerator']
-    """
-    names = [g.name for g in groups]
-    if "hardware" in draws:
-        hs.add_failure_draws("hardware", {n: draws["hardware"][:, j] for j, n in enumerate(names)})
-    share = {g.name: float(payload_share if payload_share is not None
-                           else getattr(g, "payload_share", 0.6)) for g in groups}
-    spares = {g.name: float(getattr(g, "accelerator_spares", 0.0)) for g in groups}
-    for key in ("accelerator", "radiation"):
-        if key in draws and np.any(np.asarray(draws[key]) > 0):
-            hs.add_attrition_draws(key, {n: draws[key][:, j] for j, n in enumerate(names)},
-                                   {g.name: g.accelerators for g in groups}, share,
-                                   spares if key == "accelerator" else 0.0)
-    return hs

@@ -5,8 +5,8 @@ Evidence (GUIDE.md): in February 2022 a G1–G2 storm raised thermospheric drag 
 operational altitudes see the same storms but far less drag, because density falls off
 with a scale height of ~50–60 km in the 300–500 km thermosphere under storm conditions.
 
-Model (documented defaults, all overridable through ``[[perils]] type="space_weather"``
-``params``):
+Model (defaults declared with their sources in :mod:`riskengine.perils.space_weather`,
+overridable through ``[[perils]] type="space_weather" params``):
 
 * damaging storms arrive as Poisson events, ``rate`` = 0.5 per year (G2-or-stronger storms
   with sustained drag enhancement, averaged over a solar cycle);
@@ -41,20 +41,3 @@ def storm_hit_probability(altitude_km, p_ref: float = P_REF, h_ref_km: float = H
     """
     h = np.asarray(altitude_km, float)
     return np.minimum(p_ref, p_ref * np.exp(-(h - h_ref_km) / scale_height_km))
-
-
-def storm_rows(groups: list[str], altitude_km, params: dict | None = None) -> list[dict]:
-    """``hazards`` rows (scope ``event``) for each fleet group at its mean altitude."""
-    params = params or {}
-    rate = float(params.get("rate", STORM_RATE))
-    p = storm_hit_probability(altitude_km, float(params.get("p_ref", P_REF)),
-                              float(params.get("h_ref_km", H_REF_KM)),
-                              float(params.get("scale_height_km", SCALE_HEIGHT_KM)))
-    if rate < 0:
-        raise ValueError(f"space_weather rate = {rate}: must be >= 0 storms per year")
-    return [dict(fleet_group=g, satellite_id=None, peril="space_weather", scope="event",
-                 annual_rate=rate, hit_probability=float(pi), severity="total",
-                 severity_a=None, severity_b=None, draw=None, method="model",
-                 altitude_km=float(h),
-                 notes=f"Feb 2022 anchor {P_REF:.3f} at {H_REF_KM:.0f} km, H={SCALE_HEIGHT_KM:.0f} km")
-            for g, h, pi in zip(groups, np.atleast_1d(altitude_km), np.atleast_1d(p))]

@@ -31,17 +31,12 @@ import numpy as np
 from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
                                      iter_blocks, simulate_block)
 from riskengine.core.ep import RETURN_PERIODS, ep_table, metrics
-from riskengine.core.sources import (
-    HazardSet,
-    add_posterior_draws,
-    hazard_set_from_portfolio,
-    hazard_set_from_rows,
-)
+from riskengine.core.sources import HazardSet, hazard_set_from_rows
 
 __all__ = [
-    "BLOCK_YEARS", "HazardSet", "add_posterior_draws", "RETURN_PERIODS", "SimulationResult", "blocks",
-    "ep_table", "hazard_set_from_portfolio", "hazard_set_from_rows", "iter_blocks",
-    "load_hazard_set", "metrics", "simulate_block", "simulate_arrays", "write_simulation",
+    "BLOCK_YEARS", "HazardSet", "RETURN_PERIODS", "SimulationResult", "blocks", "ep_table",
+    "hazard_set_from_rows", "iter_blocks", "metrics", "simulate_block", "simulate_arrays",
+    "write_simulation", "write_summaries",
 ]
 
 NO_SATELLITE = "(no satellite)"
@@ -68,47 +63,32 @@ class SimulationResult:
         return self.gross - self.ceded.sum(axis=0)
 
 
-def physical_perils(portfolio) -> list[str] | None:
-    """Physical peril types the portfolio asks for: ``None`` = all of a hazards run (no
-    ``[[perils]]``: the default physical set), ``[]`` = none (only generic perils)."""
-    if portfolio.perils is None:
-        return None
-    return [p.type for p in portfolio.perils if p.type not in
-            ("compound", "independent_failure", "common_shock")]
+def generic_hazard_set(portfolio) -> HazardSet:
+    """The fleet plus the portfolio's generic perils (no store, no catalog, no posterior).
 
-
-def load_hazard_set(con, portfolio, hazards_run_id: str | None = None) -> tuple[HazardSet, str | None]:
-    """The engine input for ``portfolio``: its generic perils plus, when it needs physical
-    perils, the ``hazards`` rows of ``hazards_run_id`` (default: the newest complete
-    hazards run of this portfolio). Returns ``(hazard_set, hazards_run_id_used)``.
-
-    Raises
-    ------
-    riskengine.errors.ConfigError
-        When physical perils are needed and no hazards run exists.
+    Examples
+    --------
+    >>> from riskengine.config import parse_portfolio
+    >>> p = parse_portfolio({"perils": [{"type": "compound", "name": "misc",
+    ...     "frequency": {"distribution": "poisson", "mean": 3},
+    ...     "severity": {"distribution": "exponential", "mean": 1e6}}]})
+    >>> generic_hazard_set(p).perils
+    ['misc']
     """
-    from riskengine.errors import ConfigError
-    from riskengine.store.db import latest_run_id
+    from riskengine import perils
+    from riskengine.fleet import resolve_fleet
+    from riskengine.perils.base import LossContext
 
-    hs = hazard_set_from_portfolio(portfolio)
-    wanted = physical_perils(portfolio)
-    if wanted == []:
-        return hs, None
-    rid = hazards_run_id or latest_run_id(con, "hazards", portfolio.name)
-    if rid is None:
-        raise ConfigError(
-            f"{portfolio.source_path}: the portfolio needs physical perils "
-            f"({'default set' if wanted is None else ', '.join(wanted)}) but the store has no "
-            f"complete hazards run for portfolio {portfolio.name!r}: run `riskengine hazards "
-            f"{portfolio.source_path} --db ...` first, or list generic [[perils]]")
-    cur = con.execute("SELECT * FROM hazards WHERE run_id = ?", [rid])
-    names = [d[0] for d in cur.description]
-    data = cur.fetchall()
-    rows = {k: [r[i] for r in data] for i, k in enumerate(names)}
-    if not data:
-        raise ConfigError(f"hazards run {rid!r} has no rows; re-run `riskengine hazards`")
-    hazard_set_from_rows(rows, hs, wanted)
-    return hs, rid
+    fleet = resolve_fleet(portfolio)
+    si, grp, _ = fleet.satellite_arrays()
+    hs = HazardSet(si, grp, fleet.names)
+    ctx = LossContext(fleet=fleet, seed=int(portfolio.simulation.seed))
+    for x in perils.instantiate(portfolio.perils or []):
+        if x.kind != "generic":
+            raise ValueError(f"peril {x.name!r} ({x.type}) needs the hazards/fit stages: use "
+                             "riskengine.stages.build_hazard_set")
+        x.add_sources(hs, ctx)
+    return hs
 
 
 def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0):
@@ -159,8 +139,8 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
     portfolio : riskengine.config.Portfolio
     handle : riskengine.store.RunHandle
     hs : HazardSet, optional
-        Default :func:`hazard_set_from_portfolio` (generic perils). Add physical perils
-        with :func:`hazard_set_from_rows` first.
+        The engine input (default: the portfolio's generic perils on its fleet; the
+        physical ones need the store: :func:`riskengine.stages.build_hazard_set`).
     years, seed, workers, chunk_years : optional overrides of ``[simulation]``.
         ``chunk_years`` only sets how many years are buffered per write.
     progress : callable(years_done, years_total), optional
@@ -172,7 +152,7 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
     seed = int(sim.seed if seed is None else seed)
     workers = int(workers or sim.workers)
     chunk = int(chunk_years or sim.chunk_years)
-    hs = hs if hs is not None else hazard_set_from_portfolio(portfolio)
+    hs = hs if hs is not None else generic_hazard_set(portfolio)
     pol = portfolio.policy
     names = pa.array(hs.perils or ["-"], pa.string())
     buf: list = []

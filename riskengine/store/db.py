@@ -262,6 +262,7 @@ class RunHandle:
         self.stats: dict[str, Any] = {}
         self.catalog_epoch: dt.datetime | None = None
         self.rows: dict[str, int] = {}
+        self.inputs: dict[str, Any] = {}
 
     def write(self, table: str, data: Any, *, mode: str = "insert") -> int:
         """Append rows to ``table`` inside the run's transaction (``run_id`` filled in)."""
@@ -286,7 +287,8 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
         seed: int | None = None, years: int | None = None,
         catalog_epoch: dt.datetime | None = None,
         run_id: str | None = None,
-        refused: tuple[type[BaseException], ...] = ()) -> Iterator[RunHandle]:
+        refused: tuple[type[BaseException], ...] = (),
+        portfolio_hash: str | None = None, inputs: dict | None = None) -> Iterator[RunHandle]:
     """Open a run: one transaction for all its rows; ``runs`` row marks it complete.
 
     On an exception the transaction is rolled back, a ``failed`` row (no data) is
@@ -300,13 +302,14 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
     handle.catalog_epoch = catalog_epoch
     base = dict(run_id=run_id, kind=kind, created_at=started, portfolio=portfolio,
                 config=_json(config), config_path=config_path, seed=seed, years=years,
-                code_version=code_version())
+                code_version=code_version(), portfolio_hash=portfolio_hash)
     con.execute("BEGIN TRANSACTION")
     try:
         yield handle
         insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "complete",
                              "catalog_epoch": handle.catalog_epoch,
-                             "stats": _json({**handle.stats, "rows": handle.rows})})
+                             "stats": _json({**handle.stats, "rows": handle.rows}),
+                             "inputs": _json({**(inputs or {}), **handle.inputs}) or None})
         con.execute("COMMIT")
     except BaseException as exc:
         try:

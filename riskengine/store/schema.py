@@ -93,6 +93,11 @@ register(_t("runs", "One row per run. A run's rows are visible only once status=
     ("status", "VARCHAR", "complete | failed", False),
     ("error", "VARCHAR", "error message of a failed run"),
     ("stats", "JSON", "counts and timings of the run (rows written, objects excluded, ...)"),
+    ("portfolio_hash", "VARCHAR", "sha256 of what the run's results depend on in the portfolio "
+     "(screening: the fleet; hazards: fleet + perils); a later stage reuses only a run of the "
+     "same hash"),
+    ("inputs", "JSON", "the upstream runs and data that fed this run: catalog fingerprint, "
+     "screening, hazards and fit run ids"),
 ], primary_key=("run_id",), run_scoped=False))
 
 register(_t("catalog_sources", "Each catalog file loaded, with its epoch range.", [

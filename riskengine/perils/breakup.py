@@ -1,0 +1,128 @@
+"""``type = "breakup"``: fragment clouds of catastrophic collisions near a fleet shell.
+
+Catastrophic collisions among all objects within ``band_km`` of the group's altitude
+(catalog x catalog, catalog x fleet, fleet x fleet; :func:`riskengine.core.collision.breakup_rate_in_band`)
+are shared events (scope ``event``): each event's NASA Standard Breakup Model cloud
+(fragments larger than the shield's critical diameter) hits each satellite of the group
+with ``hit_probability`` over the cloud's decaying exposure — the correlated peril of a
+constellation book. Severity: the mixture of total and partial losses, as a Beta.
+
+Examples
+--------
+>>> from riskengine.perils import get
+>>> get("breakup").Params().band_km
+25.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskengine.core import debris as dbr
+from riskengine.core.collision import breakup_rate_in_band
+from riskengine.core.flux import CLASSES, R_EARTH_KM, Population, collision_rates
+from riskengine.core.sources import hazard_set_from_rows
+from riskengine.perils import register
+from riskengine.perils._flux import flux_setup, satellite_id
+from riskengine.perils.base import Params, Peril, param
+
+
+class BreakupParams(Params):
+    avoidance: float | None = param(
+        None, ge=0, le=1, allow_inf_nan=False, unit="share",
+        description="share of the band's collisions involving a manoeuvrable party (payload "
+                    "or fleet) removed by manoeuvres (default: the collision peril's)",
+        assumption="as the collision peril's avoidance: without it a dense band of active "
+                   "satellites shows several random catastrophic collisions a year (the "
+                   "physics upper bound, which manoeuvres remove)")
+    band_km: float = param(
+        25.0, gt=0, le=500, allow_inf_nan=False, unit="km",
+        description="half-width of the altitude band whose catastrophic collisions count",
+        assumption="fragments of a breakup spread ~±25 km in mean altitude within months "
+                   "(order of the SBM delta-v spread); a wider band counts more, weaker events")
+    spread_km: float = param(
+        100.0, gt=0, le=2000, allow_inf_nan=False, unit="km",
+        description="radial spread of the fragment cloud",
+        assumption="cloud orbits spread ~±100 km (eccentricity) from the breakup altitude, "
+                   "as the Iridium-Cosmos and Fengyun-1C clouds did in their first year")
+    horizon_years: float = param(
+        1.0, gt=0, le=100, allow_inf_nan=False, unit="yr",
+        description="exposure horizon of a cloud counted against the insured year",
+        assumption="one policy year of exposure per event; the cloud's decay shortens it")
+    projectile_mass_kg: float | None = param(
+        None, gt=0, le=1e6, allow_inf_nan=False, unit="kg",
+        description="mass of the impactor (default: the group's satellite mass)",
+        assumption="a collision between two objects of the shell's own class")
+
+
+@register
+class Breakup(Peril):
+    type = "breakup"
+    order = 30
+    kind = "physical"
+    summary = ("fragment clouds of catastrophic collisions in the shell's band (NASA "
+               "Standard Breakup Model): shared events hitting many satellites")
+    Params = BreakupParams
+    default = True
+    default_params = {"avoidance": 0.99}
+    needs = frozenset({"fleet", "catalog"})
+    key_assumptions = (("band_km", 10.0, 50.0),)
+
+    def hazard_rows(self, ctx) -> list[dict]:
+        p = self.params
+        coll = ctx.params_of("collision")
+        fx = flux_setup(ctx, coll.shell_thickness_km)
+        orb, tgt, pop, grid = fx.orbits, fx.targets, fx.pop, fx.grid
+        alt = orb.alt_km
+        b_avoid = float(coll.avoidance if p.avoidance is None else p.avoidance)
+        rate = np.zeros(len(alt))
+        p_hit_all = np.zeros(len(alt))
+        walker = orb.satellite_id < 0
+        rows = []
+        for gname in dict.fromkeys(orb.group):
+            ks = np.array([k for k in range(len(alt)) if orb.group[k] == gname])
+            h = float(np.average(alt[ks], weights=orb.count[ks]))
+            lam = breakup_rate_in_band(pop, grid, h - p.band_km, h + p.band_km,
+                                       avoidance=b_avoid, self_factor=coll.self_factor)
+            m = float(orb.mass_kg[ks[0]])
+            mp = float(p.projectile_mass_kg or m)
+            dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,
+                                      d_max_cm=100.0)
+            n_frag = float(dbr.sbm_fragment_count(m, mp, 10.0, dm["d_crit_cm"] / 100.0))
+            a0 = R_EARTH_KM + h
+            frag = Population([a0], [min(p.spread_km / a0, 0.5)], [float(np.average(
+                orb.inc_deg[ks], weights=orb.count[ks]))], [0.0], [CLASSES.index("DEBRIS")],
+                [n_frag])
+            hit_rate = collision_rates(tgt.subset(ks), frag, grid).total   # per sat-yr
+            expo = float(dbr.cloud_exposure_years(dbr.fragment_lifetime_years(h),
+                                                  p.horizon_years))
+            p_hit = 1.0 - np.exp(-hit_rate * expo)
+            rate[ks] = lam
+            p_hit_all[ks] = p_hit
+            # severity: mixture of total (p_total) and Beta partial, moment-matched to a Beta
+            pt = dm["p_total"] / max(dm["p_total"] + dm["p_partial"], 1e-300)
+            a, b = dm["beta_a"], dm["beta_b"]
+            mu_p = a / (a + b)
+            ex2_p = mu_p * (a + 1) / (a + b + 1)
+            mu = pt + (1 - pt) * mu_p
+            var = max(pt + (1 - pt) * ex2_p - mu ** 2, 1e-9)
+            kappa = max(mu * (1 - mu) / var - 1.0, 1e-3)
+            note = (f"catastrophic collisions within ±{p.band_km:g} km: {lam:.3g}/yr; SBM cloud "
+                    f"{n_frag:.3g} fragments >= {dm['d_crit_cm']:.2f} cm (M={m + mp:g} kg), "
+                    f"spread ±{p.spread_km:g} km, exposure {expo:.2f} yr")
+            one = walker[ks].all()
+            p_rep = p_hit[:1] if one else p_hit
+            for j, k in enumerate(ks[:1] if one else ks):
+                rows.append(dict(fleet_group=gname, satellite_id=satellite_id(orb, k),
+                                 peril=self.name, scope="event", annual_rate=lam,
+                                 hit_probability=float(p_rep[j]), severity="beta",
+                                 severity_a=float(mu * kappa), severity_b=float((1 - mu) * kappa),
+                                 method="flux", altitude_km=h, notes=note))
+        ctx.shared.setdefault("breakup", {}).update(rate=rate, hit_probability=p_hit_all)
+        return rows
+
+    def add_sources(self, hs, ctx) -> None:
+        idx = ctx.rows_for(self.name)
+        if idx:
+            hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
+                                 hs, [self.name])

@@ -1,0 +1,496 @@
+"""The stage layer: every stage of the pipeline is one library call that writes one run.
+
+=================  =========================================================  ===============
+stage              what it does                                               writes
+=================  =========================================================  ===============
+:func:`load_catalog`  parse, validate and store element-set files             ``catalog_*``
+:func:`screen`     conjunction screening of the fleet on the catalog          ``fleet``,
+                                                                              ``conjunctions``
+:func:`hazards`    every peril's hazard rows (flux, screening, storms)        ``hazards``
+:func:`fit`        the Bayesian posteriors (reused while unchanged)           ``posterior_draws``
+:func:`simulate`   Monte Carlo losses with policy terms, EP curves, price     ``ylt``, ``elt``,
+                                                                              ``ep_curve``, ...
+:func:`price`      all of the above the portfolio needs, in order             all of them
+=================  =========================================================  ===============
+
+Each takes ``(connection, portfolio, options)`` and returns the id of the run it wrote
+(``fit`` and ``load_catalog`` take no portfolio). The CLI commands only parse arguments,
+call one of these and print. :func:`price` runs the same stages as the separate commands
+(``riskengine hazards`` then ``riskengine simulate``), so for the same config and seed
+they give the same ``ylt``, ``elt``, ``ep_curve`` and ``metrics``.
+
+Runs are tied together through the store: a screening is tied to the fleet it screened
+and the catalog it used (``runs.portfolio_hash``, ``runs.inputs``); the hazards stage
+uses only a screening of the same fleet on the same catalog, and :func:`simulate` only a
+hazards run of the same fleet and perils. ``runs.inputs`` of every run records what fed
+it.
+
+Examples
+--------
+>>> import tempfile, os
+>>> from riskengine import stages
+>>> from riskengine.config import load_portfolio
+>>> from riskengine.store import connect
+>>> con = connect(os.path.join(tempfile.mkdtemp(), "s.duckdb"))
+>>> p = load_portfolio(stages.repo_path("portfolios", "quick.toml"))
+>>> rid = stages.price(con, p, stages.Options(years=500))
+>>> con.execute("SELECT count(*) FROM ylt WHERE run_id = ?", [rid]).fetchall()[0][0]
+500
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from riskengine import perils as registry
+from riskengine import settings
+from riskengine.errors import ConfigError
+
+
+def _quiet(*_args, **_kw) -> None:
+    return None
+
+
+@dataclass
+class Options:
+    """Run options shared by the stages (``None``: take it from the portfolio's config).
+
+    Attributes
+    ----------
+    years, seed, workers, scheduler
+        Override ``[simulation]``.
+    hazards_run : str, optional
+        Use this stored hazards run instead of the newest one of the portfolio.
+    screening_run : str, optional
+        Use this screening in the hazards stage (default: the newest screening of this
+        portfolio's fleet on the same catalog, if any).
+    exclude_names : tuple of str
+        Upper-case name fragments dropped from the catalog in the hazards stage.
+    fit_settings : riskengine.bayes.FitSettings, optional
+        Sampler settings of the Bayesian fit (default: ``$RISKENGINE_FIT_DRAWS`` draws).
+    say : callable(str)
+        Receives one line per finished step (the CLI prints them).
+    progress : callable(task, done, total)
+        Receives progress of long steps (``task`` names the step).
+    """
+
+    years: int | None = None
+    seed: int | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    hazards_run: str | None = None
+    screening_run: str | None = None
+    exclude_names: tuple[str, ...] = ()
+    fit_settings: object | None = None
+    say: Callable[[str], None] = _quiet
+    progress: Callable[[str, int, int], None] | None = None
+    info: dict = field(default_factory=dict)
+
+
+def repo_path(*parts: str) -> Path:
+    """A path inside the repository (notebooks run from ``notebooks/``)."""
+    return settings.REPO_ROOT.joinpath(*parts)
+
+
+def default_db() -> Path:
+    """``$RISKENGINE_DB`` or ``riskengine.duckdb`` at the repository root."""
+    import os
+
+    env = os.environ.get("RISKENGINE_DB")
+    return Path(env) if env else repo_path(settings.DEFAULT_DB)
+
+
+# --------------------------------------------------------------------------- helpers
+def portfolio_perils(p) -> list:
+    """The peril objects the portfolio simulates (the default physical set without
+    ``[[perils]]``), generic ones first."""
+    return registry.instantiate(p.perils)
+
+
+def needs(p) -> set[str]:
+    """What the portfolio's perils need: ``fleet``, ``catalog``, ``posterior``."""
+    out: set[str] = set()
+    for x in portfolio_perils(p):
+        out |= set(x.needs)
+    if any(g.norad_ids is not None for g in p.fleet):
+        out.add("catalog")
+    return out
+
+
+def catalog_fingerprint(cat) -> str:
+    """SHA-256 of the catalog's identity (ids, epochs, mean elements)."""
+    h = hashlib.sha256()
+    for arr in (cat.norad_id, cat.epoch, cat.mean_motion, cat.eccentricity, cat.inclination_deg):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def hazards_hash(p, fleet) -> str:
+    """What a hazards run depends on in the portfolio: the fleet and the perils."""
+    h = hashlib.sha256(fleet.fingerprint().encode())
+    entries = [e.model_dump(mode="json") for e in p.perils] if p.perils is not None else None
+    h.update(json.dumps(entries, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _epoch(cat):
+    try:
+        return cat.reference_epoch.astype("datetime64[us]").item() if len(cat) else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def _config(p) -> dict:
+    return p.model_dump(mode="json")
+
+
+def _one(con, sql: str, params=()):
+    rows = con.execute(sql, list(params)).fetchall()
+    return rows[0] if rows else None
+
+
+# --------------------------------------------------------------------------- catalog
+def load_catalog(con, files, *, lenient: bool = False) -> str:
+    """Parse, validate and store catalog files (newest epoch per object wins); the run id.
+
+    Strict by default: a file with a bad record is refused whole and the store is
+    unchanged (:class:`riskengine.errors.CatalogError` lists file:line and reason).
+    """
+    from riskengine.catalog.ingest import load_files
+
+    run_id, _ = load_files(con, [str(f) for f in files], lenient=lenient)
+    return run_id
+
+
+def ensure_catalog(con, p, opts: Options | None = None):
+    """The catalog for ``p`` (``$RISKENGINE_CATALOG`` > ``[catalog] files`` > the store >
+    the download cache), loaded into the store unless the same file content is there.
+
+    Returns ``(catalog, info)``; ``info`` says where it came from.
+    """
+    from riskengine.catalog.ingest import catalog_from_db, load_files
+    from riskengine.catalog.reader import catalog_source
+
+    say = (opts or Options()).say
+    kind, files = catalog_source(con, p.catalog.files or None)
+    if kind == "store":
+        cat = catalog_from_db(con)
+        say(f"catalog: {len(cat):,} objects from the store")
+        return cat, {"source": "store"}
+    shas = [hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files]
+    loaded = {r[0] for r in con.execute(
+        "SELECT s.sha256 FROM catalog_sources s JOIN runs r USING (run_id) "
+        "WHERE r.status = 'complete'").fetchall()}
+    if all(s in loaded for s in shas):
+        cat = catalog_from_db(con)
+        say(f"catalog: {len(cat):,} objects (files already loaded)")
+        return cat, {"source": [str(f) for f in files], "reloaded": False}
+    run_id, res = load_files(con, [str(f) for f in files], lenient=kind == "cache")
+    say(f"catalog: loaded {len(res.catalog):,} objects from {len(files)} file(s) (run {run_id})")
+    return catalog_from_db(con), {"source": [str(f) for f in files], "run_id": run_id}
+
+
+# --------------------------------------------------------------------------- screen
+def screen(con, p, opts: Options | None = None, *, days: float = 7.0,
+           threshold_km: float = 5.0, start=None, step_s: float = 60.0,
+           object_block: int | None = None, client=None) -> str:
+    """Screen the fleet against the catalog and the rest of the fleet; the run id.
+
+    The run is tied to this fleet and this catalog (``portfolio_hash``, ``inputs``): the
+    hazards stage of the same portfolio uses it, no other portfolio does.
+    """
+    from riskengine.fleet import resolve_fleet
+    from riskengine.screen import screen_portfolio
+    from riskengine.store import run
+
+    opts = opts or Options()
+    cat, cinfo = ensure_catalog(con, p, opts)
+    fleet = resolve_fleet(p, cat)
+    prog = (lambda d, t: opts.progress("screening", d, t)) if opts.progress else None
+    res = screen_portfolio(p, cat, start=start, days=days, threshold_km=threshold_km,
+                           step_s=step_s, workers=opts.workers, progress=prog, client=client,
+                           object_block=object_block)
+    epoch = res.start.astype("datetime64[us]").item()
+    with run(con, "screen", config=_config(p), config_path=p.source_path,
+             portfolio=p.name, catalog_epoch=epoch, portfolio_hash=fleet.fingerprint(),
+             inputs={"catalog_fingerprint": catalog_fingerprint(cat), "catalog": cinfo}) as h:
+        h.write("fleet", res.fleet.table())
+        h.write("conjunctions", res.conjunctions)
+        h.stats.update(res.stats)
+        opts.say(f"screening: {len(res.conjunctions['miss_km']):,} conjunctions "
+                 f"(run {h.run_id})")
+        return h.run_id
+
+
+def portfolio_screening(con, p, fleet, cat, run_id: str | None = None):
+    """``(run_id, {group: (sum_pc, days, n_satellites, sum_pc_fleet)})`` of the newest
+    complete screening of this fleet on this catalog (or of ``run_id``), else ``(None, {})``.
+
+    A screening of another portfolio, or of this one on another catalog, is never used.
+    """
+    from riskengine.hazards import screening_from_store
+
+    if run_id is None:
+        fp, cfp = fleet.fingerprint(), catalog_fingerprint(cat)
+        rows = con.execute(
+            "SELECT run_id, inputs FROM runs WHERE status = 'complete' AND kind = 'screen' "
+            "AND portfolio_hash = ? ORDER BY created_at DESC, run_id DESC", [fp]).fetchall()
+        for rid, inputs in rows:
+            got = json.loads(inputs or "{}").get("catalog_fingerprint")
+            if got == cfp:
+                run_id = rid
+                break
+        if run_id is None:
+            return None, {}
+    return screening_from_store(con, run_id)
+
+
+# --------------------------------------------------------------------------- hazards
+def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
+                    exclude_names: tuple[str, ...] = ()):
+    """Every peril's hazard rows for the portfolio (no I/O): a :class:`HazardResult`."""
+    from riskengine.hazards import HazardResult
+
+    objs = portfolio_perils(p)
+    ctx = registry.HazardContext(fleet=fleet, catalog=catalog, screening=screening or None,
+                                 perils={x.type: x for x in objs})
+    ctx.shared["exclude_names"] = tuple(exclude_names)
+    res = HazardResult(orbits=fleet.orbits())
+    for x in objs:
+        for row in x.hazard_rows(ctx):
+            res.add(**row)
+    res.shared = ctx.shared
+    return res
+
+
+def hazards(con, p, opts: Options | None = None) -> str:
+    """Compute and store every peril's hazard rows for ``p``; the run id.
+
+    The catalog is resolved (and loaded) only when a peril or a ``norad_ids`` group needs
+    it; the collision peril uses this portfolio's own screening on the same catalog when
+    the store holds one (``opts.screening_run`` names one explicitly).
+    """
+    from riskengine.fleet import resolve_fleet
+    from riskengine.hazards import hazard_stats
+    from riskengine.store import run
+
+    opts = opts or Options()
+    if not p.fleet:
+        if needs(p) & {"fleet", "catalog"}:
+            raise ConfigError(f"{p.source_path}: the perils need a [[fleet]]: add a Walker "
+                              "shell or an elements file")
+    cat, cinfo = (ensure_catalog(con, p, opts) if "catalog" in needs(p) else (None, None))
+    fleet = resolve_fleet(p, cat)
+    srun, screening = (portfolio_screening(con, p, fleet, cat, opts.screening_run)
+                       if cat is not None else (None, {}))
+    res = compute_hazards(p, fleet, cat, screening=screening,
+                          exclude_names=opts.exclude_names)
+    inputs = {"screening_run_id": srun}
+    if cat is not None:
+        inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
+    with run(con, "hazards", config=_config(p), config_path=p.source_path, portfolio=p.name,
+             catalog_epoch=_epoch(cat) if cat is not None else None,
+             portfolio_hash=hazards_hash(p, fleet), inputs=inputs) as h:
+        if res.rows.get("peril"):
+            h.write("hazards", res.rows)
+        h.stats.update(hazard_stats(res, screening_run=srun))
+        h.stats["catalog_objects"] = len(cat) if cat is not None else 0
+        opts.say(f"hazards: {len(res.rows.get('peril', [])):,} rows"
+                 + (f", collision from screening {srun}" if srun else "")
+                 + f" (run {h.run_id})")
+        return h.run_id
+
+
+def hazards_run_for(con, p, fleet, run_id: str | None = None) -> str | None:
+    """The newest complete hazards run of this fleet and perils (or ``run_id``)."""
+    if run_id is not None:
+        row = _one(con, "SELECT run_id FROM runs WHERE run_id = ? AND kind = 'hazards' AND "
+                        "status = 'complete'", [run_id])
+        if row is None:
+            raise ConfigError(f"no complete hazards run {run_id!r} in the store; see "
+                              "`riskengine runs list`")
+        return row[0]
+    row = _one(con, "SELECT run_id FROM runs WHERE status = 'complete' AND kind = 'hazards' "
+                    "AND portfolio_hash = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
+               [hazards_hash(p, fleet)])
+    return row[0] if row else None
+
+
+# --------------------------------------------------------------------------- fit
+def fit(con, opts: Options | None = None, *, evidence=None, force: bool = False,
+        fits_dir=None) -> str:
+    """Fit (or reuse) the Bayesian hardware and radiation models; the fit run id."""
+    from riskengine import bayes
+
+    opts = opts or Options()
+    fs = opts.fit_settings
+    if fs is None:
+        n = settings.fit_draws()
+        fs = bayes.FitSettings(draws=n, tune=min(1000, n))
+    prog = (lambda m: opts.progress(f"sampling {m}", 0, 1)) if opts.progress else None
+    out = bayes.fit(con, evidence=evidence, settings=fs, force=force, fits_dir=fits_dir,
+                    progress=prog)
+    opts.info["fit_reused"] = out["reused"]
+    opts.say(f"fit: {'reused' if out['reused'] else 'sampled'} (run {out['run_id']})")
+    return out["run_id"]
+
+
+# --------------------------------------------------------------------------- simulate
+def build_hazard_set(con, p, opts: Options | None = None):
+    """The loss engine's input for ``p`` from the store: ``(HazardSet, inputs)``.
+
+    Reads the portfolio's hazards run (when a peril needs hazard rows), fits or reuses the
+    posterior (when a peril needs it) and lets every peril add its loss sources.
+    """
+    from riskengine.core.sources import HazardSet
+    from riskengine.fleet import resolve_fleet
+
+    opts = opts or Options()
+    objs = portfolio_perils(p)
+    want = needs(p)
+    cat = None
+    if any(g.norad_ids is not None for g in p.fleet):
+        from riskengine.catalog.ingest import catalog_from_db
+
+        cat = catalog_from_db(con)
+    fleet = resolve_fleet(p, cat)
+    si, grp, _ = fleet.satellite_arrays()
+    hs = HazardSet(si, grp, fleet.names)
+    inputs: dict = {}
+    rows: dict = {}
+    epoch = None
+    if any(type(x).hazard_rows is not registry.Peril.hazard_rows for x in objs):
+        hz = hazards_run_for(con, p, fleet, opts.hazards_run)
+        if hz is None:
+            raise ConfigError(
+                f"{p.source_path}: the store has no hazards run of this portfolio's fleet and "
+                f"perils: run `riskengine hazards {p.source_path} --db ...` first (or "
+                "`riskengine price`, which runs every stage)")
+        cur = con.execute("SELECT * EXCLUDE (run_id) FROM hazards WHERE run_id = ? "
+                          "ORDER BY rowid", [hz])
+        names = [d[0] for d in cur.description]
+        data = cur.fetchall()
+        rows = {k: [r[i] for r in data] for i, k in enumerate(names)}
+        inputs["hazards_run_id"] = hz
+        row = _one(con, "SELECT catalog_epoch, inputs FROM runs WHERE run_id = ?", [hz])
+        epoch = row[0]
+        inputs["screening_run_id"] = json.loads(row[1] or "{}").get("screening_run_id")
+    post = None
+    if "posterior" in want:
+        from riskengine.bayes import load_posterior
+
+        fit_id = fit(con, opts)
+        post = load_posterior(con, fit_id)
+        inputs["fit_run_id"] = fit_id
+    as_of = p.simulation.inception or (epoch.date() if epoch is not None else None)
+    seed = int(p.simulation.seed if opts.seed is None else opts.seed)
+    ctx = registry.LossContext(fleet=fleet, rows=rows, posterior=post, seed=seed, as_of=as_of)
+    for x in objs:
+        x.add_sources(hs, ctx)
+    inputs["collision_method"] = ctx.shared.get("collision_method")
+    inputs["inception"] = str(as_of) if as_of else None
+    if post is not None:
+        opts.say(f"posterior: {hs.n_draws:,} parameter draws")
+    return hs, inputs, epoch
+
+
+def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> str:
+    """Monte Carlo losses of ``p`` with its policy terms, EP curves, metrics and the
+    technical premium, in one run; the run id.
+
+    Physical perils read the portfolio's stored hazards run (:func:`hazards`) and the
+    posterior (:func:`fit`, reused while unchanged). With ``workers > 1`` or a
+    ``scheduler`` the blocks of years run on Dask; the tables are identical.
+    """
+    from riskengine.losses import NO_SATELLITE, write_simulation
+    from riskengine.store import run
+
+    opts = opts or Options()
+    years = int(opts.years or p.simulation.years)
+    seed = int(p.simulation.seed if opts.seed is None else opts.seed)
+    if years < 1:
+        raise ConfigError(f"years = {years}: simulate at least one year")
+    if not 0 <= seed < 2**63:
+        raise ConfigError(f"seed = {seed}: must be a whole number in [0, 2^63)")
+    hs, inputs, epoch = build_hazard_set(con, p, opts)
+    if not hs.sources:
+        raise ConfigError(f"{p.source_path}: nothing to simulate: list [[perils]] "
+                          "(see `riskengine perils`)")
+    cfg = _config(p)
+    cfg["simulation"].update(years=years, seed=seed)
+    workers = int(opts.workers or p.simulation.workers)
+    scheduler = opts.scheduler or p.simulation.scheduler
+    use_dask = bool(scheduler) or workers > 1
+    tick = ((lambda done, tot: opts.progress("simulating", done, tot))
+            if opts.progress else None)
+    with run(con, kind, config=cfg, config_path=p.source_path, portfolio=p.name, seed=seed,
+             years=years, catalog_epoch=epoch, inputs=inputs) as r:
+        if use_dask:
+            from riskengine.losses.distributed import write_simulation_dask
+            from riskengine.scale import Cluster
+
+            with Cluster(workers=workers, scheduler=scheduler) as cl:
+                res = write_simulation_dask(p, r, hs, cl.client, years=years, seed=seed,
+                                            progress=tick)
+        else:
+            res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
+        from riskengine.core.pricing import price as technical_price
+
+        pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()), {
+            "group": (res.groups + [NO_SATELLITE], res.by_group),
+            "peril": (res.perils, res.by_peril)})
+        rows = pr.metric_rows()
+        r.write("metrics", {"metric": np.array([x[0] for x in rows], object),
+                            "value": np.array([x[1] for x in rows], float),
+                            "std_error": np.array([np.nan if x[2] is None else x[2]
+                                                   for x in rows], float)})
+        keep = [a for a in pr.allocations
+                if not (a["name"] == NO_SATELLITE and a["expected_loss"] == 0)]
+        if keep:
+            r.write("allocations", {k: np.array([a[k] for a in keep],
+                                                object if k in ("dimension", "name") else float)
+                                    for k in keep[0]})
+        r.stats.update(total_sum_insured=float(hs.sum_insured.sum()))
+        opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")
+        return r.run_id
+
+
+# --------------------------------------------------------------------------- price
+def price(con, p, opts: Options | None = None) -> str:
+    """Every stage ``p`` needs, in order, then its price; the id of the price run.
+
+    catalog (loaded once per file content) → hazards (when a peril needs hazard rows) →
+    Bayesian fit (reused while evidence, model code and settings are unchanged) → Monte
+    Carlo and premium. The same calls as ``riskengine hazards`` followed by
+    ``riskengine simulate``.
+    """
+    opts = opts or Options()
+    objs = portfolio_perils(p)
+    if any(type(x).hazard_rows is not registry.Peril.hazard_rows for x in objs) \
+            and opts.hazards_run is None:
+        hazards(con, p, opts)
+    return simulate(con, p, opts, kind="price")
+
+
+def latest_price_run(con, portfolio: str | None = None) -> str | None:
+    """The newest complete pricing run (optionally of one portfolio)."""
+    sql = ("SELECT run_id FROM runs r WHERE status='complete' AND kind IN ('price','simulate') "
+           "AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.run_id)")
+    params = []
+    if portfolio:
+        sql += " AND portfolio = ?"
+        params.append(portfolio)
+    row = _one(con, sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params)
+    return row[0] if row else None
+
+
+__all__ = ["Options", "load_catalog", "ensure_catalog", "screen", "hazards", "fit",
+           "simulate", "price", "compute_hazards", "build_hazard_set", "portfolio_perils",
+           "needs", "repo_path", "default_db", "latest_price_run", "portfolio_screening",
+           "catalog_fingerprint", "hazards_hash"]
