@@ -35,3 +35,33 @@ def notebook_catalog(con=None):
         return resolve_catalog(own)
     finally:
         own.close()
+
+
+def price_portfolio(config, db=None, *, years: int | None = None, seed: int | None = None,
+                    workers: int | None = None) -> str:
+    """Price a portfolio file (every stage it needs) into the store ``db``; the run id.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> db = os.path.join(tempfile.mkdtemp(), "nb.duckdb")
+    >>> price_portfolio(repo_path("portfolios", "quick.toml"), db, years=200)[:6]
+    'price-'
+    """
+    from riskengine import stages
+    from riskengine.config import load_portfolio
+    from riskengine.store import connect
+
+    con = connect(db or default_db())
+    try:
+        return stages.price(con, load_portfolio(config),
+                            stages.Options(years=years, seed=seed, workers=workers))
+    finally:
+        con.close()
+
+
+def latest_price_run(con, portfolio: str | None = None) -> str | None:
+    """The newest complete pricing run (optionally of one portfolio)."""
+    from riskengine.stages import latest_price_run as _latest
+
+    return _latest(con, portfolio)

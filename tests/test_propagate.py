@@ -2,11 +2,13 @@
 
 Reference: Vallado, Crawford, Hujsak & Kelso (2006), "Revisiting Spacetrack Report #3",
 AIAA 2006-6753; test set ``SGP4-VER.TLE`` with C++ output ``tcppver.out``
-(../shared/catalogs/sgp4-verification). Tolerance 1e-6 km (1 mm) in position, as the
+(vendored under tests/data/sgp4, see tests/data/README.md). Tolerance 1e-6 km (1 mm) in position, as the
 issue asks; velocities to 1e-9 km/s (1 µm/s).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,9 +43,12 @@ def _read_vallado(folder):
     return tles, [(n, np.array(rows)) for n, rows in blocks]
 
 
+DATA = Path(__file__).resolve().parent / "data" / "sgp4"
+
+
 @pytest.fixture(scope="module")
-def vallado(catalogs):
-    return _read_vallado(catalogs / "sgp4-verification")
+def vallado():
+    return _read_vallado(DATA)
 
 
 def test_vallado_vectors_through_batched_function(vallado):
