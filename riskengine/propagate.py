@@ -7,11 +7,12 @@ times as split Julian dates (``jd + fr``, UTC, as :mod:`sgp4` takes them).
 
 The work is done by :class:`sgp4.api.SatrecArray` (C++, holds the GIL), split into
 object blocks x time chunks so that no single call allocates more than
-``max_chunk_states`` states, and spread over processes (``workers``). Workers are forked,
-inherit the ``Satrec`` objects (which cannot be pickled) and write straight into
-shared-memory output arrays, so nothing is pickled per chunk and the results are
-bit-identical to one single-process ``SatrecArray.sgp4`` call: each object is propagated
-independently and exactly the same C++ code runs on it.
+``max_chunk_states`` states, and spread over processes (``workers``) by
+:class:`riskengine.executor.Executor`. Workers are forked, inherit the ``Satrec`` objects
+(which cannot be pickled) and write straight into shared-memory output arrays, so nothing
+is pickled per chunk and the results are bit-identical to one single-process
+``SatrecArray.sgp4`` call: each object is propagated independently and exactly the same
+C++ code runs on it.
 
 Failures (decay, eccentricity out of range, bad elements) never raise: the state is NaN
 and the error code is the one ``sgp4`` defines (1 mean eccentricity, 2 mean motion,
@@ -20,9 +21,7 @@ and the error code is the one ``sgp4`` defines (1 mean eccentricity, 2 mean moti
 Examples
 --------
 >>> from sgp4.api import Satrec
->>> s = Satrec.twoline2rv(
-...     "1 00005U 58002B   00179.78495062  .00000023  00000-0  28098-4 0  4753",
-...     "2 00005  34.2682 348.7242 1859667 331.7664  19.3264 10.82419157413667")
+>>> s = Satrec.twoline2rv(*EXAMPLE_TLE)
 >>> import numpy as np
 >>> jd, fr = np.full(2, s.jdsatepoch), s.jdsatepochF + np.array([0.0, 360.0]) / 1440.0
 >>> e, r, v = propagate([s], jd, fr, workers=1)
@@ -35,12 +34,11 @@ Examples
 from __future__ import annotations
 
 import mmap
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
+
+from riskengine.executor import Executor, default_workers  # noqa: F401  (re-exported)
 
 #: Largest number of (object, time) states one ``SatrecArray.sgp4`` call produces
 #: (7 float64/uint8 values each: ~50 MB at the default).
@@ -58,13 +56,9 @@ ERROR_MESSAGES = {
 
 _UNIX_JD = 2440587.5  # Julian date of 1970-01-01T00:00 UTC
 
-
-def default_workers() -> int:
-    """CPUs this process may use (``sched_getaffinity``), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+#: Vanguard 1 (00005), the first case of Vallado's SGP4 verification set: the examples' TLE.
+EXAMPLE_TLE = ("1 00005U 58002B   00179.78495062  .00000023  00000-0  28098-4 0  4753",
+               "2 00005  34.2682 348.7242 1859667 331.7664  19.3264 10.82419157413667")
 
 
 def julian(times) -> tuple[np.ndarray, np.ndarray]:
@@ -92,10 +86,7 @@ def _as_satrecs(sats) -> list:
     return list(sats)
 
 
-# ----------------------------------------------------------------------- fork workers
-_JOB: dict = {}
-
-
+# ----------------------------------------------------------------------- block worker
 def _shared_empty(shape, dtype) -> np.ndarray:
     """An array in anonymous shared memory: visible to forked children and the parent."""
     n = int(np.prod(shape)) * np.dtype(dtype).itemsize
@@ -103,12 +94,11 @@ def _shared_empty(shape, dtype) -> np.ndarray:
     return np.frombuffer(buf, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
-def _run_block(task) -> int:
+def _run_block(job: dict, task) -> int:
     """Worker body: propagate objects [a, b) over time chunk [t0, t1) into the outputs."""
     from sgp4.api import SatrecArray
 
     a, b, t0, t1 = task
-    job = _JOB
     cache = job.setdefault("arrays", {})
     arr = cache.get((a, b))
     if arr is None:
@@ -173,9 +163,7 @@ def propagate(sats, jd, fr=None, *, workers: int | None = None,
     Examples
     --------
     >>> from sgp4.api import Satrec
-    >>> s = Satrec.twoline2rv(
-    ...     "1 00005U 58002B   00179.78495062  .00000023  00000-0  28098-4 0  4753",
-    ...     "2 00005  34.2682 348.7242 1859667 331.7664  19.3264 10.82419157413667")
+    >>> s = Satrec.twoline2rv(*EXAMPLE_TLE)
     >>> e, r, v = propagate([s, s], [s.jdsatepoch] * 3, [0.0, 0.5, 1.0], workers=1)
     >>> e.shape, r.shape
     ((2, 3), (2, 3, 3))
@@ -198,20 +186,10 @@ def propagate(sats, jd, fr=None, *, workers: int | None = None,
     r = alloc((n_obj, n_t, 3), np.float64)
     v = alloc((n_obj, n_t, 3), np.float64)
     tasks = _plan(n_obj, n_t, workers, max_chunk_states)
-    _JOB.clear()
-    _JOB.update(satrecs=satrecs, jd=jd, fr=fr, e=e, r=r, v=v)
-    try:
-        if not parallel:
-            for t in tasks:
-                _run_block(t)
-        else:
-            ctx = mp.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                # one object block per worker; time chunks of a block stay together so the
-                # worker's SatrecArray cache is reused
-                list(pool.map(_run_block, tasks, chunksize=max(1, len(tasks) // workers)))
-    finally:
-        _JOB.clear()
+    job = dict(satrecs=satrecs, jd=jd, fr=fr, e=e, r=r, v=v)
+    # forked workers inherit the Satrec objects and write into the shared-memory outputs
+    for _ in Executor(workers, start_method="fork").map(_run_block, tasks, shared=job):
+        pass
     # (shared-memory outputs are ordinary arrays to the caller; the mapping is freed with them)
     return e, r, v
 
@@ -227,9 +205,7 @@ def iter_propagate(sats, jd, fr=None, *, times_per_chunk: int = 1440,
     Examples
     --------
     >>> from sgp4.api import Satrec
-    >>> s = Satrec.twoline2rv(
-    ...     "1 00005U 58002B   00179.78495062  .00000023  00000-0  28098-4 0  4753",
-    ...     "2 00005  34.2682 348.7242 1859667 331.7664  19.3264 10.82419157413667")
+    >>> s = Satrec.twoline2rv(*EXAMPLE_TLE)
     >>> [sl.stop for sl, *_ in iter_propagate([s], [s.jdsatepoch] * 5, times_per_chunk=2,
     ...                                      workers=1)]
     [2, 4, 5]

@@ -33,13 +33,12 @@ and fleet-vs-fleet pairs are taken once (lower id as primary).
 
 from __future__ import annotations
 
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine.propagate import _as_satrecs, default_workers, julian
+from riskengine.executor import Executor
+from riskengine.propagate import _as_satrecs, julian
 
 from riskengine.core.constants import WGS72_MU_KM3_S2 as MU_KM3_S2
 from riskengine.core.constants import WGS72_RE_KM as RE_KM
@@ -161,23 +160,30 @@ def _hermite_min(dr0, dv0, dr1, dv1, dt, n_samples=33):
 
 
 # --------------------------------------------------------------------------- block worker
-_JOB: dict = {}
-#: Per-process cache of Dask screening jobs: token -> job dict (SGP4 records built once).
-_DASK_JOBS: dict = {}
+#: Per-process screening jobs: token -> job dict (SGP4 records built once per process, the
+#: SatrecArray caches of its blocks). One screening at a time per process.
+_JOBS: dict = {}
 
 
-def _screen_block_dask(token: str, fleet_cat, sec_cat, params: dict, task):
-    """Dask task: one time block of a screening, on any worker of any machine.
+def _job(shared: dict) -> dict:
+    """This process's job for the screening ``shared`` describes (built on first use).
 
-    The catalogs travel as element sets (scattered once per screening); the worker builds
-    the SGP4 records the first time it sees the screening's ``token`` and keeps them for
-    its later blocks. Same arrays, same cascade as the process-pool path.
+    ``shared`` carries either the SGP4 records themselves (serial and forked workers
+    inherit them) or the two catalogs (Dask workers: element sets travel, SGP4 records are
+    built once per worker).
     """
-    job = _DASK_JOBS.get(token)
+    tok = shared["token"]
+    job = _JOBS.get(tok)
     if job is None:
-        _DASK_JOBS.clear()   # one screening at a time per worker: free the previous one
-        job = _DASK_JOBS[token] = dict(params, satrecs=_CatalogSatrecs(fleet_cat, sec_cat))
-    return _screen_block(task, job)
+        _JOBS.clear()   # one screening at a time per process: free the previous one
+        job = _JOBS[tok] = {k: v for k, v in shared.items() if k != "cats"}
+        if "satrecs" not in job:
+            job["satrecs"] = _CatalogSatrecs(*shared["cats"])
+    return job
+
+
+def _screen_task(shared: dict, task):
+    return _screen_block(task, _job(shared))
 
 
 class _CatalogSatrecs:
@@ -219,7 +225,7 @@ def _block_objects(job, task):
     return objs, lp, ls, arr
 
 
-def _screen_block(task, job=None):
+def _screen_block(task, job):
     """Candidate (primary, secondary, interval start time) triples in one block.
 
     ``task`` is ``(k0, k1)`` (grid intervals; every fleet satellite against every object) or
@@ -231,7 +237,6 @@ def _screen_block(task, job=None):
     """
     from scipy.spatial import cKDTree
 
-    job = _JOB if job is None else job
     k0, k1 = task[0], task[1]
     objs, lp, ls, arr = _block_objects(job, task)
     if not len(lp) or not len(ls):   # no fleet satellite (or nothing to meet): no pairs
@@ -329,29 +334,6 @@ def screen_tasks(n_steps: int, block_steps: int, n_fleet: int, n_all: int,
             if not (se[1] <= n_fleet and se[1] <= pr[0])]
 
 
-def _screen_on_dask(client, cats, params, tasks, total, progress):
-    """Submit every block to Dask; results in task order."""
-    import uuid
-
-    from distributed import as_completed
-
-    token = uuid.uuid4().hex
-    fleet_f, sec_f = client.scatter(list(cats), broadcast=True)
-    futs = [client.submit(_screen_block_dask, token, fleet_f, sec_f, params, t,
-                          key=f"screen-{token}-{k}", retries=3, pure=False)
-            for k, t in enumerate(tasks)]
-    index = {f.key: k for k, f in enumerate(futs)}
-    results = [None] * len(tasks)
-    done = 0
-    for fut in as_completed(futs):
-        k = index[fut.key]
-        results[k] = fut.result()
-        done += tasks[k][1] - tasks[k][0]
-        if progress:
-            progress(done, total)
-    return results
-
-
 # --------------------------------------------------------------------------- refinement
 def _states_at(satrecs, obj, jd0, fr0, t_s):
     """SGP4 states of ``satrecs[obj[i]]`` at ``t_s[i]`` (one sgp4_array call per object)."""
@@ -383,9 +365,8 @@ def refine_tca_batch(satrecs, p, s, jd0, fr0, t_guess_s, t_lo_s, t_hi_s, tol_s=1
     Examples
     --------
     >>> from sgp4.api import Satrec
-    >>> a = Satrec.twoline2rv(
-    ...     "1 00005U 58002B   00179.78495062  .00000023  00000-0  28098-4 0  4753",
-    ...     "2 00005  34.2682 348.7242 1859667 331.7664  19.3264 10.82419157413667")
+    >>> from riskengine.propagate import EXAMPLE_TLE
+    >>> a = Satrec.twoline2rv(*EXAMPLE_TLE)
     >>> t, *_, ok = refine_tca_batch([a, a], np.array([0]), np.array([1]), a.jdsatepoch,
     ...                              a.jdsatepochF, np.array([10.0]), np.array([0.0]),
     ...                              np.array([60.0]))
@@ -471,35 +452,20 @@ def screen(fleet_sats, catalog_sats, start, days: float = 7.0, threshold_km: flo
     n_steps = int(np.ceil(days * 86400.0 / step_s))
     grid = np.arange(n_steps + 1) * float(step_s)
     tasks = screen_tasks(n_steps, block_steps, n_f, len(satrecs), object_block)
-    total = sum(t[1] - t[0] for t in tasks)
-    workers = default_workers() if workers is None else max(1, int(workers))
-    _JOB.clear()
-    _JOB.update(satrecs=satrecs, n_fleet=n_f, threshold_km=float(threshold_km),
-                step_s=float(step_s), jd0=jd0, fr0=fr0, grid_s=grid)
-    results = []
-    done = 0
+    import uuid
+
+    shared = dict(token=uuid.uuid4().hex, n_fleet=n_f, threshold_km=float(threshold_km),
+                  step_s=float(step_s), jd0=jd0, fr0=fr0, grid_s=grid)
+    if client is not None:
+        shared["cats"] = cats           # element sets travel; SGP4 records are rebuilt there
+    else:
+        shared["satrecs"] = satrecs     # forked workers inherit them
+    ex = Executor(workers, client=client, start_method="fork")
     try:
-        if client is not None:
-            results = _screen_on_dask(client, cats, {k: v for k, v in _JOB.items()
-                                                     if k != "satrecs"}, tasks, total,
-                                      progress)
-        elif workers == 1 or len(tasks) == 1:
-            it = map(_screen_block, tasks)
-            for t, res in zip(tasks, it):
-                results.append(res)
-                done += t[1] - t[0]
-                if progress:
-                    progress(done, total)
-        else:
-            ctx = mp.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                for t, res in zip(tasks, pool.map(_screen_block, tasks)):
-                    results.append(res)
-                    done += t[1] - t[0]
-                    if progress:
-                        progress(done, total)
+        results = list(ex.map(_screen_task, tasks, shared=shared, progress=progress,
+                              weight=lambda t: t[1] - t[0]))
     finally:
-        _JOB.clear()
+        _JOBS.clear()
     P = np.concatenate([r[0] for r in results]) if results else np.zeros(0, np.int64)
     S = np.concatenate([r[1] for r in results]) if results else np.zeros(0, np.int64)
     K = np.concatenate([r[2] for r in results]) if results else np.zeros(0, np.int64)

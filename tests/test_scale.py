@@ -1,95 +1,88 @@
-"""Dask scale-out: identical tables with 1 process and 2 workers, a killed worker is
-retried with the same result, and a failed run leaves no visible rows."""
+"""One executor for block-parallel work: identical results in this process, in local
+processes and on Dask; a killed Dask worker's block is retried with the same result; a
+failed block leaves no visible rows."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import numpy as np
 import pytest
 
 from riskengine import scale
+from riskengine.config import Policy
+from riskengine.core.engine import blocks, simulate_block
+from riskengine.core.sources import HazardSet
+from riskengine.executor import Executor
 from riskengine.store import connect, run
 
 
-def poisson_lognormal_block(task):
-    """A block of a Poisson(3) x lognormal(10, 1) compound (module-level: picklable)."""
-    rng = np.random.default_rng(scale.block_seed(task["seed"], task["block"]))
-    n = rng.poisson(3.0, task["n"])
-    years = np.arange(task["start"], task["start"] + task["n"])
-    sev = rng.lognormal(10.0, 1.0, int(n.sum()))
-    annual = np.bincount(np.repeat(np.arange(task["n"]), n), sev, minlength=task["n"])
-    if task.get("sleep"):
-        time.sleep(task["sleep"])
-    if task.get("fail"):
+def _hazard_set():
+    hs = HazardSet(np.full(200, 2e7), np.zeros(200, int), ["s"], [])
+    hs.add_independent_failure("hw", 0.01)
+    hs.add_common_shock("storm", 0.3, 0.02)
+    return hs
+
+
+def block(shared, task):
+    """An engine block (module-level: picklable); optional sleep and failure for the tests."""
+    hs, seed, sleep, fail = shared
+    b, n = task
+    if sleep:
+        time.sleep(sleep)
+    if b in fail:
         raise RuntimeError("block failed")
-    return {"ylt": {"year": years, "loss": annual, "ground_up_loss": annual}}
+    return simulate_block(hs, Policy(), seed, b, n).gross
 
 
-def _ylt(con, run_id):
-    return con.execute("select year, loss from ylt where run_id=? order by year", [run_id]).fetchnumpy()
+def _all(ex, tasks, sleep=0.0, fail=()):
+    return np.concatenate(list(ex.map(block, tasks, shared=(_hazard_set(), 7, sleep, fail))))
 
 
-def _simulate(con, tasks, client=None):
-    out = scale.scratch_dir()
-    try:
-        with run(con, "simulate", seed=7, years=sum(t["n"] for t in tasks)) as r:
-            paths = scale.run_blocks(poisson_lognormal_block, tasks, out, client=client)
-            scale.load_parquet(r, "ylt", paths["ylt"])
-    finally:
-        scale.cleanup(out)
-    return r.run_id
-
-
-def test_block_plan_and_seeds():
-    plan = scale.block_plan(25_000, 10_000)
-    assert [b["n"] for b in plan] == [10_000, 10_000, 5_000] and plan[2]["start"] == 20_001
-    a = np.random.default_rng(scale.block_seed(1, 3)).random(3)
-    b = np.random.default_rng(scale.block_seed(1, 3)).random(3)
-    c = np.random.default_rng(scale.block_seed(1, 4)).random(3)
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
-    with pytest.raises(ValueError):
-        scale.block_plan(0, 10)
-
-
-def test_one_process_vs_two_workers_identical(db_path):
-    con = connect(db_path)
-    tasks = [dict(seed=7, **b) for b in scale.block_plan(20_000, 2_500)]
-    single = _simulate(con, tasks)
+def test_serial_processes_and_dask_identical():
+    tasks = blocks(20_000, 2_500)
+    ref = _all(Executor(1), tasks)
+    assert len(ref) == 20_000
+    assert np.array_equal(ref, _all(Executor(2, start_method="fork"), tasks))
+    assert np.array_equal(ref, _all(Executor(2, start_method="spawn"), tasks))
     with scale.Cluster(workers=2) as cl:
-        dist = _simulate(con, tasks, cl.client)
-    a, b = _ylt(con, single), _ylt(con, dist)
-    assert len(a["year"]) == 20_000
-    assert np.array_equal(a["year"], b["year"]) and np.array_equal(a["loss"], b["loss"])
+        assert np.array_equal(ref, _all(Executor(client=cl.client), tasks))
 
 
-def test_killed_worker_is_retried_same_result(db_path):
-    con = connect(db_path)
-    tasks = [dict(seed=7, sleep=0.4, **b) for b in scale.block_plan(8_000, 1_000)]
-    ref = _simulate(con, tasks)
+def test_progress_and_order():
+    seen = []
+    out = list(Executor(2).map(lambda s, t: t * s, range(6), shared=3,
+                               progress=lambda d, tot: seen.append((d, tot))))
+    assert out == [0, 3, 6, 9, 12, 15] and seen[-1] == (6.0, 6.0)
+
+
+def test_killed_worker_is_retried_same_result():
+    tasks = blocks(8_000, 1_000)
+    ref = _all(Executor(1), tasks)
     with scale.Cluster(workers=2) as cl:
-        pids = cl.client.run(os.getpid)  # {worker address: pid}
-        victim = sorted(pids.values())[0]
+        victim = sorted(cl.client.run(os.getpid).values())[0]
 
         def kill_soon():
             time.sleep(0.6)
             os.kill(victim, 9)
 
-        import threading
-
         threading.Thread(target=kill_soon, daemon=True).start()
-        got = _simulate(con, tasks, cl.client)
-    assert np.array_equal(_ylt(con, ref)["loss"], _ylt(con, got)["loss"])
+        got = _all(Executor(client=cl.client), tasks, sleep=0.4)
+    assert np.array_equal(ref, got)
 
 
 def test_failed_block_leaves_no_rows(db_path):
     con = connect(db_path)
-    tasks = [dict(seed=7, **b) for b in scale.block_plan(4_000, 1_000)]
-    tasks[2]["fail"] = True
+    tasks = blocks(4_000, 1_000)
     with scale.Cluster(workers=2) as cl:
         with pytest.raises(RuntimeError, match="block failed"):
-            _simulate(con, tasks, cl.client)
+            with run(con, "simulate", seed=7, years=4_000) as r:
+                for (b, n), g in zip(tasks, Executor(client=cl.client).map(
+                        block, tasks, shared=(_hazard_set(), 7, 0.0, (2,)))):
+                    r.write("ylt", {"year": b * 1000 + 1 + np.arange(n), "loss": g,
+                                    "ground_up_loss": g})
     assert con.execute("select count(*) from ylt").fetchone()[0] == 0
     assert con.execute("select status from runs").fetchone()[0] == "failed"
 

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pc": ("riskengine.cli.pc", "pc", "Collision probability for CDM files."),
     "hazards": ("riskengine.cli.hazards", "hazards", "Annual per-satellite hazards."),
     "fit": ("riskengine.cli.fit", "fit", "Fit the Bayesian hardware and radiation models."),
-    "simulate": ("riskengine.cli.simulate", "simulate", "Monte Carlo loss simulation."),
+    "simulate": ("riskengine.cli.price", "simulate", "Monte Carlo loss simulation."),
     "price": ("riskengine.cli.price", "price", "Run the whole pricing pipeline."),
     "report": ("riskengine.cli.report", "report", "Write the HTML pricing report of a run."),
     "perils": ("riskengine.cli.perils", "perils",

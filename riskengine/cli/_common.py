@@ -13,6 +13,28 @@ db_option = click.option(
 )
 
 
+def simulation_options(f):
+    """The options every Monte Carlo command shares: --years, --seed, --workers,
+    --scheduler, --hazards-run."""
+    opts = [
+        click.option("--years", type=click.IntRange(min=1, max=100_000_000), default=None,
+                     help="Simulated years (default: [simulation] years)."),
+        click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
+                     help="Root seed (default: [simulation] seed)."),
+        click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
+                     help="Local Dask worker processes (default: [simulation] workers; the "
+                          "tables do not depend on it)."),
+        click.option("--scheduler", default=None,
+                     help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+        click.option("--hazards-run", default=None,
+                     help="Use this stored hazards run (default: the newest one of this "
+                          "portfolio's fleet and perils; `price` computes a fresh one)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
 def console():
     from rich.console import Console
 

@@ -365,32 +365,8 @@ def blocks(years: int, size: int = BLOCK_YEARS) -> list[tuple[int, int]]:
     return [(b, min(size, years - b * size)) for b in range((years + size - 1) // size)]
 
 
-def _run_block(args):
-    hs, pol, seed, b, n = args
+def run_block(shared, task) -> BlockResult:
+    """Executor task: ``shared = (hazard_set, policy, seed)``, ``task = (block, n_years)``."""
+    hs, pol, seed = shared
+    b, n = task
     return simulate_block(hs, pol, seed, b, n)
-
-
-def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1):
-    """Yield ``(block, BlockResult)`` in block order; ``workers > 1`` uses processes
-    (results identical to ``workers=1``)."""
-    todo = blocks(years, block_years(hs))
-    if workers <= 1 or len(todo) <= 1:
-        for b, n in todo:
-            yield b, simulate_block(hs, pol, seed, b, n)
-        return
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        pending = []
-        it = iter(todo)
-        for b, n in it:
-            pending.append((b, ex.submit(_run_block, (hs, pol, seed, b, n))))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            b, fut = pending.pop(0)
-            yield b, fut.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append((nxt[0], ex.submit(_run_block, (hs, pol, seed, *nxt))))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
-                                     iter_blocks, simulate_block)
+                                    run_block, simulate_block)
 from riskengine.core.ep import RETURN_PERIODS, ep_table, metrics
 from riskengine.core.sources import HazardSet, hazard_set_from_rows
 
@@ -89,6 +89,18 @@ def generic_hazard_set(portfolio) -> HazardSet:
                              "riskengine.stages.build_hazard_set")
         x.add_sources(hs, ctx)
     return hs
+
+
+def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1):
+    """Yield ``(block, BlockResult)`` in block order; ``workers > 1`` runs the blocks in
+    spawned processes (:class:`riskengine.executor.Executor`; results identical to
+    ``workers=1``)."""
+    from riskengine.executor import Executor
+
+    todo = blocks(years, block_years(hs))
+    ex = Executor(workers, start_method="spawn")
+    for (b, _), r in zip(todo, ex.map(run_block, todo, shared=(hs, pol, seed))):
+        yield b, r
 
 
 def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0):

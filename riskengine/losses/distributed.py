@@ -19,13 +19,15 @@ import numpy as np
 from riskengine.core.engine import block_years, blocks, compact_events, simulate_block
 
 
-def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_names: list[str],
-                size: int, elt_min_loss: float = 0.0):
+def _block_task(shared: dict, task: tuple[int, int]):
     """Worker side: simulate one block, write its rows as Parquet, return year arrays."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    r = compact_events(simulate_block(hs, pol, seed, block, n), elt_min_loss)
+    hs, pol, seed = shared["hs"], shared["pol"], shared["seed"]
+    out_dir, peril_names, size = shared["out_dir"], shared["perils"], shared["size"]
+    block, n = task
+    r = compact_events(simulate_block(hs, pol, seed, block, n), shared["elt_min_loss"])
     a = block * size
     year = np.arange(a + 1, a + n + 1)
 
@@ -56,9 +58,8 @@ def _block_task(hs, pol, seed: int, block: int, n: int, out_dir: str, peril_name
 def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: int,
                           progress=None, scratch: str | Path | None = None):
     """Dask version of :func:`riskengine.losses.write_simulation` (same tables, same result)."""
-    from distributed import as_completed
-
     from riskengine import scale
+    from riskengine.executor import Executor
     from riskengine.losses import SimulationResult, write_summaries
 
     pol = portfolio.policy
@@ -66,11 +67,8 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     todo = blocks(years, size)
     out = Path(scratch) if scratch else scale.scratch_dir("riskengine-sim-")
     try:
-        hs_f, pol_f = client.scatter([hs, pol], broadcast=True)
-        futs = [client.submit(_block_task, hs_f, pol_f, seed, b, n, str(out), list(hs.perils), size,
-                              portfolio.simulation.elt_min_loss,
-                              key=f"block-{seed}-{b}-{os.getpid()}-{id(out)}", retries=3, pure=False)
-                for b, n in todo]
+        shared = dict(hs=hs, pol=pol, seed=seed, out_dir=str(out), perils=list(hs.perils),
+                      size=size, elt_min_loss=portfolio.simulation.elt_min_loss)
         n_l = len(pol.reinsurance)
         gross, gu, oep = np.empty(years), np.empty(years), np.empty(years)
         ceded = np.empty((n_l, years))
@@ -78,8 +76,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         byg = np.empty((years, len(hs.group_names) + 1))
         done = 0
         ev_count = np.zeros(len(todo), np.int64)
-        for fut in as_completed(futs):
-            b, r, n_ev, _ = fut.result()
+        for b, r, n_ev, _ in Executor(client=client).map(_block_task, todo, shared=shared):
             ev_count[b] = n_ev
             sl = slice(b * size, b * size + r.n_years)
             gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded

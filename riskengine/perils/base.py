@@ -222,8 +222,19 @@ class Peril:
 
     def add_sources(self, hs, ctx: LossContext) -> None:
         """Add this peril's loss sources to the engine input ``hs`` (a
-        :class:`riskengine.core.sources.HazardSet`)."""
-        raise NotImplementedError(f"peril type {self.type!r} does not add loss sources")
+        :class:`riskengine.core.sources.HazardSet`).
+
+        The default turns the stored hazard rows of each of :meth:`labels` into sources
+        (:func:`riskengine.core.sources.hazard_set_from_rows`); generic and posterior
+        perils override it.
+        """
+        from riskengine.core.sources import hazard_set_from_rows
+
+        for label in self.labels():
+            idx = ctx.rows_for(label)
+            if idx:
+                hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
+                                     hs, [label])
 
     def diagnostics(self, ctx: HazardContext) -> dict:
         """Per-group numbers for ``riskengine hazards`` (optional)."""

@@ -21,7 +21,6 @@ import numpy as np
 from riskengine.core import debris as dbr
 from riskengine.core.collision import breakup_rate_in_band
 from riskengine.core.flux import CLASSES, R_EARTH_KM, Population, collision_rates
-from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
 from riskengine.perils.base import Params, Peril, param
@@ -120,9 +119,3 @@ class Breakup(Peril):
                                  method="flux", altitude_km=h, notes=note))
         ctx.shared.setdefault("breakup", {}).update(rate=rate, hit_probability=p_hit_all)
         return rows
-
-    def add_sources(self, hs, ctx) -> None:
-        idx = ctx.rows_for(self.name)
-        if idx:
-            hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
-                                 hs, [self.name])

@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 from riskengine.core import spaceweather as sw
-from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import register
 from riskengine.perils.base import Params, Peril, param
 
@@ -72,10 +71,3 @@ class SpaceWeather(Peril):
                              notes=f"Feb 2022 anchor {p.p_ref:.3f} at {p.h_ref_km:.0f} km, "
                                    f"H={p.scale_height_km:.0f} km"))
         return rows
-
-    def add_sources(self, hs, ctx) -> None:
-        idx = ctx.rows_for(self.name)
-        if idx:
-            hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
-                                 hs, [self.name])
-

@@ -19,7 +19,6 @@ import numpy as np
 
 from riskengine.core import debris as dbr
 from riskengine.core.flux import CLASSES, collision_rates
-from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
 from riskengine.perils.base import Params, Peril, param
@@ -82,10 +81,3 @@ class UntrackedDebris(Peril):
                              severity="beta", severity_a=dm["beta_a"], severity_b=dm["beta_b"],
                              notes=note + f"; partial loss mean {dm['partial_mean']:.3f}"))
         return rows
-
-    def add_sources(self, hs, ctx) -> None:
-        for label in self.labels():
-            idx = ctx.rows_for(label)
-            if idx:
-                hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
-                                     hs, [label])
