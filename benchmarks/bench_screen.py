@@ -28,8 +28,9 @@ from riskengine import settings  # noqa: E402
 from riskengine.catalog import Catalog, read_catalog  # noqa: E402
 from riskengine.config import parse_portfolio  # noqa: E402
 from riskengine.fleet import build_fleet  # noqa: E402
-from riskengine.screen import (apsis_filter, brute_force, screen,  # noqa: E402
-                               screen_portfolio, window_exclusions)
+from riskengine.core.screening import apsis_filter  # noqa: E402
+from riskengine.screen import (brute_force, screen, screen_portfolio,  # noqa: E402
+                               window_exclusions)
 
 
 def peak_mb() -> float:

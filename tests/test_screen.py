@@ -14,8 +14,8 @@ import pytest
 from riskengine.catalog import read_catalog
 from riskengine.config import parse_portfolio
 from riskengine.fleet import build_fleet
-from riskengine.screen import (apsis_filter, brute_force, rtn_components, screen,
-                               screen_portfolio, window_exclusions)
+from riskengine.core.screening import apsis_filter, rtn_components
+from riskengine.screen import brute_force, screen, screen_portfolio, window_exclusions
 
 TCA_TOL_S = 0.1
 MISS_TOL_KM = 0.010
@@ -240,7 +240,7 @@ def test_dask_screening_identical_to_process_pool(cat):
 def test_screen_tasks_cover_every_pair_once():
     """Fleet x object blocks: every (fleet, object) pair with object > fleet index or object
     in the catalog falls in exactly one block; a non-positive block size is refused."""
-    from riskengine.screen import screen_tasks
+    from riskengine.core.screening import screen_tasks
 
     n_f, n_all = 7, 19
     for b in (1, 3, 7, 8, 50):
