@@ -39,6 +39,7 @@ import pyarrow as pa
 
 from riskengine import __version__, settings
 from riskengine.errors import StoreError
+from riskengine.store import publish
 from riskengine.store.schema import TABLES
 
 VIEWS = {
@@ -142,33 +143,45 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open (and by default create) the store read-write and make sure the schema exists.
+    """Open the store for a job: a private work copy of the file that runs commit into and
+    publish from (see :mod:`riskengine.store.publish`); readers are never blocked.
 
     Parameters
     ----------
     path : path-like, optional
-        DuckDB file; default :func:`riskengine.settings.db_path`. ``":memory:"`` works.
+        DuckDB file; default :func:`riskengine.settings.db_path`. ``":memory:"`` works
+        (nothing is published).
     create : bool
         Create the file when missing. With ``False`` a missing file is an error.
     """
-    p = str(path) if path == ":memory:" else str(settings.db_path(path))
-    if p != ":memory:":
-        if not create and not Path(p).exists():
+    if str(path) == ":memory:":
+        con = duckdb.connect(":memory:")
+        ensure_schema(con)
+        return con
+    main = Path(settings.db_path(path)).resolve()
+    if not main.exists():
+        if not create:
             raise StoreError(
-                f"database {p!r} does not exist: run `make price` (or `riskengine catalog "
-                "load ... --db " + p + "`) first, or pass --db with the right file"
-            )
-        Path(p).parent.mkdir(parents=True, exist_ok=True)
+                f"database {str(main)!r} does not exist: run `make price` (or `riskengine "
+                f"catalog load ... --db {main}`) first, or pass --db with the right file")
+        try:
+            publish.create(main, ensure_schema)
+        except (OSError, duckdb.Error) as exc:
+            raise StoreError(f"cannot create database {str(main)!r}: {exc}; check that its "
+                             "folder is writable and has space") from exc
     try:
-        con = duckdb.connect(p)
-    except duckdb.Error as exc:  # locked by another writer, not a DuckDB file, ...
-        raise StoreError(f"cannot open database {p!r}: {exc}") from exc
-    ensure_schema(con)
-    return con
+        return publish.open_work_copy(main, ensure_schema)
+    except OSError as exc:
+        raise StoreError(f"cannot open database {str(main)!r}: {exc}; check that its folder "
+                         "is writable and has space") from exc
 
 
 def read_only(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection for notebooks and BI tools (many readers may share a file).
+    """A read-only connection for notebooks and BI tools.
+
+    It never blocks a running job and a job never blocks it: jobs publish finished runs by
+    replacing the file, and this connection keeps reading the store as it was when it was
+    opened. Reconnect (or use a fresh connection per query) to see newer runs.
 
     Examples
     --------
@@ -248,7 +261,10 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, data: Any, run_id: str | 
         verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
         con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM {name}")
     finally:
-        con.unregister(name)
+        # after a failed INSERT the transaction is aborted and unregister may raise
+        # "Current transaction is aborted": never let that mask the real cause
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
     return tbl.num_rows
 
 
@@ -317,11 +333,17 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
         except duckdb.Error:
             pass
         if isinstance(exc, Exception) and not isinstance(exc, refused):
+            recorded = False
             with contextlib.suppress(duckdb.Error):
                 insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "failed",
                                      "catalog_epoch": handle.catalog_epoch,
                                      "error": f"{type(exc).__name__}: {exc}"[:4000]})
+                recorded = True
+            if recorded:   # the failure and its cause are part of the record
+                with contextlib.suppress(Exception):
+                    publish.publish(con, [run_id], TABLES, ensure_schema)
         raise
+    publish.publish(con, [run_id], TABLES, ensure_schema)
 
 
 def complete_runs(con: duckdb.DuckDBPyConnection, kind: str | None = None):
