@@ -8,7 +8,7 @@ import sys
 
 import click
 
-METHODS = ("2d", "mc", "maxpc")
+METHODS = ("2d", "nc3d", "mc", "maxpc")
 
 
 def _num(x):
@@ -28,7 +28,7 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     import numpy as np
 
     from riskengine.cdm import CDMError
-    from riskengine.pc import max_pc_scaled, pc_from_states, pc_montecarlo
+    from riskengine.pc import max_pc_scaled, pc_from_states
     from riskengine.pc.covariance import clip_to_psd, covariance_health
 
     path = cdm.source or "<cdm>"
@@ -48,16 +48,25 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     c1, c2 = cdm.covariance(1), cdm.covariance(2)
     # covariance health: every remediation is flagged (issue #17)
     flags, notes = [], []
-    health = covariance_health(np.stack([c1, c2]))
+    health = covariance_health(np.stack([c1, c2])[:, :3, :3])
+    health6 = covariance_health(np.stack([c1, c2]))
+    c_full = [c1, c2]
     for i in range(2):
         if health["negative_variance"][i] or health["npd"][i]:
             what = "negative variance" if health["negative_variance"][i] else "not positive semi-definite"
-            notes.append(f"OBJECT{i + 1} covariance {what} (smallest correlation eigenvalue "
-                         f"{health['min_eigenvalue'][i]:.3g}): eigenvalues clipped at 0")
+            notes.append(f"OBJECT{i + 1} position covariance {what} (smallest correlation eigenvalue "
+                         f"{health['min_eigenvalue'][i]:.3g}): 6x6 eigenvalues clipped at 0")
             flags.append(f"npd_covariance_object{i + 1}")
-    if flags:
-        c1, c2 = clip_to_psd(c1), clip_to_psd(c2)
-    res = pc_from_states(r1[None], v1[None], c1[None], r2[None], v2[None], c2[None], hbr_m)
+            c_full[i] = clip_to_psd(c_full[i])
+        elif health6["negative_variance"][i] or health6["npd"][i]:
+            notes.append(f"OBJECT{i + 1} 6x6 covariance not positive semi-definite in its velocity terms "
+                         f"(smallest correlation eigenvalue {health6['min_eigenvalue'][i]:.3g}): the 2D Pc "
+                         f"uses the position block as given; nc3d and mc use it with eigenvalues clipped at 0")
+            flags.append(f"npd_velocity_covariance_object{i + 1}")
+    c1_2d = c_full[0] if "npd_covariance_object1" in flags else c1
+    c2_2d = c_full[1] if "npd_covariance_object2" in flags else c2
+    c1, c2 = clip_to_psd(c_full[0]) if flags else c_full[0], clip_to_psd(c_full[1]) if flags else c_full[1]
+    res = pc_from_states(r1[None], v1[None], c1_2d[None], r2[None], v2[None], c2_2d[None], hbr_m)
     if bool(res["npd_remediated"][0]):
         notes.append("combined encounter-plane covariance clipped at (1e-4 HBR)^2 (CARA PcCircle)")
         flags.append("npd_remediated")
@@ -72,6 +81,26 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     if bool(mx["dilution"][0]):
         flags.append("dilution")
     flags += frame_notes
+    from riskengine.pc.nc3d import usage_violations_2d
+
+    uv = usage_violations_2d(r1, v1, c1, r2, v2, c2, hbr_m)
+    reasons = []
+    if bool(res["low_relative_speed"][0]):
+        reasons.append(f"low relative speed ({res['relative_speed_m_s'][0]:.3g} m/s)")
+    if bool(uv["extended"][0]):
+        reasons.append(f"long encounter (rectilinear duration {uv['extended_indicator'][0]:.3g} of the "
+                       f"orbital period > 0.02, Hall et al. 2023)")
+    elif bool(res["long_encounter"][0]):
+        reasons.append(f"long encounter (half-duration {res['encounter_half_duration_s'][0]:.3g} s > 500 s)")
+    if bool(uv["offset"][0]):
+        reasons.append(f"offset minimum ({uv['offset_indicator'][0]:.3g} of the period from TCA > 0.01)")
+    if bool(res["velocity_uncertainty"][0]):
+        reasons.append("velocity uncertainty smears the miss during the encounter (non-linear motion)")
+    if any(f.startswith("npd_covariance") for f in flags):
+        reasons.append("non-positive-definite covariance (remediated)")
+    for k in ("extended", "offset"):
+        if bool(uv[k][0]) and f"{k}_encounter" not in flags:
+            flags.append(f"{k}_encounter")
     out = {
         "file": path, "method": method, "pc": None,
         "pc_2d": _num(res["pc"][0]), "log10_pc_2d": _num(res["log10_pc"][0]),
@@ -86,16 +115,29 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
         "object1": cdm.get("object1", "OBJECT_DESIGNATOR"), "object2": cdm.get("object2", "OBJECT_DESIGNATOR"),
         "frame": cdm.frame(1) if cdm.frame(1) == cdm.frame(2) else f"{cdm.frame(1)}+{cdm.frame(2)}",
         "cdm_pc": _cdm_pc(cdm),
+        "usage_violations_2d": reasons,
+        "recommended_method": "nc3d" if reasons else "2d",
     }
     if method == "2d":
         out["pc"] = out["pc_2d"]
     elif method == "maxpc":
         out["pc"] = out["pc_max"]
+    elif method == "nc3d":
+        from riskengine.pc.nc3d import nc3d
+
+        nc = nc3d(r1[None], v1[None], c1[None], r2[None], v2[None], c2[None], hbr_m)
+        out.update(pc=_num(nc["pc"][0]), nc=_num(nc["nc"][0]), nc3d_converged=bool(nc["converged"][0]),
+                   nc3d_window_s=[_num(nc["t_lo"][0]), _num(nc["t_hi"][0])])
+        if not out["nc3d_converged"]:
+            out["flags"].append("nc3d_not_converged")
     elif method == "mc":
-        mc = pc_montecarlo(r1, v1, c1, r2, v2, c2, hbr_m, np.random.default_rng(seed),
-                           n_samples=samples, confidence=confidence)
+        from riskengine.pc.montecarlo import pc_montecarlo_twobody
+
+        mc = pc_montecarlo_twobody(r1, v1, c1, r2, v2, c2, hbr_m, np.random.default_rng(seed),
+                                   n_samples=samples, confidence=confidence)
         out.update(pc=mc["pc"], pc_low=mc["ci_low"], pc_high=mc["ci_high"], hits=mc["hits"],
-                   trials=mc["n"], confidence=confidence, seed=seed)
+                   trials=mc["n"], confidence=confidence, seed=seed,
+                   mc_window_s=[_num(x) for x in mc["window_s"]])
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(f"unknown method {method!r}")
     return out
