@@ -154,7 +154,8 @@ def test_screening_pc_batch_and_covariance_model():
 @pytest.mark.parametrize("module", ["riskengine.pc.foster", "riskengine.pc.encounter",
                                     "riskengine.pc.states", "riskengine.pc.maxpc",
                                     "riskengine.pc.montecarlo", "riskengine.pc.covariance",
-                                    "riskengine.pc.screening", "riskengine.cdm"])
+                                    "riskengine.pc.screening", "riskengine.cdm",
+                                    "riskengine.pc.nc3d", "riskengine.pc.twobody"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

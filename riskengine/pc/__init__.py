@@ -5,7 +5,11 @@
   CARA eigenvalue-clip remediation, usage-violation flags.
 * :mod:`~riskengine.pc.states` — Pc from TCA states + RTN covariances (CDM path).
 * :mod:`~riskengine.pc.maxpc` — Alfano / Frisbee maximum Pc, dilution flag.
-* :mod:`~riskengine.pc.montecarlo` — Monte Carlo Pc with a Clopper–Pearson interval.
+* :mod:`~riskengine.pc.nc3d` — Hall's 3D-Nc (curvilinear two-body motion, velocity
+  uncertainty), vectorised over events; 2D usage-violation indicators (Hall et al. 2023).
+* :mod:`~riskengine.pc.twobody` — equinoctial elements, universal-variable propagation.
+* :mod:`~riskengine.pc.montecarlo` — Monte Carlo Pc (two-body from TCA, or straight-line)
+  with a Clopper–Pearson interval.
 * :mod:`~riskengine.pc.covariance` — TLE covariance model (Aida & Kirschner 2013).
 * :mod:`~riskengine.pc.screening` — :func:`screening_pc` for catalog conjunctions.
 
@@ -16,10 +20,12 @@ consistent length unit.
 from riskengine.pc.covariance import tle_covariance_rtn, tle_sigmas_rtn
 from riskengine.pc.foster import log_pc_circle, pc2d, pc_circle
 from riskengine.pc.maxpc import max_pc_one_sided, max_pc_scaled, max_pc_unknown
-from riskengine.pc.montecarlo import pc_montecarlo
+from riskengine.pc.montecarlo import pc_montecarlo, pc_montecarlo_twobody
+from riskengine.pc.nc3d import nc3d, usage_violations_2d
 from riskengine.pc.screening import screening_pc
 from riskengine.pc.states import pc_from_states
 
 __all__ = ["pc_circle", "log_pc_circle", "pc2d", "pc_from_states", "max_pc_scaled",
-           "max_pc_one_sided", "max_pc_unknown", "pc_montecarlo", "tle_covariance_rtn",
+           "max_pc_one_sided", "max_pc_unknown", "pc_montecarlo", "pc_montecarlo_twobody",
+           "nc3d", "usage_violations_2d", "tle_covariance_rtn",
            "tle_sigmas_rtn", "screening_pc"]

@@ -1,0 +1,506 @@
+"""Hall's 3D-Nc: expected number of collisions along curvilinear two-body trajectories.
+
+Hall, D. T. (2021), "Expected Collision Rates for Tracked Satellites", J. Spacecraft
+Rockets 58(3), 715-728 (doi:10.2514/1.A34919), section VII; Hall, Baars & Casali (2023),
+"A Multistep Probability of Collision Computational Algorithm", AAS 23-398.  The method
+of NASA CARA's ``Pc3D_Hall``, implemented here from the published equations:
+
+* each object's TCA state and covariance become a Gaussian in equinoctial elements
+  (Hall eq. 36; elements of :mod:`riskengine.pc.twobody`), moved by two-body motion;
+* at each time ``t`` the motion is linearised about the *peak-overlap* states (eqs.
+  39-44, 55-56, iterated to convergence: step 7, ``Δμᵀ Σp⁻¹ Δμ ≤ 1e-10``), giving the
+  relative state mean ``X̆ = (r̆, v̆)`` and covariance ``P̃ = [[A, Bᵀ], [B, C]]`` (eq. 47);
+* the collision rate is the flux into the hard-body sphere (eqs. 51e, 52):
+
+      Ṅc(t) = R² ∮ dr̂ N(R r̂; r̆, A) · σ/√(2π) · H(ν̃),   H(x) = e^{-x²} − √π x erfc(x),
+      σ² = r̂ᵀ (C − B A⁻¹ Bᵀ) r̂,   ν̃ = r̂·[v̆ + B A⁻¹ (R r̂ − r̆)] / (√2 σ)
+
+  (Lebedev quadrature on the unit sphere, :func:`scipy.integrate.lebedev_rule`, degree
+  chosen per event from how much the integrand varies over the sphere);
+* ``Nc = ∫ Ṅc dt`` over the encounter (eq. 58): composite Gauss-Legendre over the
+  rectilinear conjunction bounds ``T' ± (√2 erfc⁻¹(γ) w' + 2R/|v|)`` (Hall et al. 2023,
+  eq. 14 ff., γ = 1e-16), clipped to ± half the shorter orbital period.
+
+For a single, temporally isolated encounter the collision probability equals Nc (Hall
+2021 §III.E); :func:`pc_nc3d` reports ``min(Nc, 1)`` as ``pc``.
+
+Units: positions km, velocities km/s at the API (as CDMs give them), covariances m²,
+m²/s, m²/s² (RTN by default, or inertial); HBR m.  Internally SI.  Axis convention:
+events on the first axis, time nodes on the second, Lebedev points on the third.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+from scipy.integrate import lebedev_rule
+
+from riskengine.pc.encounter import rtn_to_eci
+from riskengine.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_to_cartesian,
+                                   retrograde_factor)
+
+__all__ = ["nc3d", "pc_nc3d", "equinoctial_covariance", "relative_state_at", "usage_violations_2d"]
+
+GAMMA = 1e-16
+"""Fraction of Nc allowed outside the integration bounds (CARA ``params.gamma``)."""
+POP_TOL = 1e-10
+"""Peak-overlap convergence: ``Δμpᵀ Σp⁻¹ Δμp`` below this (Hall 2021 step 7 suggests 1e-6)."""
+POP_MAX_ITER = 30
+_H_STEP = 1e-20                 # complex step (relative to each element's scale)
+
+_LEB = {}
+
+
+def _lebedev(order):
+    if order not in _LEB:
+        x, w = lebedev_rule(order)
+        _LEB[order] = (np.ascontiguousarray(x.T), w)
+    return _LEB[order]
+
+
+#: (max variation of the log-density over the sphere, Lebedev degree); checked against the
+#: degree-131 rule on CARA's and Alfano's cases (tests/test_pc_nc3d.py)
+SPHERE_TIERS = ((0.01, 7), (0.1, 17), (0.5, 35), (2.0, 65), (np.inf, 131))
+
+
+def _jacobian(E, dt, fr):
+    """X(t) and ψ = ∂X(t)/∂E(T) (..., 6, 6) by complex-step differentiation (exact)."""
+    scale = np.ones(E.shape)
+    scale[..., 0] = np.abs(E[..., 0])
+    h = _H_STEP * scale
+    Ec = np.repeat(E[..., None, :].astype(complex), 6, axis=-2)       # (..., 6 dirs, 6)
+    idx = np.arange(6)
+    Ec[..., idx, idx] += 1j * h
+    Xc = equinoctial_to_cartesian(Ec, dt[..., None], fr=fr[..., None])                   # (..., 6 dirs, 6)
+    X = Xc[..., 0, :].real
+    J = np.swapaxes(Xc.imag, -1, -2) / h[..., None, :]                 # [comp, dir]
+    return X, J
+
+
+def equinoctial_covariance(X, P):
+    """Mean equinoctial elements, their covariance and ``fr`` from a Cartesian Gaussian (SI).
+
+    ``P_E = J P Jᵀ`` with ``J = ∂E/∂X = (∂X/∂E)⁻¹`` at the mean (Hall 2021 eq. 33-36).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([7.0e6, 0, 0, 0, 7546.05, 10.0])
+    >>> E, PE, fr = equinoctial_covariance(X, np.eye(6))
+    >>> bool(np.all(np.linalg.eigvalsh(PE) > 0))
+    True
+    """
+    fr = retrograde_factor(X)
+    E = cartesian_to_equinoctial(X, fr=fr)
+    _, psi = _jacobian(E, np.zeros(E.shape[:-1]), fr)
+    J = np.linalg.inv(psi)
+    PE = J @ P @ np.swapaxes(J, -1, -2)
+    return E, 0.5 * (PE + np.swapaxes(PE, -1, -2)), fr
+
+
+def _inv3(A):
+    """Batched 3×3 inverse by cofactors (non-finite rows stay non-finite, never raise)."""
+    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
+    d, e, f = A[:, 1, 0], A[:, 1, 1], A[:, 1, 2]
+    g, h, i = A[:, 2, 0], A[:, 2, 1], A[:, 2, 2]
+    co = np.stack([np.stack([e * i - f * h, c * h - b * i, b * f - c * e], -1),
+                   np.stack([f * g - d * i, a * i - c * g, c * d - a * f], -1),
+                   np.stack([d * h - e * g, b * g - a * h, a * e - b * d], -1)], -2)
+    det = a * co[:, 0, 0] + b * co[:, 1, 0] + c * co[:, 2, 0]
+    return co / det[:, None, None]
+
+
+def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MAX_ITER):
+    """Relative state mean and covariance at ``dt`` linearised about the peak-overlap states.
+
+    Hall (2021) eqs. 39-56 and the step-by-step algorithm of §VII.B.  All inputs share a
+    batch shape ``(...)``: elements (..., 6), covariances (..., 6, 6), ``dt`` (...).
+
+    Returns
+    -------
+    X : (..., 6)  mean relative state ``X̆2 − X̆1`` [m, m/s]
+    P : (..., 6, 6)  covariance ``P̃1 + P̃2``
+    converged : (...) bool
+    """
+    shape = dt.shape
+    E1t, E2t = E1.copy(), E2.copy()
+    mu_prev = None
+    converged = np.zeros(shape, bool)
+    active = np.ones(shape, bool)
+    Xb = [None, None]
+    Pt = [None, None]
+    out_X = np.zeros(shape + (6,))
+    out_P = np.zeros(shape + (6, 6))
+    for it in range(max_iter):
+        a = np.flatnonzero(active.ravel())
+        if a.size == 0:
+            break
+        dta = dt.ravel()[a]
+        parts = []
+        for j, (Et, Eb, PE, fr) in enumerate(((E1t, E1, P1, fr1), (E2t, E2, P2, fr2))):
+            Et_a = Et.reshape(-1, 6)[a]
+            Xt, psi = _jacobian(Et_a, dta, fr.ravel()[a])
+            Xbr = Xt + np.einsum("nij,nj->ni", psi, Eb.reshape(-1, 6)[a] - Et_a)
+            Pj = psi @ PE.reshape(-1, 6, 6)[a] @ np.swapaxes(psi, -1, -2)
+            Pj = 0.5 * (Pj + np.swapaxes(Pj, -1, -2))
+            parts.append((Xbr, Pj))
+        (X1, Pp1), (X2, Pp2) = parts
+        with np.errstate(all="ignore"):
+            A1i, A2i = _inv3(Pp1[:, :3, :3]), _inv3(Pp2[:, :3, :3])
+            Sp = _inv3(A1i + A2i)
+        mup = np.einsum("nij,nj->ni", Sp, np.einsum("nij,nj->ni", A1i, X1[:, :3])
+                        + np.einsum("nij,nj->ni", A2i, X2[:, :3]))
+        # store the current linearisation (the result when this point converges); a
+        # linearisation that breaks down (non-finite) keeps the previous one
+        flat_X = out_X.reshape(-1, 6)
+        flat_P = out_P.reshape(-1, 6, 6)
+        good = (np.isfinite(X2 - X1).all(axis=1) & np.isfinite(Pp1 + Pp2).all(axis=(1, 2))
+                & np.isfinite(mup).all(axis=1))
+        if not good.all():
+            act = active.ravel()
+            act[a[~good]] = False
+            a, dta = a[good], dta[good]
+            X1, X2, Pp1, Pp2, mup, Sp = X1[good], X2[good], Pp1[good], Pp2[good], mup[good], Sp[good]
+            A1i, A2i = A1i[good], A2i[good]
+        flat_X[a] = X2 - X1
+        flat_P[a] = Pp1 + Pp2
+        if mu_prev is not None:
+            d = mup - mu_prev.reshape(-1, 3)[a]
+            m2 = np.einsum("ni,ni->n", d, np.einsum("nij,nj->ni", A1i + A2i, d))
+            done = m2 <= tol
+            conv_flat = converged.ravel()
+            conv_flat[a[done]] = True
+            act = active.ravel()
+            act[a[done]] = False
+        else:
+            mu_prev = np.zeros(shape + (3,))
+        mu_prev.reshape(-1, 3)[a] = mup
+        # next expansion centres: position at the peak overlap, conditional velocities
+        for j, (Xj, Pj, Et, fr) in enumerate(((X1, Pp1, E1t, fr1), (X2, Pp2, E2t, fr2))):
+            Ai = A1i if j == 0 else A2i
+            vt = Xj[:, 3:] + np.einsum("nij,nj->ni", Pj[:, 3:, :3] @ Ai, mup - Xj[:, :3])
+            with np.errstate(all="ignore"):
+                Enew = cartesian_to_equinoctial(np.concatenate([mup, vt], axis=1), dta, fr=fr.ravel()[a])
+            bad = ~np.isfinite(Enew).all(axis=1)
+            if bad.any():
+                active.ravel()[a[bad]] = False
+            Et.reshape(-1, 6)[a[~bad]] = Enew[~bad]
+    return out_X, out_P, converged
+
+
+def _rate(X, P, R, order):
+    """Collision rate Ṅc (Hall 2021 eq. 51e-52) for relative states X (N, 6), P (N, 6, 6)."""
+    u, w = _lebedev(order)                                        # (K, 3), (K,)
+    A = P[:, :3, :3]
+    B = P[:, 3:, :3]
+    C = P[:, 3:, 3:]
+    Ai = _inv3(A)
+    BAi = B @ Ai
+    Cp = C - BAi @ np.swapaxes(B, -1, -2)
+    r, v = X[:, :3], X[:, 3:]
+    det = (A[:, 0, 0] * (A[:, 1, 1] * A[:, 2, 2] - A[:, 1, 2] * A[:, 2, 1])
+           - A[:, 0, 1] * (A[:, 1, 0] * A[:, 2, 2] - A[:, 1, 2] * A[:, 2, 0])
+           + A[:, 0, 2] * (A[:, 1, 0] * A[:, 2, 1] - A[:, 1, 1] * A[:, 2, 0]))
+    with np.errstate(all="ignore"):
+        logdet = np.log(det)
+    Rn = R[:, None]
+    q = Rn[..., None] * u[None] - r[:, None, :]                       # (N, K, 3)
+    maha = np.einsum("nki,nij,nkj->nk", q, Ai, q)
+    logN = -0.5 * maha - 0.5 * (3 * np.log(2 * np.pi) + logdet)[:, None]
+    m = np.einsum("ki,ni->nk", u, v) + np.einsum("ki,nij,nkj->nk", u, BAi, q)
+    s2 = np.einsum("ki,nij,kj->nk", u, Cp, u)
+    s = np.sqrt(np.maximum(s2, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        z = m / s
+        nu = s * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi) - m * 0.5 * special.erfc(z / np.sqrt(2))
+        nu = np.where(s > 0, nu, np.maximum(-m, 0.0))
+        val = np.exp(logN) * nu
+    out = (R * R) * (val @ w)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _sphere_variation(X, P, R):
+    """Rough log-variation of the position density over the sphere, per row."""
+    A = P[:, :3, :3]
+    ok = np.isfinite(A).all(axis=(1, 2)) & np.isfinite(X).all(axis=1)
+    lam = np.full(len(A), np.nan)
+    lam[ok] = np.linalg.eigvalsh(A[ok])[:, 0]
+    Ai = _inv3(A)
+    g = np.linalg.norm(np.einsum("nij,nj->ni", Ai, X[:, :3]), axis=1)
+    with np.errstate(all="ignore"):
+        return np.where(ok, R * g + 0.5 * R * R / np.maximum(lam, 1e-300), np.inf)
+
+
+def _bounds(X, P, R, gamma):
+    """Rectilinear conjunction bounds (Hall et al. 2023): T' ± (√2 erfc⁻¹(γ) w' + 2R/|v|)."""
+    r, v = X[:, :3], X[:, 3:]
+    Ai = np.linalg.inv(P[:, :3, :3])
+    a = np.einsum("ni,nij,nj->n", v, Ai, v)
+    b = 2 * np.einsum("ni,nij,nj->n", r, Ai, v)
+    Tp = -b / (2 * a)
+    w = 1.0 / np.sqrt(a)
+    half = np.sqrt(2.0) * special.erfcinv(gamma) * w + 2.0 * R / np.linalg.norm(v, axis=1)
+    return Tp, half
+
+
+# Gauss-Kronrod 7-15 (QUADPACK qk15 constants): nodes in [0, 1], Kronrod and Gauss weights
+_XGK = np.array([0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+                 0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+                 0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+                 0.207784955007898467600689403773245, 0.0])
+_WGK = np.array([0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+                 0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+                 0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+                 0.204432940075298892414161999234649, 0.209482141084727828012999174891714])
+_WG = np.array([0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+                0.381830050505118944950369775488975, 0.417959183673469387755102040816327])
+_K15_X = np.concatenate([-_XGK[:-1], _XGK[::-1]])
+_K15_W = np.concatenate([_WGK[:-1], _WGK[::-1]])
+_G7_W = np.zeros(15)
+_G7_W[[1, 3, 5]] = _WG[:3]
+_G7_W[[13, 11, 9]] = _WG[:3]
+_G7_W[7] = _WG[3]
+
+EXTENDED_FRACTION = 0.02
+"""Rectilinear conjunction duration over the shorter orbital period above which the
+encounter is "extended" (Hall et al. 2023 usage violation V_e > 0.02): the time integral
+then spans ± a quarter period, as CARA's unit tests of the Alfano (2009) cases do."""
+MAX_PANELS = 256
+"""Most Gauss-Kronrod panels per event (beyond: ``converged`` False)."""
+OFFSET_FRACTION = 0.01
+"""|T'| over the shorter period above which the peak is "offset" (Hall et al. 2023, V_o)."""
+
+
+def _scan_window(X, P, R, period, n_scan=241, drop=45.0):
+    """Where the linear-motion density at the collision sphere matters, with velocity
+    uncertainty: ``r(t) = r + v t``, ``A(t) = A + t (B + Bᵀ) + t² C`` (Coppola 2012),
+    scanned over ± a quarter period; keeps ``½(M(t) + ln det A(t))`` within ``drop`` of its
+    minimum (e^-45 ≈ 3e-20), widened by one scan step and 2R/|v| each side."""
+    n = X.shape[0]
+    t = (np.linspace(-0.25, 0.25, n_scan)[None, :] * period[:, None])          # (n, k)
+    r = X[:, None, :3] + t[..., None] * X[:, None, 3:]
+    A, B, C = P[:, :3, :3], P[:, 3:, :3], P[:, 3:, 3:]
+    At = (A[:, None] + t[..., None, None] * (B + np.swapaxes(B, -1, -2))[:, None]
+          + (t * t)[..., None, None] * C[:, None])
+    with np.errstate(all="ignore"):
+        Ai = _inv3(At.reshape(-1, 3, 3)).reshape(At.shape)
+        det = np.linalg.det(At)
+        f = 0.5 * (np.einsum("nki,nkij,nkj->nk", r, Ai, r) + np.log(det))
+    f = np.where(np.isfinite(f) & (det > 0), f, np.inf)
+    keep = f <= (f.min(axis=1) + drop)[:, None]
+    step = 0.5 * period / (n_scan - 1)
+    any_ = keep.any(axis=1)
+    first = np.argmax(keep, axis=1)
+    last = n_scan - 1 - np.argmax(keep[:, ::-1], axis=1)
+    pad = step + 2.0 * R / np.maximum(np.linalg.norm(X[:, 3:], axis=1), 1e-12)
+    lo = t[np.arange(n), first] - pad
+    hi = t[np.arange(n), last] + pad
+    return np.where(any_, lo, np.nan), np.where(any_, hi, np.nan)
+
+
+def nc3d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=GAMMA, t_bounds=None,
+         rtol=1e-6, max_rounds=12, sphere_order=None):
+    """Hall's 3D-Nc expected number of collisions for a batch of conjunctions.
+
+    Parameters
+    ----------
+    r1, v1, r2, v2 : array_like (n, 3)
+        Inertial TCA states [km, km/s].
+    cov1, cov2 : array_like (n, 6, 6)
+        State covariances [m², m²/s, m²/s²], in each object's RTN frame (``frame="rtn"``,
+        as CDMs give them) or in the inertial frame of the states (``frame="eci"``).
+    hbr_m : float or array_like (n,)
+        Combined hard-body radius [m].
+    gamma : float
+        Share of Nc allowed outside the rectilinear time bounds.
+    t_bounds : (lo, hi) arrays or floats, optional
+        Integration bounds [s from TCA]; default: the rectilinear conjunction bounds, or
+        ± a quarter of the shorter orbital period for extended or offset encounters.
+    rtol : float
+        Relative accuracy of the adaptive Gauss-Kronrod (7-15) time integral.
+    sphere_order : int, optional
+        Fixed Lebedev degree (3..131); default per event from :data:`SPHERE_TIERS`.
+
+    Returns
+    -------
+    dict of arrays (n,)
+        ``nc`` (expected number of collisions), ``pc`` (= min(nc, 1)), ``t_lo``, ``t_hi``
+        (integration bounds, s from TCA), ``t_peak`` (time of the largest rate seen),
+        ``converged`` (peak-overlap iteration converged wherever the rate matters and the
+        time integral met ``rtol``), ``extended`` (quarter-period window used).
+
+    Examples
+    --------
+    Alfano (2009) case 3 (CARA unit test: 0.10033642320):
+
+    >>> import numpy as np
+    >>> x1 = np.array([-38.1599, 4218.8, 0.0, -4.3, -0.027, 0.0]) / 1.0
+    >>> out = nc3d(x1[None, :3] + 6378.0 * np.array([1.0, 0, 0]), x1[None, 3:] + [0, 7.2, 0],
+    ...            np.eye(6)[None] * 1e4, x1[None, :3] + [6378.0, 0.0, 0.05], x1[None, 3:] + [0, 0, 7.2],
+    ...            np.eye(6)[None] * 1e4, 10.0)
+    >>> bool(0 < out["pc"][0] < 1)
+    True
+    """
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, float)) for a in (r1, v1, r2, v2))
+    n = r1.shape[0]
+    c1 = np.asarray(cov1, float).reshape(n, 6, 6)
+    c2 = np.asarray(cov2, float).reshape(n, 6, 6)
+    if frame == "rtn":
+        c1, c2 = rtn_to_eci(c1, r1, v1), rtn_to_eci(c2, r2, v2)
+    elif frame != "eci":
+        raise ValueError(f"frame={frame!r}; expected 'rtn' or 'eci'")
+    R = np.broadcast_to(np.asarray(hbr_m, float), (n,)).astype(float)
+    X1 = np.concatenate([r1, v1], axis=1) * 1e3
+    X2 = np.concatenate([r2, v2], axis=1) * 1e3
+    with np.errstate(all="ignore"):
+        E1, PE1, fr1 = equinoctial_covariance(X1, c1)
+        E2, PE2, fr2 = equinoctial_covariance(X2, c2)
+        Tp, half = _bounds(X2 - X1, c1 + c2, R, gamma)
+    period = 2 * np.pi / np.minimum(E1[:, 0], E2[:, 0])
+    extended = (2 * half / period > EXTENDED_FRACTION) | (np.abs(Tp) / period > OFFSET_FRACTION) | ~np.isfinite(half)
+    if t_bounds is None:
+        slo, shi = _scan_window(X2 - X1, c1 + c2, R, period)
+        rlo, rhi = Tp - half, Tp + half
+        lo = np.fmin(np.fmin(slo, rlo), np.where(extended, -0.25 * period, np.inf))
+        hi = np.fmax(np.fmax(shi, rhi), np.where(extended, 0.25 * period, -np.inf))
+        lo = np.where(np.isfinite(lo), lo, -0.25 * period)
+        hi = np.where(np.isfinite(hi), hi, 0.25 * period)
+        lo = np.clip(np.minimum(lo, 0.0), -0.5 * period, 0.0)
+        hi = np.clip(np.maximum(hi, 0.0), 0.0, 0.5 * period)
+    else:
+        lo = np.broadcast_to(np.asarray(t_bounds[0], float), (n,)).copy()
+        hi = np.broadcast_to(np.asarray(t_bounds[1], float), (n,)).copy()
+    # sphere rule per event, from the linearisation at TCA
+    if sphere_order is None:
+        with np.errstate(all="ignore"):
+            X0, P0, _ = relative_state_at(E1, PE1, E2, PE2, np.zeros(n), fr1, fr2)
+            V = np.nan_to_num(_sphere_variation(X0, P0, R), nan=np.inf)
+        orders = np.full(n, SPHERE_TIERS[-1][1])
+        for vmax, order in reversed(SPHERE_TIERS):
+            orders[V < vmax] = order
+    else:
+        orders = np.full(n, int(sphere_order))
+
+    def rate_at(ev, t):
+        """Ṅc at times t (k,) of events ev (k,)."""
+        with np.errstate(all="ignore"):
+            Xt, Pt, conv = relative_state_at(E1[ev], PE1[ev], E2[ev], PE2[ev], t, fr1[ev], fr2[ev])
+        out = np.zeros(len(ev))
+        for order in np.unique(orders[ev]):
+            rows = np.flatnonzero(orders[ev] == order)
+            for s0 in range(0, rows.size, 2048):
+                rr = rows[s0:s0 + 2048]
+                out[rr] = _rate(Xt[rr], Pt[rr], R[ev[rr]], int(order))
+        return out, conv
+
+    # adaptive Gauss-Kronrod over panels (flat arrays of (event, a, b)); the initial panels
+    # cut [lo, hi] at the rectilinear window so that a short peak inside long explicit or
+    # quarter-period bounds is never stepped over
+    wa = np.clip(Tp - half, lo, hi)
+    wb = np.clip(Tp + half, lo, hi)
+    wa = np.where(np.isfinite(wa), wa, lo)
+    wb = np.where(np.isfinite(wb), wb, hi)
+    k_out = 8
+    fr_out = np.arange(k_out + 1) / k_out
+    A_ = np.concatenate([lo[:, None] + (wa - lo)[:, None] * fr_out[None, :-1],
+                         wa[:, None] + (wb - wa)[:, None] * np.array([[0.0, 0.5]]),
+                         wb[:, None] + (hi - wb)[:, None] * fr_out[None, :-1]], axis=1)
+    B_ = np.concatenate([lo[:, None] + (wa - lo)[:, None] * fr_out[None, 1:],
+                         wa[:, None] + (wb - wa)[:, None] * np.array([[0.5, 1.0]]),
+                         wb[:, None] + (hi - wb)[:, None] * fr_out[None, 1:]], axis=1)
+    keep0 = B_ > A_
+    pe = np.broadcast_to(np.arange(n)[:, None], A_.shape)[keep0]
+    pa, pb = A_[keep0], B_[keep0]
+    acc_val = np.zeros(n)
+    acc_err = np.zeros(n)
+    peak_rate = np.zeros(n)
+    t_peak = np.zeros(n)
+    conv_all = np.ones(n, bool)
+    ok = np.zeros(n, bool)
+    n_panels = np.bincount(pe, minlength=n)
+    for rnd in range(max_rounds):
+        if pe.size == 0:
+            break
+        mid, hw = 0.5 * (pa + pb), 0.5 * (pb - pa)
+        tn = mid[:, None] + hw[:, None] * _K15_X[None, :]
+        evn = np.repeat(pe, 15)
+        f, conv = rate_at(evn, tn.ravel())
+        f = f.reshape(-1, 15)
+        K = hw * (f @ _K15_W)
+        G = hw * (f @ _G7_W)
+        err = np.abs(K - G)
+        # peak bookkeeping and convergence where the rate matters
+        fm = f.max(axis=1)
+        jm = np.argmax(f, axis=1)
+        order_ = np.argsort(fm)
+        upd = fm[order_] > peak_rate[pe[order_]]
+        peak_rate[pe[order_][upd]] = fm[order_][upd]
+        t_peak[pe[order_][upd]] = tn[order_, jm[order_]][upd]
+        badc = ~conv.reshape(-1, 15) & (f > 0)
+        np.logical_and.at(conv_all, pe, ~badc.any(axis=1) | (fm <= 0))
+        # provisional totals: accepted + this round's panels
+        tot = acc_val + np.bincount(pe, K, minlength=n)
+        etot = acc_err + np.bincount(pe, err, minlength=n)
+        done_ev = etot <= rtol * np.abs(tot) + 1e-300
+        split = ~done_ev[pe] & (err > 0.25 * rtol * np.abs(tot[pe]))
+        split &= n_panels[pe] < MAX_PANELS
+        if rnd == max_rounds - 1:
+            split[:] = False
+        n_panels += np.bincount(pe[split], minlength=n)
+        keep = ~split
+        acc_val += np.bincount(pe[keep], K[keep], minlength=n)
+        acc_err += np.bincount(pe[keep], err[keep], minlength=n)
+        ok = done_ev
+        pe, pa, pb = pe[split], pa[split], pb[split]
+        m_ = 0.5 * (pa + pb)
+        pe, pa, pb = np.concatenate([pe, pe]), np.concatenate([pa, m_]), np.concatenate([m_, pb])
+    ok = acc_err <= rtol * np.abs(acc_val) + 1e-300
+    nc = np.maximum(acc_val, 0.0)
+    return {"nc": nc, "pc": np.minimum(nc, 1.0), "t_lo": lo, "t_hi": hi, "t_peak": t_peak,
+            "converged": conv_all & ok, "extended": extended, "sphere_order": orders}
+
+
+def pc_nc3d(*args, **kwargs):
+    """Alias of :func:`nc3d` (the Pc of a single encounter is ``min(Nc, 1)``)."""
+    return nc3d(*args, **kwargs)
+
+
+
+def usage_violations_2d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=1e-6):
+    """Hall et al. (2023) 2D-Pc usage-violation indicators (vectorised).
+
+    ``V_o = |T'| / p_min`` (offset of the rectilinear minimum-Mahalanobis time from TCA)
+    and ``V_e = Δτ' / p_min`` with ``Δτ' = 2√2 erfc⁻¹(γ) w'`` (rectilinear duration,
+    γ = 1e-6); violations when ``V_o > 0.01`` or ``V_e > 0.02``.  ``p_min`` is the shorter
+    orbital period.
+
+    Returns
+    -------
+    dict of arrays (n,)
+        ``offset_indicator``, ``extended_indicator``, ``offset``, ``extended``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = usage_violations_2d([[7000.0, 0, 0]], [[0, 7.5, 0]], np.eye(6)[None] * 1e4,
+    ...                         [[7000.0, 0, 0.05]], [[0, 0, 7.5]], np.eye(6)[None] * 1e4, 10.0)
+    >>> bool(u["extended"][0]), bool(u["offset"][0])
+    (False, False)
+    """
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, float)) for a in (r1, v1, r2, v2))
+    n = r1.shape[0]
+    c1 = np.asarray(cov1, float).reshape(n, *np.shape(cov1)[-2:])
+    c2 = np.asarray(cov2, float).reshape(n, *np.shape(cov2)[-2:])
+    if frame == "rtn":
+        c1, c2 = rtn_to_eci(c1, r1, v1), rtn_to_eci(c2, r2, v2)
+    X = np.concatenate([r2 - r1, v2 - v1], axis=1) * 1e3
+    R = np.broadcast_to(np.asarray(hbr_m, float), (n,))
+    with np.errstate(all="ignore"):
+        Tp, half = _bounds(X, np.pad(c1[:, :3, :3] + c2[:, :3, :3], ((0, 0), (0, 3), (0, 3))), R * 0, gamma)
+        a1 = 1.0 / (2.0 / np.linalg.norm(r1, axis=1) - np.einsum("ni,ni->n", v1, v1) / (MU * 1e-9))
+        a2 = 1.0 / (2.0 / np.linalg.norm(r2, axis=1) - np.einsum("ni,ni->n", v2, v2) / (MU * 1e-9))
+        p = 2 * np.pi * np.sqrt(np.minimum(a1, a2) ** 3 / (MU * 1e-9))
+        vo = np.abs(Tp) / p
+        ve = 2 * half / p
+    return {"offset_indicator": vo, "extended_indicator": ve,
+            "offset": ~(vo <= 0.01), "extended": ~(ve <= 0.02)}
