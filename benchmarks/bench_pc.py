@@ -4,7 +4,7 @@ Geometries: catalog-like conjunctions at 550 km — random crossing angles, miss
 uniform in a 5 km disk of the encounter plane (SOCRATES screens at 5 km), TLE-model
 covariances (Aida & Kirschner 2013 with class factors) for element ages of 0–7 days,
 hard-body radii 5–20 m.  They are projected on the encounter plane and put in principal
-axes first (not timed); the timed kernel is ``riskengine.pc.pc_circle`` on 1,000,000
+axes first (not timed); the timed kernel is ``riskengine.core.pc.pc_circle`` on 1,000,000
 events (best of 3).  ``pc_from_states`` (frames + projection + NPD check + kernel) is
 timed as well.  Baseline: ``scipy.integrate.quad`` of the same 1D integrand
 (φ(x) · [Φ(ym+h) − Φ(ym−h)]) event by event, on 2,000 events, extrapolated per event.
@@ -26,8 +26,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import integrate, special  # noqa: E402
 
-from riskengine.pc import pc_circle, pc_from_states, tle_covariance_rtn  # noqa: E402
-from riskengine.pc import foster  # noqa: E402
+from riskengine.core.pc import pc_circle, pc_from_states, tle_covariance_rtn  # noqa: E402
+from riskengine.core.pc import foster  # noqa: E402
 
 
 def geometries(n, rng):

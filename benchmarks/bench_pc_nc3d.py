@@ -1,9 +1,9 @@
 """3D-Nc and two-body Monte Carlo throughput, and the per-CDM cost of `riskengine pc`.
 
-* 3D-Nc (:func:`riskengine.pc.nc3d.nc3d`) on catalog-like conjunctions (550 km, TLE-model
+* 3D-Nc (:func:`riskengine.core.pc.nc3d.nc3d`) on catalog-like conjunctions (550 km, TLE-model
   covariances with velocity terms from a 1-day along-track drift model, HBR 5-20 m),
   vectorised over events: events/s (target issue #23: >= 10,000 /s on 2 cores).
-* Two-body Monte Carlo (:func:`riskengine.pc.montecarlo.pc_montecarlo_twobody`): trials/s.
+* Two-body Monte Carlo (:func:`riskengine.core.pc.montecarlo.pc_montecarlo_twobody`): trials/s.
 * `riskengine pc` per CDM: the nine shared fixtures evaluated in a loop in this process
   (no Python start-up), ms per file, for --method 2d and nc3d.
 
@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pc import geometries  # noqa: E402
 
-from riskengine.pc.montecarlo import pc_montecarlo_twobody  # noqa: E402
-from riskengine.pc.nc3d import nc3d  # noqa: E402
+from riskengine.core.pc.montecarlo import pc_montecarlo_twobody  # noqa: E402
+from riskengine.core.pc.nc3d import nc3d  # noqa: E402
 
 
 def six(c3):
@@ -45,7 +45,7 @@ def main():
     t, c = time.perf_counter(), time.process_time()
     out = nc3d(r1, v1, C1, r2, v2, C2, hbr)
     dt, dc = time.perf_counter() - t, time.process_time() - c
-    from riskengine.pc import pc_from_states
+    from riskengine.core.pc import pc_from_states
 
     p2 = pc_from_states(r1, v1, C1, r2, v2, C2, hbr)["pc"]
     ok = p2 > 1e-12

@@ -31,7 +31,7 @@ that a CDM does not carry.
 
 Covariances.  Variances (diagonal terms) must not be negative: a strict read refuses
 them with the line; ``strict=False`` keeps them and the Pc path remediates and flags
-them (see :func:`riskengine.pc.covariance.covariance_health`).
+them (see :func:`riskengine.core.pc.covariance.covariance_health`).
 
 Operator quirks accepted: unit brackets after values (``[m**2]``, also ``m^2``, ``m2``),
 ``COMMENT`` lines anywhere (CARA writes ``COMMENT HBR = 20.0``; CSpOC writes
@@ -260,8 +260,8 @@ class CDM:
 
     def inertial_state(self, i: int):
         """State with Earth-fixed velocities inertialised (v + ω×r); see
-        :func:`riskengine.pc.encounter.inertialize_velocity` and :meth:`encounter_states`."""
-        from riskengine.pc.encounter import inertialize_velocity
+        :func:`riskengine.core.pc.encounter.inertialize_velocity` and :meth:`encounter_states`."""
+        from riskengine.core.pc.encounter import inertialize_velocity
 
         r, v = self.state(i)
         if self.frame(i).startswith("ITRF"):
@@ -337,7 +337,7 @@ class CDM:
                 f"Earth orbit ({R_MIN_KM:g}..{R_MAX_KM:g} km): {hint_r}; CCSDS 508.0-B-1 gives X, Y, Z "
                 f"in [km]: fix the unit in brackets or the values")
         if fixed:
-            from riskengine.pc.encounter import inertialize_velocity
+            from riskengine.core.pc.encounter import inertialize_velocity
             v = inertialize_velocity(r, v)[0]
         vn = float(np.linalg.norm(v))
         energy = 0.5 * vn * vn - MU_EARTH_KM3_S2 / rn
@@ -603,7 +603,7 @@ def conjunction_to_cdm(tca, r1, v1, r2, v2, cov1_rtn, cov2_rtn, *, hbr_m=None, p
     """
     import datetime as _dt
 
-    from riskengine.pc.encounter import rtn_basis
+    from riskengine.core.pc.encounter import rtn_basis
 
     if isinstance(tca, _dt.datetime):
         tca = tca.strftime("%Y-%m-%dT%H:%M:%S.%f")

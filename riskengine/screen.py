@@ -283,7 +283,7 @@ def screen_portfolio(portfolio, catalog, *, start=None, days: float = 7.0,
     -------
     Screening
         ``conjunctions`` maps each column of the ``conjunctions`` table (without run_id)
-        to an array; Pc columns are null (filled by :mod:`riskengine.pc` when wired).
+        to an array; Pc columns are null (filled by :mod:`riskengine.core.pc` when wired).
     """
     from riskengine.catalog import Catalog
     from riskengine.fleet import build_fleet
@@ -343,7 +343,7 @@ PC_MAX_EVENTS = 2_000_000
 
 
 def _fill_pc(cols: dict) -> dict:
-    """Fill the Pc columns of ``conjunctions`` with :func:`riskengine.pc.screening.screening_pc`.
+    """Fill the Pc columns of ``conjunctions`` with :func:`riskengine.core.pc.screening.screening_pc`.
 
     States at TCA (TEME), element ages at TCA (days), object classes (fleet satellites are
     payloads) and the combined hard-body radius (m) go in; ``pc``, ``pc_max`` and the TLE
@@ -355,9 +355,9 @@ def _fill_pc(cols: dict) -> dict:
         cols[k] = np.full(n, np.nan)
     cols["pc_method"] = np.full(n, None, object)
     try:
-        from riskengine.pc.screening import screening_pc
+        from riskengine.core.pc.screening import screening_pc
     except ImportError:
-        return {"pc": "not computed (riskengine.pc.screening missing)"}
+        return {"pc": "not computed (riskengine.core.pc.screening missing)"}
     if n == 0:
         return {"pc": "screening_pc"}
     st = lambda who, x: np.stack([cols[f"{who}_{x}_{a}"] for a in "xyz"], axis=1)  # noqa: E731

@@ -92,7 +92,7 @@ def test_xml_and_unreadable_files_are_refused(tmp_path):
 
 
 def test_conjunction_to_cdm_round_trip_and_geometry(tmp_path):
-    from riskengine.pc import pc_from_states
+    from riskengine.core.pc import pc_from_states
 
     r1, v1 = np.array([6928.0, 10.0, -3.0]), np.array([0.1, 7.5, 1.2])
     r2, v2 = r1 + np.array([0.12, -0.05, 0.3]), np.array([-0.3, -1.1, 7.5])

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from riskengine.cdm import read_cdm
-from riskengine.pc import (max_pc_one_sided, max_pc_scaled, max_pc_unknown, pc_from_states,
+from riskengine.core.pc import (max_pc_one_sided, max_pc_scaled, max_pc_unknown, pc_from_states,
                            pc_montecarlo, screening_pc, tle_sigmas_rtn)
-from riskengine.pc.montecarlo import clopper_pearson
+from riskengine.core.pc.montecarlo import clopper_pearson
 
 # README: values computed with CARA PcCircle (64-point Gauss–Chebyshev) or Orekit; CARA
 # quotes rel tol 1e-3 for Test08, which we apply to all (our integral is exact to ~1e-9;
@@ -151,11 +151,11 @@ def test_screening_pc_batch_and_covariance_model():
         tle_sigmas_rtn([1.0], "LEO", "SPACESHIP")
 
 
-@pytest.mark.parametrize("module", ["riskengine.pc.foster", "riskengine.pc.encounter",
-                                    "riskengine.pc.states", "riskengine.pc.maxpc",
-                                    "riskengine.pc.montecarlo", "riskengine.pc.covariance",
-                                    "riskengine.pc.screening", "riskengine.cdm",
-                                    "riskengine.pc.nc3d", "riskengine.pc.twobody"])
+@pytest.mark.parametrize("module", ["riskengine.core.pc.foster", "riskengine.core.pc.encounter",
+                                    "riskengine.core.pc.states", "riskengine.core.pc.maxpc",
+                                    "riskengine.core.pc.montecarlo", "riskengine.core.pc.covariance",
+                                    "riskengine.core.pc.screening", "riskengine.cdm",
+                                    "riskengine.core.pc.nc3d", "riskengine.core.pc.twobody"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
@@ -168,8 +168,8 @@ def test_local_scale_search_matches_global_grid():
     """The bracketed scale search (local grid around k² = q/2) finds the same maximum as a
     search over the whole [1e-8, 1e8] grid: small and large hard bodies (R > d included, where
     the maximum is at the smallest scale), round and elongated covariances."""
-    from riskengine.pc.foster import log_pc_circle
-    from riskengine.pc.maxpc import _maximise, _principal
+    from riskengine.core.pc.foster import log_pc_circle
+    from riskengine.core.pc.maxpc import _maximise, _principal
 
     rng = np.random.default_rng(7)
     n = 400

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 import warnings
 
 import numpy as np
 import pytest
 from scipy import special
 
-from riskengine.pc import log_pc_circle, pc2d, pc_circle
+from riskengine.core.pc import log_pc_circle, pc2d, pc_circle
 from tests.pc_reference import log_pc_reference, random_geometries
 
-FIXTURE = "fixtures/pc/orekit_laas2015_encounter_plane_cases.csv"
+FIXTURE = Path(__file__).resolve().parent / "data" / "pc" / "orekit_laas2015_encounter_plane_cases.csv"
 
 
-def _cases(shared):
-    with open(shared / FIXTURE, newline="") as f:
+def _cases(shared=None):
+    """The 19 encounter-plane cases (vendored under tests/data/pc)."""
+    with open(FIXTURE, newline="") as f:
         rows = [r for r in csv.reader(f) if r and not r[0].startswith("#")]
     head = rows[0]
     return [dict(zip(head, r)) for r in rows[1:]]
 
 
-def test_fixture_has_19_cases(shared):
-    assert len(_cases(shared)) == 19
+def test_fixture_has_19_cases():
+    assert len(_cases()) == 19
 
 
-def test_laas2015_cases_within_stated_tolerance(shared):
+def test_laas2015_cases_within_stated_tolerance():
     """Chan (2008), Serra et al. (2016) CSM/CDM and Alfano cases, Orekit Laas2015Test values.
 
     Alfano case 5 is the exception the fixture's own source documents: Orekit's
@@ -35,7 +37,7 @@ def test_laas2015_cases_within_stated_tolerance(shared):
     what an exact integral gives (checked here against the adaptive reference and a
     30-digit mpmath quadrature).
     """
-    for c in _cases(shared):
+    for c in _cases():
         args = [float(c[k]) for k in ("xm", "ym", "sigmaX", "sigmaY", "radius")]
         pc = float(pc_circle(*args))
         expected, tol = float(c["expected_pc"]), float(c["abs_tol"])
@@ -55,8 +57,8 @@ def test_laas2015_cases_within_stated_tolerance(shared):
         assert abs(pc / ref - 1) < 1e-8, (c["case"], pc, ref)
 
 
-def test_vectorised_equals_scalar(shared):
-    cases = _cases(shared)
+def test_vectorised_equals_scalar():
+    cases = _cases()
     arr = np.array([[float(c[k]) for k in ("xm", "ym", "sigmaX", "sigmaY", "radius")] for c in cases])
     batch = pc_circle(*arr.T)
     single = np.array([float(pc_circle(*row)) for row in arr])

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from riskengine.cdm import read_cdm
-from riskengine.pc.montecarlo import pc_montecarlo_twobody
-from riskengine.pc.nc3d import nc3d
-from riskengine.pc.twobody import (cartesian_to_equinoctial, equinoctial_to_cartesian,
+from riskengine.core.pc.montecarlo import pc_montecarlo_twobody
+from riskengine.core.pc.nc3d import nc3d
+from riskengine.core.pc.twobody import (cartesian_to_equinoctial, equinoctial_to_cartesian,
                                    propagate_universal, retrograde_factor)
 from tests.pc_reference import ALFANO_2009_EXPECTED, ALFANO_2009_TCA
 

@@ -68,7 +68,7 @@ fig = plots.conjunction_timeline_figure(c["tca"], c["miss_km"], c["pc"],
 # the maximum probability over unknown covariance scale (Alfano 2005).
 
 # %%
-from riskengine.pc import screening_pc  # noqa: F401  (what filled the pc columns above)
+from riskengine.core.pc import screening_pc  # noqa: F401  (what filled the pc columns above)
 
 if len(c["pc"]):
     k = int(np.nanargmax(np.nan_to_num(c["pc"], nan=-1)))

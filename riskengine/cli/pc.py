@@ -28,8 +28,8 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     import numpy as np
 
     from riskengine.cdm import CDMError
-    from riskengine.pc import max_pc_scaled, pc_from_states
-    from riskengine.pc.covariance import clip_to_psd, covariance_health
+    from riskengine.core.pc import max_pc_scaled, pc_from_states
+    from riskengine.core.pc.covariance import clip_to_psd, covariance_health
 
     path = cdm.source or "<cdm>"
     if hbr is not None:
@@ -81,7 +81,7 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     if bool(mx["dilution"][0]):
         flags.append("dilution")
     flags += frame_notes
-    from riskengine.pc.nc3d import usage_violations_2d
+    from riskengine.core.pc.nc3d import usage_violations_2d
 
     uv = usage_violations_2d(r1, v1, c1, r2, v2, c2, hbr_m)
     reasons = []
@@ -123,7 +123,7 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
     elif method == "maxpc":
         out["pc"] = out["pc_max"]
     elif method == "nc3d":
-        from riskengine.pc.nc3d import nc3d
+        from riskengine.core.pc.nc3d import nc3d
 
         nc = nc3d(r1[None], v1[None], c1[None], r2[None], v2[None], c2[None], hbr_m)
         out.update(pc=_num(nc["pc"][0]), nc=_num(nc["nc"][0]), nc3d_converged=bool(nc["converged"][0]),
@@ -131,7 +131,7 @@ def evaluate_cdm(cdm, *, hbr: float | None = None, method: str = "2d", samples: 
         if not out["nc3d_converged"]:
             out["flags"].append("nc3d_not_converged")
     elif method == "mc":
-        from riskengine.pc.montecarlo import pc_montecarlo_twobody
+        from riskengine.core.pc.montecarlo import pc_montecarlo_twobody
 
         mc = pc_montecarlo_twobody(r1, v1, c1, r2, v2, c2, hbr_m, np.random.default_rng(seed),
                                    n_samples=samples, confidence=confidence)

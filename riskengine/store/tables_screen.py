@@ -4,7 +4,7 @@
 screening threshold) between a fleet satellite (primary) and a catalog object or another
 fleet satellite (secondary). Miss components are in the primary's RTN frame (R along the
 position, N along r x v, T = N x R), TEME, km. The Pc columns are filled by the
-screening-Pc kernel of :mod:`riskengine.pc` when it is available, else left null.
+screening-Pc kernel of :mod:`riskengine.core.pc` when it is available, else left null.
 """
 
 from riskengine.store.schema import RUN_ID, _t, register

@@ -1,7 +1,7 @@
 """Two-body motion in equinoctial elements and universal variables (vectorised).
 
-Used by Hall's 3D-Nc method (:mod:`riskengine.pc.nc3d`) and the two-body Monte Carlo
-(:mod:`riskengine.pc.montecarlo`).  Units: SI (m, m/s, s) throughout, ``MU`` in m³/s².
+Used by Hall's 3D-Nc method (:mod:`riskengine.core.pc.nc3d`) and the two-body Monte Carlo
+(:mod:`riskengine.core.pc.montecarlo`).  Units: SI (m, m/s, s) throughout, ``MU`` in m³/s².
 
 Equinoctial elements ``E = (n, af, ag, χ, ψ, λ)`` (mean motion, eccentricity and
 inclination vector components, mean longitude; retrograde factor ``fr`` = +1 below 90°
@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskengine.core.constants import WGS84_MU_KM3_S2
+
 __all__ = ["MU", "retrograde_factor", "equinoctial_to_cartesian", "cartesian_to_equinoctial", "propagate_universal"]
 
-MU = 3.986004418e14
+MU = WGS84_MU_KM3_S2 * 1e9
 """Earth's gravitational parameter [m³/s²] (EGM-96 / WGS-84; CARA's ``params.GM``)."""
 
 

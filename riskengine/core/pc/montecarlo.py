@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from riskengine.pc.encounter import rtn_to_eci
+from riskengine.core.pc.encounter import rtn_to_eci
 
 __all__ = ["pc_montecarlo", "pc_montecarlo_twobody", "clopper_pearson"]
 
@@ -107,7 +107,7 @@ def pc_montecarlo_twobody(r1, v1, cov1, r2, v2, cov2, hbr_m, rng, n_samples=1_00
     """Two-body Monte Carlo Pc from TCA with a Clopper-Pearson interval (vectorised).
 
     Samples both objects' TCA states from their Gaussian 6×6 covariances, moves each sample
-    with two-body motion (universal variables, :func:`riskengine.pc.twobody.propagate_universal`)
+    with two-body motion (universal variables, :func:`riskengine.core.pc.twobody.propagate_universal`)
     and finds each pair's closest approach near TCA by Newton iterations on
     ``d/dt |Δr|² = 0`` (two-body states at every iterate, the relative acceleration from the
     two gravity terms); a hit is a closest approach below the hard-body radius inside
@@ -140,7 +140,7 @@ def pc_montecarlo_twobody(r1, v1, cov1, r2, v2, cov2, hbr_m, rng, n_samples=1_00
     >>> bool(out["ci_low"] < 0.00242 < out["ci_high"])
     True
     """
-    from riskengine.pc.twobody import MU, propagate_universal
+    from riskengine.core.pc.twobody import MU, propagate_universal
 
     if not (isinstance(n_samples, (int, np.integer)) and n_samples >= 1):
         raise ValueError(f"n_samples={n_samples!r}: need an integer >= 1")
@@ -158,7 +158,7 @@ def pc_montecarlo_twobody(r1, v1, cov1, r2, v2, cov2, hbr_m, rng, n_samples=1_00
     if frame == "rtn":
         C1, C2 = rtn_to_eci(C1, r1, v1), rtn_to_eci(C2, r2, v2)
     if window_s is None:
-        from riskengine.pc.nc3d import nc3d
+        from riskengine.core.pc.nc3d import nc3d
 
         b = nc3d(r1, v1, C1, r2, v2, C2, hbr_m, frame="eci", max_rounds=1)
         lo, hi = float(b["t_lo"][0]), float(b["t_hi"][0])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskengine.pc.covariance import regime_of, tle_covariance_rtn
-from riskengine.pc.maxpc import max_pc_scaled
-from riskengine.pc.states import pc_from_states
+from riskengine.core.pc.covariance import regime_of, tle_covariance_rtn
+from riskengine.core.pc.maxpc import max_pc_scaled
+from riskengine.core.pc.states import pc_from_states
 
 __all__ = ["screening_pc"]
 

@@ -6,7 +6,7 @@ Rockets 58(3), 715-728 (doi:10.2514/1.A34919), section VII; Hall, Baars & Casali
 of NASA CARA's ``Pc3D_Hall``, implemented here from the published equations:
 
 * each object's TCA state and covariance become a Gaussian in equinoctial elements
-  (Hall eq. 36; elements of :mod:`riskengine.pc.twobody`), moved by two-body motion;
+  (Hall eq. 36; elements of :mod:`riskengine.core.pc.twobody`), moved by two-body motion;
 * at each time ``t`` the motion is linearised about the *peak-overlap* states (eqs.
   39-44, 55-56, iterated to convergence: step 7, ``Δμᵀ Σp⁻¹ Δμ ≤ 1e-10``), giving the
   relative state mean ``X̆ = (r̆, v̆)`` and covariance ``P̃ = [[A, Bᵀ], [B, C]]`` (eq. 47);
@@ -35,8 +35,8 @@ import numpy as np
 from scipy import special
 from scipy.integrate import lebedev_rule
 
-from riskengine.pc.encounter import rtn_to_eci
-from riskengine.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_to_cartesian,
+from riskengine.core.pc.encounter import rtn_to_eci
+from riskengine.core.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_to_cartesian,
                                    retrograde_factor)
 
 __all__ = ["nc3d", "pc_nc3d", "equinoctial_covariance", "relative_state_at", "usage_violations_2d"]

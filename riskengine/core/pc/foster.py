@@ -288,7 +288,7 @@ def pc2d(miss, cov, R):
         Miss vector in any orthonormal encounter-plane basis.
     cov : array_like, shape (n, 2, 2)
         Combined (object 1 + object 2) position covariance in the same basis; must be
-        positive definite (remediate first with :func:`riskengine.pc.encounter.remediate_2x2`).
+        positive definite (remediate first with :func:`riskengine.core.pc.encounter.remediate_2x2`).
     R : array_like, shape (n,) or scalar
         Combined hard-body radius, same length unit.
 
@@ -304,7 +304,7 @@ def pc2d(miss, cov, R):
     """
     miss = np.atleast_2d(np.asarray(miss, dtype=float))
     cov = np.asarray(cov, dtype=float).reshape(-1, 2, 2)
-    from riskengine.pc.encounter import eig2x2
+    from riskengine.core.pc.encounter import eig2x2
 
     lam, vec = eig2x2(cov)                         # ascending eigenvalues
     proj = np.einsum("nij,ni->nj", vec, miss)       # miss in principal axes

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from riskengine.pc.encounter import eig2x2
-from riskengine.pc.foster import log_pc_circle
+from riskengine.core.pc.encounter import eig2x2
+from riskengine.core.pc.foster import log_pc_circle
 
 __all__ = ["max_pc_scaled", "max_pc_one_sided", "max_pc_unknown"]
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskengine.core.constants import OMEGA_EARTH_RAD_S
+
 __all__ = [
     "OMEGA_EARTH", "rtn_basis", "inertialize_velocity", "rtn_to_eci", "encounter_plane",
     "remediate_2x2", "eig2x2", "usage_flags",
 ]
 
-OMEGA_EARTH = 7.292115146706979e-5
+OMEGA_EARTH = OMEGA_EARTH_RAD_S
 """Earth rotation rate [rad/s] (IERS conventional value, as CARA and Orekit use)."""
 
 

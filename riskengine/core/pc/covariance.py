@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskengine.core.constants import WGS84_RE_KM
+
 __all__ = ["AIDA_KIRSCHNER_2013", "REGIME_FACTORS", "CLASS_FACTORS", "regime_of",
            "tle_sigmas_rtn", "tle_covariance_rtn", "covariance_health", "clip_to_psd"]
 
@@ -50,7 +52,7 @@ CLASS_FACTORS = {
 _ALIASES = {"ROCKET BODY": "ROCKET_BODY", "R/B": "ROCKET_BODY", "RB": "ROCKET_BODY",
             "DEB": "DEBRIS", "TBA": "UNKNOWN", "PAY": "PAYLOAD", "": "UNKNOWN"}
 
-R_EARTH_KM = 6378.137
+R_EARTH_KM = WGS84_RE_KM
 
 
 def regime_of(r_km):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskengine.pc.encounter import encounter_plane, remediate_2x2, rtn_to_eci, usage_flags
-from riskengine.pc.foster import log_pc_circle
+from riskengine.core.pc.encounter import encounter_plane, remediate_2x2, rtn_to_eci, usage_flags
+from riskengine.core.pc.foster import log_pc_circle
 
 __all__ = ["pc_from_states"]
 
