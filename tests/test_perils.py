@@ -160,3 +160,14 @@ def test_distribution_moments_match_their_samplers():
         m, v = s.moments()
         assert abs(x.mean() - m) < 5 * np.sqrt(v / n), s
         assert x.var() == pytest.approx(v, rel=0.05), s
+
+
+def test_docs_perils_page_is_current():
+    """docs/perils.md is generated from the registry: regenerate it with
+    `riskengine perils --markdown > docs/perils.md` when a peril changes."""
+    from pathlib import Path
+
+    from riskengine.perils.docs import markdown
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "perils.md"
+    assert page.read_text() == markdown(), "run: riskengine perils --markdown > docs/perils.md"

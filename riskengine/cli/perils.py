@@ -10,7 +10,9 @@ import click
 @click.command("perils")
 @click.argument("types", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per peril and line.")
-def perils(types, as_json):
+@click.option("--markdown", is_flag=True,
+              help="The reference page docs/perils.md (generated from the registry).")
+def perils(types, as_json, markdown):
     """List the perils a portfolio can use ([[perils]] type = ...), with every parameter's
     default, unit, meaning and source (or the named assumption behind it).
 
@@ -19,6 +21,7 @@ def perils(types, as_json):
       riskengine perils
       riskengine perils collision breakup
       riskengine perils --json | jq .type
+      riskengine perils --markdown > docs/perils.md
     """
     from rich.console import Console
     from rich.table import Table
@@ -28,6 +31,11 @@ def perils(types, as_json):
 
     names = list(types) or registry.types()
     classes = [registry.get(t) for t in names]
+    if markdown:
+        from riskengine.perils.docs import markdown as md
+
+        click.echo(md(classes), nl=False)
+        return
     if as_json:
         for cls in classes:
             click.echo(json.dumps({"type": cls.type, "kind": cls.kind, "summary": cls.summary,
