@@ -22,25 +22,39 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      ValidationError, model_validator)
 
 from riskengine.errors import ConfigError
 
 
+#: Largest USD amount a config may hold (sum insured, deductibles, limits): 1,000 trillion.
+MAX_USD = 1e15
+SEED_MAX = 2**63 - 1
+
+
+#: A name shown in tables, reports and plots: printed literally everywhere (no markup),
+#: but one line of at most 200 characters.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # finite numbers only: inf / nan in a config are mistakes, never parameters
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 # ----------------------------------------------------------------------------- simulation
 class Simulation(_Model):
     years: int = Field(10_000, gt=0, le=100_000_000, description="simulated years")
-    seed: int = Field(12345, ge=0, description="root seed: same config + seed -> same tables")
+    seed: int = Field(12345, ge=0, le=SEED_MAX,
+                      description="root seed: same config + seed -> same tables")
     workers: int = Field(1, ge=1, le=1024, description="processes / Dask workers")
     scheduler: str | None = Field(None, description="Dask scheduler address (scale-out)")
-    chunk_years: int = Field(100_000, gt=0, description="years simulated per block")
+    chunk_years: int = Field(100_000, gt=0, le=10_000_000,
+                             description="years buffered per write")
     elt_min_loss: float = Field(
-        0.0, ge=0, description="occurrences with a ground-up loss below this (USD) are summed "
+        0.0, ge=0, le=MAX_USD, description="occurrences with a ground-up loss below this (USD) are summed "
         "into one event-table row per year and peril (attritional losses of large fleets)")
     inception: dt.date | None = Field(
         None, description="start of the insured year: satellite ages for groups with a "
@@ -50,19 +64,20 @@ class Simulation(_Model):
 class CatalogSettings(_Model):
     files: list[str] = Field(default_factory=list,
                              description="catalog files; $RISKENGINE_CATALOG overrides")
-    stale_days: float = Field(30.0, gt=0, description="element sets older than this are excluded")
+    stale_days: float = Field(30.0, gt=0, le=36_525,
+                              description="element sets older than this are excluded")
 
 
 # ----------------------------------------------------------------------------- fleet
 class FleetGroup(_Model):
     """A group of insured satellites: a Walker-delta shell, or element sets from a file."""
 
-    name: str
+    name: Name
     # Walker-delta shell i:t/p/f
     altitude_km: float | None = Field(None, ge=150, le=50_000)
     inclination_deg: float | None = Field(None, ge=0, le=180)
-    planes: int | None = Field(None, ge=1)
-    per_plane: int | None = Field(None, ge=1)
+    planes: int | None = Field(None, ge=1, le=100_000)
+    per_plane: int | None = Field(None, ge=1, le=1_000_000)
     phasing: int = Field(0, ge=0)
     eccentricity: float = Field(0.0, ge=0, lt=1)
     altitude_spread_km: float = Field(
@@ -70,17 +85,19 @@ class FleetGroup(_Model):
         description="plane altitudes spread evenly over this band, centred on altitude_km "
         "(operators stagger planes by a few hundred metres so crossing satellites pass at "
         "different heights; it is also the shell's radial thickness in the flux hazard)")
-    raan0_deg: float = 0.0
+    raan0_deg: float = Field(0.0, ge=-360, le=360)
     epoch: dt.datetime | None = None
     # or explicit element sets
     elements: str | None = Field(None, description="TLE/3LE/OMM file; keeps NORAD ids")
-    norad_ids: list[int] | None = Field(None, description="catalog ids taken from the catalog")
+    norad_ids: list[int] | None = Field(None, min_length=1, max_length=10_000_000,
+                                        description="catalog ids taken from the catalog")
     # insurance attributes (per satellite)
-    sum_insured: float = Field(..., gt=0, description="USD per satellite")
-    area_m2: float = Field(10.0, gt=0, description="collision cross-section, m^2")
-    mass_kg: float = Field(1000.0, gt=0)
-    shielding_mm_al: float = Field(3.0, ge=0)
-    accelerators: int = Field(0, ge=0, description="compute accelerators per satellite")
+    sum_insured: float = Field(..., gt=0, le=1e12, description="USD per satellite")
+    area_m2: float = Field(10.0, gt=0, le=1e5, description="collision cross-section, m^2")
+    mass_kg: float = Field(1000.0, gt=0, le=1e6)
+    shielding_mm_al: float = Field(3.0, ge=0, le=1000)
+    accelerators: int = Field(0, ge=0, le=1_000_000,
+                              description="compute accelerators per satellite")
     accelerator_family: str = "gpu"
     accelerator_spares: float = Field(
         0.0, ge=0, le=0.9,
@@ -145,22 +162,22 @@ PerilEntry = Annotated[Any, BeforeValidator(_perils.validate_entry)]
 class ReinsuranceLayer(_Model):
     """Excess of loss on the annual (aggregate) loss: ``share`` of ``limit`` xs ``attachment``."""
 
-    name: str = "layer"
-    attachment: float = Field(..., ge=0)
-    limit: float = Field(..., gt=0)
+    name: Name = "layer"
+    attachment: float = Field(..., ge=0, le=MAX_USD)
+    limit: float = Field(..., gt=0, le=MAX_USD)
     share: float = Field(1.0, gt=0, le=1)
     basis: Literal["occurrence", "aggregate"] = "aggregate"
 
 
 class Policy(_Model):
-    deductible: float = Field(0.0, ge=0, description="per satellite per loss, USD")
+    deductible: float = Field(0.0, ge=0, le=MAX_USD, description="per satellite per loss, USD")
     ctl_threshold: float = Field(0.75, gt=0, le=1,
                                  description="capacity loss fraction treated as total loss")
     partial_loss: Literal["proportional", "none"] = "proportional"
-    occurrence_deductible: float = Field(0.0, ge=0)
-    occurrence_limit: float | None = Field(None, gt=0)
-    aggregate_deductible: float = Field(0.0, ge=0)
-    aggregate_limit: float | None = Field(None, gt=0)
+    occurrence_deductible: float = Field(0.0, ge=0, le=MAX_USD)
+    occurrence_limit: float | None = Field(None, gt=0, le=MAX_USD)
+    aggregate_deductible: float = Field(0.0, ge=0, le=MAX_USD)
+    aggregate_limit: float | None = Field(None, gt=0, le=MAX_USD)
     reinsurance: list[ReinsuranceLayer] = Field(default_factory=list)
 
 
@@ -171,8 +188,8 @@ class Pricing(_Model):
 
 
 class Portfolio(_Model):
-    name: str | None = None
-    description: str | None = None
+    name: Name | None = None
+    description: str | None = Field(None, max_length=10_000)
     simulation: Simulation = Field(default_factory=Simulation)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     fleet: list[FleetGroup] = Field(default_factory=list)
@@ -243,6 +260,11 @@ def parse_portfolio(data: dict, source: str = "<config>") -> Portfolio:
                 got_s = got_s[:77] + "..."
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check the spelling; see portfolios/example.toml)"
+                if err["loc"] and err["loc"][0] == "perils":
+                    msg = ("unknown key (check the spelling; `riskengine perils` lists the keys "
+                           "of every peril type)")
+            elif err["type"] == "string_pattern_mismatch":
+                msg = "must be one line of text without control characters (tabs, newlines)"
             lines.append(f"  {key}: {msg} (got {got_s})")
         raise ConfigError(f"{source}: invalid portfolio config\n" + "\n".join(lines)) from None
     p.source_path = source

@@ -36,5 +36,9 @@ class StoreError(RiskEngineError):
     """The DuckDB store cannot be opened or written."""
 
 
+class OutputError(RiskEngineError):
+    """A file riskengine was asked to write cannot be written (names the path and why)."""
+
+
 class ClusterError(RiskEngineError):
     """A Dask scheduler cannot be reached (names the address and what to do)."""

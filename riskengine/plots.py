@@ -13,12 +13,23 @@ RETURN_PERIODS = np.array([2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000], floa
 
 
 def _fig(w=7.0, h=4.2):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    """A figure not tied to any GUI (no pyplot state): notebooks display it inline when it
+    is a cell's value, the report embeds it as PNG."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=(w, h), dpi=110, layout="constrained")
+
+
+def plain(text) -> str:
+    """A label taken from user input, shown literally: ``$`` would start matplotlib's
+    mathtext (a group named ``x$\\frac{$`` must not crash a plot).
+
+    Examples
+    --------
+    >>> plain("fleet $1bn")
+    'fleet \\\\$1bn'
+    """
+    return str(text).replace("$", "\\$")
 
 
 def ep_with_bands(annual: np.ndarray, return_periods=RETURN_PERIODS, conf: float = 0.90):
@@ -75,13 +86,13 @@ def ep_curve_figure(curves: dict, title: str = "Exceedance probability", conf: f
         rp_ok = rp[rp <= len(annual)]
         loss, lo, hi = ep_with_bands(annual, rp_ok, conf)
         c = colors.get(name, None)
-        ax.plot(rp_ok, loss / unit, label=name, color=c, lw=2)
+        ax.plot(rp_ok, loss / unit, label=plain(name), color=c, lw=2)
         ax.fill_between(rp_ok, lo / unit, hi / unit, color=c, alpha=0.2,
-                        label=f"{name} {conf:.0%} MC band")
+                        label=plain(f"{name} {conf:.0%} MC band"))
     ax.set_xscale("log")
     ax.set_xlabel("return period (years)")
     ax.set_ylabel(f"loss ({unit_label})")
-    ax.set_title(title)
+    ax.set_title(plain(title))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig
@@ -94,9 +105,9 @@ def bar_figure(labels, values, title: str, xlabel: str, unit: float = 1e6,
     ax = fig.add_subplot()
     v = np.asarray(values, float) / unit
     err = None if errors is None else np.asarray(errors, float) / unit
-    ax.barh(list(map(str, labels)), v, xerr=err, color="#1f5fa8", alpha=0.85)
-    ax.set_xlabel(f"{xlabel} ({unit_label})")
-    ax.set_title(title)
+    ax.barh([plain(x) for x in labels], v, xerr=err, color="#1f5fa8", alpha=0.85)
+    ax.set_xlabel(plain(f"{xlabel} ({unit_label})"))
+    ax.set_title(plain(title))
     ax.grid(True, axis="x", alpha=0.3)
     ax.invert_yaxis()
     return fig
@@ -110,11 +121,11 @@ def hazard_altitude_figure(altitude_km, rate, peril, title="Annual hazard vs alt
     for p in np.unique(peril):
         m = peril == p
         o = np.argsort(altitude_km[m])
-        ax.plot(altitude_km[m][o], rate[m][o], "o-", label=str(p), ms=4)
+        ax.plot(altitude_km[m][o], rate[m][o], "o-", label=plain(p), ms=4)
     ax.set_yscale("log")
     ax.set_xlabel("altitude (km)")
     ax.set_ylabel("events per satellite-year")
-    ax.set_title(title)
+    ax.set_title(plain(title))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig
@@ -132,7 +143,7 @@ def conjunction_timeline_figure(tca, miss_km, pc=None, title="Conjunctions over 
     else:
         ax.scatter(tca, miss_km, s=12)
     ax.set_ylabel("miss distance (km)")
-    ax.set_title(title)
+    ax.set_title(plain(title))
     ax.grid(True, alpha=0.3)
     return fig
 

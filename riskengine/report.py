@@ -185,6 +185,15 @@ def render_html(data: dict) -> str:
 def write_report(con, run_id: str, out: str | Path | None = None) -> Path:
     """Write the report of ``run_id`` to ``out`` (default ``reports/<run_id>.html``)."""
     out = Path(out or Path("reports") / f"{run_id}.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report_data(con, run_id)), encoding="utf-8")
+    page = render_html(report_data(con, run_id))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        from riskengine.errors import OutputError
+
+        raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc}); choose "
+                          "another --out path in a folder you can write to") from None
     return out

@@ -430,7 +430,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
     tick = ((lambda done, tot: opts.progress("simulating", done, tot))
             if opts.progress else None)
     with run(con, kind, config=cfg, config_path=p.source_path, portfolio=p.name, seed=seed,
-             years=years, catalog_epoch=epoch, inputs=inputs) as r:
+             years=years, catalog_epoch=epoch, inputs=inputs, stream=True) as r:
         if use_dask:
             from riskengine.losses.distributed import write_simulation_dask
             from riskengine.scale import Cluster
@@ -442,9 +442,9 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
         from riskengine.core.pricing import price as technical_price
 
-        pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()), {
-            "group": (res.groups + [NO_SATELLITE], res.by_group),
-            "peril": (res.perils, res.by_peril)})
+        pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()),
+                             {"group": res.components["group"],
+                              "peril": res.components["peril"]})
         rows = pr.metric_rows()
         r.write("metrics", {"metric": np.array([x[0] for x in rows], object),
                             "value": np.array([x[1] for x in rows], float),

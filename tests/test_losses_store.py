@@ -91,9 +91,10 @@ def test_tables_follow_the_contract(db_path):
     net = con.execute("SELECT sum(gross_loss - ceded - net_loss), min(ceded), "
                       "max(ceded - gross_loss) FROM ylt_net WHERE run_id=?", [rid]).fetchone()
     assert abs(net[0]) < 1e-3 and net[1] >= 0 and net[2] <= 1e-6
-    # allocation to perils/groups adds up to the annual loss
-    assert np.allclose(res.by_peril.sum(1), res.gross)
-    assert np.allclose(res.by_group.sum(1), res.gross)
+    # allocation to perils/groups adds up to the annual loss (means and tail rows)
+    for acc in res.components.values():
+        assert np.isclose(acc.mean().sum(), res.gross.mean(), rtol=1e-9)
+        assert np.isclose(acc.co_tvar().sum(), np.sort(res.gross)[-acc.m:].mean(), rtol=1e-9)
 
 
 def test_same_seed_same_ylt_whatever_chunks_and_workers(tmp_path):
@@ -224,8 +225,9 @@ def test_physical_perils_from_a_hazards_run(db_path):
     with run(con, "simulate", seed=3, years=20_000) as rr:
         res = write_simulation(p, rr, hs)
     lam = 50 * np.mean([0.001, 0.003])  # mean collisions per year (draw mixture)
-    coll = res.by_peril[:, 1] / 1e7
-    assert abs(coll.mean() - lam) < 4.5 * coll.std() / np.sqrt(len(coll)) + 1e-3
+    acc = res.components["peril"]
+    assert acc.names[1] == "collision"
+    assert abs(acc.mean()[1] / 1e7 - lam) < 4.5 * acc.se()[1] / 1e7 + 1e-3
 
 
 def test_cli_runs_compare(tmp_path):

@@ -33,4 +33,4 @@ def report(run_id, db, out):
             raise click.ClickException("no simulation run in the store: run `make price` first")
         run_id = row[0]
     path = write_report(con, run_id, out)
-    console().print(f"report for [bold]{run_id}[/] written to [link=file://{path.resolve()}]{path}[/]")
+    console().print(f"report for {run_id} written to {path}", markup=False, highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from rich.text import Text
 
 from riskengine.cli._common import console, db_option, rich_table
 
@@ -62,7 +63,7 @@ def show_run(run_id, db):
     c = console()
     for k in ("run_id", "kind", "portfolio", "status", "created_at", "finished_at", "seed",
               "years", "code_version", "catalog_epoch", "error"):
-        c.print(f"[bold]{k:>14}[/]  {rec[k]}")
+        c.print(Text(f"{k:>14}", style="bold") + Text(f"  {rec[k]}"))
     counts = []
     for name, t in TABLES.items():
         if t.run_scoped and "run_id" in t.column_names:

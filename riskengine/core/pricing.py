@@ -79,8 +79,72 @@ def co_tvar(annual: np.ndarray, components: np.ndarray, q: float) -> np.ndarray:
     return components[top].mean(axis=0)
 
 
+def tail_size(n_years: int, q: float) -> int:
+    """Number of years in the top ``1 - q`` share (at least one)."""
+    return max(int(np.floor(n_years * (1 - q) + 1e-9)), 1)
+
+
+class ComponentAccumulator:
+    """Per-year loss components (perils, fleet groups) summarised block by block, so the
+    loss engine's memory does not grow with the number of years.
+
+    Keeps, per component, the sum and sum of squares of its annual losses (mean and Monte
+    Carlo standard error) and the component rows of the ``tail_size(n_years, q)`` years
+    with the largest annual loss (ties: the earlier year), which is all the co-TVaR
+    allocation at level ``q`` needs.
+
+    Examples
+    --------
+    >>> acc = ComponentAccumulator(["a", "b"], n_years=4, q=0.75)
+    >>> x = np.array([[1.0, 0.0], [0.0, 2.0], [5.0, 5.0], [0.0, 0.0]])
+    >>> acc.add(x[:2].sum(1), x[:2], 0); acc.add(x[2:].sum(1), x[2:], 2)
+    >>> acc.mean().tolist(), acc.co_tvar().tolist()
+    ([1.5, 1.75], [5.0, 5.0])
+    """
+
+    def __init__(self, names: list[str], n_years: int, q: float):
+        self.names = list(names)
+        self.n_years = int(n_years)
+        self.m = tail_size(self.n_years, q)
+        k = len(self.names)
+        self.sum = np.zeros(k)
+        self.sumsq = np.zeros(k)
+        self.n = 0
+        self._annual = np.zeros(0)
+        self._year = np.zeros(0, np.int64)
+        self._rows = np.zeros((0, k))
+
+    def add(self, annual: np.ndarray, rows: np.ndarray, first_year: int) -> None:
+        """Add the years ``first_year, first_year + 1, ...`` of a block."""
+        rows = np.asarray(rows, float).reshape(len(annual), len(self.names))
+        self.sum += rows.sum(axis=0)
+        self.sumsq += (rows * rows).sum(axis=0)
+        self.n += len(annual)
+        a = np.concatenate([self._annual, annual])
+        y = np.concatenate([self._year, first_year + np.arange(len(annual))])
+        r = np.concatenate([self._rows, rows])
+        if len(a) > self.m:
+            keep = np.lexsort((y, -a))[:self.m]
+            a, y, r = a[keep], y[keep], r[keep]
+        self._annual, self._year, self._rows = a, y, r
+
+    def mean(self) -> np.ndarray:
+        return self.sum / max(self.n, 1)
+
+    def se(self) -> np.ndarray:
+        if self.n < 2:
+            return np.zeros(len(self.names))
+        var = (self.sumsq - self.sum**2 / self.n) / (self.n - 1)
+        return np.sqrt(np.maximum(var, 0.0) / self.n)
+
+    def co_tvar(self) -> np.ndarray:
+        """``E[component | the year is in the top 1 - q]``."""
+        return self._rows.mean(axis=0) if len(self._rows) else np.zeros(len(self.names))
+
+
 def price(annual: np.ndarray, pricing, policy, total_sum_insured: float,
-          components: dict[str, tuple[list[str], np.ndarray]] | None = None) -> Price:
+          components: dict[str, tuple[list[str], np.ndarray] | ComponentAccumulator]
+          | None = None) -> Price:
     """Price the annual loss sample ``annual`` (after policy terms).
 
     Parameters
@@ -89,8 +153,9 @@ def price(annual: np.ndarray, pricing, policy, total_sum_insured: float,
     pricing : riskengine.config.Pricing
     policy : riskengine.config.Policy
     total_sum_insured : float
-    components : {dimension: (names, (n_years, n_names) array)}, optional
-        Allocated annual losses (rows sum to ``annual``) to allocate premium to.
+    components : {dimension: (names, (n_years, n_names) array) or ComponentAccumulator}, optional
+        Allocated annual losses (rows sum to ``annual``) to allocate premium to; an
+        accumulator summarised them block by block at ``pricing.capital_quantile``.
 
     Examples
     --------
@@ -111,14 +176,18 @@ def price(annual: np.ndarray, pricing, policy, total_sum_insured: float,
     limit = policy.aggregate_limit or policy.occurrence_limit or total_sum_insured
     out = Price(el, el_se, v, se_v, tv, max(v - el, 0.0), charge, exp, prem, float(limit),
                 prem / limit if limit else float("nan"), q)
-    for dim, (names, comp) in (components or {}).items():
-        if comp.shape[1] == 0:
+    for dim, comp in (components or {}).items():
+        if not isinstance(comp, ComponentAccumulator):
+            names, arr = comp
+            comp = ComponentAccumulator(names, len(annual), q)
+            comp.add(annual, arr, 0)
+        names = comp.names
+        if not names:
             continue
-        ct = co_tvar(annual, comp, q)
+        ct = comp.co_tvar()
         tot = ct.sum()
         cap = out.capital * (ct / tot if tot > 0 else np.zeros_like(ct))
-        elj = comp.mean(axis=0)
-        sej = comp.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros_like(elj)
+        elj, sej = comp.mean(), comp.se()
         for k, name in enumerate(names):
             pj = (elj[k] + pricing.cost_of_capital * cap[k]) / (1 - pricing.expense_ratio)
             out.allocations.append(dict(dimension=dim, name=name, expected_loss=float(elj[k]),

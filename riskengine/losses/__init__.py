@@ -31,6 +31,7 @@ import numpy as np
 from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
                                     run_block, simulate_block)
 from riskengine.core.ep import RETURN_PERIODS, ep_table, metrics
+from riskengine.core.pricing import ComponentAccumulator
 from riskengine.core.sources import HazardSet, hazard_set_from_rows
 
 __all__ = [
@@ -44,23 +45,67 @@ NO_SATELLITE = "(no satellite)"
 
 @dataclass
 class SimulationResult:
-    """Year-level arrays of a whole run (kept in memory for EP curves and pricing)."""
+    """Year-level results of a whole run.
+
+    ``gross``, ``ground_up``, ``oep`` and ``ceded`` (summed over layers) are (n_years,)
+    arrays, 8 bytes a year each (exact EP curves and metrics need every year). Losses by
+    peril and fleet group are summarised block by block (:class:`ComponentAccumulator`:
+    means, standard errors and the tail years' rows for the co-TVaR), so memory does not
+    grow with them; ``by_peril`` / ``by_group`` (n_years, n) arrays are kept only when
+    asked for (``keep_components=True``, small runs and tests).
+    """
 
     years: int
     seed: int
     gross: np.ndarray
     ground_up: np.ndarray
     oep: np.ndarray
-    ceded: np.ndarray  # (n_layers, years)
-    by_peril: np.ndarray  # (years, n_perils)
-    by_group: np.ndarray  # (years, n_groups + 1)
+    ceded: np.ndarray   # (n_years,): ceded by all layers
+    components: dict    # "peril" / "group" -> ComponentAccumulator
     perils: list[str]
     groups: list[str]
     n_events: int
+    n_layers: int = 0
+    by_peril: np.ndarray | None = None    # (years, n_perils) when kept
+    by_group: np.ndarray | None = None    # (years, n_groups + 1) when kept
 
     @property
     def net(self) -> np.ndarray:
-        return self.gross - self.ceded.sum(axis=0)
+        return self.gross - self.ceded
+
+
+class ResultBuilder:
+    """Collects :class:`~riskengine.core.engine.BlockResult` s (in any block order) into a
+    :class:`SimulationResult` with memory bounded by the year arrays."""
+
+    def __init__(self, hs: HazardSet, pol, years: int, seed: int, q: float = 0.995,
+                 keep_components: bool = False):
+        self.years, self.seed = int(years), int(seed)
+        self.n_l = len(pol.reinsurance)
+        self.perils, self.groups = list(hs.perils), list(hs.group_names)
+        self.gross, self.gu, self.oep, self.ceded = (np.empty(self.years) for _ in range(4))
+        self.acc = {"peril": ComponentAccumulator(self.perils, self.years, q),
+                    "group": ComponentAccumulator(self.groups + [NO_SATELLITE], self.years, q)}
+        self.keep = keep_components
+        if keep_components:
+            self.byp = np.empty((self.years, len(self.perils)))
+            self.byg = np.empty((self.years, len(self.groups) + 1))
+
+    def add(self, first_year: int, r) -> None:
+        """Add block result ``r`` whose first year has the 0-based index ``first_year``."""
+        sl = slice(first_year, first_year + r.n_years)
+        self.gross[sl], self.gu[sl], self.oep[sl] = r.gross, r.ground_up, r.oep
+        self.ceded[sl] = r.ceded.sum(axis=0) if r.ceded.shape[0] else 0.0
+        self.acc["peril"].add(r.gross, r.by_peril, first_year)
+        self.acc["group"].add(r.gross, r.by_group, first_year)
+        if self.keep:
+            self.byp[sl], self.byg[sl] = r.by_peril, r.by_group
+
+    def result(self, n_events: int) -> SimulationResult:
+        return SimulationResult(
+            self.years, self.seed, self.gross, self.gu, self.oep, self.ceded, self.acc,
+            self.perils, self.groups, int(n_events), self.n_l,
+            self.byp if self.keep else None, self.byg if self.keep else None)
 
 
 def generic_hazard_set(portfolio) -> HazardSet:
@@ -103,27 +148,19 @@ def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1):
         yield b, r
 
 
-def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0):
-    n_l = len(pol.reinsurance)
-    gross = np.empty(years)
-    gu = np.empty(years)
-    oep = np.empty(years)
-    ceded = np.empty((n_l, years))
-    byp = np.empty((years, len(hs.perils)))
-    byg = np.empty((years, len(hs.group_names) + 1))
+def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0,
+                q: float = 0.995, keep_components: bool = False):
+    out = ResultBuilder(hs, pol, years, seed, q, keep_components)
     n_events = 0
     size = block_years(hs)
     for b, r in iter_blocks(hs, pol, seed, years, workers):
         compact_events(r, elt_min_loss)
         a = b * size
-        sl = slice(a, a + r.n_years)
-        gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
-        byp[sl], byg[sl] = r.by_peril, r.by_group
+        out.add(a, r)
         if on_block is not None:
             on_block(b, a, r, n_events)
         n_events += len(r.ev_year)
-    return SimulationResult(years, seed, gross, gu, oep, ceded, byp, byg, hs.perils,
-                            list(hs.group_names), n_events)
+    return out.result(n_events)
 
 
 def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int = 1) -> SimulationResult:
@@ -138,7 +175,7 @@ def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int =
     >>> r.gross.shape
     (500,)
     """
-    return _run_blocks(hs, pol, seed, years, workers)
+    return _run_blocks(hs, pol, seed, years, workers, keep_components=True)
 
 
 def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: int | None = None,
@@ -200,7 +237,8 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
         if progress is not None:
             progress(a + r.n_years, years)
 
-    res = _run_blocks(hs, pol, seed, years, workers, on_block, sim.elt_min_loss)
+    res = _run_blocks(hs, pol, seed, years, workers, on_block, sim.elt_min_loss,
+                      q=portfolio.pricing.capital_quantile)
     flush()
     write_summaries(handle, res)
     handle.stats.update(years=years, seed=seed, events=res.n_events, perils=res.perils,
@@ -222,9 +260,9 @@ def write_summaries(handle, res: SimulationResult) -> None:
     rows += [(m.replace("aal", "ground_up_aal"), v, s) for m, v, s in
              metrics(res.ground_up)[:1]]
     rows += [("oep_" + m, v, s) for m, v, s in metrics(curves[1][1], is_sorted=True)[2:]]
-    if res.ceded.shape[0]:
+    if res.n_layers:
         rows += metrics(res.net, prefix="net_")
-        c = res.ceded.sum(axis=0)
+        c = res.ceded
         rows.append(("ceded_aal", float(c.mean()), float(c.std(ddof=1) / np.sqrt(len(c)))))
     handle.write("metrics", {"metric": np.array([r[0] for r in rows], object),
                              "value": np.array([r[1] for r in rows], float),

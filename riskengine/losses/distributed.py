@@ -60,7 +60,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     """Dask version of :func:`riskengine.losses.write_simulation` (same tables, same result)."""
     from riskengine import scale
     from riskengine.executor import Executor
-    from riskengine.losses import SimulationResult, write_summaries
+    from riskengine.losses import ResultBuilder, write_summaries
 
     pol = portfolio.policy
     size = block_years(hs)
@@ -70,17 +70,12 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         shared = dict(hs=hs, pol=pol, seed=seed, out_dir=str(out), perils=list(hs.perils),
                       size=size, elt_min_loss=portfolio.simulation.elt_min_loss)
         n_l = len(pol.reinsurance)
-        gross, gu, oep = np.empty(years), np.empty(years), np.empty(years)
-        ceded = np.empty((n_l, years))
-        byp = np.empty((years, len(hs.perils)))
-        byg = np.empty((years, len(hs.group_names) + 1))
+        acc = ResultBuilder(hs, pol, years, seed, portfolio.pricing.capital_quantile)
         done = 0
         ev_count = np.zeros(len(todo), np.int64)
         for b, r, n_ev, _ in Executor(client=client).map(_block_task, todo, shared=shared):
             ev_count[b] = n_ev
-            sl = slice(b * size, b * size + r.n_years)
-            gross[sl], gu[sl], oep[sl], ceded[:, sl] = r.gross, r.ground_up, r.oep, r.ceded
-            byp[sl], byg[sl] = r.by_peril, r.by_group
+            acc.add(b * size, r)
             done += r.n_years
             if progress is not None:
                 progress(done, years)
@@ -112,8 +107,7 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
             handle.rows["elt"] = handle.rows.get("elt", 0) + n_events
     finally:
         scale.cleanup(out)
-    res = SimulationResult(years, seed, gross, gu, oep, ceded, byp, byg, hs.perils,
-                           list(hs.group_names), int(n_events))
+    res = acc.result(n_events)
     write_summaries(handle, res)
     handle.stats.update(years=years, seed=seed, events=res.n_events, perils=res.perils,
                         fleet_groups=res.groups, satellites=int(hs.n_sats),

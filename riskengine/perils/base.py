@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PerilKind = Literal["generic", "physical"]
 
@@ -36,7 +36,7 @@ PerilKind = Literal["generic", "physical"]
 class Params(BaseModel):
     """Base of a peril's typed ``params`` table: unknown keys are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def param(default: Any, *, description: str, unit: str = "", source: str = "",
@@ -66,11 +66,12 @@ def param(default: Any, *, description: str, unit: str = "", source: str = "",
 class Entry(BaseModel):
     """Base of a ``[[perils]]`` entry (``type`` and an optional ``name``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     type: str
-    name: str | None = Field(None, description="label of the peril in the loss tables "
-                             "(default: the type)")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                           pattern=r"^[^\x00-\x1f\x7f]+$")] | None = Field(
+        None, description="label of the peril in the loss tables (default: the type)")
 
 
 def physical_entry(type_name: str, params_model: type[Params]) -> type[Entry]:

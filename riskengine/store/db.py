@@ -304,13 +304,20 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
         catalog_epoch: dt.datetime | None = None,
         run_id: str | None = None,
         refused: tuple[type[BaseException], ...] = (),
-        portfolio_hash: str | None = None, inputs: dict | None = None) -> Iterator[RunHandle]:
-    """Open a run: one transaction for all its rows; ``runs`` row marks it complete.
+        portfolio_hash: str | None = None, inputs: dict | None = None,
+        stream: bool = False) -> Iterator[RunHandle]:
+    """Open a run: its rows become visible together with its ``runs`` row, or not at all.
 
-    On an exception the transaction is rolled back, a ``failed`` row (no data) is
-    recorded, and the exception propagates. Exceptions of the ``refused`` types mean the
-    input was refused (e.g. a strict catalog load finding a bad record): they roll back
-    without a ``failed`` row, so the database is exactly as before.
+    On an exception the run's rows are dropped, a ``failed`` row (no data) is recorded
+    with the error, and the exception propagates. Exceptions of the ``refused`` types mean
+    the input was refused (e.g. a strict catalog load finding a bad record): they leave
+    no trace at all.
+
+    By default every row is written in one DuckDB transaction. With ``stream=True`` (big
+    runs: the Monte Carlo tables) on a job's work copy, each write commits on its own so
+    that memory does not grow with the run; the run is still published to the shared
+    store only when it completes (:mod:`riskengine.store.publish`), so readers never see a
+    partial run.
     """
     run_id = run_id or new_run_id(kind)
     started = _utcnow()
@@ -319,19 +326,24 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
     base = dict(run_id=run_id, kind=kind, created_at=started, portfolio=portfolio,
                 config=_json(config), config_path=config_path, seed=seed, years=years,
                 code_version=code_version(), portfolio_hash=portfolio_hash)
-    con.execute("BEGIN TRANSACTION")
+    streaming = stream and publish.shared_file(con) is not None
+    if not streaming:
+        con.execute("BEGIN TRANSACTION")
     try:
         yield handle
         insert(con, "runs", {**base, "finished_at": _utcnow(), "status": "complete",
                              "catalog_epoch": handle.catalog_epoch,
                              "stats": _json({**handle.stats, "rows": handle.rows}),
                              "inputs": _json({**(inputs or {}), **handle.inputs}) or None})
-        con.execute("COMMIT")
+        if not streaming:
+            con.execute("COMMIT")
     except BaseException as exc:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
+        if not streaming:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+        else:
+            _drop_rows(con, run_id)
+        io = _io_problem(exc)
         if isinstance(exc, Exception) and not isinstance(exc, refused):
             recorded = False
             with contextlib.suppress(duckdb.Error):
@@ -341,9 +353,47 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
                 recorded = True
             if recorded:   # the failure and its cause are part of the record
                 with contextlib.suppress(Exception):
-                    publish.publish(con, [run_id], TABLES, ensure_schema)
+                    publish.publish(con, [run_id], TABLES, ensure_schema, rows=False)
+        if io is not None:
+            raise StoreError(f"run {run_id} could not be written ({io}); the store is "
+                             "unchanged. Free disk space beside the database (or point "
+                             "--db / RISKENGINE_DB at a disk with room) and run again") from exc
         raise
-    publish.publish(con, [run_id], TABLES, ensure_schema)
+    try:
+        publish.publish(con, [run_id], TABLES, ensure_schema)
+    except (OSError, duckdb.Error) as exc:
+        if _io_problem(exc) is None:
+            raise
+        raise StoreError(f"run {run_id} finished but could not be published ({_io_problem(exc)}); "
+                         "the store is unchanged. Free disk space beside the database and run "
+                         "again") from exc
+
+
+def _io_problem(exc: BaseException) -> str | None:
+    """``"disk full"`` / ``"file too large"`` / the I/O error text when ``exc`` is a write
+    failure of the disk (not a bug), else ``None``."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return {errno.ENOSPC: "disk full", errno.EFBIG: "file too large",
+                errno.EDQUOT: "disk quota exceeded"}[exc.errno]
+    if isinstance(exc, duckdb.Error):
+        text = str(exc)
+        for key, label in (("No space left", "disk full"), ("File too large", "file too large"),
+                           ("quota", "disk quota exceeded")):
+            if key in text:
+                return label
+        if isinstance(exc, duckdb.IOException) or "Could not write file" in text:
+            return "I/O error: " + text.splitlines()[0][:200]
+    return None
+
+
+def _drop_rows(con, run_id: str) -> None:
+    """Delete every row a (streamed) run wrote into its work copy."""
+    for name, spec in TABLES.items():
+        if spec.run_scoped and "run_id" in spec.column_names:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
 
 
 def complete_runs(con: duckdb.DuckDBPyConnection, kind: str | None = None):

@@ -43,6 +43,8 @@ from riskengine.errors import StoreError
 #: DuckDB storage format of every store riskengine creates: readable by DuckDB 1.1 and
 #: newer (the DuckDB CLI, Python/R/JDBC/ODBC 1.x drivers, BI tools), not only by 2.x.
 STORAGE_COMPATIBILITY = "v1.1.0"
+#: Rows copied per statement when publishing (each commits on its own: bounded memory).
+CHUNK_ROWS = 2_000_000
 #: How long a publisher waits for another publisher's lock before saying so.
 LOCK_NOTICE_S = 5.0
 #: ... and before giving up.
@@ -53,7 +55,10 @@ _WORK: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def duckdb_config() -> dict:
-    return {"storage_compatibility_version": STORAGE_COMPATIBILITY}
+    """Every store connection: the 1.x-readable storage format and a memory limit
+    (``$RISKENGINE_DUCKDB_MEMORY``, default 1 GB; DuckDB spills beyond it)."""
+    return {"storage_compatibility_version": STORAGE_COMPATIBILITY,
+            "memory_limit": os.environ.get("RISKENGINE_DUCKDB_MEMORY", "1GB")}
 
 
 def _files(path: Path) -> list[Path]:
@@ -178,13 +183,17 @@ def shared_file(con) -> Path | None:
     return entry[0] if entry else None
 
 
-def publish(con, run_ids: list[str], tables, ensure_schema, say=None) -> bool:
+def publish(con, run_ids: list[str], tables, ensure_schema, say=None, rows: bool = True) -> bool:
     """Publish the committed runs ``run_ids`` of the work copy ``con`` into the shared file.
 
     ``tables`` are the declared tables (:data:`riskengine.store.TABLES`): run-scoped ones
     copy the runs' rows; ``catalog_objects`` takes each object whose element set is newer
     (or whose class was updated by a SATCAT) than the shared file's; ``satcat`` its
-    changed rows. Returns ``False`` when ``con`` is not a work copy (nothing to publish).
+    changed rows (``rows=False``: only the ``runs`` rows, for failed runs). Returns
+    ``False`` when ``con`` is not a work copy (nothing to publish).
+
+    The copy is private until it replaces the shared file, so rows are copied in chunks
+    that commit on their own: memory stays bounded for runs of any size.
     """
     entry = _WORK.get(con)
     if entry is None:
@@ -203,13 +212,7 @@ def publish(con, run_ids: list[str], tables, ensure_schema, say=None) -> bool:
                 fresh.close()
             con.execute(f"ATTACH '{_sql_path(pub)}' AS pub")
             try:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    _merge(con, ids, tables)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
+                _merge(con, ids, tables if rows else {"runs": tables["runs"]})
                 con.execute("CHECKPOINT pub")
             finally:
                 con.execute("DETACH pub")
@@ -232,8 +235,15 @@ def _merge(con, ids: list[str], tables) -> None:
             con.execute(f"INSERT OR REPLACE INTO pub.runs ({cols}) SELECT {cols} FROM runs "
                         f"WHERE run_id IN ({marks})", ids)
         elif spec.run_scoped and "run_id" in spec.column_names:
-            con.execute(f"INSERT INTO pub.{name} ({cols}) SELECT {cols} FROM {name} "
-                        f"WHERE run_id IN ({marks})", ids)
+            for rid in ids:
+                lo, hi = con.execute(f"SELECT min(rowid), max(rowid) FROM {name} "
+                                     "WHERE run_id = ?", [rid]).fetchall()[0]
+                if lo is None:
+                    continue
+                for a in range(lo, hi + 1, CHUNK_ROWS):
+                    con.execute(f"INSERT INTO pub.{name} ({cols}) SELECT {cols} FROM {name} "
+                                "WHERE run_id = ? AND rowid BETWEEN ? AND ?",
+                                [rid, a, min(hi, a + CHUNK_ROWS - 1)])
         elif name == "catalog_objects":
             # element sets this job loaded (newest epoch wins) and classes a SATCAT changed
             con.execute(f"""
