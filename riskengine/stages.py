@@ -253,7 +253,7 @@ def portfolio_screening(con, p, fleet, cat, run_id: str | None = None):
 
 # --------------------------------------------------------------------------- hazards
 def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
-                    exclude_names: tuple[str, ...] = ()):
+                    exclude_names: tuple[str, ...] = (), progress=None):
     """Every peril's hazard rows for the portfolio (no I/O): a :class:`HazardResult`."""
     from riskengine.hazards import HazardResult
 
@@ -262,9 +262,11 @@ def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
                                  perils={x.type: x for x in objs})
     ctx.shared["exclude_names"] = tuple(exclude_names)
     res = HazardResult(orbits=fleet.orbits())
-    for x in objs:
+    for k, x in enumerate(objs):
         for row in x.hazard_rows(ctx):
             res.add(**row)
+        if progress is not None:
+            progress("hazards", k + 1, len(objs))
     res.shared = ctx.shared
     return res
 
@@ -290,7 +292,7 @@ def hazards(con, p, opts: Options | None = None) -> str:
     srun, screening = (portfolio_screening(con, p, fleet, cat, opts.screening_run)
                        if cat is not None else (None, {}))
     res = compute_hazards(p, fleet, cat, screening=screening,
-                          exclude_names=opts.exclude_names)
+                          exclude_names=opts.exclude_names, progress=opts.progress)
     inputs = {"screening_run_id": srun}
     if cat is not None:
         inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
@@ -430,7 +432,8 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
     tick = ((lambda done, tot: opts.progress("simulating", done, tot))
             if opts.progress else None)
     with run(con, kind, config=cfg, config_path=p.source_path, portfolio=p.name, seed=seed,
-             years=years, catalog_epoch=epoch, inputs=inputs, stream=True) as r:
+             years=years, catalog_epoch=epoch, inputs=inputs, stream=True,
+             progress=opts.progress) as r:
         if use_dask:
             from riskengine.losses.distributed import write_simulation_dask
             from riskengine.scale import Cluster

@@ -250,16 +250,22 @@ def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: i
 def write_summaries(handle, res: SimulationResult) -> None:
     """EP curves (AEP, OEP of the gross loss) and metrics of ``res``: gross ``aal``, ``std``,
     ``var_``/``tvar_`` at 0.99/0.995/0.999, ``ground_up_aal``, ``oep_var_``/``oep_tvar_``, and
-    with reinsurance ``net_*`` (the same set on the net loss) and ``ceded_aal``."""
-    curves = [("AEP", np.sort(res.gross)), ("OEP", np.sort(res.oep))]
-    for name, xs in curves:
+    with reinsurance ``net_*`` (the same set on the net loss) and ``ceded_aal``.
+
+    One sorted copy of a year array exists at a time (bounded memory for long runs).
+    """
+    rows = []
+    for name, arr in (("AEP", res.gross), ("OEP", res.oep)):
+        xs = np.sort(arr)
         rp, loss, tvar = ep_table(xs, is_sorted=True)
         handle.write("ep_curve", {"curve": np.full(len(rp), name, object),
                                   "return_period": rp, "loss": loss, "tvar": tvar})
-    rows = metrics(curves[0][1], is_sorted=True)
-    rows += [(m.replace("aal", "ground_up_aal"), v, s) for m, v, s in
-             metrics(res.ground_up)[:1]]
-    rows += [("oep_" + m, v, s) for m, v, s in metrics(curves[1][1], is_sorted=True)[2:]]
+        rows += (metrics(xs, is_sorted=True) if name == "AEP" else
+                 [("oep_" + m, v, s) for m, v, s in metrics(xs, is_sorted=True)[2:]])
+        del xs
+    n = len(res.ground_up)
+    rows.insert(2, ("ground_up_aal", float(res.ground_up.mean()),
+                    float(res.ground_up.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0))
     if res.n_layers:
         rows += metrics(res.net, prefix="net_")
         c = res.ceded

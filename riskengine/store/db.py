@@ -305,7 +305,7 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
         run_id: str | None = None,
         refused: tuple[type[BaseException], ...] = (),
         portfolio_hash: str | None = None, inputs: dict | None = None,
-        stream: bool = False) -> Iterator[RunHandle]:
+        stream: bool = False, progress=None) -> Iterator[RunHandle]:
     """Open a run: its rows become visible together with its ``runs`` row, or not at all.
 
     On an exception the run's rows are dropped, a ``failed`` row (no data) is recorded
@@ -360,7 +360,7 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
                              "--db / RISKENGINE_DB at a disk with room) and run again") from exc
         raise
     try:
-        publish.publish(con, [run_id], TABLES, ensure_schema)
+        publish.publish(con, [run_id], TABLES, ensure_schema, progress=progress)
     except (OSError, duckdb.Error) as exc:
         if _io_problem(exc) is None:
             raise

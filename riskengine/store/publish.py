@@ -56,9 +56,9 @@ _WORK: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def duckdb_config() -> dict:
     """Every store connection: the 1.x-readable storage format and a memory limit
-    (``$RISKENGINE_DUCKDB_MEMORY``, default 1 GB; DuckDB spills beyond it)."""
+    (``$RISKENGINE_DUCKDB_MEMORY``, default 512 MB; DuckDB spills beyond it)."""
     return {"storage_compatibility_version": STORAGE_COMPATIBILITY,
-            "memory_limit": os.environ.get("RISKENGINE_DUCKDB_MEMORY", "1GB")}
+            "memory_limit": os.environ.get("RISKENGINE_DUCKDB_MEMORY", "512MB")}
 
 
 def _files(path: Path) -> list[Path]:
@@ -183,7 +183,8 @@ def shared_file(con) -> Path | None:
     return entry[0] if entry else None
 
 
-def publish(con, run_ids: list[str], tables, ensure_schema, say=None, rows: bool = True) -> bool:
+def publish(con, run_ids: list[str], tables, ensure_schema, say=None, rows: bool = True,
+            progress=None) -> bool:
     """Publish the committed runs ``run_ids`` of the work copy ``con`` into the shared file.
 
     ``tables`` are the declared tables (:data:`riskengine.store.TABLES`): run-scoped ones
@@ -212,7 +213,7 @@ def publish(con, run_ids: list[str], tables, ensure_schema, say=None, rows: bool
                 fresh.close()
             con.execute(f"ATTACH '{_sql_path(pub)}' AS pub")
             try:
-                _merge(con, ids, tables if rows else {"runs": tables["runs"]})
+                _merge(con, ids, tables if rows else {"runs": tables["runs"]}, progress)
                 con.execute("CHECKPOINT pub")
             finally:
                 con.execute("DETACH pub")
@@ -227,8 +228,12 @@ def _sql_path(p: Path) -> str:
     return str(p).replace("'", "''")
 
 
-def _merge(con, ids: list[str], tables) -> None:
+def _merge(con, ids: list[str], tables, progress=None) -> None:
     marks = ", ".join("?" for _ in ids)
+    scoped = [n for n, spec in tables.items() if spec.run_scoped and "run_id" in spec.column_names]
+    total = sum(con.execute(f"SELECT count(*) FROM {n} WHERE run_id IN ({marks})",
+                            ids).fetchall()[0][0] for n in scoped) if progress else 0
+    done = 0
     for name, spec in tables.items():
         cols = ", ".join(f'"{c}"' for c in spec.column_names)
         if name == "runs":
@@ -241,9 +246,12 @@ def _merge(con, ids: list[str], tables) -> None:
                 if lo is None:
                     continue
                 for a in range(lo, hi + 1, CHUNK_ROWS):
-                    con.execute(f"INSERT INTO pub.{name} ({cols}) SELECT {cols} FROM {name} "
-                                "WHERE run_id = ? AND rowid BETWEEN ? AND ?",
-                                [rid, a, min(hi, a + CHUNK_ROWS - 1)])
+                    n = con.execute(f"INSERT INTO pub.{name} ({cols}) SELECT {cols} FROM "
+                                    f"{name} WHERE run_id = ? AND rowid BETWEEN ? AND ?",
+                                    [rid, a, min(hi, a + CHUNK_ROWS - 1)]).fetchall()[0][0]
+                    done += n
+                    if progress is not None and total:
+                        progress("publishing", done, total)
         elif name == "catalog_objects":
             # element sets this job loaded (newest epoch wins) and classes a SATCAT changed
             con.execute(f"""
