@@ -106,13 +106,10 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
         result = read_files(paths, lenient=lenient, sgp4=check if strict_check else None)
         cat = result.catalog
         if init_sgp4 and lenient and len(cat):
-            sgp4_problems = check.problems(cat)
+            sgp4_problems, refused = check.refused(cat)
             if sgp4_problems:
-                bad = {(p.file, p.line) for p in sgp4_problems}
-                keep = np.array([(str(f), int(n)) not in bad
-                                 for f, n in zip(cat.source_file, cat.source_line)])
                 result.problems += sgp4_problems
-                cat = cat.subset(keep)
+                cat = cat.subset(~refused)
                 result.catalog = cat
         ref = cat.reference_epoch if len(cat) else None
         with db.run(con, "catalog",
