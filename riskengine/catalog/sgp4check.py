@@ -34,6 +34,10 @@ from riskengine.catalog.tle import RecordProblem
 PARALLEL = bool(sys.executable)
 #: Below this many records the helper costs more than the overlap saves.
 MIN_PARALLEL_RECORDS = 2000
+#: At most this many records go to the helper (about ten full catalogs); the rest are
+#: checked in-process at collection, and only those still in the catalog then, so an
+#: input that repeats itself neither queues nor keeps unbounded data here.
+MAX_PARALLEL_RECORDS = 250_000
 #: ``Satrec.error`` codes (python-sgp4 documentation, "Error codes").
 ERROR_TEXT = {
     1: "mean eccentricity outside 0 <= e < 1, or semi-major axis below 0.95 Earth radii",
@@ -138,7 +142,9 @@ class Sgp4Check:
     def submit(self, file: str, line_no, line1, line2) -> None:
         """Start checking TLE records of ``file`` (``line_no``: 1-based line numbers of
         their line 1s, as ``Catalog.source_line``); a file may come in several parts."""
-        if not self.parallel or len(line_no) < MIN_PARALLEL_RECORDS:
+        n = len(line_no)
+        if (not self.parallel or n < MIN_PARALLEL_RECORDS
+                or sum(len(j.line_no) for j in self._jobs) + n > MAX_PARALLEL_RECORDS):
             return                # checked in-process by :meth:`problems`
         if self._proc is None and not self._start():
             return

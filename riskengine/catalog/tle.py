@@ -25,6 +25,9 @@ _CHECKSUM_VALUE = np.zeros(256, np.uint8)
 _CHECKSUM_VALUE[48:58] = np.arange(10)
 _CHECKSUM_VALUE[ord("-")] = 1
 _ALPHA5_VALUE = {c: 10 + i for i, c in enumerate(ALPHA5)}
+#: Alpha-5 value of each leading byte (0: not an Alpha-5 letter).
+_ALPHA5_BYTE_VALUE = np.zeros(256, np.int64)
+_ALPHA5_BYTE_VALUE[[ord(c) for c in ALPHA5]] = list(_ALPHA5_VALUE.values())
 
 
 #: Problem messages show at most this many characters of the offending line.
@@ -306,6 +309,12 @@ def _field(mat: np.ndarray, a: int, b: int) -> np.ndarray:
     return sub.view(f"S{b - a + 1}").ravel()
 
 
+def _rows_field(sub: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The byte strings of ``rows`` of a field given column-major (``(width, n)``)."""
+    w = sub.shape[0]
+    return np.ascontiguousarray(sub[:, rows].T).view(f"S{w}").ravel()
+
+
 def checksum_ok(cols: np.ndarray) -> np.ndarray:
     """Mod-10 checksum of columns 1-68 against column 69 (``-`` counts as 1).
 
@@ -348,10 +357,8 @@ def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
         mant[d] = mant[d] * 10 + (mat[d, j] - 48)
     val = mant / 10.0 ** ndec
     val = np.where((mat == 45).any(axis=1), -val, val)
-    if not ok.all():
-        slow = _to_float_slow(fields[~ok])
-        val[~ok] = slow
-    bad |= ~np.isfinite(val)
+    val[~ok] = np.nan          # not a fixed-point number ("1e5", "1_0", "nan" included)
+    bad |= ~ok
     return val
 
 
@@ -395,19 +402,9 @@ def _fixed_cols(cols: np.ndarray, a: int, b: int, bad: np.ndarray, point: int | 
     if not canon.all():
         rows = np.flatnonzero(~canon)
         sub_bad = np.zeros(len(rows), bool)
-        val[rows] = _fixed(_field(cols[:, rows].T, a, b), sub_bad)
+        val[rows] = _fixed(_rows_field(sub, rows), sub_bad)
         bad[rows[sub_bad]] = True
     return val
-
-
-def _to_float_slow(fields: np.ndarray) -> np.ndarray:
-    out = np.empty(len(fields))
-    for k, f in enumerate(fields):
-        try:
-            out[k] = float(f)
-        except ValueError:
-            out[k] = np.nan
-    return out
 
 
 def _implied(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
@@ -459,7 +456,7 @@ def _implied_cols(cols: np.ndarray, a: int, b: int, bad: np.ndarray) -> np.ndarr
     if not ok.all():
         rows = np.flatnonzero(~ok)
         slow_bad = np.zeros(len(rows), bool)
-        val[rows] = _implied(_field(cols[:, rows].T, a, b), slow_bad)
+        val[rows] = _implied(_rows_field(sub, rows), slow_bad)
         bad[rows[slow_bad]] = True
     return val
 
@@ -477,13 +474,13 @@ def _satnum_cols(cols: np.ndarray, bad: np.ndarray) -> np.ndarray:
     out = np.zeros(n, np.int64)
     for j in range(sub.shape[0]):
         out = out * 10 + np.where(isdig[j], sub[j].astype(np.int64) - 48, 0)
-    for k in np.flatnonzero(~plain).tolist():
-        s = bytes(sub[:, k]).decode("ascii", "replace").strip()
-        if len(s) == 5 and s[0] in _ALPHA5_VALUE and s[1:].isdigit():
-            out[k] = _ALPHA5_VALUE[s[0]] * 10000 + int(s[1:])
-        else:
-            out[k] = 0
-            bad[k] = True
+    if not plain.all():                 # Alpha-5: a letter (not I or O), then four digits
+        lead_value = _ALPHA5_BYTE_VALUE[sub[0]]
+        alpha = ~plain & (lead_value > 0) & np.logical_and.reduce(isdig[1:], axis=0)
+        out = np.where(alpha, lead_value * 10000 + out % 10000, out)
+        wrong = ~plain & ~alpha
+        out[wrong] = 0
+        bad |= wrong
     return out
 
 
@@ -538,6 +535,8 @@ def _parse_tle(text: str, file: str, vectorised_split: bool, on_records=None,
                first_line: int = 1, max_problems: int | None = None, final: bool = True):
     """:func:`parse_tle_text`; ``vectorised_split=False`` forces the general record split
     (tests check that both splits give identical results)."""
+    if not text.strip():                   # quick for floods of blank lines
+        return _empty_records(), Problems()
     regular = _split_regular(text) if vectorised_split else None
     if regular is not None:
         names, l1s, l2s, nos, m1, m2 = regular
