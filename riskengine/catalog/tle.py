@@ -15,6 +15,7 @@ set number, 69 checksum; line 2: 3-7 satnum, 9-16 i, 18-25 RAAN, 27-33 e, 35-42 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,10 +167,11 @@ def split_records(lines: list[str], file: str, *, first_line: int = 1,
         for k, li in zip(np.searchsorted(i1, i3 + 1), i3):
             ln = lines[li].rstrip()
             names[k] = ln[2:].strip() if ln.startswith("0 ") else ln.strip()
-        nos = i1 + first_line          # 1-based line of each line 1
-        l1s = [lines[k].rstrip() for k in i1]
-        l2s = [lines[k].rstrip() for k in i2]
-        return names, l1s, l2s, nos.tolist(), Problems()
+        if not any(_CONTROL.search(nm) for nm in names):   # else reported below
+            nos = i1 + first_line          # 1-based line of each line 1
+            l1s = [lines[k].rstrip() for k in i1]
+            l2s = [lines[k].rstrip() for k in i2]
+            return names, l1s, l2s, nos.tolist(), Problems()
     return _split_records_slow(lines, file, first_line, max_problems, final)
 
 
@@ -249,6 +251,17 @@ def _split_records_slow(lines: list[str], file: str, first_line: int = 1,
         if s.startswith("1 "):
             nxt = lines[i + 1].rstrip() if i + 1 < n else ""
             if nxt.startswith("2 "):
+                bad_name = pending_name is not None and _CONTROL.search(pending_name[1])
+                if bad_name:
+                    c = bad_name.group()
+                    problems.add(RecordProblem(
+                        file, pending_name[0], f"name line has a control character ({c!r} "
+                        f"at column {pending_name[2].find(c) + 1}): names are plain text",
+                        clip("\n".join((pending_name[2], s, nxt)), RECORD_CHARS),
+                        pending_name[2]), max_problems)
+                    pending_name = None
+                    i += 2
+                    continue
                 names.append(pending_name[1] if pending_name is not None else "")
                 l1s.append(s)
                 l2s.append(nxt)
@@ -278,6 +291,10 @@ def _split_records_slow(lines: list[str], file: str, first_line: int = 1,
     if pending_name is not None:
         problems.add(_lone_name(file, pending_name, at_end=final), max_problems)
     return names, l1s, l2s, nos, problems
+
+
+#: C0 and C1 control characters (a tab is allowed): not in names of a text catalog.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def _lone_name(file: str, pending: tuple[int, str, str], at_end: bool) -> RecordProblem:
@@ -584,6 +601,10 @@ def _parse_tle(text: str, file: str, vectorised_split: bool, on_records=None,
                   f"line {w} is {ln[k]} columns long; element lines have 69 (text after "
                   f"column 69: {clip(src[w][k][69:], 24)!r})")
         full1, full2 = len1 >= 69, len2 >= 69
+        for which, ls in ((1, l1s), (2, l2s)):    # the columns are ASCII text
+            odd = np.fromiter((not (x.isascii() and x.isprintable()) for x in ls), bool, n)
+            check(odd, which, lambda k, w=which: f"line {w} has a character that is not "
+                  f"printable ASCII: {_first_odd(src[w][k])}")
     else:
         full1 = full2 = np.ones(n, bool)
     for which, cols, full in ((1, c1, full1), (2, c2, full2)):
@@ -680,6 +701,13 @@ def _parse_tle(text: str, file: str, vectorised_split: bool, on_records=None,
         mean_anomaly_deg=ma[idx], mean_motion=mm[idx], rev_at_epoch=rev_i[idx],
     )
     return rec, problems
+
+
+def _first_odd(line: str) -> str:
+    for j, c in enumerate(line):
+        if not (c.isascii() and c.isprintable()):
+            return f"{c!r} at column {j + 1}"
+    return ""
 
 
 def _checksum(cols: np.ndarray) -> np.ndarray:
