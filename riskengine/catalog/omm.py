@@ -353,12 +353,17 @@ def parse_omm_text(text: str, file: str = "<omm>", fmt: str = "omm-csv", *,
     return _arrays(out), problems
 
 
+def not_a_number(raw: str) -> str:
+    """Why ``raw`` is not a decimal number: ``'finite number'`` for NaN and infinities,
+    else ``'decimal number'``."""
+    word = raw.strip().lower().lstrip("+-")
+    return "finite number" if word in ("nan", "inf", "infinity") else "decimal number"
+
+
 def _number(row: dict, key: str, why: list) -> float | None:
     raw = row.get(key, "")
     if not _NUMBER.fullmatch(raw):
-        why.append(f"{key}={raw!r} is not a " + ("finite number" if raw.strip().lower()
-                                                 .lstrip("+-") in ("nan", "inf", "infinity")
-                                                 else "decimal number"))
+        why.append(f"{key}={raw!r} is not a {not_a_number(raw)}")
         return None
     v = float(raw)
     if not math.isfinite(v):

@@ -18,7 +18,8 @@ import re
 
 import numpy as np
 
-from riskengine.catalog.omm import _NUMBER, _WHOLE, MAX_WHOLE, _Lines, _rows_csv, _SyntaxError
+from riskengine.catalog.omm import (_NUMBER, _WHOLE, MAX_WHOLE, _Lines, _rows_csv, _SyntaxError,
+                                   not_a_number)
 from riskengine.catalog.tle import Problems, RecordProblem
 
 TYPE_MAP = {"PAY": "PAYLOAD", "PAYLOAD": "PAYLOAD", "DEB": "DEBRIS", "DEBRIS": "DEBRIS",
@@ -80,7 +81,7 @@ def parse_satcat_text(text: str, file: str = "<satcat>", *, max_problems: int | 
     ('PAYLOAD', 400.0)
     >>> _, problems = parse_satcat_text(txt.replace("400", "abc"), "satcat.csv")
     >>> print(problems[0].line, problems[0].reason)
-    2 RCS='abc' is not a number (expected >= 0 m^2, or blank when unknown)
+    2 RCS='abc' is not a decimal number (expected >= 0 m^2, or blank when unknown)
     """
     problems = Problems()
     lines = _Lines(text)
@@ -142,8 +143,9 @@ def _check_row(row: dict, out: dict) -> list[str]:
             continue
         x = float(v) if _NUMBER.fullmatch(v) else None
         if x is None or not math.isfinite(x):
-            why.append(f"{col}={v!r} is not a {'finite ' if x is not None else ''}number "
-                       f"(expected {allowed}, or blank when unknown)")
+            what = "finite number" if x is not None else not_a_number(v)
+            why.append(f"{col}={v!r} is not a {what} (expected {allowed}, or blank when "
+                       "unknown)")
         elif not ok(x):
             why.append(f"{col}={v} outside {allowed}")
         vals[field] = x
