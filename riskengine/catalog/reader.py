@@ -155,7 +155,9 @@ def _decode(raw: bytes, file: str, first_line: int = 1, final: bool = True) -> s
     """UTF-8 text of ``raw`` (a piece of ``file`` starting at line ``first_line``); a
     byte sequence that is not UTF-8 is a :class:`CatalogError` naming its line."""
     try:
-        return codecs.getincrementaldecoder("utf-8")().decode(raw, final)
+        if final:
+            return raw.decode("utf-8")
+        return codecs.getincrementaldecoder("utf-8")().decode(raw, False)
     except UnicodeDecodeError as exc:
         line = first_line + raw[: exc.start].count(b"\n")
         start = raw.rfind(b"\n", 0, exc.start) + 1
@@ -442,9 +444,10 @@ def read_files(paths, lenient: bool = False, sgp4=None) -> ReadResult:
 
 
 def _head(inp: _Input) -> tuple[bytes, int]:
-    """The first bytes of the input with content (at least 64 KiB unless it is shorter)
-    and how many blank lines came before them (skipped without holding them)."""
-    head, blank_lines = inp.read(1 << 16), 0
+    """The first bytes of the input with content (a piece's worth, :data:`CHUNK_BYTES`,
+    unless it is shorter: a typical catalog in one read) and how many blank lines came
+    before them (skipped without holding them)."""
+    head, blank_lines = inp.read(CHUNK_BYTES), 0
     while not head.strip() and not inp.eof:
         cut = head.rfind(b"\n") + 1
         blank_lines += head.count(b"\n")

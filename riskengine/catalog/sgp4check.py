@@ -109,6 +109,7 @@ class Sgp4Check:
     def __init__(self, parallel: bool | None = None, records: int | None = None):
         self.parallel = PARALLEL if parallel is None else parallel
         self._jobs: list[_Job] = []
+        self._partial: set[str] = set()   # files some of whose records were not submitted
         self._proc: subprocess.Popen | None = None
         self._writer: ThreadPoolExecutor | None = None
         if self.parallel and records is not None and records >= MIN_PARALLEL_RECORDS:
@@ -145,8 +146,10 @@ class Sgp4Check:
         n = len(line_no)
         if (not self.parallel or n < MIN_PARALLEL_RECORDS
                 or sum(len(j.line_no) for j in self._jobs) + n > MAX_PARALLEL_RECORDS):
+            self._partial.add(str(file))
             return                # checked in-process by :meth:`problems`
         if self._proc is None and not self._start():
+            self._partial.add(str(file))
             return
         job = _Job(str(file), np.asarray(line_no, np.int64), line1, line2)
         payload = ("\n".join(line1) + "\n" + "\n".join(line2)).encode("utf-8", "surrogatepass")
@@ -187,7 +190,9 @@ class Sgp4Check:
         for job in self._jobs:
             if job.errors is None:
                 job.errors = self._collect(job)
-            mine = (files == job.file) & np.isin(cat.source_line, job.line_no)
+            mine = files == job.file
+            if job.file in self._partial:     # other parts of the file were not sent
+                mine &= np.isin(cat.source_line, job.line_no)
             covered |= mine
             for k in np.flatnonzero(job.errors).tolist():
                 line = int(job.line_no[k])
