@@ -556,3 +556,36 @@ def test_mutated_tle_only_catalog_error_and_sane(tmp_path_factory, text):
             assert 1 <= p.line <= len(lines)
             if p.text is not None:
                 assert p.text == lines[p.line - 1].rstrip()
+
+
+def test_fetch_endless_answer_stops_at_the_limit(tmp_path, monkeypatch):
+    """A server that streams forever: the download stops at the catalog size limit with a
+    FetchError, and nothing lands in the cache."""
+    import http.server
+
+    from riskengine.catalog import fetch
+    from riskengine.errors import FetchError
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"1 garbage\n" * 10_000)
+            except OSError:
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("RISKENGINE_CELESTRAK_URL", f"http://127.0.0.1:{srv.server_address[1]}")
+        monkeypatch.setenv("RISKENGINE_MAX_CATALOG_BYTES", "1MiB")
+        with pytest.raises(FetchError, match="goes on past 1 MiB"):
+            fetch.fetch_celestrak(["active"], satcat=False, cache=tmp_path)
+    finally:
+        srv.shutdown()
+    assert not list(tmp_path.iterdir())
