@@ -3,6 +3,14 @@
 Formats are recognised from the content, not the file name: TLE / 3LE / CelesTrak
 name-line TLE, OMM CSV, OMM JSON, OMM XML and SATCAT CSV. A SATCAT file among the inputs
 supplies object class and size for the element sets read with it.
+
+Input is bounded, whatever it is (a file, a pipe, a FIFO, ``/dev/stdin``): a file is read
+up to :func:`max_catalog_bytes` (``$RISKENGINE_MAX_CATALOG_BYTES``, default 1 GiB) and
+refused past it; TLE text is parsed in pieces of :data:`CHUNK_BYTES` cut at record
+boundaries; strict mode stops after :data:`MAX_PROBLEMS` bad records and lists the first
+:data:`MAX_LISTED`; lenient mode refuses input with more than :data:`LENIENT_MAX_PROBLEMS`
+bad records. Every problem names the file, the 1-based line of the offending line and
+that line's text.
 """
 
 from __future__ import annotations

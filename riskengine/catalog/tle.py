@@ -4,7 +4,10 @@ Parsing is vectorised: record structure is found in one pass over the lines, the
 fixed-width field of every record is decoded with NumPy at once. Validation covers the
 mod-10 checksum (``-`` counts as 1), field syntax and ranges, matching catalog numbers on
 both lines, and Alpha-5 catalog numbers (``A0000`` = 100000, letters I and O unused).
-Blank-padded (``1     5U``) and ``+``-signed fields, as found in real files, are accepted.
+Blank-padded (``1     5U``) and ``+``-signed fields, as found in real files, are accepted;
+element lines must be 69 columns of printable ASCII (trailing blanks and CR aside). A bad
+record is reported at its first offending line (line 1 or line 2, not the name line), with
+that line's text, the bad values and their columns.
 
 Column positions follow the CelesTrak "NORAD Two-Line Element Set Format" page (1-based):
 line 1: 3-7 satnum, 8 classification, 10-17 international designator, 19-20 epoch year,
