@@ -456,7 +456,7 @@ def _head(inp: _Input) -> tuple[bytes, int]:
     unless it is shorter: a typical catalog in one read) and how many blank lines came
     before them (skipped without holding them)."""
     head, blank_lines = inp.read(CHUNK_BYTES), 0
-    while not head.strip() and not inp.eof:
+    while (not head or head.isspace()) and not inp.eof:   # isspace: no copy
         cut = head.rfind(b"\n") + 1
         blank_lines += head.count(b"\n")
         if len(head) - cut > 1 << 20:

@@ -555,7 +555,7 @@ def _parse_tle(text: str, file: str, vectorised_split: bool, on_records=None,
                first_line: int = 1, max_problems: int | None = None, final: bool = True):
     """:func:`parse_tle_text`; ``vectorised_split=False`` forces the general record split
     (tests check that both splits give identical results)."""
-    if not text.strip():                   # quick for floods of blank lines
+    if not text or text.isspace():         # quick for floods of blank lines (no copy)
         return _empty_records(), Problems()
     regular = _split_regular(text) if vectorised_split else None
     if regular is not None:
