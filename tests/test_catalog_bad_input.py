@@ -144,7 +144,7 @@ def test_tle_probes_lenient_skip_and_report_every_bad_record(store, capsys, tmp_
     path = tmp_path / "mixed.tle"
     lines = list(GOOD)
     expected = {}
-    for k, (bad, line, why) in enumerate(TLE_PROBES.values()):
+    for bad, line, why in TLE_PROBES.values():
         expected[len(lines) + line - 3] = why
         lines += bad
     path.write_text("\n".join(lines) + "\n")

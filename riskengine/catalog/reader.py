@@ -283,15 +283,6 @@ def _tle_catalog(rec, file: str) -> Catalog:
         source_file=filled(n, file), source_line=rec.line_no)
 
 
-def _from_tle(text: str, file: str, sgp4=None):
-    """The catalog and problems of TLE text held in memory (see :func:`read_files` for
-    files, read in pieces)."""
-    on_records = None if sgp4 is None else (
-        lambda nos, l1, l2: sgp4.submit(file, nos, l1, l2))
-    rec, problems = parse_tle_text(text, file, on_records)
-    return _tle_catalog(rec, file), problems
-
-
 def _from_omm(text: str, file: str, fmt: str, max_problems: int | None = None):
     f, problems = _omm.parse_omm_text(text, file, fmt, max_problems=max_problems)
     n = len(f["norad_id"])

@@ -340,8 +340,7 @@ def checksum_ok(cols: np.ndarray) -> np.ndarray:
 
     ``cols`` is the column-major ``(69, n)`` byte matrix of the lines (one row per column).
     """
-    total = _CHECKSUM_VALUE[cols[:68]].sum(axis=0, dtype=np.uint16)   # at most 68 * 9
-    return (total % 10).astype(np.int16) == cols[68].astype(np.int16) - 48
+    return _checksum(cols) == cols[68].astype(np.int16) - 48
 
 
 def _fixed(fields: np.ndarray, bad: np.ndarray) -> np.ndarray:
@@ -715,7 +714,8 @@ def _first_odd(line: str) -> str:
 
 def _checksum(cols: np.ndarray) -> np.ndarray:
     """The mod-10 checksum digit of columns 1-68 of the column-major byte matrix."""
-    return (_CHECKSUM_VALUE[cols[:68]].sum(axis=0, dtype=np.uint16) % 10).astype(np.int16)
+    total = _CHECKSUM_VALUE[cols[:68]].sum(axis=0, dtype=np.uint16)   # at most 68 * 9
+    return (total % 10).astype(np.int16)
 
 
 def _whole_cols(cols: np.ndarray, a: int, b: int, check, which: int, what: str,
