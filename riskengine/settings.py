@@ -8,6 +8,7 @@
 ``RISKENGINE_SHARED``       the shared data folder used by tests and benchmarks
                             (default ``../shared`` next to the repository)
 ``SPACETRACK_USER/PASSWORD`` Space-Track credentials for ``catalog fetch --source spacetrack``
+``RISKENGINE_MAX_CATALOG_BYTES`` largest catalog file a load reads (default 1 GiB, e.g. ``4GiB``)
 =========================  ==============================================================
 """
 

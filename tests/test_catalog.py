@@ -129,20 +129,23 @@ def test_duplicates_resolve_to_newest(tmp_path):
     assert len(cat) == 1 and str(cat.epoch[0]).startswith("2008-09-21")
 
 
-@pytest.mark.parametrize("mutate,reason", [
-    (lambda t: t.replace("0  2927", "0  2928"), "line 1 checksum mismatch"),
-    (lambda t: t.replace(" 51.6416", "191.6416").replace("563537", "563538"), "inclination"),
-    (lambda t: "\n".join(t.splitlines()[:2]) + "\n", "truncated"),
-    (lambda t: t.replace("15.72125391", "15.7212539x"), "mean motion"),
+@pytest.mark.parametrize("mutate,reason,line", [
+    (lambda t: t.replace("0  2927", "0  2928"), "line 1 checksum mismatch", 5),
+    (lambda t: t.replace(" 51.6416", "191.6416").replace("563537", "563538"), "inclination", 6),
+    (lambda t: "\n".join(t.splitlines()[:2]) + "\n", "truncated", 5),
+    (lambda t: t.replace("15.72125391", "15.7212539x"), "mean motion", 6),
 ])
-def test_bad_records_name_file_line_reason(tmp_path, mutate, reason):
+def test_bad_records_name_file_line_reason(tmp_path, mutate, reason, line):
+    """The problem names the offending line (line 1 or line 2 of the element set, not the
+    name line before them) and shows its text."""
     p = tmp_path / "bad.tle"
     p.write_text(ISS + mutate(ISS))
     with pytest.raises(CatalogError) as err:
         read_catalog(p)
     msg = str(err.value)
     assert str(p) in msg and reason in msg
-    assert err.value.problems and err.value.problems[0].line == 4
+    assert err.value.problems and err.value.problems[0].line == line
+    assert f"{p}:{line}: " in msg and repr(mutate(ISS).splitlines()[line - 4]) in msg
     # lenient keeps the good record
     res = read_files([p], lenient=True)
     assert len(res.catalog) == 1 and len(res.problems) == 1
@@ -272,13 +275,13 @@ def test_element_set_sgp4_refuses_is_a_bad_record(db_path, catalogs, tmp_path, m
     text = full.read_text().rstrip("\n") + "\n"      # the file has no final newline
     bad = tmp_path / "sunk.txt"
     bad.write_text(text + "\n".join(SUNK) + "\n")
-    sunk_line = text.count("\n") + 1
+    sunk_line = text.count("\n") + 3        # line 2 of SUNK: the elements SGP4 refuses
     with pytest.raises(CatalogError) as err:
         load_files(con, [bad])
     assert len(started) == (1 if parallel else 0)
     assert [(p.file, p.line) for p in err.value.problems] == [(str(bad), sunk_line)]
     assert "SGP4 initialisation failed with error code 6" in str(err.value)
-    assert f"{bad}:{sunk_line}" in str(err.value)
+    assert f"{bad}:{sunk_line}" in str(err.value) and repr(SUNK[2]) in str(err.value)
     assert con.execute("select count(*), max(loaded_run_id) from catalog_objects").fetchall() == before
     assert con.execute("select count(*) from runs").fetchall() == runs_before
     run_id, res = load_files(con, [bad], lenient=True)
@@ -305,11 +308,11 @@ def test_sgp4_check_helper_failure_falls_back_in_process(catalogs, monkeypatch):
         check.submit("x", cat.source_line, cat.line1, bad)
         assert check._proc is not None
         cat.line2, orig = bad, cat.line2
-        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7] + 1]
     with sgp4check.Sgp4Check() as check:                  # killed before it answers
         check.submit("x", cat.source_line, cat.line1, bad)
         check._proc.kill()
-        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7] + 1]
         assert check._proc is None
     with sgp4check.Sgp4Check() as check:                  # never collected
         check.submit("x", cat.source_line, cat.line1, orig)
@@ -319,7 +322,7 @@ def test_sgp4_check_helper_failure_falls_back_in_process(catalogs, monkeypatch):
     with sgp4check.Sgp4Check() as check:                  # cannot start at all
         check.submit("x", cat.source_line, cat.line1, bad)
         assert check._proc is None
-        assert [p.line for p in check.problems(cat)] == [cat.source_line[7]]
+        assert [p.line for p in check.problems(cat)] == [cat.source_line[7] + 1]
 
 
 def test_newer_file_wins_older_does_not_overwrite(db_path, catalogs):

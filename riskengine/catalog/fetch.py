@@ -74,9 +74,12 @@ def _get(url: str, path: Path, name: str, opener=None, min_interval_s: float = M
         if meta.get("last_modified"):
             req.add_header("If-Modified-Since", meta["last_modified"])
     opener = opener or urllib.request.build_opener()
+    from riskengine.catalog.reader import _size_text, max_catalog_bytes
+
+    limit = max_catalog_bytes()
     try:
         with opener.open(req, timeout=TIMEOUT_S) as resp:
-            body = resp.read()
+            body = resp.read(limit + 1)      # a runaway answer stops at the catalog limit
             headers = resp.headers
     except urllib.error.HTTPError as exc:
         if exc.code == 304 and path.exists():
@@ -90,6 +93,11 @@ def _get(url: str, path: Path, name: str, opener=None, min_interval_s: float = M
             f"cannot download {url}: {reason}. Are you offline? Use a catalog file you have "
             "instead: set RISKENGINE_CATALOG=/path/to/file.tle, or "
             "`riskengine catalog load FILE --db DB`") from None
+    if len(body) > limit:
+        raise FetchError(f"{url}: the answer goes on past {_size_text(limit)}, more than a "
+                         "catalog file may have (RISKENGINE_MAX_CATALOG_BYTES); the cached "
+                         "copy, if any, was kept. If the source is right, raise the limit, "
+                         "e.g. RISKENGINE_MAX_CATALOG_BYTES=4GiB")
     text = body.decode("utf-8", "replace")
     if not body.strip() or "No GP data found" in text[:200] or text.lstrip().startswith("<!DOCTYPE"):
         raise FetchError(f"{url}: the server answered without catalog data "

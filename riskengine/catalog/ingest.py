@@ -18,17 +18,29 @@ from riskengine.errors import CatalogError
 
 
 def _tle_lines_for_missing(cat: Catalog) -> tuple[np.ndarray, np.ndarray]:
-    """TLE text for entries read from OMM (regenerated with ``sgp4.exporter``)."""
+    """TLE text for entries read from OMM (regenerated with ``sgp4.exporter``).
+
+    Only text that reads back as a valid TLE is kept: values the exporter cannot write
+    in the fixed columns (a B* below 1e-10, an eccentricity that rounds to 1, an angle
+    that rounds to 360) leave the lines empty, and the mean elements stay the record.
+    """
     l1, l2 = cat.line1, cat.line2
     missing = [k for k, x in enumerate(l1.tolist()) if type(x) is not str]
     if missing:
         l1, l2 = l1.copy(), l2.copy()
         from sgp4.exporter import export_tle
 
+        from riskengine.catalog.tle import parse_tle_text
+
         sats = cat.satrecs()
-        for k in missing:
-            if cat.norad_id[k] < 340000:
-                l1[k], l2[k] = export_tle(sats[k])
+        made = [k for k in missing if cat.norad_id[k] < 340000]
+        for k in made:
+            l1[k], l2[k] = export_tle(sats[k])
+        if made:
+            _, problems = parse_tle_text("".join(f"{l1[k]}\n{l2[k]}\n" for k in made))
+            for p in problems:           # record j holds lines 2j+1 and 2j+2
+                k = made[(p.line - 1) // 2]
+                l1[k] = l2[k] = None
     return l1, l2
 
 
@@ -106,13 +118,10 @@ def load_files(con, paths, lenient: bool = False, init_sgp4: bool = True):
         result = read_files(paths, lenient=lenient, sgp4=check if strict_check else None)
         cat = result.catalog
         if init_sgp4 and lenient and len(cat):
-            sgp4_problems = check.problems(cat)
+            sgp4_problems, refused = check.refused(cat)
             if sgp4_problems:
-                bad = {(p.file, p.line) for p in sgp4_problems}
-                keep = np.array([(str(f), int(n)) not in bad
-                                 for f, n in zip(cat.source_file, cat.source_line)])
                 result.problems += sgp4_problems
-                cat = cat.subset(keep)
+                cat = cat.subset(~refused)
                 result.catalog = cat
         ref = cat.reference_epoch if len(cat) else None
         with db.run(con, "catalog",

@@ -52,9 +52,10 @@ def classify_names(names: np.ndarray) -> np.ndarray:
     """
     names = np.asarray(names, dtype=object)
     joined = "\x00".join(map(str, names.tolist()))
-    if joined.isascii():   # one str.upper over all names (np.char.upper is 3x slower)
-        up = np.asarray(joined.upper().split("\x00") if len(names) else [], dtype=str)
-    else:
+    parts = joined.upper().split("\x00") if len(names) else []
+    if joined.isascii() and len(parts) == len(names):
+        up = np.asarray(parts, dtype=str)   # one str.upper over all names (np.char.upper
+    else:                                   # is 3x slower); not when a name holds a NUL
         up = np.char.upper(np.asarray(names, dtype=str))
     out = filled(len(up), "PAYLOAD")
     unknown = (np.char.startswith(up, "OBJECT ") | np.char.startswith(up, "TBA")

@@ -34,7 +34,19 @@ from riskengine.catalog.tle import RecordProblem
 PARALLEL = bool(sys.executable)
 #: Below this many records the helper costs more than the overlap saves.
 MIN_PARALLEL_RECORDS = 2000
-ERROR_HELP = "see sgp4 docs: 1 eccentricity, 2 mean motion, 6 decayed"
+#: At most this many records go to the helper (about ten full catalogs); the rest are
+#: checked in-process at collection, and only those still in the catalog then, so an
+#: input that repeats itself neither queues nor keeps unbounded data here.
+MAX_PARALLEL_RECORDS = 250_000
+#: ``Satrec.error`` codes (python-sgp4 documentation, "Error codes").
+ERROR_TEXT = {
+    1: "mean eccentricity outside 0 <= e < 1, or semi-major axis below 0.95 Earth radii",
+    2: "mean motion below zero",
+    3: "perturbed eccentricity outside 0 <= e <= 1",
+    4: "semi-latus rectum below zero",
+    5: "epoch elements are sub-orbital",
+    6: "the orbit has decayed: the position at epoch is below the Earth's surface",
+}
 #: The helper: per job a header "n size", then size bytes of n line-1s and n line-2s,
 #: newline-separated; answers n error-code bytes. Ends at end of input.
 _HELPER = """\
@@ -58,10 +70,15 @@ def sgp4_errors(line1, line2) -> np.ndarray:
     return np.array([init(a, b).error for a, b in zip(line1, line2)], dtype=np.uint8)
 
 
-def problem(file: str, line: int, code: int) -> RecordProblem:
-    """The rejection of one element set that SGP4 refuses."""
+def problem(file: str, line: int, code: int, text: str | None = None) -> RecordProblem:
+    """The rejection of one element set that SGP4 refuses.
+
+    ``line`` is its line 2 (the mean elements SGP4 checks at initialisation: eccentricity,
+    mean motion, inclination) for a TLE, the record's line for OMM; ``text`` that line.
+    """
+    why = ERROR_TEXT.get(code, "see the python-sgp4 documentation of Satrec.error")
     return RecordProblem(file, line, f"SGP4 initialisation failed with error code {code} "
-                         f"({ERROR_HELP})")
+                         f"({why}); check the mean motion and eccentricity", text or "", text)
 
 
 @dataclass
@@ -92,6 +109,7 @@ class Sgp4Check:
     def __init__(self, parallel: bool | None = None, records: int | None = None):
         self.parallel = PARALLEL if parallel is None else parallel
         self._jobs: list[_Job] = []
+        self._partial: set[str] = set()   # files some of whose records were not submitted
         self._proc: subprocess.Popen | None = None
         self._writer: ThreadPoolExecutor | None = None
         if self.parallel and records is not None and records >= MIN_PARALLEL_RECORDS:
@@ -123,10 +141,15 @@ class Sgp4Check:
         self._proc.stdin.flush()
 
     def submit(self, file: str, line_no, line1, line2) -> None:
-        """Start checking a file's TLE records (``line_no``: 1-based record lines)."""
-        if not self.parallel or len(line_no) < MIN_PARALLEL_RECORDS:
+        """Start checking TLE records of ``file`` (``line_no``: 1-based line numbers of
+        their line 1s, as ``Catalog.source_line``); a file may come in several parts."""
+        n = len(line_no)
+        if (not self.parallel or n < MIN_PARALLEL_RECORDS
+                or sum(len(j.line_no) for j in self._jobs) + n > MAX_PARALLEL_RECORDS):
+            self._partial.add(str(file))
             return                # checked in-process by :meth:`problems`
         if self._proc is None and not self._start():
+            self._partial.add(str(file))
             return
         job = _Job(str(file), np.asarray(line_no, np.int64), line1, line2)
         payload = ("\n".join(line1) + "\n" + "\n".join(line2)).encode("utf-8", "surrogatepass")
@@ -149,24 +172,35 @@ class Sgp4Check:
         return sgp4_errors(job.line1, job.line2)
 
     def problems(self, cat) -> list[RecordProblem]:
-        """Rejections for the entries of catalog ``cat`` that SGP4 refuses.
+        """Rejections for the entries of catalog ``cat`` that SGP4 refuses (see
+        :meth:`refused`)."""
+        return self.refused(cat)[0]
+
+    def refused(self, cat) -> tuple[list[RecordProblem], np.ndarray]:
+        """Rejections for the entries of ``cat`` that SGP4 refuses, and their mask.
 
         Waits for the helper; entries it did not check are initialised here (and their
-        SGP4 records kept in ``cat``'s cache).
+        SGP4 records kept in ``cat``'s cache). A problem names an element set's line 2
+        (``source_line + 1``) with its text, an OMM record's own line.
         """
         covered = np.zeros(len(cat), bool)
+        bad = np.zeros(len(cat), bool)
         out: list[RecordProblem] = []
         files = cat.source_file
         for job in self._jobs:
             if job.errors is None:
                 job.errors = self._collect(job)
             mine = files == job.file
+            if job.file in self._partial:     # other parts of the file were not sent
+                mine &= np.isin(cat.source_line, job.line_no)
             covered |= mine
             for k in np.flatnonzero(job.errors).tolist():
                 line = int(job.line_no[k])
                 # only entries still in the catalog (an older duplicate was dropped)
-                if np.any(mine & (cat.source_line == line)):
-                    out.append(problem(job.file, line, int(job.errors[k])))
+                hit = np.flatnonzero(mine & (cat.source_line == line))
+                if len(hit):
+                    bad[hit] = True
+                    out.append(problem(job.file, line + 1, int(job.errors[k]), job.line2[k]))
         rest = np.flatnonzero(~covered)
         if len(rest) == len(cat):
             sats = cat.satrecs()
@@ -177,8 +211,13 @@ class Sgp4Check:
             rest_err = [(int(k), s.error) for k, s in zip(rest, sats) if s.error]
         else:
             rest_err = []
-        out += [problem(str(files[k]), int(cat.source_line[k]), code) for k, code in rest_err]
-        return sorted(out, key=lambda p: (p.file, p.line))
+        for k, code in rest_err:
+            bad[k] = True
+            l2 = cat.line2[k]
+            tle = isinstance(l2, str) and bool(l2)
+            out.append(problem(str(files[k]), int(cat.source_line[k]) + tle, code,
+                               l2 if tle else None))
+        return sorted(out, key=lambda p: (p.file, p.line)), bad
 
     def close(self) -> None:
         """Stop the helper and its feeding thread (idempotent)."""

@@ -48,17 +48,20 @@ def load(paths, db, lenient):
     from riskengine.catalog.ingest import load_files
     from riskengine.store import connect
 
+    from rich.markup import escape
+
     con = connect(db)
     run_id, res = load_files(con, list(paths), lenient=lenient)  # CatalogError: exit 2
     c = console()
-    rows = [[s.source_file, s.format, s.records, s.rejected,
+    # file names and record text come from the user: shown as text, never as Rich markup
+    rows = [[escape(s.source_file), s.format, s.records, s.rejected,
              f"{s.epoch_min}"[:10] if s.epoch_min is not None else None,
              f"{s.epoch_median}"[:10] if s.epoch_median is not None else None,
              f"{s.epoch_max}"[:10] if s.epoch_max is not None else None] for s in res.sources]
     c.print(rich_table(f"run {run_id}", ["file", "format", "records", "rejected",
                                          "epoch min", "median", "max"], rows))
     for p in res.problems[:20]:
-        c.print(f"[yellow]rejected[/] {p}")
+        c.print(f"[yellow]rejected[/] {escape(str(p))}")
     if len(res.problems) > 20:
         c.print(f"[yellow]... {len(res.problems) - 20} more in table catalog_rejects[/]")
     print_summary(con)
@@ -103,6 +106,8 @@ def fetch(source, groups, do_load, db):
 @db_option
 def show(db):
     """Summarise the stored catalog by object class and list the loaded files."""
+    from rich.markup import escape
+
     from riskengine.store import read_only
 
     con = read_only(db)
@@ -112,5 +117,5 @@ def show(db):
         WHERE r.status='complete' ORDER BY r.created_at""").fetchall()
     console().print(rich_table("loaded files", ["file", "format", "records", "rejected",
                                                 "reference epoch", "run"],
-                               [[a, b, c, d, f"{e:%Y-%m-%d %H:%M}" if e else None, g]
+                               [[escape(a), b, c, d, f"{e:%Y-%m-%d %H:%M}" if e else None, g]
                                 for a, b, c, d, e, g in rows]))
