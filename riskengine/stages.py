@@ -179,6 +179,16 @@ def ensure_catalog(con, p, opts: Options | None = None):
 
     say = (opts or Options()).say
     kind, files = catalog_source(con, p.catalog.files or None)
+    if kind == "default":
+        from riskengine.catalog.reader import default_catalog, read_catalog
+
+        info = default_catalog()
+        cat = read_catalog(files)
+        say(f"catalog: the embedded default, a {info['snapshot']} population of "
+            f"{len(cat):,} objects without element sets ({info['licence']}); for the current "
+            "catalog run `make catalog` or set RISKENGINE_CATALOG")
+        return cat, {"source": "default", "file": str(files[0]), "snapshot": info["snapshot"],
+                     "kind": info.get("kind"), "licence": info.get("licence")}
     if kind == "store":
         cat = catalog_from_db(con)
         say(f"catalog: {len(cat):,} objects from the store")
@@ -209,7 +219,10 @@ def screen(con, p, opts: Options | None = None, *, days: float = 7.0,
     from riskengine.screen import screen_portfolio
     from riskengine.store import run
 
+    from riskengine.catalog.reader import catalog_source, screenable
+
     opts = opts or Options()
+    screenable(catalog_source(con, p.catalog.files or None)[0])
     cat, cinfo = ensure_catalog(con, p, opts)
     fleet = resolve_fleet(p, cat)
     prog = (lambda d, t: opts.progress("screening", d, t)) if opts.progress else None
@@ -303,10 +316,39 @@ def hazards(con, p, opts: Options | None = None) -> str:
             h.write("hazards", res.rows)
         h.stats.update(hazard_stats(res, screening_run=srun))
         h.stats["catalog_objects"] = len(cat) if cat is not None else 0
+        for code, message in catalog_flags(cinfo, _epoch(cat) if cat is not None else None,
+                                           p.simulation.inception):
+            h.flag(code, message)
         opts.say(f"hazards: {len(res.rows.get('peril', [])):,} rows"
                  + (f", collision from screening {srun}" if srun else "")
                  + f" (run {h.run_id})")
         return h.run_id
+
+
+#: A catalog this far from the start of the insured year is flagged (days).
+STALE_CATALOG_DAYS = 180
+
+
+def catalog_flags(cinfo: dict | None, epoch, inception) -> list[tuple[str, str]]:
+    """Warnings about the catalog a hazards run used: the embedded default population, or an
+    epoch far from the start of the insured year."""
+    out = []
+    if cinfo and cinfo.get("source") == "default":
+        out.append(("catalog_default", (
+            f"priced with the embedded default catalog, a {cinfo.get('snapshot')} population "
+            "without element sets: objects launched since are missing, so the tracked-object "
+            "collision flux in the megaconstellation shells (500-600 km) is understated (about "
+            "3x at 550 km / 53 deg against the 2023-10 catalog); run `make catalog` or set "
+            "RISKENGINE_CATALOG for the current catalog")))
+    if epoch is not None and inception is not None:
+        days = abs((inception - epoch.date()).days)
+        if days > STALE_CATALOG_DAYS:
+            out.append(("catalog_epoch_far", (
+                f"catalog epoch {epoch:%Y-%m-%d} is {days:,} days from the start of the insured "
+                f"year ({inception}); the debris environment and the constellations around the "
+                "fleet have changed since: use a catalog within "
+                f"{STALE_CATALOG_DAYS} days of inception")))
+    return out
 
 
 def hazards_run_for(con, p, fleet, run_id: str | None = None) -> str | None:
@@ -460,6 +502,12 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                                                 object if k in ("dimension", "name") else float)
                                     for k in keep[0]})
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()))
+        hz = inputs.get("hazards_run_id")
+        if hz:   # the catalog warnings of the hazards run this price rests on
+            for code, message, severity in con.execute(
+                    "SELECT code, message, severity FROM run_flags WHERE run_id = ? "
+                    "ORDER BY rowid", [hz]).fetchall():
+                r.flag(code, message, severity or "warning")
         opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")
         return r.run_id
 

@@ -99,6 +99,11 @@ class _Input:
         self.sha = hashlib.sha256()
         try:
             self.f = open(path, "rb")
+            if str(path).endswith((".xz", ".gz")):    # compressed catalogs (the default)
+                import gzip
+                import lzma
+
+                self.f = (lzma.open if str(path).endswith(".xz") else gzip.open)(self.f, "rb")
         except FileNotFoundError:
             raise CatalogError(f"{path}: catalog file not found") from None
         except IsADirectoryError:
@@ -522,7 +527,8 @@ def catalog_source(con=None, files=None) -> tuple[str, list[Path]]:
     Order: ``$RISKENGINE_CATALOG`` (``"override"``, always wins), then ``files`` (e.g. the
     config's ``[catalog] files``; ``"files"``), then the store's ``catalog_objects`` when
     ``con`` holds any (``"store"``, no paths), then the download cache (``"cache"``,
-    ``riskengine catalog fetch``). Raises a :class:`CatalogError` that says how to get a
+    ``riskengine catalog fetch``), then the embedded default population (``"default"``,
+    :func:`default_catalog`). Raises a :class:`CatalogError` that says how to get a
     catalog when none is found.
     """
     override = settings.catalog_override()
@@ -540,7 +546,31 @@ def catalog_source(con=None, files=None) -> tuple[str, list[Path]]:
     cached = cached_catalog_files()
     if cached:
         return "cache", cached
+    default = default_catalog()
+    if default is not None:
+        return "default", [default["path"]]
     raise CatalogError(NO_CATALOG_HELP)
+
+
+def default_catalog() -> dict | None:
+    """The embedded default catalog (``catalogs/default/``): its manifest plus ``path``, or
+    ``None`` when the checkout has none.
+
+    A dated population of orbit summaries from a redistributable source (see
+    ``catalogs/README.md``): good for the long-term collision flux, never for screening
+    (its orbit phases are synthetic).
+    """
+    import tomllib
+
+    d = settings.REPO_ROOT / "catalogs" / "default"
+    man = d / "MANIFEST.toml"
+    if not man.is_file():
+        return None
+    info = tomllib.loads(man.read_text(encoding="utf-8"))
+    path = d / info["file"]
+    if not path.is_file():
+        return None
+    return {**info, "path": path}
 
 
 def resolve_catalog(con=None, files=None, lenient: bool = False) -> Catalog:
@@ -555,6 +585,18 @@ def resolve_catalog(con=None, files=None, lenient: bool = False) -> Catalog:
 
         return catalog_from_db(con)
     return read_catalog(paths, lenient=lenient or kind == "cache")
+
+
+def screenable(kind: str) -> None:
+    """Refuse to screen against a catalog without measured element sets (the default)."""
+    if kind == "default":
+        info = default_catalog() or {}
+        raise CatalogError(
+            f"{info.get('path', 'catalogs/default')}: the embedded default catalog is a "
+            f"{info.get('snapshot', '')} population of orbit summaries whose orbit phases are "
+            "synthetic, so it cannot be screened for conjunctions. Screen against real "
+            "element sets: set RISKENGINE_CATALOG=FILE, load one (`riskengine catalog load "
+            "FILE`) or download the current catalog (`make catalog`)")
 
 
 NO_CATALOG_HELP = (

@@ -38,4 +38,8 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
                      "GROUP BY 1 ORDER BY 1", [run_id]).fetchall()
     c.print(rich_table("exceedance probability", ["return period (yr)", "AEP", "OEP"],
                        [[float(a), float(b), float(d)] for a, b, d in ep]))
+    flags = con.execute("SELECT code, message FROM run_flags WHERE run_id = ? ORDER BY rowid",
+                        [run_id]).fetchall()
+    for code, message in flags:
+        c.print(Text("warning ", style="bold yellow") + Text(f"[{code}] {message}"))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))

@@ -279,12 +279,20 @@ class RunHandle:
         self.catalog_epoch: dt.datetime | None = None
         self.rows: dict[str, int] = {}
         self.inputs: dict[str, Any] = {}
+        self.flags: dict[str, str] = {}
 
     def write(self, table: str, data: Any, *, mode: str = "insert") -> int:
         """Append rows to ``table`` inside the run's transaction (``run_id`` filled in)."""
         n = insert(self.con, table, data, self.run_id, mode=mode)
         self.rows[table] = self.rows.get(table, 0) + n
         return n
+
+    def flag(self, code: str, message: str, severity: str = "warning") -> None:
+        """Attach a warning to the run (table ``run_flags``; once per code)."""
+        if code in self.flags:
+            return
+        self.flags[code] = message
+        self.write("run_flags", {"code": [code], "message": [message], "severity": [severity]})
 
     def execute(self, sql: str, params: Any = None):
         """Run SQL inside the run's transaction."""

@@ -23,3 +23,13 @@ ALLOCATIONS = register(_t("allocations", "Expected loss, co-TVaR capital and pre
     ("premium", "DOUBLE", "USD per year: technical premium allocated"),
     ("aal_std_error", "DOUBLE", "Monte Carlo standard error of expected_loss"),
 ]))
+
+RUN_FLAGS = register(_t("run_flags", "What makes a result not (only) a price: warnings "
+                        "attached to a run (stale or default catalog, premium at or above the "
+                        "limit, years at the limit, prior-dominated posteriors, models outside "
+                        "their evidence). Shown in the CLI summary and the report.", [
+    RUN_ID,
+    ("code", "VARCHAR", "stable identifier, e.g. catalog_default, premium_above_limit", False),
+    ("message", "VARCHAR", "what it means and what to do", False),
+    ("severity", "VARCHAR", "warning | info"),
+]))
