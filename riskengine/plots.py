@@ -99,14 +99,24 @@ def ep_curve_figure(curves: dict, title: str = "Exceedance probability", conf: f
 
 
 def bar_figure(labels, values, title: str, xlabel: str, unit: float = 1e6,
-               unit_label: str = "USD m", errors=None):
-    """Horizontal bars (loss by peril, premium by fleet group, ...)."""
+               unit_label: str = "USD m", errors=None, log: bool | None = None):
+    """Horizontal bars (loss by peril, premium by fleet group, ...).
+
+    ``log`` (default: when the largest bar is over 1,000 times the smallest positive one)
+    draws a logarithmic axis so that small perils stay visible beside large ones.
+    """
     fig = _fig(7.0, max(2.2, 0.45 * len(labels) + 1.2))
     ax = fig.add_subplot()
     v = np.asarray(values, float) / unit
     err = None if errors is None else np.asarray(errors, float) / unit
     ax.barh([plain(x) for x in labels], v, xerr=err, color="#1f5fa8", alpha=0.85)
-    ax.set_xlabel(plain(f"{xlabel} ({unit_label})"))
+    pos = v[v > 0]
+    if log is None:
+        log = bool(len(pos) > 1 and pos.max() > 1_000 * pos.min())
+    if log and len(pos):
+        ax.set_xscale("log")
+        ax.set_xlim(pos.min() / 2, pos.max() * 2)
+    ax.set_xlabel(plain(f"{xlabel} ({unit_label}{', log scale' if log else ''})"))
     ax.set_title(plain(title))
     ax.grid(True, axis="x", alpha=0.3)
     ax.invert_yaxis()

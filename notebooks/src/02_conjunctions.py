@@ -11,20 +11,24 @@
 #    spatial density, which is what the loss engine prices.
 #
 # The catalog comes from `$RISKENGINE_CATALOG`, then the shared 2023-10 Space-Track
-# snapshot beside the repository, then the store. The screened shell is a 100-satellite
-# slice of `portfolios/example.toml` over one day, so the notebook runs in seconds; use
+# snapshot beside the repository, then your store or download cache (`make catalog`). The
+# embedded default catalog has no element sets and cannot be screened: this notebook needs
+# a real one. The screened shell is a 100-satellite slice of `portfolios/example.toml` over
+# one day, so the notebook runs in seconds; use
 # `riskengine screen portfolios/example.toml --days 7` for the whole fleet.
 
 # %%
-import os
+from riskengine.notebook import setup
 
+nb = setup()
+
+# %%
 import numpy as np
 
 from riskengine import plots
 from riskengine.config import load_portfolio
-from riskengine.notebook import default_db, notebook_catalog, repo_path
+from riskengine.notebook import notebook_catalog, repo_path
 
-DB = default_db()
 catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or the store
 print(f"{len(catalog):,} objects, reference epoch {catalog.reference_epoch}")
 
@@ -55,11 +59,11 @@ events = {k: c[k] for k in ("primary_id", "secondary_id", "secondary_name", "sec
 tbl = pa.table({k: (v.astype("datetime64[us]") if k == "tca" else v) for k, v in events.items()})
 duckdb.sql("SELECT secondary_name, secondary_class, tca, round(miss_km, 3) AS miss_km, "
            "round(rel_speed_km_s, 2) AS v_rel, pc, pc_max FROM tbl "
-           "ORDER BY pc DESC NULLS LAST LIMIT 10").show()
+           "ORDER BY pc DESC NULLS LAST LIMIT 10").df()
 
 # %%
-fig = plots.conjunction_timeline_figure(c["tca"], c["miss_km"], c["pc"],
-                                        title="100 satellites at 550 km, one day")
+plots.conjunction_timeline_figure(c["tca"], c["miss_km"], c["pc"],
+                                  title="100 satellites at 550 km, one day")
 
 # %% [markdown]
 # ## Collision probability on the published reference cases
@@ -88,9 +92,9 @@ from riskengine.core.flux import altitude_profile, population_from_catalog
 pop = population_from_catalog(catalog)
 alt = np.arange(300.0, 1500.0, 10.0)
 rate = altitude_profile(pop, alt, 53.0, 10.0)
-fig = plots.hazard_altitude_figure(alt, rate, np.full(alt.size, "tracked catalog, 10 m"),
-                                   title="Collision rate vs altitude (53 deg, circular)")
 print(f"550 km: {rate[np.searchsorted(alt, 550)]:.2e} collisions per satellite-year")
+plots.hazard_altitude_figure(alt, rate, np.full(alt.size, "tracked catalog, 10 m"),
+                             title="Collision rate vs altitude (53 deg, circular)")
 
 # %% [markdown]
 # ## The hazards the loss engine prices
@@ -107,4 +111,4 @@ rows = {k: hz.rows[k] for k in ("peril", "scope", "method", "annual_rate",
                                  "hit_probability", "severity", "notes")}
 hz_tbl = pa.table(rows)
 duckdb.sql("SELECT peril, scope, method, annual_rate, hit_probability, severity "
-           "FROM hz_tbl ORDER BY annual_rate DESC").show(max_width=120)
+           "FROM hz_tbl ORDER BY annual_rate DESC").df()

@@ -14,27 +14,38 @@
 #
 # `riskengine fit` samples the three PyMC models (nutpie when installed), checks them with
 # ArviZ (r-hat, effective sample size, divergences) and stores the posterior draws; a fit is
-# reused while the evidence and the model code are unchanged. Here the notebook fits (or
-# reuses) into the store and looks at what the posterior says.
+# reused while the evidence and the model code are unchanged. This notebook reuses the fit
+# in your store when it is current (read-only), else fits into its scratch store.
 
 # %%
-import os
+from riskengine.notebook import setup
 
+nb = setup()
+
+# %%
+import duckdb
 import numpy as np
 
 from riskengine import bayes, settings
-from riskengine.notebook import default_db
+from riskengine.evidence import load_evidence
 from riskengine.store import connect
 
-DB = default_db()
-# $RISKENGINE_FIT_DRAWS shortens the chains (the test suite); default 4 chains x 2,000 draws,
-# the same settings as `riskengine price`, so their fit is reused here
+# $RISKENGINE_FIT_DRAWS shortens the chains; default 4 chains x 2,000 draws, the same
+# settings as `riskengine price`, so a `make price` fit in your store is reused here
 draws = settings.fit_draws()
 fs = bayes.FitSettings(draws=draws, tune=min(1000, draws))
-con = connect(DB)
-info = bayes.fit(con, settings=fs)
-post = bayes.load_posterior(con, info["run_id"])
-print(info["run_id"], "(reused)" if info["reused"] else "(new fit)", f"{post.n_draws:,} draws")
+chash = bayes.content_hash(load_evidence(), fs)
+db, run_id = nb.db, None
+if nb.user_db.exists():
+    with duckdb.connect(str(nb.user_db), read_only=True) as user:
+        run_id = bayes.find_reusable_fit(user, chash)
+    db = nb.user_db if run_id else nb.db
+if run_id is None:
+    with connect(nb.db) as con:
+        run_id = bayes.fit(con, settings=fs)["run_id"]
+ro = duckdb.connect(str(db), read_only=True)
+post = bayes.load_posterior(ro, run_id)
+print(f"fit {run_id} from {db}: {post.n_draws:,} posterior draws")
 
 # %% [markdown]
 # ## Convergence
@@ -42,15 +53,11 @@ print(info["run_id"], "(reused)" if info["reused"] else "(new fit)", f"{post.n_d
 # stored in `fit_diagnostics`; the fit is only used when these pass.
 
 # %%
-import duckdb
-
-con.close()
-ro = duckdb.connect(str(DB), read_only=True)
-ro.sql(f"""SELECT model, count(*) AS parameters, max(r_hat) AS max_r_hat,
-                  min(ess_bulk) AS min_ess_bulk, min(ess_tail) AS min_ess_tail,
-                  max(divergences) AS divergences
-           FROM fit_diagnostics WHERE run_id = '{info["run_id"]}' GROUP BY model
-           ORDER BY model""").show()
+ro.execute("""SELECT model, count(*) AS parameters, max(r_hat) AS max_r_hat,
+                     min(ess_bulk) AS min_ess_bulk, min(ess_tail) AS min_ess_tail,
+                     max(divergences) AS divergences
+              FROM fit_diagnostics WHERE run_id = ? GROUP BY model ORDER BY model""",
+           [run_id]).df()
 
 # %% [markdown]
 # ## The anchors: does the posterior reproduce the evidence?
@@ -66,17 +73,16 @@ for k, v in bayes.anchors(post).items():
 # fault rate, the in-orbit factor and the median radiation failure dose.
 
 # %%
-import matplotlib.pyplot as plt
 import pymc as pm
-
-from riskengine.evidence import load_evidence
+from matplotlib.figure import Figure
 
 models = bayes.build_models(load_evidence())
 pairs = [("bus", "mu_k", "log Weibull shape (mu_k)"),
          ("accelerator", "mu_l", "log ground fault rate /device-yr (mu_l)"),
          ("accelerator", "log_phi", "log in-orbit factor (log_phi)"),
          ("radiation", "mu_f", "log median failure dose, rad (mu_f)")]
-fig, axes = plt.subplots(1, len(pairs), figsize=(13, 3))
+fig = Figure(figsize=(13, 3), layout="constrained")
+axes = fig.subplots(1, len(pairs))
 for ax, (m, var, label) in zip(axes, pairs):
     prior = pm.sample_prior_predictive(draws=2000, model=models[m], random_seed=1,
                                        var_names=[var])
@@ -87,13 +93,13 @@ for ax, (m, var, label) in zip(axes, pairs):
     ax.hist(po, bins, density=True, alpha=0.7, label="posterior")
     ax.set_title(label, fontsize=9)
 axes[0].legend()
-fig.tight_layout()
+fig
 
 # %% [markdown]
 # ## Bus reliability by family
 
 # %%
-fig = bayes.plot_reliability(post)
+bayes.plot_reliability(post)
 
 # %% [markdown]
 # ## Dose behind shielding and accelerator failure with age
@@ -101,10 +107,10 @@ fig = bayes.plot_reliability(post)
 # accelerator has reached its failure dose as the satellite ages, for several shieldings.
 
 # %%
-fig = bayes.plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0)
+bayes.plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0)
 
 # %%
-fig = bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0)
+bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0)
 
 # %% [markdown]
 # ## What the loss engine receives

@@ -4,31 +4,29 @@
 # The loss tables follow the OasisLMF conventions: a year loss table (`ylt`, one row for
 # every simulated year), an event loss table (`elt`, one row per occurrence), EP curves
 # (`ep_curve`, AEP and OEP) and `metrics`. Every query below is in the SQL cookbook
-# (`riskengine/data/cookbook.sql`), which the test suite runs.
+# (`riskengine/data/cookbook.sql`), which the test suite runs. The runs here go into a
+# scratch store; the same SQL works on yours (`duckdb -readonly riskengine.duckdb`).
 
 # %%
-import os
-from pathlib import Path
-import numpy as np
+from riskengine.notebook import setup
+
+nb = setup(years=5_000)
+
+# %%
+import duckdb
+
 from riskengine import plots
 from riskengine.cookbook import queries, query
-from riskengine.notebook import default_db, latest_price_run, price_portfolio, repo_path
-from riskengine.store import connect, read_only
+from riskengine.notebook import price_portfolio, repo_path
 
-DB = default_db()
-YEARS = int(os.environ.get("RISKENGINE_NB_YEARS", "5000"))
-con = connect(DB)
-base = latest_price_run(con, "quick")
-con.close()
-if base is None:
-    base = price_portfolio(repo_path("portfolios", "quick.toml"), DB, years=YEARS)
-list(queries())
+base = price_portfolio(repo_path("portfolios", "quick.toml"), nb.db, years=nb.years)
+con = duckdb.connect(str(nb.db), read_only=True)
+print("cookbook queries:", ", ".join(queries()))
 
 # %% [markdown]
 # ## PML at 200 years and TVaR 99.5 %
 
 # %%
-con = read_only(DB)
 query(con, "pml_200", run=base).df()
 
 # %%
@@ -46,25 +44,43 @@ query(con, "top_events", run=base).df()
 # %% [markdown]
 # ## Comparing two runs
 # Price a variant with a higher aggregate deductible and compare it with the base run.
-# The variant is written as a new run; the base run is untouched.
+# The variant is a new run; the base run is untouched.
 
 # %%
 con.close()
 text = repo_path("portfolios", "quick.toml").read_text()
-variant = Path(os.environ.get("TMPDIR", "/tmp")) / "example_high_deductible.toml"
+variant = nb.db.parent / "quick_high_deductible.toml"
 variant.write_text(text.replace('name = "quick"', 'name = "quick-high-deductible"')
-                       .replace("aggregate_deductible = 500_000_000", "aggregate_deductible = 1_000_000_000"))
-other = price_portfolio(variant, DB, years=YEARS)
-con = read_only(DB)
-con.execute("SELECT run_id, portfolio, aal, var_995, tvar_995, premium FROM run_summary "
-            "WHERE run_id IN (?, ?)", [base, other]).df()
+                       .replace("aggregate_deductible = 500_000_000",
+                                "aggregate_deductible = 1_000_000_000"))
+other = price_portfolio(variant, nb.db, years=nb.years)
+con = duckdb.connect(str(nb.db), read_only=True)
+con.execute("""SELECT portfolio, aal / 1e6 AS "AAL $m", var_995 / 1e6 AS "VaR 99.5% $m",
+                      tvar_995 / 1e6 AS "TVaR 99.5% $m", premium / 1e6 AS "premium $m"
+               FROM run_summary WHERE run_id IN (?, ?) ORDER BY portfolio""",
+            [base, other]).df().style.format(precision=1).hide(axis="index")
+
+# %% [markdown]
+# The aggregate EP curves of both runs, by return period (USD millions):
 
 # %%
-rows = con.execute("SELECT run_id, return_period, aep FROM ep_wide WHERE run_id IN (?, ?) "
-                   "ORDER BY run_id, return_period", [base, other]).fetchall()
-for rid in (base, other):
-    rp = [r[1] for r in rows if r[0] == rid]
-    print(rid, [f"{r[2] / 1e6:,.0f}m" for r in rows if r[0] == rid])
+ep = con.execute("""
+    SELECT return_period AS "return period (yr)",
+           max(aep) FILTER (WHERE run_id = ?) / 1e6 AS "base $m",
+           max(aep) FILTER (WHERE run_id = ?) / 1e6 AS "high deductible $m"
+    FROM ep_wide WHERE run_id IN (?, ?) GROUP BY 1 ORDER BY 1""",
+                 [base, other, base, other]).df()
+ep.style.format(precision=1).hide(axis="index")
+
+# %%
+import numpy as np
+
+fig = plots.ep_curve_figure(
+    {"base": con.execute("SELECT loss FROM ylt WHERE run_id = ?", [base]).fetchnumpy()["loss"],
+     "high deductible": con.execute("SELECT loss FROM ylt WHERE run_id = ?",
+                                    [other]).fetchnumpy()["loss"]},
+    title="Aggregate EP: base vs high aggregate deductible")
+fig
 
 # %% [markdown]
 # ## The AAL straight from the year loss table
@@ -72,3 +88,6 @@ for rid in (base, other):
 
 # %%
 query(con, "aal_check", run=base).df()
+
+# %%
+con.close()

@@ -10,8 +10,14 @@
 # * what does each shell cost to insure, per satellite?
 # * how does the portfolio's tail look, and what is the premium?
 #
-# The full 20,000-year run is `riskengine price portfolios/million.toml` (minutes on a
-# laptop, Dask workers for the Monte Carlo); here `$RISKENGINE_NB_YEARS` shortens it.
+# By default the notebook simulates 200 years (a couple of minutes, with a progress line):
+# enough to see the shape, not to price. `RISKENGINE_NB_FULL=1` runs the full 20,000
+# years, as `riskengine price portfolios/million.toml` does (tens of minutes on 2 cores).
+
+# %%
+from riskengine.notebook import setup
+
+nb = setup(years=200, full_years=20_000)
 
 # %%
 import os
@@ -21,10 +27,9 @@ import numpy as np
 
 from riskengine import plots, settings
 from riskengine.config import load_portfolio
-from riskengine.notebook import SHARED_SNAPSHOT, default_db, notebook_catalog, repo_path
+from riskengine.notebook import SHARED_SNAPSHOT, notebook_catalog, repo_path
 
-DB = default_db()
-YEARS = int(os.environ.get("RISKENGINE_NB_YEARS", "20000"))
+YEARS = nb.years
 catalog = notebook_catalog()   # $RISKENGINE_CATALOG, the shared snapshot, or the store
 snapshot = settings.shared_dir() / SHARED_SNAPSHOT if settings.shared_dir() else None
 if not settings.catalog_override() and snapshot and snapshot.exists():
@@ -49,9 +54,9 @@ r = hz.rows
 alt = np.array([a if a is not None else np.nan for a in r["altitude_km"]], float)
 per_sat = np.array([s == "satellite" for s in r["scope"]])
 rate = np.array(r["annual_rate"], float) * np.array(r["hit_probability"], float)
-fig = plots.hazard_altitude_figure(alt[per_sat], rate[per_sat],
-                                   np.array(r["peril"], object)[per_sat],
-                                   title="Annual events per satellite by shell")
+plots.hazard_altitude_figure(alt[per_sat], rate[per_sat],
+                             np.array(r["peril"], object)[per_sat],
+                             title="Annual events per satellite by shell")
 
 # %% [markdown]
 # ## Price the whole constellation
@@ -63,19 +68,20 @@ from riskengine import stages
 from riskengine.store import connect
 
 t0 = time.perf_counter()
-con = connect(DB)
-run_id = stages.price(con, p, stages.Options(years=YEARS, workers=1))
+con = connect(nb.db)
+run_id = stages.price(con, p, stages.Options(years=YEARS, workers=1,
+                                             progress=nb.progress("pricing")))
 con.close()
 print(f"priced {YEARS:,} years in {time.perf_counter() - t0:.0f} s: run {run_id}")
 
 # %%
 import duckdb
 
-ro = duckdb.connect(str(DB), read_only=True)
-ro.sql(f"""SELECT metric, value FROM metrics WHERE run_id = '{run_id}'
-           AND metric IN ('ground_up_aal', 'aal', 'std', 'var_0.995', 'tvar_0.995',
-                          'premium', 'rate_on_line')
-           ORDER BY metric""").show()
+ro = duckdb.connect(str(nb.db), read_only=True)
+ro.execute("""SELECT metric, value / 1e9 AS "USD bn" FROM metrics WHERE run_id = ?
+              AND metric IN ('ground_up_aal', 'aal', 'std', 'var_0.995', 'tvar_0.995',
+                             'premium', 'limit') ORDER BY metric""",
+           [run_id]).df().style.format(precision=3).hide(axis="index")
 
 # %% [markdown]
 # ## Cost per satellite by shell
@@ -88,8 +94,8 @@ alloc = ro.sql(f"""SELECT name AS shell, expected_loss, capital, premium
                    AND name LIKE 'shell-%' ORDER BY name""").fetchall()
 shells = [a[0] for a in alloc]
 per_sat_premium = [a[3] / 50_000 for a in alloc]
-fig = plots.bar_figure(shells, per_sat_premium, "Technical premium per satellite by shell",
-                       "USD per satellite-year (thousands)", unit=1e3)
+plots.bar_figure(shells, per_sat_premium, "Technical premium per satellite by shell",
+                 "USD per satellite-year", unit=1e3, unit_label="USD thousands", log=False)
 
 # %% [markdown]
 # ## The tail
@@ -103,3 +109,4 @@ occ[top["year"] - 1] = top["m"]
 fig = plots.ep_curve_figure({"AEP": aep, "OEP": occ},
                             title="One million satellites: exceedance probability")
 ro.close()
+fig

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("riskengine.cli.report", "report", "Write the HTML pricing report of a run."),
     "perils": ("riskengine.cli.perils", "perils",
                "List every peril with its parameters, defaults and sources."),
+    "sql": ("riskengine.cli.sql", "sql", "Query the store read-only (SQL, cookbook)."),
 }
 
 
