@@ -1,9 +1,15 @@
 """Self-contained HTML pricing report of a run (``riskengine report RUN_ID``).
 
-Everything shown is read from the store (``runs``, ``metrics``, ``ep_curve``, ``ylt``,
-``elt`` and, when present, ``fit_diagnostics``, ``hazards`` and allocation tables), so the
-numbers in the page are the numbers in the tables. Figures are embedded as PNG data URIs:
-the file can be mailed or archived on its own.
+It reads like an underwriting file: warnings first, then what was insured (exposure), on
+what terms (policy and reinsurance), the results gross, ceded and net with the price, the EP
+curves, the perils (AAL before and after aggregate terms, standalone 1-in-200, allocated
+capital and premium), where the premium goes by fleet group, every assumption that moves
+the price with its source, the Bayesian fit's checks, and how to reproduce the run. The
+full configuration and fit diagnostics are in an appendix.
+
+Everything shown is read from the store, so the numbers in the page are the numbers in the
+tables. Figures are embedded as PNG data URIs: the file can be mailed or archived on its
+own. User-supplied names are HTML-escaped and shown literally in figures.
 """
 
 from __future__ import annotations
@@ -15,59 +21,39 @@ from pathlib import Path
 import numpy as np
 
 from riskengine import plots
+from riskengine.summary import load, pct, results_rows, usd
 
-SOURCES = [
-    ("Castet & Saleh (2009), Satellite and satellite subsystems reliability, RESS 94",
-     "bus failure: Weibull shape ≈ 0.45, scale ≈ 2,600 yr (infant mortality)"),
-    ("Meta Llama 3 (2024) training report: 419 interruptions / 54 days / 16,384 H100",
-     "ground accelerator fault rate ≈ 0.1 per GPU-year"),
-    ("SPENVIS AP-8/AE-8 dose–depth at 550 km", "total ionising dose behind Al shielding"),
-    ("Google Suncatcher (2025) TPU v6e proton-beam results",
-     "HBM irregularities from ~2 krad(Si), no hard failure to 15 krad"),
-    ("Aida & Kirschner (2013); Flohrer et al. (2008)", "TLE error growth → covariance model"),
-    ("NASA CARA Pc methods (Foster 2D, Alfano/Frisbee max Pc)", "collision probability"),
-    ("Kessler (1981) spatial density; ESA MASTER / NASA ORDEM size distribution",
-     "long-term flux, untracked 1–10 cm debris ≈ 20× tracked"),
-    ("NASA Standard Breakup Model (Johnson et al. 2001)", "fragment counts of breakup clouds"),
-    ("Feb 2022 Starlink loss (38 of 49 re-entered after a G1–G2 storm)",
-     "correlated space-weather losses of low/new satellites"),
-]
+_usd = usd   # kept for callers of the old name
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733;background:#f5f7fa}
-header{background:#15314f;color:#fff;padding:24px 40px}header h1{margin:0 0 4px;font-size:26px}
-header p{margin:0;opacity:.85}main{max-width:1100px;margin:0 auto;padding:24px 40px}
-section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 24px;margin:18px 0}
-h2{margin-top:0;font-size:19px;color:#15314f;border-bottom:2px solid #e4e9f0;padding-bottom:6px}
-table{border-collapse:collapse;width:100%;font-size:14px}th,td{padding:5px 10px;border-bottom:1px solid #e4e9f0}
-th{background:#f0f3f7;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;gap:14px;flex-wrap:wrap}.card{flex:1;min-width:150px;background:#f0f5fb;border-radius:8px;padding:12px 16px}
-.card .v{font-size:22px;font-weight:600;color:#15314f}.card .l{font-size:12px;color:#5a6b7d;text-transform:uppercase}
+header{background:#15314f;color:#fff;padding:22px 40px}header h1{margin:0 0 4px;font-size:25px}
+header p{margin:0;opacity:.85}main{max-width:1100px;margin:0 auto;padding:18px 40px}
+section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:16px 24px;margin:16px 0;overflow-x:auto}
+h2{margin-top:0;font-size:18px;color:#15314f;border-bottom:2px solid #e4e9f0;padding-bottom:6px}
+table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{padding:4px 9px;border-bottom:1px solid #e4e9f0;vertical-align:top}
+th{background:#f0f3f7;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:150px;background:#f0f5fb;border-radius:8px;padding:10px 14px}
+.card .v{font-size:21px;font-weight:600;color:#15314f}.card .l{font-size:12px;color:#5a6b7d;text-transform:uppercase}
 img{max-width:100%;height:auto}pre{background:#f0f3f7;padding:10px;overflow:auto;font-size:12px;max-height:360px}
-.muted{color:#5a6b7d;font-size:13px}
+.muted{color:#5a6b7d;font-size:13px}.warn{background:#fff6e0;border-left:4px solid #e0a100}
+.warn li{margin:4px 0}.ok{color:#1c7c3a;font-weight:600}.bad{color:#b3261e;font-weight:600}
+.two{display:flex;gap:18px;flex-wrap:wrap}.two>div{flex:1;min-width:300px}
 """
 
 
-def _usd(v) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    v = float(v)
-    if abs(v) >= 1e9:
-        return f"${v / 1e9:,.3f} bn"
-    if abs(v) >= 1e6:
-        return f"${v / 1e6:,.3f} m"
-    return f"${v:,.0f}"
+def _e(v) -> str:
+    return html.escape("—" if v is None else str(v))
 
 
 def _table(cols, rows, numeric=()) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
     body = []
+    num = ' class="num"'
     for r in rows:
-        cells = []
-        for i, v in enumerate(r):
-            cls = ' class="num"' if i in numeric else ""
-            cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        cells = "".join(f"<td{num if i in numeric else ''}>{_e(v)}</td>"
+                        for i, v in enumerate(r))
+        body.append(f"<tr>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
@@ -82,102 +68,211 @@ def _img(fig, alt: str) -> str:
 
 def report_data(con, run_id: str) -> dict:
     """Everything the report shows, read from the store (usable from notebooks too)."""
-    cur = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
-    row = next(iter(cur.fetchall()), None)
-    if row is None:
-        from riskengine.errors import StoreError
-
-        raise StoreError(f"no run {run_id!r} in the store; see `riskengine runs list`")
-    run = dict(zip([d[0] for d in cur.description], row))
-    metrics = {m: (v, se) for m, v, se in con.execute(
-        "SELECT metric, value, std_error FROM metrics WHERE run_id = ? ORDER BY metric",
-        [run_id]).fetchall()}
+    s = load(con, run_id)
+    run = s.run
     ep = con.execute("SELECT return_period, aep, oep, aep_tvar, oep_tvar FROM ep_wide "
                      "WHERE run_id = ? ORDER BY return_period", [run_id]).fetchall()
     ylt = con.execute("SELECT loss FROM ylt WHERE run_id = ? ORDER BY year",
                       [run_id]).fetchnumpy()["loss"]
     years = int(run["years"] or len(ylt))
     occ = np.zeros(years)
-    yr = con.execute("SELECT year, max(loss) FROM elt WHERE run_id = ? GROUP BY year",
+    yr = con.execute("SELECT year, max(loss) AS m FROM elt WHERE run_id = ? GROUP BY year",
                      [run_id]).fetchnumpy()
     if len(yr["year"]):
-        occ[np.asarray(yr["year"], int) - 1] = yr["max(loss)"]
-    perils = con.execute("SELECT peril, events, events_per_year, ground_up_aal, aal FROM "
-                         "aal_by_peril WHERE run_id = ? ORDER BY aal DESC", [run_id]).fetchall()
-    extra = {}
-    for name in ("allocations", "fit_diagnostics"):
-        if _has_table(con, name):
-            c = con.execute(f"SELECT * FROM {name} WHERE run_id = "
-                            f"{'?' if name == 'allocations' else '(SELECT max(run_id) FROM ' + name + ')'}",
-                            [run_id] if name == "allocations" else None)
-            extra[name] = ([d[0] for d in c.description], c.fetchall())
-    return dict(run=run, metrics=metrics, ep=ep, ylt=np.asarray(ylt, float), occ=occ,
-                perils=perils, extra=extra)
+        occ[np.asarray(yr["year"], int) - 1] = yr["m"]
+    inputs = json.loads(run["inputs"]) if run.get("inputs") else {}
+    groups = con.execute("SELECT name, expected_loss, capital, premium FROM allocations "
+                         "WHERE run_id = ? AND dimension = 'group' ORDER BY premium DESC",
+                         [run_id]).fetchall() if _has_table(con, "allocations") else []
+    fit_id = inputs.get("fit_run_id")
+    diag = []
+    if fit_id:
+        cur = con.execute("SELECT model, parameter, coord, mean, sd, q05, q95, r_hat, ess_bulk, "
+                          "ess_tail, divergences FROM fit_diagnostics WHERE run_id = ? "
+                          "ORDER BY model, parameter, coord", [fit_id])
+        diag = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    catalog = None
+    hz = inputs.get("hazards_run_id")
+    if hz:
+        row = con.execute("SELECT catalog_epoch, inputs FROM runs WHERE run_id = ?",
+                          [hz]).fetchall()
+        if row:
+            hin = json.loads(row[0][1]) if row[0][1] else {}
+            catalog = {"epoch": row[0][0], "source": hin.get("catalog"),
+                       "screening_run_id": hin.get("screening_run_id")}
+    return dict(run=run, summary=s, metrics=s.metrics, ep=ep, ylt=np.asarray(ylt, float),
+                occ=occ, perils=[(p["peril"], p["events_per_year"], p["ground_up_aal"],
+                                  p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
+                                 for p in s.perils],
+                groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
+                catalog=catalog)
+
+
+def _assumptions(s) -> list[tuple[str, str, str, str]]:
+    """(peril, parameter, value used, source or assumption) of every peril of the run."""
+    from riskengine import perils as registry
+
+    entries = s.config.get("perils")
+    objs = registry.instantiate(None if entries is None else
+                                [registry.validate_entry(e) for e in entries])
+    rows = []
+    for x in objs:
+        for p in type(x).parameters():
+            if x.kind == "generic":
+                val = getattr(x.entry, p["name"], None)
+                val = val.model_dump() if hasattr(val, "model_dump") else val
+                rows.append((x.name, p["name"], val, "given in the portfolio"))
+                continue
+            val = getattr(x.params, p["name"], None)
+            why = p["source"] or f"assumption: {p['assumption']}"
+            rows.append((x.name, p["name"], f"{val} {p['unit']}".strip(), why))
+        if "posterior" in x.needs:
+            rows.append((x.name, "(posterior)", "riskengine fit",
+                         EVIDENCE.get(x.type, "Bayesian posterior of the evidence files")))
+    return rows
+
+
+#: evidence behind the posterior perils (riskengine/data/evidence/README.md)
+EVIDENCE = {
+    "hardware": "Castet & Saleh 2009 (1,584 satellites; Weibull infant mortality); Meta Llama 3 "
+                "(2024) H100 fleet: ~0.1 GPU faults per GPU-year; Starcloud-1 H100 in orbit",
+    "radiation": "SPENVIS AP-8/AE-8 dose-depth at 550 km; Google Suncatcher (2025) TPU v6e beam "
+                 "tests: HBM irregularities from ~2 krad(Si), no hard failure to 15 krad",
+}
+
+
+def _fit_checks(diag: list[dict]) -> list[tuple]:
+    out = []
+    for m in sorted({d["model"] for d in diag}):
+        rows = [d for d in diag if d["model"] == m]
+        rh = max(d["r_hat"] for d in rows)
+        ess = min(d["ess_bulk"] for d in rows)
+        div = max(d["divergences"] for d in rows)
+        ok = rh <= 1.01 and ess >= 400 and div == 0
+        out.append((m, len(rows), f"{rh:.4f}", f"{ess:,.0f}", div, "pass" if ok else "FAIL"))
+    return out
 
 
 def render_html(data: dict) -> str:
     """The report page as one HTML string."""
-    run, m = data["run"], data["metrics"]
-    g = lambda k: m.get(k, (None, None))[0]  # noqa: E731
-    cards = [("Average annual loss", _usd(g("aal"))), ("VaR 99.5 %", _usd(g("var_0.995"))),
-             ("TVaR 99.5 %", _usd(g("tvar_0.995"))), ("Technical premium", _usd(g("premium")))]
-    if g("rate_on_line") is not None:
-        cards.append(("Rate on line", f"{100 * g('rate_on_line'):.3f} %"))
+    s = data["summary"]
+    run = data["run"]
+    m = s.m
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>riskengine "
-             f"report {html.escape(run['run_id'])}</title><style>{CSS}</style></head><body>",
-             f"<header><h1>Pricing report — {html.escape(str(run.get('portfolio') or ''))}</h1>"
-             f"<p>run {html.escape(run['run_id'])} · {run['created_at']:%Y-%m-%d %H:%M} UTC · "
-             f"{run['years']:,} simulated years · seed {run['seed']}</p></header><main>"]
+             f"report {_e(run['run_id'])}</title><style>{CSS}</style></head><body>",
+             f"<header><h1>Pricing report — {_e(run.get('portfolio') or '')}</h1>"
+             f"<p>{s.satellites:,} satellites · total insured value {_e(usd(s.tiv))} · "
+             f"{_e(s.cover)} cover · run {_e(run['run_id'])} · "
+             f"{run['created_at']:%Y-%m-%d %H:%M} UTC · {run['years']:,} simulated years · "
+             f"seed {_e(run['seed'])}</p></header><main>"]
+    if s.flags:
+        parts.append("<section id='warnings' class='warn'><h2>Warnings</h2><ul>"
+                     + "".join(f"<li><b>{_e(c)}</b>: {_e(msg)}</li>" for c, msg in s.flags)
+                     + "</ul></section>")
+    cards = [("Expected loss (AAL)", usd(m("aal"))), ("1-in-200 (VaR 99.5 %)", usd(m("var_0.995"))),
+             ("Technical premium", usd(m("premium"))), ("Rate on line", pct(m("rate_on_line")))]
     parts.append("<section id='summary'><h2>Summary</h2><div class='cards'>" + "".join(
-        f"<div class='card'><div class='l'>{html.escape(label)}</div><div class='v'>{v}</div></div>"
+        f"<div class='card'><div class='l'>{_e(label)}</div><div class='v'>{_e(v)}</div></div>"
         for label, v in cards) + "</div></section>")
-    build = [(k, _usd(v) if k != "rate_on_line" else f"{100 * v:.4f} %",
-              "—" if se is None else _usd(se)) for k, (v, se) in m.items()]
-    parts.append("<section id='premium'><h2>Premium build-up and metrics</h2>"
-                 "<p class='muted'>Technical premium = expected loss + cost of capital × "
-                 "(VaR 99.5 % − expected loss) + expenses. Standard errors are Monte Carlo "
-                 "standard errors.</p>" + _table(["metric", "value", "MC std error"], build, (1, 2))
-                 + "</section>")
-    ep_rows = [(f"{int(rp):,}", _usd(a), _usd(o), _usd(at), _usd(ot))
+    parts.append("<section id='exposure'><h2>Exposure</h2>" + _table(
+        ["fleet group", "orbit", "satellites", "sum insured", "total insured value"],
+        [(e["group"], e["orbit"], f"{e['satellites']:,}" if e["satellites"] else None,
+          usd(e["sum_insured"]), usd(e["tiv"])) for e in s.exposure]
+        + [("total", "", f"{s.satellites:,}", "", usd(s.tiv))], (2, 3, 4)) + "</section>")
+    parts.append("<section id='terms'><h2>Policy terms and reinsurance</h2><div class='two'>"
+                 "<div>" + _table(["term", "value"], s.terms) + "</div><div>"
+                 + (_table(["reinsurance layer"], [(ly,) for ly in s.layers]) if s.layers
+                    else "<p class='muted'>No reinsurance.</p>") + "</div></div></section>")
+    se = s.metrics.get("aal", (None, None))[1]
+    build = [("expected loss", usd(m("expected_loss"))),
+             ("+ cost of capital (rate × (VaR − EL))", usd(m("capital_charge"))),
+             ("+ expenses", usd(m("expenses"))), ("= technical premium", usd(m("premium"))),
+             ("limit", usd(m("limit"))), ("rate on line", pct(m("rate_on_line"), 2))]
+    parts.append("<section id='premium'><h2>Results and price</h2><div class='two'><div>"
+                 + _table(["", "gross", "ceded", "net"], results_rows(s), (1, 2, 3))
+                 + f"<p class='muted'>Monte Carlo standard error of the AAL: {_e(usd(se))}. "
+                   "Gross: after the policy's satellite, occurrence and aggregate terms; net: "
+                   "after reinsurance.</p></div><div>"
+                 + _table(["premium build-up", ""], build, (1,)) + "</div></div></section>")
+    ep_rows = [(f"{int(rp):,}", usd(a), usd(o), usd(at), usd(ot))
                for rp, a, o, at, ot in data["ep"]]
     fig = plots.ep_curve_figure({"AEP": data["ylt"], "OEP": data["occ"]})
     parts.append("<section id='ep'><h2>Exceedance probability</h2>" + _img(fig, "EP curves")
-                 + _table(["return period (yr)", "AEP", "OEP", "AEP TVaR", "OEP TVaR"], ep_rows,
-                          (1, 2, 3, 4)) + "</section>")
-    if data["perils"]:
-        pr = data["perils"]
-        fig = plots.bar_figure([p[0] for p in pr], [p[4] for p in pr], "AAL by peril",
-                               "average annual loss")
-        parts.append("<section id='perils'><h2>Loss by peril</h2>" + _img(fig, "AAL by peril")
-                     + _table(["peril", "events", "events / yr", "ground-up AAL", "AAL"],
-                              [(p[0], f"{p[1]:,}", f"{p[2]:.4g}", _usd(p[3]), _usd(p[4]))
-                               for p in pr], (1, 2, 3, 4)) + "</section>")
-    if "allocations" in data["extra"]:
-        cols, rows = data["extra"]["allocations"]
-        parts.append("<section id='allocation'><h2>Allocation to groups and perils</h2>"
-                     + _table(cols, rows) + "</section>")
+                 + _table(["return period (yr)", "AEP (aggregate)", "OEP (occurrence)",
+                           "AEP TVaR", "OEP TVaR"], ep_rows, (1, 2, 3, 4)) + "</section>")
+    if s.perils:
+        fig = plots.bar_figure([p["peril"] for p in s.perils],
+                               [max(p["aal_after_aggregate_terms"] or 0, 0) for p in s.perils],
+                               "AAL by peril (after aggregate terms)", "average annual loss")
+        parts.append(
+            "<section id='perils'><h2>Loss by peril</h2>" + _img(fig, "AAL by peril")
+            + _table(["peril", "events / yr", "ground-up AAL", "AAL before aggregate terms",
+                      "AAL after aggregate terms", "standalone 1-in-200", "capital", "premium",
+                      "share"],
+                     [(p["peril"], f"{p['events_per_year']:.4g}", usd(p["ground_up_aal"]),
+                       usd(p["aal_before_aggregate_terms"]), usd(p["aal_after_aggregate_terms"]),
+                       usd(p["standalone_var_995"]), usd(p["allocated_capital"]),
+                       usd(p["premium"]), pct(p["premium_share"])) for p in s.perils],
+                     tuple(range(1, 9)))
+            + "<p class='muted'>AAL before aggregate terms: the peril's occurrences after the "
+              "per-satellite and per-occurrence terms. After aggregate terms: the year's loss "
+              "after the annual aggregate deductible and limit, shared pro rata over the year's "
+              "occurrences — these add up to the portfolio AAL, and the difference is what the "
+              "aggregate terms retain or cap. Standalone 1-in-200: the 99.5 % quantile of the "
+              "peril's own annual loss.</p></section>")
+    if data["groups"]:
+        parts.append("<section id='allocation'><h2>Where the premium goes</h2>" + _table(
+            ["fleet group", "expected loss", "co-TVaR capital", "premium"],
+            [(n, usd(el), usd(cap), usd(pr)) for n, el, cap, pr in data["groups"]], (1, 2, 3))
+            + "</section>")
+    cat = data["catalog"]
+    cat_txt = "not used (no peril needs the catalog)"
+    if cat:
+        src = cat["source"] or {}
+        where = src.get("source") if isinstance(src, dict) else src
+        cat_txt = (f"epoch {cat['epoch']:%Y-%m-%d}" if cat["epoch"] else "epoch unknown") + (
+            f", source {where}" if where else "") + (
+            f", collision from screening {cat['screening_run_id']}" if cat.get("screening_run_id")
+            else "")
+    parts.append("<section id='assumptions'><h2>Assumptions and sources</h2>"
+                 "<p class='muted'>Every parameter that moves the price, as used in this run, "
+                 "with its published source or the named assumption behind it "
+                 "(<code>riskengine perils</code>).</p>"
+                 + _table(["peril", "parameter", "value", "source / assumption"], _assumptions(s))
+                 + f"<p>Catalog: <b>{_e(cat_txt)}</b></p></section>")
+    diag = data["diagnostics"]
+    if diag:
+        parts.append("<section id='fit'><h2>Bayesian fit checks</h2>"
+                     f"<p class='muted'>Fit {_e(data['fit_run_id'])}: every parameter must reach "
+                     "R-hat ≤ 1.01 and bulk ESS ≥ 400 with no divergent transitions. The full "
+                     "table is in the appendix.</p>"
+                     + _table(["model", "parameters", "max R-hat", "min bulk ESS", "divergences",
+                               "check"], _fit_checks(diag), (1, 2, 3, 4)) + "</section>")
+    else:
+        parts.append("<section id='fit'><h2>Bayesian fit checks</h2><p class='muted'>No "
+                     "Bayesian peril in this run.</p></section>")
+    parts.append("<section id='reproduce'><h2>Reproducibility</h2>" + _table(
+        ["item", "value"], [("run id", run["run_id"]), ("seed", run["seed"]),
+                            ("simulated years", f"{run['years']:,}"),
+                            ("code version", run["code_version"]),
+                            ("config file", run.get("config_path") or "—"),
+                            ("inputs", json.dumps(data["inputs"], default=str))]) + "</section>")
     cfg = run.get("config")
     try:
         cfg_txt = json.dumps(json.loads(cfg), indent=2) if cfg else "—"
     except (TypeError, json.JSONDecodeError):
         cfg_txt = str(cfg)
-    parts.append("<section id='assumptions'><h2>Key assumptions and sources</h2>"
-                 + _table(["source", "used for"], SOURCES)
-                 + f"<p>Catalog epoch: <b>{run.get('catalog_epoch') or 'not used'}</b></p>"
-                 + f"<details><summary>Full configuration</summary><pre>{html.escape(cfg_txt)}"
-                 "</pre></details></section>")
-    if "fit_diagnostics" in data["extra"]:
-        cols, rows = data["extra"]["fit_diagnostics"]
-        parts.append("<section id='fit'><h2>Bayesian fit diagnostics</h2>"
-                     + _table(cols, rows) + "</section>")
-    else:
-        parts.append("<section id='fit'><h2>Bayesian fit diagnostics</h2><p class='muted'>"
-                     "No Bayesian fit stored (run <code>make fit</code>).</p></section>")
-    parts.append("<section id='reproduce'><h2>Reproducibility</h2>" + _table(
-        ["item", "value"], [("run id", run["run_id"]), ("seed", run["seed"]),
-                            ("simulated years", run["years"]),
-                            ("code version", run["code_version"]),
-                            ("config file", run.get("config_path") or "—")]) + "</section>")
+    appendix = [f"<details><summary>Full configuration</summary><pre>{_e(cfg_txt)}</pre>"
+                "</details>"]
+    if diag:
+        appendix.append("<details><summary>Fit diagnostics, every parameter</summary>" + _table(
+            ["model", "parameter", "coord", "mean", "sd", "5 %", "95 %", "R-hat", "bulk ESS",
+             "tail ESS"],
+            [(d["model"], d["parameter"], d["coord"], f"{d['mean']:.4g}", f"{d['sd']:.3g}",
+              f"{d['q05']:.4g}", f"{d['q95']:.4g}", f"{d['r_hat']:.4f}",
+              f"{d['ess_bulk']:,.0f}", f"{d['ess_tail']:,.0f}") for d in diag],
+            tuple(range(3, 10))) + "</details>")
+    parts.append("<section id='appendix'><h2>Appendix</h2>" + "".join(appendix) + "</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
 

@@ -501,7 +501,8 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
             r.write("allocations", {k: np.array([a[k] for a in keep],
                                                 object if k in ("dimension", "name") else float)
                                     for k in keep[0]})
-        r.stats.update(total_sum_insured=float(hs.sum_insured.sum()))
+        r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
+            g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
         hz = inputs.get("hazards_run_id")
         if hz:   # the catalog warnings of the hazards run this price rests on
             for code, message, severity in con.execute(

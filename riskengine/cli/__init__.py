@@ -57,10 +57,11 @@ def cli():
     """riskengine — price satellite constellations from physics and evidence.
 
     \b
-    Typical session:
-      riskengine catalog load catalogs/full.txt --db riskengine.duckdb
+    Typical session (from the repository, after `make price` built .venv):
       riskengine price portfolios/example.toml --db riskengine.duckdb
+      riskengine report --db riskengine.duckdb
       riskengine runs list --db riskengine.duckdb
+      riskengine sql --cookbook aal_by_peril --db riskengine.duckdb
 
     \b
     Exit codes: 0 done, 2 a mistake in the input (the message says where and how to fix

@@ -40,36 +40,41 @@ def print_summary(con, title="catalog_objects") -> None:
 def load(paths, db, lenient):
     """Parse, validate and store catalog files (newest epoch per object wins).
 
+    Strict by default: a file with a bad record is refused whole (exit 2, the store
+    unchanged) and the error names file, line and reason.
+
     \b
     Examples:
-      riskengine catalog load ../shared/catalogs/full-catalog/*.txt --db riskengine.duckdb
-      riskengine catalog load starlink.tle satcat.csv --lenient
+      riskengine catalog load my_catalog.3le satcat.csv --db riskengine.duckdb
+      riskengine catalog load starlink.tle --lenient      # keep the good records
     """
-    from riskengine.catalog.ingest import load_files
+    from rich.text import Text
+
+    from riskengine import stages
     from riskengine.store import connect
 
-    from rich.markup import escape
-
     con = connect(db)
-    run_id, res = load_files(con, list(paths), lenient=lenient)  # CatalogError: exit 2
+    run_id = stages.load_catalog(con, list(paths), lenient=lenient)   # CatalogError: exit 2
     c = console()
-    # file names and record text come from the user: shown as text, never as Rich markup
-    rows = [[escape(s.source_file), s.format, s.records, s.rejected,
-             f"{s.epoch_min}"[:10] if s.epoch_min is not None else None,
-             f"{s.epoch_median}"[:10] if s.epoch_median is not None else None,
-             f"{s.epoch_max}"[:10] if s.epoch_max is not None else None] for s in res.sources]
+    rows = con.execute("""SELECT source_file, format, records, rejected,
+                                 strftime(epoch_min, '%Y-%m-%d'), strftime(epoch_median, '%Y-%m-%d'),
+                                 strftime(epoch_max, '%Y-%m-%d')
+                          FROM catalog_sources WHERE run_id = ? ORDER BY rowid""",
+                       [run_id]).fetchall()
     c.print(rich_table(f"run {run_id}", ["file", "format", "records", "rejected",
-                                         "epoch min", "median", "max"], rows))
-    for p in res.problems[:20]:
-        c.print(f"[yellow]rejected[/] {escape(str(p))}")
-    if len(res.problems) > 20:
-        c.print(f"[yellow]... {len(res.problems) - 20} more in table catalog_rejects[/]")
+                                         "epoch min", "median", "max"], [list(r) for r in rows]))
+    rejects = con.execute("SELECT source_file, line, reason FROM catalog_rejects WHERE run_id = ? "
+                          "ORDER BY rowid", [run_id]).fetchall()
+    for f, line, reason in rejects[:20]:
+        c.print(Text("rejected ", style="yellow") + Text(f"{f}:{line}: {reason}"))
+    if len(rejects) > 20:
+        c.print(Text(f"... {len(rejects) - 20} more in table catalog_rejects", style="yellow"))
     print_summary(con)
 
 
 @catalog.command("fetch")
 @click.option("--source", type=click.Choice(["celestrak", "spacetrack"]), default="celestrak",
-              show_default=True)
+              show_default=True, help="Where to download from (Space-Track needs an account).")
 @click.option("--group", "groups", multiple=True,
               help="CelesTrak GP group(s) (default: active, analyst and the debris groups).")
 @click.option("--load/--no-load", "do_load", default=False,
@@ -105,9 +110,12 @@ def fetch(source, groups, do_load, db):
 @catalog.command("show")
 @db_option
 def show(db):
-    """Summarise the stored catalog by object class and list the loaded files."""
-    from rich.markup import escape
+    """Summarise the stored catalog by object class and list the loaded files.
 
+    \b
+    Example:
+      riskengine catalog show --db riskengine.duckdb
+    """
     from riskengine.store import read_only
 
     con = read_only(db)
@@ -117,5 +125,5 @@ def show(db):
         WHERE r.status='complete' ORDER BY r.created_at""").fetchall()
     console().print(rich_table("loaded files", ["file", "format", "records", "rejected",
                                                 "reference epoch", "run"],
-                               [[escape(a), b, c, d, f"{e:%Y-%m-%d %H:%M}" if e else None, g]
+                               [[a, b, c, d, f"{e:%Y-%m-%d %H:%M}" if e else None, g]
                                 for a, b, c, d, e, g in rows]))

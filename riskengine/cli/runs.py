@@ -19,13 +19,16 @@ def runs():
 @db_option
 @click.option("--kind", default=None, help="Only runs of this kind (catalog, simulate, ...).")
 @click.option("--all", "show_all", is_flag=True, help="Include failed runs.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Show at most this many runs.")
 def list_runs(db, kind, show_all, limit):
-    """List runs, newest first.
+    """List runs, newest first (the kind is the first word of the run id).
 
     \b
-    Example:
-      riskengine runs list --db riskengine.duckdb --kind simulate
+    Examples:
+      riskengine runs list --db riskengine.duckdb
+      riskengine runs list --kind price --limit 5
+      riskengine runs list --all          # failed runs too, with their error
     """
     from riskengine.store import db as store
 
@@ -39,18 +42,36 @@ def list_runs(db, kind, show_all, limit):
         sql += " AND kind=?"
         params.append(kind)
     rows = con.execute(sql + " ORDER BY created_at DESC LIMIT ?", params + [limit]).fetchall()
-    cols = ["run_id", "kind", "portfolio", "status", "created (UTC)", "seed", "years",
-            "catalog epoch", "error"]
-    out = [[r[0], r[1], r[2], r[3], f"{r[4]:%Y-%m-%d %H:%M:%S}", r[5], r[6],
-            f"{r[7]:%Y-%m-%d}" if r[7] else None, (r[8] or "")[:60] or None] for r in rows]
-    console().print(rich_table(f"runs in {db or 'riskengine.duckdb'}", cols, out))
+    from rich.table import Table
+
+    t = Table(title=Text(f"runs in {db or 'riskengine.duckdb'}"), title_justify="left",
+              box=None, header_style="bold cyan", pad_edge=False, padding=(0, 1))
+    t.add_column("run id", no_wrap=True)
+    t.add_column("portfolio", overflow="fold", max_width=18)
+    t.add_column("years", justify="right", no_wrap=True)
+    t.add_column("seed", justify="right", no_wrap=True)
+    t.add_column("catalog", no_wrap=True)
+    if show_all:
+        t.add_column("status / error", overflow="fold")
+    for r in rows:
+        cells = [r[0], r[2] or "—", f"{r[6]:,}" if r[6] else "—", str(r[5]) if r[5] is not None
+                 else "—", f"{r[7]:%Y-%m-%d}" if r[7] else "—"]
+        if show_all:
+            cells.append(r[3] if r[3] == "complete" else f"{r[3]}: {(r[8] or '')[:200]}")
+        t.add_row(*[Text(str(x)) for x in cells])
+    console().print(t)
 
 
 @runs.command("show")
 @click.argument("run_id")
 @db_option
 def show_run(run_id, db):
-    """Show one run: its config, stats and row counts per table."""
+    """Show one run: its config, stats, inputs, warnings and row counts per table.
+
+    \b
+    Example:
+      riskengine runs show price-20261201T230328-3408db --db riskengine.duckdb
+    """
     from riskengine.store import TABLES
     from riskengine.store import db as store
 
@@ -62,8 +83,12 @@ def show_run(run_id, db):
     rec = dict(zip([d[0] for d in cur.description], row))
     c = console()
     for k in ("run_id", "kind", "portfolio", "status", "created_at", "finished_at", "seed",
-              "years", "code_version", "catalog_epoch", "error"):
-        c.print(Text(f"{k:>14}", style="bold") + Text(f"  {rec[k]}"))
+              "years", "code_version", "catalog_epoch", "error", "inputs"):
+        if rec.get(k) is not None:
+            c.print(Text(f"{k:>14}", style="bold") + Text(f"  {rec[k]}"))
+    for code, message in con.execute("SELECT code, message FROM run_flags WHERE run_id = ? "
+                                     "ORDER BY rowid", [run_id]).fetchall():
+        c.print(Text("       warning", style="bold yellow") + Text(f"  [{code}] {message}"))
     counts = []
     for name, t in TABLES.items():
         if t.run_scoped and "run_id" in t.column_names:

@@ -1,45 +1,57 @@
-"""The terminal summary of a priced run, read back from the store."""
+"""The terminal summary of a priced run, read back from the store: an underwriting file in
+brief — exposure, terms, gross / ceded / net results, the price, perils and warnings."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 
-from riskengine.cli._common import rich_table
+from riskengine.summary import load, pct, results_rows, usd
+
+
+def _table(title: str, columns: list[str], rows: list[list], right=(),
+           header: bool = True) -> Table:
+    t = Table(title=Text(title, style="bold"), title_justify="left", header_style="bold cyan",
+              pad_edge=False, box=None, padding=(0, 1), show_header=header)
+    for i, c in enumerate(columns):
+        t.add_column(Text(c), justify="right" if i in right else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*[Text("—" if v is None else str(v)) for v in r])
+    return t
 
 
 def print_price_summary(c, con, run_id: str, db=None) -> None:
-    """Headline metrics, allocation and EP table of ``run_id``."""
-    m = {k: (v, se) for k, v, se in con.execute(
-        "SELECT metric, value, std_error FROM metrics WHERE run_id = ?", [run_id]).fetchall()}
-    years, portfolio = con.execute("SELECT years, portfolio FROM runs WHERE run_id = ?",
-                                   [run_id]).fetchall()[0]
-
-    def row(label, key, se_key=None):
-        v, se = m.get(key, (None, None))
-        if se_key is not None:
-            se = m.get(se_key, (None, None))[1]
-        return [label, v, None if se is None or se != se else se]
-
-    rows = [row("expected loss (AAL)", "aal"), row("std. deviation", "std"),
-            row("VaR 99.5%", "var_0.995"), row("TVaR 99.5%", "tvar_0.995"),
-            row("capital (VaR - EL)", "capital"), row("cost of capital", "capital_charge"),
-            row("expenses", "expenses"), row("technical premium", "premium"),
-            row("limit", "limit"), row("rate on line", "rate_on_line")]
-    c.print(rich_table(f"technical price — {portfolio} ({years:,} years)",
-                       ["", "USD / year", "MC std. error"], [r for r in rows if r[1] is not None]))
-    alloc = con.execute("SELECT dimension, name, expected_loss, capital, premium FROM "
-                        "allocations WHERE run_id = ? ORDER BY rowid", [run_id]).fetchall()
-    if alloc:
-        c.print(rich_table("allocation (co-TVaR)", ["by", "name", "expected loss", "capital",
-                                                     "premium"],
-                           [list(a) for a in alloc if a[2] or a[3]]))
-    ep = con.execute("SELECT return_period, max(loss) FILTER (WHERE curve='AEP'), "
-                     "max(loss) FILTER (WHERE curve='OEP') FROM ep_curve WHERE run_id=? "
-                     "GROUP BY 1 ORDER BY 1", [run_id]).fetchall()
-    c.print(rich_table("exceedance probability", ["return period (yr)", "AEP", "OEP"],
-                       [[float(a), float(b), float(d)] for a, b, d in ep]))
-    flags = con.execute("SELECT code, message FROM run_flags WHERE run_id = ? ORDER BY rowid",
-                        [run_id]).fetchall()
-    for code, message in flags:
+    s = load(con, run_id)
+    run = s.run
+    years = run.get("years") or 0
+    groups = len(s.exposure)
+    c.print(Text(f"{run.get('portfolio')}: {s.satellites:,} satellites in {groups} group"
+                 f"{'s' if groups != 1 else ''}, total insured value {usd(s.tiv)}, {s.cover} "
+                 f"cover", style="bold"))
+    for code, message in s.flags:
         c.print(Text("warning ", style="bold yellow") + Text(f"[{code}] {message}"))
+    c.print(_table("Exposure", ["group", "orbit", "satellites", "sum insured", "TIV"],
+                   [[e["group"], e["orbit"], f"{e['satellites']:,}" if e["satellites"] else None,
+                     usd(e["sum_insured"]), usd(e["tiv"])] for e in s.exposure], right=(2, 3, 4)))
+    c.print(_table("Terms", ["", ""], [list(t) for t in s.terms]
+                   + [["reinsurance", ly] for ly in s.layers], header=False))
+    c.print(_table(f"Results ({years:,} simulated years, seed {run.get('seed')})",
+                   ["", "gross", "ceded", "net"], [list(r) for r in results_rows(s)],
+                   right=(1, 2, 3)))
+    prem, limit = s.m("premium"), s.m("limit")
+    se = s.metrics.get("aal", (None, None))[1]
+    c.print(Text("technical premium ", style="bold") + Text(
+        f"{usd(prem)} = expected loss {usd(s.m('expected_loss'))} + cost of capital "
+        f"{usd(s.m('capital_charge'))} + expenses {usd(s.m('expenses'))}; rate on line "
+        f"{pct(s.m('rate_on_line'))} of the {usd(limit)} limit"
+        + (f" (AAL Monte Carlo error ±{usd(se)})" if se else "")))
+    if s.perils:
+        c.print(_table("By peril (AAL after aggregate terms; 1-in-200 standalone)",
+                       ["peril", "events/yr", "AAL", "1-in-200", "premium", "share"],
+                       [[p["peril"], f"{p['events_per_year']:.3g}",
+                         usd(p["aal_after_aggregate_terms"]), usd(p["standalone_var_995"]),
+                         usd(p["premium"]), pct(p["premium_share"])] for p in s.perils],
+                       right=(1, 2, 3, 4, 5)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
+    c.print(Text(f"full report: riskengine report {run_id}"
+                 + (f" --db {db}" if db else "")))

@@ -67,6 +67,38 @@ VIEWS = {
                sum(e.loss) / any_value(r.years) AS aal
         FROM elt e JOIN runs r USING (run_id)
         WHERE r.status = 'complete' GROUP BY e.run_id, e.peril""",
+    # per peril: AAL at occurrence level (after satellite and occurrence terms, before the
+    # aggregate deductible and limit) and after them (the allocation: the annual loss after
+    # aggregate terms split pro rata over the year's occurrences), the difference, the
+    # peril's standalone 1-in-200 (99.5 % quantile of its own annual occurrence-level loss,
+    # zero years counted), its co-TVaR capital, premium and share of the premium
+    "peril_summary": """
+        WITH yp AS (
+            SELECT e.run_id, e.peril, e.year, sum(e.loss) AS annual
+            FROM elt e JOIN runs r USING (run_id) WHERE r.status = 'complete'
+            GROUP BY ALL),
+        ranked AS (
+            SELECT yp.*, row_number() OVER (PARTITION BY run_id, peril
+                                            ORDER BY annual DESC, year) AS k
+            FROM yp),
+        standalone AS (
+            SELECT r.run_id, p.peril,
+                   coalesce(max(k.annual) FILTER (
+                       WHERE k.k = r.years - ceil(r.years * 0.995) + 1), 0) AS var_995
+            FROM runs r JOIN (SELECT DISTINCT run_id, peril FROM yp) p USING (run_id)
+            LEFT JOIN ranked k ON k.run_id = p.run_id AND k.peril = p.peril
+            GROUP BY ALL)
+        SELECT b.run_id, b.peril, b.events_per_year, b.ground_up_aal,
+               b.aal AS aal_before_aggregate_terms,
+               a.expected_loss AS aal_after_aggregate_terms,
+               a.expected_loss - b.aal AS aggregate_terms_effect,
+               s.var_995 AS standalone_var_995,
+               a.capital AS allocated_capital, a.premium,
+               a.premium / sum(a.premium) OVER (PARTITION BY b.run_id) AS premium_share
+        FROM aal_by_peril b
+        LEFT JOIN allocations a ON a.run_id = b.run_id AND a.dimension = 'peril'
+                                AND a.name = b.peril
+        LEFT JOIN standalone s ON s.run_id = b.run_id AND s.peril = b.peril""",
     # headline metrics in wide form
     "run_summary": """
         SELECT r.run_id, r.portfolio, r.created_at, r.years, r.seed,
