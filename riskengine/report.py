@@ -47,7 +47,9 @@ def _e(v) -> str:
 
 
 def _table(cols, rows, numeric=()) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    right = ' style="text-align:right"'
+    head = "".join(f"<th{right if i in numeric else ''}>{_e(c)}</th>"
+                   for i, c in enumerate(cols))
     body = []
     num = ' class="num"'
     for r in rows:

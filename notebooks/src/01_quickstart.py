@@ -41,7 +41,7 @@ print(f"run {run_id} in {db}")
 con.execute("""
     SELECT portfolio, years, seed, aal / 1e6 AS "AAL $m", var_995 / 1e6 AS "VaR 99.5% $m",
            tvar_995 / 1e6 AS "TVaR 99.5% $m", premium / 1e6 AS "premium $m"
-    FROM run_summary WHERE run_id = ?""", [run_id]).df().style.format(precision=1)
+    FROM run_summary WHERE run_id = ?""", [run_id]).df().style.format(precision=1).hide(axis="index")
 
 # %% [markdown]
 # ## Exceedance-probability curves
