@@ -437,6 +437,9 @@ def build_hazard_set(con, p, opts: Options | None = None):
     ctx = registry.LossContext(fleet=fleet, rows=rows, posterior=post, seed=seed, as_of=as_of)
     for x in objs:
         x.add_sources(hs, ctx)
+    from riskengine.perils import _capacity
+
+    _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
     inputs["collision_method"] = ctx.shared.get("collision_method")
     inputs["inception"] = str(as_of) if as_of else None
     if post is not None:

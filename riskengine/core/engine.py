@@ -20,7 +20,7 @@ import numpy as np
 
 from riskengine.core import policy as fm
 from riskengine.core.sources import (
-    AttritionSource,
+    CapacitySource,
     CompoundSource,
     EventSource,
     HazardSet,
@@ -132,6 +132,77 @@ def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator)
     return np.concatenate(out_e), np.concatenate(out_s)
 
 
+def deplete(key: np.ndarray, damage: np.ndarray, ctl_threshold: float):
+    """Capacity left before each hit and whether the hit is a constructive total loss.
+
+    ``key`` groups hits (same satellite and year), already sorted by key and time. A
+    satellite's damage in a year accumulates; the first hit whose cumulative damage reaches
+    ``ctl_threshold`` is a constructive total loss and removes all that is left; hits after
+    it find nothing.
+
+    Returns ``(remaining, ctl)``: capacity fraction left before each hit, and the CTL flag.
+
+    Examples
+    --------
+    >>> rem, ctl = deplete(np.array([0, 0, 0, 1]), np.array([0.4, 0.4, 0.3, 0.5]), 0.75)
+    >>> rem.round(2).tolist(), ctl.tolist()
+    ([1.0, 0.6, 0.0, 1.0], [False, True, False, False])
+    """
+    n = len(key)
+    if n == 0:
+        return np.zeros(0), np.zeros(0, bool)
+    d = np.clip(np.asarray(damage, float), 0.0, 1.0)
+    start = np.ones(n, bool)
+    start[1:] = key[1:] != key[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    csum = np.cumsum(d)
+    incl = csum - (csum[first] - d[first])          # cumulative damage incl. this hit
+    crossed = incl >= ctl_threshold - 1e-12
+    c = np.cumsum(crossed)
+    before = c - crossed - (c[first] - crossed[first])   # crossings earlier in the group
+    after_ctl = before > 0
+    ctl = crossed & ~after_ctl
+    remaining = np.where(after_ctl, 0.0, np.clip(1.0 - (incl - d), 0.0, 1.0))
+    return remaining, ctl
+
+
+def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator):
+    """Capacity-loss claims of a block: ``(year, satellite, damage, label index)``, at most
+    one per satellite, year and cause (random failure: label 0, dose: label 1)."""
+    n_years = len(draw)
+    d = draw % src.n_draws
+    out_y, out_s, out_d, out_l = [], [], [], []
+    for u in range(len(src.units.size)):
+        m = int(src.units.size[u])
+        n = int(src.accelerators[u])
+        if m == 0 or n == 0:
+            continue
+        sats = src.units.sats[src.units.offset[u]:src.units.offset[u] + m]
+        k = rng.binomial(m, np.clip(1.0 - src.p0[d, u], 0.0, 1.0))   # satellites with a loss
+        yr, pos = _pick_distinct(k, m, rng)
+        dd = d[yr]
+        cdf = src.cdf[:, u, :n + 1]
+        flat = (cdf + np.arange(src.n_draws)[:, None] * 2.0).ravel()
+        lost = np.searchsorted(flat, rng.random(len(yr)) + dd * 2.0, side="right") - dd * (n + 1)
+        lost = np.clip(lost, 1, n)
+        frac = src.payload_share[u] * lost / n
+        ds = src.dose_share[dd, u]
+        for lab, part in ((0, frac * (1.0 - ds)), (1, frac * ds)):
+            if (src.peril if lab == 0 else src.dose_peril) is None:
+                continue
+            keep = part > 0
+            out_y.append(yr[keep])
+            out_s.append(sats[pos[keep]])
+            out_d.append(part[keep])
+            out_l.append(np.full(int(keep.sum()), lab if src.peril else 0, np.int64))
+    if not out_y:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0), z
+    del n_years
+    return (np.concatenate(out_y), np.concatenate(out_s), np.concatenate(out_d),
+            np.concatenate(out_l))
+
+
 def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS) -> BlockResult:
     """Simulate ``n_years`` years of block ``block`` (pure: no I/O).
 
@@ -162,7 +233,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
 
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
-    attr_group, attr_idx = [], []  # attrition occurrences: their fleet group
+    year_end = []  # events dated at the end of the policy year (capacity claims)
     n_ev = 0
     for src in hs.sources:
         pc = perils.index(src.peril)
@@ -170,16 +241,19 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
             ev_direct.append(sample_severity(src.severity, len(yrs), rng))
-        elif isinstance(src, AttritionSource):
-            d = draw % src.n_draws
-            k = rng.binomial(src.components[None, :], src.probability[d])  # (n_years, n_units)
-            if src.absorbed is not None:  # design margin: spares take the first failures
-                k = np.maximum(k - src.absorbed[None, :], 0)
-            yy, uu = np.nonzero(k)  # an occurrence only where components failed
-            yrs = yy.astype(np.int64)
-            ev_direct.append(k[yy, uu] * src.component_value[uu])
-            attr_group.append(src.group[uu])
-            attr_idx.append(n_ev + np.arange(len(yrs)))
+        elif isinstance(src, CapacitySource):
+            e, sat, dmg, lab = _capacity_claims(src, draw, rng)
+            codes = np.array([perils.index(x) for x in src.labels], np.int16)
+            yrs = e.astype(np.int64)
+            hit_ev.append(n_ev + np.arange(len(yrs)))
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
+            year_end.append(n_ev + np.arange(len(yrs)))
+            ev_year.append(yrs)
+            ev_peril.append(codes[lab])
+            n_ev += len(yrs)
+            continue
         elif isinstance(src, SatelliteSource):
             d = draw % src.n_draws
             w = src.rates * src.units.size[None, :]  # (n_draws, n_units)
@@ -219,24 +293,21 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_peril = cat(ev_peril, np.int16)
     ev_direct = cat(ev_direct, float)
     ev_time = rng.random(n_ev)
+    if year_end:
+        ev_time[np.concatenate(year_end)] = 1.0
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
 
-    # ---- depletion: order hits by (year, satellite, event time); exclusive cumsum of the
-    # capacity each hit removes (1 for a constructive total loss) within (year, satellite)
+    # ---- depletion: order hits by (year, satellite, event time); a satellite's damage in a
+    # year accumulates, and the hit that takes it to ctl_threshold is a constructive total
+    # loss (it removes everything left); later hits that year find nothing left
     order = np.lexsort((ev_time[hit_ev], hit_sat, ev_year[hit_ev]))
     hit_ev, hit_sat, hit_dmg = hit_ev[order], hit_sat[order], hit_dmg[order]
-    removes = np.where(hit_dmg >= pol.ctl_threshold, 1.0, hit_dmg)
-    csum = np.cumsum(removes)
-    key = ev_year[hit_ev] * max(hs.n_sats, 1) + hit_sat
-    start = np.ones(len(key), bool)
-    start[1:] = key[1:] != key[:-1]
-    first = np.maximum.accumulate(np.where(start, np.arange(len(key)), 0))
-    before = csum - removes - (csum[first] - removes[first])
-    remaining = np.clip(1.0 - before, 0.0, 1.0)
+    remaining, ctl = deplete(ev_year[hit_ev] * max(hs.n_sats, 1) + hit_sat, hit_dmg,
+                             pol.ctl_threshold)
     si = hs.sum_insured[hit_sat] if len(hit_sat) else np.zeros(0)
     gu_hit, ins_hit, _ = fm.satellite_terms(hit_dmg, remaining, si, deductible=pol.deductible,
                                             ctl_threshold=pol.ctl_threshold,
-                                            partial_loss=pol.partial_loss)
+                                            partial_loss=pol.partial_loss, ctl=ctl)
 
     # ---- occurrence level
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
@@ -263,8 +334,6 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     hit_grp = hs.group[hit_sat] if len(hit_sat) else np.zeros(0, np.int64)
     by_group = _sum(ev_year[hit_ev] * g + hit_grp, ins_hit * share[hit_ev], n_years * g)
     direct_grp = np.full(n_ev, n_groups, np.int64)
-    if attr_idx:
-        direct_grp[np.concatenate(attr_idx)] = np.concatenate(attr_group)
     by_group += _sum(ev_year * g + direct_grp, ev_direct * share, n_years * g)
     by_group = by_group.reshape(n_years, g)
 
@@ -332,8 +401,9 @@ def expected_hits_per_year(hs: HazardSet) -> float:
         if isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
-        elif isinstance(src, AttritionSource):
-            total += float(len(src.components))
+        elif isinstance(src, CapacitySource):
+            p_hit = 1.0 - src.p0.mean(axis=0)
+            total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
         elif isinstance(src, SatelliteSource):
             total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
         else:

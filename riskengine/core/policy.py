@@ -2,9 +2,9 @@
 
 Levels, in order (OasisLMF-style item -> occurrence -> aggregate, then reinsurance):
 
-1. satellite: a hit destroying ``damage`` of a satellite's capacity is a constructive total
-   loss when ``damage >= ctl_threshold`` (the insurer pays the remaining sum insured),
-   else a partial loss (``partial_loss='proportional'``: damage x sum insured; ``'none'``:
+1. satellite: a satellite whose damage in the policy year (from every peril) reaches
+   ``ctl_threshold`` is a constructive total loss (the insurer pays the remaining sum
+   insured), else each hit is a partial loss (``partial_loss='proportional'``: damage x sum insured; ``'none'``:
    nothing); then the per-satellite ``deductible``.
 2. occurrence: ``min(max(x - occurrence_deductible, 0), occurrence_limit)`` per event.
 3. aggregate: ``min(max(S - aggregate_deductible, 0), aggregate_limit)`` per year.
@@ -32,7 +32,8 @@ def layer(x, deductible: float = 0.0, limit: float | None = None) -> np.ndarray:
 
 
 def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
-                    ctl_threshold: float = 0.75, partial_loss: str = "proportional"):
+                    ctl_threshold: float = 0.75, partial_loss: str = "proportional",
+                    ctl=None):
     """Ground-up and insured loss of each satellite hit.
 
     Parameters
@@ -43,6 +44,10 @@ def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
         Capacity fraction the satellite still had before the hit (0..1; depletion).
     sum_insured : array
         USD.
+    ctl : bool array, optional
+        Which hits are constructive total losses. Default ``damage >= ctl_threshold``; the
+        loss engine passes the cumulative rule of :func:`riskengine.core.engine.deplete`
+        (the hit that takes a satellite's damage in the year to the threshold).
 
     Returns
     -------
@@ -59,7 +64,7 @@ def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
     damage = np.asarray(damage, float)
     remaining = np.asarray(remaining, float)
     si = np.asarray(sum_insured, float)
-    ctl = damage >= ctl_threshold
+    ctl = damage >= ctl_threshold if ctl is None else np.asarray(ctl, bool)
     hit = np.minimum(damage, remaining)
     ground_up = hit * si
     lost = np.where(ctl, remaining, hit)

@@ -163,27 +163,81 @@ class EventSource:
         return self.rate.shape[0]
 
 
-@dataclass
-class AttritionSource:
-    """High-frequency component failures (e.g. accelerators) aggregated per group-year.
+def lost_units_pmf(n: int, spares: int, p_random, p_dose=0.0) -> np.ndarray:
+    """Distribution of the accelerators a satellite loses in a year: ``(..., n + 1)``.
 
-    Each year with draw ``d`` and each group unit ``u``, Binomial(``components[u]``,
-    ``probability[d, u]``) components fail; the loss is ``count x component_value[u]`` USD,
-    recorded as one occurrence per group and year (per-satellite terms do not apply:
-    the loss is spread over many satellites). Simulating every accelerator failure as its
-    own event would cost ~1e9 events per 1e6 years for a 1,000-satellite fleet.
+    Each of the ``n`` active units fails in the year from radiation with probability
+    ``p_dose`` and otherwise at random with ``p_random``, independently, so the failed
+    units ``K ~ Binomial(n, 1 - (1 - p_random)(1 - p_dose))``. The ``spares`` cold spares
+    replace failed units while they last; a spare is degraded by the same dose
+    (``S ~ Binomial(spares, 1 - p_dose)`` usable) but not by random failure, and a
+    replacement does not fail again that year. Lost capacity ``L = max(0, K - S)``.
+
+    ``p_random`` and ``p_dose`` broadcast (e.g. ``(n_draws,)``); returns ``P(L = l)`` for
+    ``l = 0 .. n`` on a last axis.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> pmf = lost_units_pmf(8, 2, 0.1)
+    >>> bool(np.isclose(pmf[0], stats.binom.cdf(2, 8, 0.1)))   # spares absorb K <= 2
+    True
+    >>> bool(np.isclose(pmf[1], stats.binom.pmf(3, 8, 0.1)))
+    True
+    """
+    from scipy import stats
+
+    pr = np.asarray(p_random, float)
+    pd = np.asarray(p_dose, float)
+    pr, pd = np.broadcast_arrays(pr, pd)
+    q = 1.0 - (1.0 - pr) * (1.0 - pd)
+    k = np.arange(n + 1)
+    pk = stats.binom.pmf(k, n, q[..., None])                     # (..., n + 1)
+    if spares <= 0:
+        return pk
+    j = np.arange(spares + 1)
+    ps = stats.binom.pmf(j, spares, (1.0 - pd)[..., None])        # (..., spares + 1)
+    out = np.zeros(pk.shape)
+    for s_eff in range(spares + 1):                               # L = max(0, K - s_eff)
+        w = ps[..., s_eff:s_eff + 1]
+        out[..., 0] += (w[..., 0] * pk[..., :s_eff + 1].sum(axis=-1))
+        out[..., 1:n + 1 - s_eff] += w * pk[..., s_eff + 1:]
+    return out
+
+
+@dataclass
+class CapacitySource:
+    """Loss of compute capacity per satellite and year: accelerators failing at random and
+    from radiation dose draw on the same units and the satellite's own spares.
+
+    One claim per satellite and year and cause (``peril`` for random failures,
+    ``dose_peril`` for radiation; either may be ``None``), dated at the end of the policy
+    year so that a satellite lost earlier in the year accrues no attrition. The claim's
+    damage is ``payload_share x lost / accelerators`` of the satellite (the lost units of
+    both causes split between them in proportion to their failure probabilities).
+
+    Per draw ``d`` and unit (fleet group) ``u``: ``cdf[d, u, l]`` of the lost units
+    :func:`lost_units_pmf`; satellites with a loss are drawn as ``Binomial(m, 1 - P(L=0))``
+    and their loss from ``L | L > 0`` — cost proportional to the claims, not to the
+    satellite-years.
     """
 
-    peril: str
-    group: np.ndarray  # (n_units,) fleet group index
-    components: np.ndarray  # (n_units,) components in the group
-    component_value: np.ndarray  # (n_units,) USD per component
-    probability: np.ndarray  # (n_draws, n_units)
-    absorbed: np.ndarray | None = None  # (n_units,) failures per year the design absorbs
+    peril: str | None
+    dose_peril: str | None
+    units: Units
+    accelerators: np.ndarray      # (n_units,) active units per satellite
+    payload_share: np.ndarray     # (n_units,)
+    p0: np.ndarray                # (n_draws, n_units) P(no loss)
+    cdf: np.ndarray               # (n_draws, n_units, n_max + 1) CDF of L given L > 0
+    dose_share: np.ndarray        # (n_draws, n_units) share of lost units due to dose
 
     @property
     def n_draws(self) -> int:
-        return self.probability.shape[0]
+        return self.p0.shape[0]
+
+    @property
+    def labels(self) -> list[str]:
+        return [x for x in (self.peril, self.dose_peril) if x]
 
 
 @dataclass
@@ -221,8 +275,9 @@ class HazardSet:
     def perils(self) -> list[str]:
         out: list[str] = []
         for s in self.sources:
-            if s.peril not in out:
-                out.append(s.peril)
+            for label in getattr(s, "labels", None) or [s.peril]:
+                if label not in out:
+                    out.append(label)
         return out
 
     @property
@@ -280,37 +335,51 @@ class HazardSet:
         b = np.ones(nd) if sev_b is None else np.broadcast_to(np.asarray(sev_b, float), (nd,)).copy()
         self.sources.append(SatelliteSource(peril, Units.from_lists(lists), rates, severity, a, b))
 
-    def add_attrition_draws(self, peril: str, probabilities: dict[str, np.ndarray],
-                            components_per_satellite: dict[str, int],
-                            capacity_share: float | dict[str, float] = 1.0,
-                            absorbed_share: float | dict[str, float] = 0.0) -> None:
-        """Per-draw annual failure probability of each component (accelerator) per fleet
-        group; a failed component loses ``capacity_share / components`` of the satellite's
-        sum insured. The first ``absorbed_share`` of the group's components failing in a
-        year are design margin (spares), not a loss. See :class:`AttritionSource`.
+    def add_capacity_draws(self, peril: str | None, dose_peril: str | None,
+                           p_random: dict[str, np.ndarray], p_dose: dict[str, np.ndarray],
+                           accelerators: dict[str, int], spares: dict[str, int],
+                           payload_share: dict[str, float]) -> None:
+        """Accelerator capacity loss of every satellite of the named groups (see
+        :class:`CapacitySource`): per-draw annual failure probabilities of one unit, at random
+        (``p_random``, label ``peril``) and from dose (``p_dose``, label ``dose_peril``).
 
         Examples
         --------
         >>> hs = HazardSet(np.full(10, 1e8), np.zeros(10, int), ["a"], [])
-        >>> hs.add_attrition_draws("accelerator", {"a": np.array([0.05, 0.1])}, {"a": 64}, 0.6)
+        >>> hs.add_capacity_draws("accelerator", None, {"a": np.array([0.05, 0.1])},
+        ...                       {"a": np.zeros(2)}, {"a": 64}, {"a": 6}, {"a": 0.6})
         >>> hs.perils, hs.n_draws
         (['accelerator'], 2)
         """
-        names = [g for g in probabilities if components_per_satellite.get(g, 0) > 0]
+        names = [g for g in p_random if accelerators.get(g, 0) > 0]
         if not names:
             return
-        gi = np.array([self.group_names.index(g) for g in names])
-        n_sat = np.array([np.sum(self.group == i) for i in gi])
-        units = np.array([int(components_per_satellite[g]) for g in names])
-        share = np.array([capacity_share[g] if isinstance(capacity_share, dict)
-                          else capacity_share for g in names], float)
-        si = np.array([self.sum_insured[self.group == i].mean() for i in gi])
-        p = np.column_stack([np.clip(np.asarray(probabilities[g], float), 0, 1) for g in names])
-        spare = np.array([absorbed_share[g] if isinstance(absorbed_share, dict)
-                          else absorbed_share for g in names], float)
-        absorbed = np.floor(spare * n_sat * units).astype(np.int64)
-        self.sources.append(AttritionSource(peril, gi, n_sat * units, share * si / units, p,
-                                            absorbed if absorbed.any() else None))
+        lists = [self._sats([g])[0] for g in names]
+        n_acc = np.array([int(accelerators[g]) for g in names], np.int64)
+        nd = max(len(np.atleast_1d(p_random[g])) for g in names)
+        n_max = int(n_acc.max())
+        p0 = np.zeros((nd, len(names)))
+        cdf = np.ones((nd, len(names), n_max + 1))
+        dshare = np.zeros((nd, len(names)))
+        for j, g in enumerate(names):
+            pr = np.broadcast_to(np.clip(np.asarray(p_random[g], float), 0, 1), (nd,))
+            pd = np.broadcast_to(np.clip(np.asarray(p_dose.get(g, 0.0), float), 0, 1), (nd,))
+            if not (np.all(np.isfinite(pr)) and np.all(np.isfinite(pd))):
+                raise ConfigError(f"group {g!r}: accelerator failure probabilities must be "
+                                  "finite")
+            pmf = lost_units_pmf(int(n_acc[j]), int(spares.get(g, 0)), pr, pd)
+            p0[:, j] = pmf[:, 0]
+            tail = pmf.copy()
+            tail[:, 0] = 0.0
+            tot = tail.sum(axis=1, keepdims=True)
+            c = np.cumsum(tail, axis=1) / np.where(tot > 0, tot, 1.0)
+            c[:, -1] = 1.0
+            cdf[:, j, :n_acc[j] + 1] = c
+            q_any = 1.0 - (1.0 - pr) * (1.0 - pd)
+            dshare[:, j] = np.divide(pd, q_any, out=np.zeros(nd), where=q_any > 0)
+        share = np.array([float(payload_share.get(g, 0.6)) for g in names])
+        self.sources.append(CapacitySource(peril, dose_peril, Units.from_lists(lists), n_acc,
+                                           share, p0, cdf, dshare))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,

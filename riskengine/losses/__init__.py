@@ -133,6 +133,9 @@ def generic_hazard_set(portfolio) -> HazardSet:
             raise ValueError(f"peril {x.name!r} ({x.type}) needs the hazards/fit stages: use "
                              "riskengine.stages.build_hazard_set")
         x.add_sources(hs, ctx)
+    from riskengine.perils import _capacity
+
+    _capacity.finalize(hs, ctx)
     return hs
 
 

@@ -7,8 +7,11 @@ Two loss sources per fleet group, one draw of the posterior per simulated year:
   early Starlink);
 * ``accelerator`` — each compute accelerator fails with the in-orbit fault rate of the
   group's device family (ground GPU fleets × an in-orbit factor); a failed accelerator
-  loses ``payload_share / accelerators`` of the sum insured; the group's spares absorb the
-  first ``accelerator_spares`` share of failures a year.
+  lowers the satellite's capacity once its own cold spares
+  (``round(accelerators x accelerator_spares)``) are used up: a partial loss of
+  ``payload_share x lost / accelerators`` of its sum insured, one claim per satellite and
+  year (:class:`riskengine.core.sources.CapacitySource`; radiation damage draws on the same
+  units and spares).
 
 The posterior comes from ``riskengine fit`` (reused while evidence and model code are
 unchanged); see :mod:`riskengine.core.reliability` for the models and priors.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskengine.perils import _capacity as capacity
 from riskengine.perils import register
 from riskengine.perils._posterior import group_draws
 from riskengine.perils.base import Params, Peril
@@ -49,13 +53,9 @@ class Hardware(Peril):
 
     def add_sources(self, hs, ctx) -> None:
         draws = group_draws(ctx)
-        groups = ctx.fleet.groups
-        names = [g.name for g in groups]
+        names = [g.name for g in ctx.fleet.groups]
         bus, acc = self.labels()
         hs.add_failure_draws(bus, {n: draws["hardware"][:, j] for j, n in enumerate(names)})
         if np.any(np.asarray(draws["accelerator"]) > 0):
-            hs.add_attrition_draws(
-                acc, {n: draws["accelerator"][:, j] for j, n in enumerate(names)},
-                {g.name: g.accelerators for g in groups},
-                {g.name: float(g.payload_share) for g in groups},
-                {g.name: float(g.accelerator_spares) for g in groups})
+            capacity.register(ctx, "random", acc,
+                              {n: draws["accelerator"][:, j] for j, n in enumerate(names)})

@@ -4,8 +4,9 @@ Per posterior draw and fleet group: the annual total ionising dose behind the gr
 shielding (trapped particles at its altitude and inclination, plus the mean solar
 particle event dose) against a lognormal dose to functional failure (TPU v6e beam
 tests), as the probability that an accelerator fails in the insured year given it had
-not; a failed accelerator loses ``payload_share / accelerators`` of the sum insured
-(spares do not absorb radiation damage). See :mod:`riskengine.core.radiation`.
+not. Radiation failures draw on the same accelerators and spares as random failures (the
+spares are irradiated too): see :class:`riskengine.core.sources.CapacitySource` and
+:mod:`riskengine.core.radiation`.
 
 Examples
 --------
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskengine.perils import _capacity as capacity
 from riskengine.perils import register
 from riskengine.perils._posterior import group_draws
 from riskengine.perils.base import Params, Peril
@@ -40,9 +42,6 @@ class Radiation(Peril):
 
     def add_sources(self, hs, ctx) -> None:
         draws = group_draws(ctx)
-        groups = ctx.fleet.groups
         if np.any(np.asarray(draws["radiation"]) > 0):
-            hs.add_attrition_draws(
-                self.name, {g.name: draws["radiation"][:, j] for j, g in enumerate(groups)},
-                {g.name: g.accelerators for g in groups},
-                {g.name: float(g.payload_share) for g in groups}, 0.0)
+            capacity.register(ctx, "dose", self.name, {
+                g.name: draws["radiation"][:, j] for j, g in enumerate(ctx.fleet.groups)})
