@@ -30,7 +30,7 @@ from riskengine.core import reliability as rel
 from riskengine.core.posterior import (Posterior, anchors, dose_rate_draws, fleet_hazard_draws,  # noqa: F401
                                        group_age_years)
 
-MODELS = ("bus", "accelerator", "radiation")
+MODELS = ("bus", "accelerator", "batch", "radiation")
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,13 @@ def build_models(ev) -> dict:
     --------
     >>> from riskengine.evidence import load_evidence
     >>> sorted(build_models(load_evidence()))
-    ['accelerator', 'bus', 'radiation']
+    ['accelerator', 'batch', 'bus', 'radiation']
     """
     from riskengine import models
 
     return {"bus": models.build_bus_model(ev.bus),
-            "accelerator": models.build_accelerator_model(ev.accelerator),
+            "accelerator": models.build_accelerator_model(ev.accelerator, ev.assumptions),
+            "batch": models.build_batch_model(ev.batch, ev.assumptions),
             "radiation": models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)}
 
 
@@ -153,20 +154,89 @@ def posterior_rows(idata, model_name: str) -> dict:
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def diagnostics(idata, model_name: str, timings: dict) -> dict:
-    """Columns of ``fit_diagnostics``: r_hat, ESS, divergences, timings per parameter."""
+def prior_sds(model, draws: int = 4000, seed: int = 0) -> dict:
+    """Prior standard deviation of every free and deterministic variable of ``model``:
+    ``{(name, coord): sd}`` from forward sampling of the prior.
+
+    Potentials (weighted and borrowed evidence) are likelihood terms and are not part of
+    the prior.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as m:
+    ...     _ = pm.Normal("x", 0, 2)
+    >>> round(prior_sds(m)[("x", "")], 1)
+    2.0
+    """
+    import warnings
+
+    import pymc as pm
+
+    names = [v.name for v in model.free_RVs] + [v.name for v in model.deterministics]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prior = pm.sample_prior_predictive(draws=draws, model=model, var_names=names,
+                                           random_seed=seed).prior
+    out = {}
+    for var in prior.data_vars:
+        a = prior[var]
+        vals = a.values.reshape((-1,) + a.shape[2:])
+        if vals.ndim == 1:
+            out[(var, "")] = float(np.std(vals))
+        else:
+            coords = [str(c) for c in a.coords[a.dims[2]].values]
+            flat = vals.reshape(vals.shape[0], -1)
+            for j, c in enumerate(coords):
+                out[(var, c)] = float(np.std(flat[:, j]))
+    return out
+
+
+def contraction(posterior_sd, prior_sd):
+    """Posterior contraction ``1 - var_post / var_prior`` (Schad, Betancourt & Vasishth,
+    Toward a principled Bayesian workflow in cognitive science, Psychological Methods
+    26(1), 2021): near 0 the data did not inform the parameter, its posterior is its prior.
+
+    Examples
+    --------
+    >>> round(float(contraction(0.95, 1.0)), 4), round(float(contraction(0.1, 1.0)), 2)
+    (0.0975, 0.99)
+    """
+    post = np.asarray(posterior_sd, float)
+    prior = np.asarray(prior_sd, float)
+    return np.where(prior > 0, 1.0 - (post / np.where(prior > 0, prior, 1.0)) ** 2, np.nan)
+
+
+#: Below this contraction a parameter's posterior is dominated by its prior.
+PRIOR_DOMINATED = 0.1
+
+#: The parameters that move a price, per model (the prior-dominance check reads these).
+KEY_PARAMETERS = {
+    "bus": ("log_h1", "shape"),
+    "accelerator": ("log_rate_ground", "log_phi", "permanent_share"),
+    "batch": ("defect_probability", "affected_mean", "lost_mean", "independent_failure"),
+    "radiation": ("mu_f", "sigma", "a", "b", "beta_alt"),
+}
+
+
+def diagnostics(idata, model_name: str, timings: dict, prior_sd: dict | None = None) -> dict:
+    """Columns of ``fit_diagnostics``: r_hat, ESS, divergences, timings and the posterior
+    contraction against the prior per parameter."""
     import arviz as az
 
     s = az.summary(idata, kind="all", round_to="none", hdi_prob=0.9)
     div = int(idata.sample_stats["diverging"].values.sum())
+    prior_sd = prior_sd or {}
     rows = {k: [] for k in ("model", "parameter", "coord", "mean", "sd", "q05", "q95",
                             "r_hat", "ess_bulk", "ess_tail", "divergences",
-                            "sampling_seconds", "compile_seconds", "sampler")}
+                            "sampling_seconds", "compile_seconds", "sampler", "prior_sd",
+                            "contraction")}
     for label, r in s.iterrows():
         name, _, coord = str(label).partition("[")
+        coord = coord.rstrip("]")
         rows["model"].append(model_name)
         rows["parameter"].append(name)
-        rows["coord"].append(coord.rstrip("]"))
+        rows["coord"].append(coord)
         rows["mean"].append(float(r["mean"]))
         rows["sd"].append(float(r["sd"]))
         rows["q05"].append(float(r["hdi_5%"]))
@@ -178,13 +248,16 @@ def diagnostics(idata, model_name: str, timings: dict) -> dict:
         rows["sampling_seconds"].append(timings["sampling_seconds"])
         rows["compile_seconds"].append(timings["compile_seconds"])
         rows["sampler"].append(timings["sampler"])
+        psd = prior_sd.get((name, coord), np.nan)
+        rows["prior_sd"].append(psd)
+        rows["contraction"].append(float(contraction(float(r["sd"]), psd)))
     return {k: np.asarray(v, dtype=object if k in ("model", "parameter", "coord", "sampler")
                           else float if k != "divergences" else np.int64)
             for k, v in rows.items()}
 
 
 def fit_models(ev, settings: FitSettings = FitSettings(), models=MODELS, progress=None):
-    """Sample the models; returns ``{name: (idata, timings)}``.
+    """Sample the models; returns ``{name: (idata, timings, prior_sd)}``.
 
     ``progress(name)`` is called before each model (for a progress display).
     """
@@ -193,8 +266,87 @@ def fit_models(ev, settings: FitSettings = FitSettings(), models=MODELS, progres
     for i, name in enumerate(models):
         if progress:
             progress(name)
-        out[name] = sample_model(built[name], settings, seed=settings.seed + i)
+        idata, timings = sample_model(built[name], settings, seed=settings.seed + i)
+        out[name] = (idata, timings, prior_sds(built[name], seed=settings.seed + i))
     return out
+
+
+# --------------------------------------------------------------------------- batch checks
+def batch_predictive(idata, n) -> np.ndarray:
+    """Posterior predictive first-year failures of batches of ``n`` satellites:
+    ``(n_draws, len(n))`` from the batch model's draws (defect or not, then binomial).
+
+    Examples
+    --------
+    >>> import arviz as az
+    >>> post = {k: np.full((1, 4), v) for k, v in dict(independent_failure=0.0,
+    ...         defect_probability=1.0, affected_mean=1.0, lost_mean=1.0).items()}
+    >>> batch_predictive(az.from_dict(posterior=post), [5]).ravel().tolist()
+    [5, 5, 5, 5]
+    """
+    post = idata.posterior
+    p = post["independent_failure"].values.ravel()
+    q = post["defect_probability"].values.ravel()
+    share = post["affected_mean"].values.ravel() * post["lost_mean"].values.ravel()
+    rng = np.random.default_rng(12345)
+    n = np.asarray(n, int)
+    defect = rng.random((len(p), len(n))) < q[:, None]
+    pp = np.where(defect, (p + (1 - p) * share)[:, None], p[:, None])
+    return rng.binomial(n[None, :], pp)
+
+
+def batch_checks(ev, settings: FitSettings = FitSettings(), constellation: str = "starlink",
+                 n_early: int = 3) -> dict:
+    """Predictive checks of the batch-defect model on one constellation's record.
+
+    * ``later``: fitted to the first ``n_early`` production batches (by launch date; every
+      other constellation's batches are left out too) the 90 % predictive interval of each
+      later batch's first-year failures, and whether it covers the observed count;
+    * ``first``: fitted to every batch but the constellation's first, the predictive
+      probability of seeing at least its failures: below 0.05 the first batch is an
+      outlier (a prototype or defect batch).
+
+    Returns ``{"rows": columns of fit_checks, "first_outlier": bool}``.
+    """
+    from riskengine import models
+
+    b = ev.batch
+    order = [i for i in np.argsort([str(d) for d in b.launch_date], kind="stable")
+             if b.constellation[i] == constellation]
+    own = [i for i in order if b.role[i] in ("fit", "defect")]
+    early, later, first = own[:n_early], own[n_early:], order[0]
+    cols = {k: [] for k in ("model", "check_name", "subject", "n", "observed", "q05", "q95",
+                            "p_value", "passed", "fitted_to")}
+
+    def add(check, i, q05, q95, pval, ok, fitted):
+        cols["model"].append("batch")
+        cols["check_name"].append(check)
+        cols["subject"].append(b.batch_id[i])
+        cols["n"].append(int(b.n[i]))
+        cols["observed"].append(int(b.y[i]))
+        cols["q05"].append(float(q05))
+        cols["q95"].append(float(q95))
+        cols["p_value"].append(float(pval))
+        cols["passed"].append(bool(ok))
+        cols["fitted_to"].append(fitted)
+
+    idata, _ = sample_model(models.build_batch_model(b, ev.assumptions, batches=early),
+                            settings, seed=settings.seed + 101)
+    sims = batch_predictive(idata, b.n[later])
+    names = ", ".join(b.batch_id[i] for i in early)
+    for j, i in enumerate(later):
+        lo, hi = np.quantile(sims[:, j], [0.05, 0.95])
+        pval = float(np.mean(sims[:, j] >= b.y[i]))
+        add("predicts_later_batch", i, lo, hi, pval, lo <= b.y[i] <= hi, names)
+    rest = [i for i in range(len(b.n)) if i != first]
+    idata, _ = sample_model(models.build_batch_model(b, ev.assumptions, batches=rest),
+                            settings, seed=settings.seed + 102)
+    sims = batch_predictive(idata, [b.n[first]])[:, 0]
+    lo, hi = np.quantile(sims, [0.05, 0.95])
+    pval = float(np.mean(sims >= b.y[first]))
+    add("first_batch_outlier", first, lo, hi, pval, pval >= 0.05,
+        f"every batch but {b.batch_id[first]}")
+    return {"rows": cols, "first_outlier": pval < 0.05}
 
 
 # --------------------------------------------------------------------------- hashing + I/O
@@ -269,15 +421,19 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
     fits_dir = Path(fits_dir) if fits_dir is not None else _default_fits_dir(con)
     fits_dir.mkdir(parents=True, exist_ok=True)
     config = {"settings": settings.__dict__, "content_hash": chash,
-              "assumptions": ev.assumptions, "evidence_files": [str(p) for p in ev.files],
+              "assumptions": ev.assumptions, "subsystems": ev.subsystems,
+              "families_with_evidence": families_with_evidence(ev), "evidence_files": [str(p) for p in ev.files],
               "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families}
+    checks = batch_checks(ev, settings) if "batch" in results else None
     with store_run(con, "fit", config=config, seed=settings.seed) as h:
-        for name, (idata, timings) in results.items():
+        for name, (idata, timings, psd) in results.items():
             nc = fits_dir / f"{name}-{chash[:16]}-{h.run_id}.nc"
             idata.to_netcdf(str(nc))
             h.write("posterior_draws", _with_run(posterior_rows(idata, name), h.run_id))
-            diag = diagnostics(idata, name, timings)
+            diag = diagnostics(idata, name, timings, psd)
             h.write("fit_diagnostics", _with_run(diag, h.run_id))
+            for code, message in fit_flags(name, diag):
+                h.flag(code, message)
             h.write("fits", _with_run({
                 "model": np.array([name], dtype=object),
                 "content_hash": np.array([chash], dtype=object),
@@ -288,8 +444,74 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
             h.stats[f"{name}_seconds"] = timings["compile_seconds"] + timings[
                 "sampling_seconds"]
             h.stats[f"{name}_divergences"] = int(diag["divergences"][0])
+        if checks is not None:
+            h.write("fit_checks", _with_run({k: np.asarray(v, dtype=object if k in (
+                "model", "check_name", "subject", "fitted_to") else None)
+                for k, v in checks["rows"].items()}, h.run_id))
+            if checks["first_outlier"]:
+                i = checks["rows"]["check_name"].index("first_batch_outlier")
+                h.flag("batch_outlier", (
+                    f"batch {checks['rows']['subject'][i]}: {checks['rows']['observed'][i]} "
+                    f"of {checks['rows']['n'][i]} satellites failed in their first year, "
+                    f"predicted 90 % interval {checks['rows']['q05'][i]:.0f}-"
+                    f"{checks['rows']['q95'][i]:.0f} from the other batches (p = "
+                    f"{checks['rows']['p_value'][i]:.3f}): an outlying first batch"), "info")
         run_id = h.run_id
     return {"run_id": run_id, "reused": False, "content_hash": chash}
+
+
+def fit_flags(model: str, diag: dict) -> list[tuple[str, str]]:
+    """Warnings of one model's fit: convergence (R-hat > 1.01, bulk ESS < 400,
+    divergences) and key parameters whose posterior is dominated by the prior
+    (contraction < :data:`PRIOR_DOMINATED`).
+
+    Examples
+    --------
+    >>> d = dict(parameter=np.array(["log_phi"], object), coord=np.array([""], object),
+    ...          r_hat=np.array([1.0]), ess_bulk=np.array([5000.0]),
+    ...          divergences=np.array([0]), contraction=np.array([0.0]))
+    >>> [c for c, _ in fit_flags("accelerator", d)]
+    ['prior_dominated']
+    """
+    out = []
+    bad = [f"{p}[{c}]" if c else p for p, c, r, e in zip(
+        diag["parameter"], diag["coord"], diag["r_hat"], diag["ess_bulk"])
+        if not (r <= 1.01 and e >= 400)]
+    div = int(np.max(diag["divergences"])) if len(diag["divergences"]) else 0
+    if bad or div:
+        out.append(("fit_not_converged", (
+            f"{model} fit: " + (f"{len(bad)} parameter(s) with R-hat > 1.01 or bulk ESS < 400 "
+                                f"({', '.join(bad[:5])})" if bad else "")
+            + ("; " if bad and div else "") + (f"{div} divergent transitions" if div else "")
+            + "; refit with more draws (RISKENGINE_FIT_DRAWS) or check the evidence")))
+    keys = KEY_PARAMETERS.get(model, ())
+    weak = [(f"{p}[{c}]" if c else p, float(k)) for p, c, k in zip(
+        diag["parameter"], diag["coord"], diag["contraction"])
+        if p in keys and np.isfinite(k) and k < PRIOR_DOMINATED]
+    if weak:
+        out.append(("prior_dominated", (
+            f"{model}: posterior = prior for " + ", ".join(
+                f"{n} (contraction {k:.2f})" for n, k in weak)
+            + ": the evidence does not inform it, the price rests on its prior (a named "
+            "assumption; see the sensitivity section)")))
+    return out
+
+
+def families_with_evidence(ev) -> dict:
+    """``{"bus": [...], "accelerator": [...]}``: families with records of their own
+    (a borrowed published fit counts for its family).
+
+    Examples
+    --------
+    >>> from riskengine.evidence import load_evidence
+    >>> families_with_evidence(load_evidence())["accelerator"]
+    ['gpu', 'k20x']
+    """
+    b, a = ev.bus, ev.accelerator
+    bus = set(np.asarray(b.batch_family).tolist()) | set(np.asarray(b.unit_family).tolist())
+    bus_names = [f for i, f in enumerate(b.families) if i in bus or f in (b.borrowed or {})]
+    acc = set(np.asarray(a.family).tolist())
+    return {"bus": bus_names, "accelerator": [f for i, f in enumerate(a.families) if i in acc]}
 
 
 def _with_run(cols: dict, run_id: str) -> dict:
@@ -327,11 +549,16 @@ def load_posterior(con, run_id: str | None = None) -> Posterior:
     for s, e in zip(starts, ends):
         values.setdefault(model[s], {})[(param[s], coord[s])] = value[s:e]
     cfg = con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
-    assumptions = json.loads(cfg).get("assumptions", {}) if cfg else {}
-    if not assumptions:
-        from riskengine.evidence import evidence_dir, read_assumptions
-        assumptions = read_assumptions(evidence_dir() / "assumptions.toml")
-    return Posterior(run_id=run_id, values=values, assumptions=assumptions)
+    cfg = json.loads(cfg) if cfg else {}
+    assumptions = cfg.get("assumptions", {})
+    subsystems = cfg.get("subsystems", [])
+    if not assumptions or not subsystems:
+        from riskengine.evidence import evidence_dir, read_assumptions, read_subsystems
+        assumptions = assumptions or read_assumptions(evidence_dir() / "assumptions.toml")
+        subsystems = subsystems or read_subsystems(evidence_dir() / "subsystems.csv")
+    return Posterior(run_id=run_id, values=values, assumptions=assumptions,
+                     subsystems=subsystems,
+                     evidence_families=cfg.get("families_with_evidence", {}))
 
 
 # --------------------------------------------------------------------------- summaries/plots
@@ -422,6 +649,8 @@ RECOVERY_TRUTH = {
             ("shape", "a"): 0.5, ("shape", "b"): 0.7},
     "accelerator": {("rate_ground", "gpu"): 0.1, ("rate_ground", "tpu"): 0.05,
                     ("log_phi", ""): np.log(2.5)},
+    "batch": {("defect_probability", ""): 0.1, ("affected_mean", ""): 0.7,
+              ("lost_mean", ""): 0.4, ("independent_failure", ""): 0.02},
     "radiation": {("mu_f", ""): np.log(3000.0), ("sigma", ""): 0.35, ("gap", ""): 1.0,
                   ("a", ""): 6.85, ("b", ""): -1.65, ("beta_alt", ""): 0.7},
 }
@@ -458,7 +687,25 @@ def simulate_evidence(rng, assumptions, truth=RECOVERY_TRUTH):
     lam = np.array([ta[("rate_ground", "gpu")], ta[("rate_ground", "tpu")]])[af] * np.where(
         orbit, np.exp(ta[("log_phi", "")]), 1.0)
     acc = E.AcceleratorEvidence(families=["gpu", "tpu"], family=af, in_orbit=orbit,
-                                device_years=expo, faults=rng.poisson(expo * lam))
+                                device_years=expo, faults=rng.poisson(expo * lam),
+                                kind=np.ones(4, int), weight=np.ones(4))
+    tbat = truth.get("batch", RECOVERY_TRUTH["batch"])
+    nb = np.full(300, 50)
+    yrs = np.full(300, 3.0)
+    ndef = rng.poisson(-np.log1p(-tbat[("defect_probability", "")]) * yrs)
+    yb = rng.binomial(nb, tbat[("independent_failure", "")])
+    units = np.full(30, 20)
+    aff = rng.binomial(units, rng.beta(4 * tbat[("affected_mean", "")],
+                                       4 * (1 - tbat[("affected_mean", "")]), 30))
+    lost = rng.binomial(aff, rng.beta(4 * tbat[("lost_mean", "")],
+                                      4 * (1 - tbat[("lost_mean", "")]), 30))
+    batch = E.BatchEvidence(
+        batch_id=[f"b{i}" for i in range(300)], constellation=["sim"] * 300,
+        launch_date=[dt.date(2020, 1, 1)] * 300, n=nb, y=yb, role=["fit"] * 300,
+        defects=ndef, years=yrs,
+        defect_id=[f"d{i}" for i in range(30)], defect_units=units, defect_affected=aff,
+        affected_known=np.ones(30, bool), defect_lost=lost, lost_known=np.ones(30, bool),
+        partial_share=np.full(30, np.nan))
     sh = np.tile([1.0, 2.0, 3.0, 5.0, 7.0, 10.0], 3)
     alt = np.repeat([450.0, 550.0, 650.0], 6)
     x = np.log(sh / rad.REF_SHIELD_MM)
@@ -472,8 +719,8 @@ def simulate_evidence(rng, assumptions, truth=RECOVERY_TRUTH):
     beam = E.BeamEvidence(mode=np.array(["functional"] * 40 + ["hard"] * 40),
                           family=["sim"] * 80, dose_low=np.r_[lo_f, lo_h],
                           dose_high=np.r_[hi_f, hi_h])
-    return E.Evidence(bus=bus, accelerator=acc, dose_depth=dd, beam=beam, seu=[],
-                      assumptions=assumptions, files=[])
+    return E.Evidence(bus=bus, accelerator=acc, batch=batch, subsystems=[], dose_depth=dd,
+                      beam=beam, seu=[], assumptions=assumptions, files=[])
 
 
 def recovery_study(n_reps=10, seed=0, settings=FitSettings(chains=2, draws=500, tune=500),

@@ -59,6 +59,12 @@ class Simulation(_Model):
     inception: dt.date | None = Field(
         None, description="start of the insured year: satellite ages for groups with a "
         "launch_date (default: the catalog's reference epoch, else today)")
+    sensitivity: bool = Field(
+        True, description="price each key assumption of the perils one at a time (the "
+        "sensitivity table and the report's tornado chart)")
+    sensitivity_years: int | None = Field(
+        None, gt=0, le=10_000_000, description="years per sensitivity case (default: the "
+        "run's years, at most 20,000)")
 
 
 class CatalogSettings(_Model):

@@ -37,8 +37,9 @@ TIME_UNITS = {"days": 1 / DAYS_PER_YEAR, "day": 1 / DAYS_PER_YEAR, "d": 1 / DAYS
               "months": 1 / 12, "month": 1 / 12, "years": 1.0, "year": 1.0, "yr": 1.0}
 DOSE_RATE_UNITS = {"rad/yr": 1.0, "rad(si)/yr": 1.0, "krad/yr": 1e3, "gy/yr": 100.0}
 
-EVIDENCE_FILES = ("bus_life_table.csv", "accelerator_faults.csv", "dose_depth.csv",
-                  "beam_tests.csv", "seu_rates.csv", "assumptions.toml")
+EVIDENCE_FILES = ("bus_batches.csv", "accelerator_faults.csv", "fault_permanence.csv",
+                  "serial_defects.csv", "subsystems.csv", "dose_depth.csv", "beam_tests.csv",
+                  "seu_rates.csv", "assumptions.toml")
 
 
 class EvidenceError(RiskEngineError, ValueError):
@@ -103,32 +104,76 @@ def _choice(path, line, row, key, allowed) -> str:
 # --------------------------------------------------------------------------- data classes
 @dataclass
 class BusEvidence:
-    """Bus-failure evidence: grouped life-table records and individual unit histories.
+    """Bus-failure evidence: public constellation batches, individual unit histories and the
+    borrowed Castet & Saleh 2009 fit (a prior with a named effective sample size).
 
-    Times in years. ``family`` indexes into ``families``.
+    Times in years. ``*_family`` index into ``families``. Batch records give the satellites
+    launched and those failed in their first year (``batch_*``); units give one failure or
+    censoring time each (``unit_*``).
     """
 
     families: list[str]
-    lt_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    lt_start: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    lt_end: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    lt_at_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    lt_failed: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    batch_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    batch_launched: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    batch_failed: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    batch_id: list[str] = field(default_factory=list)
     unit_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     unit_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
     unit_failed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     unit_mode: list[str] = field(default_factory=list)
+    borrowed: dict = field(default_factory=dict)
 
 
 @dataclass
 class AcceleratorEvidence:
-    """Accelerator-fault counts: exposure (device-years) and faults per record."""
+    """Accelerator failures per exposure and the evidence on which faults are permanent.
+
+    ``kind`` is 1 for permanent failures (units removed), 0 for interruptions (every fault
+    that stopped a job, of which a share ``pi`` is permanent); ``weight`` is the power-prior
+    weight of each record (1: the family's own evidence). ``split_*`` are counts of faults
+    that needed a hardware replacement vs cleared in place (evidence on ``pi``).
+    """
 
     families: list[str]
     family: np.ndarray
     in_orbit: np.ndarray
     device_years: np.ndarray
     faults: np.ndarray
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    split_permanent: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    split_recoverable: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    split_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_id: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchEvidence:
+    """Batch (serial-defect) evidence.
+
+    ``n, y`` — satellites launched and failed in their first year per constellation batch
+    (storm losses excluded); ``defects, years`` — serial defects documented in the batch
+    and the batch-years it was observed; ``defect_*`` — documented serial defects (a
+    selected sample:
+    they inform what a defect does, not how often one occurs): units in the batch, units
+    affected, and of those the units lost.
+    """
+
+    batch_id: list[str]
+    constellation: list[str]
+    launch_date: list
+    n: np.ndarray
+    y: np.ndarray
+    role: list[str]
+    defects: np.ndarray
+    years: np.ndarray
+    defect_id: list[str]
+    defect_units: np.ndarray
+    defect_affected: np.ndarray
+    affected_known: np.ndarray
+    defect_lost: np.ndarray
+    lost_known: np.ndarray
+    partial_share: np.ndarray
 
 
 @dataclass
@@ -158,6 +203,8 @@ class Evidence:
 
     bus: BusEvidence
     accelerator: AcceleratorEvidence
+    batch: BatchEvidence
+    subsystems: list[dict]
     dose_depth: DoseDepthEvidence
     beam: BeamEvidence
     seu: list[dict]
@@ -174,29 +221,114 @@ class Evidence:
 
 
 # --------------------------------------------------------------------------- readers
-def read_bus_life_table(path) -> list[dict]:
-    """Life-table records: family, age interval [t_start, t_end) yr, at risk, failed.
+BATCH_ROLES = {"fit", "prototype", "storm", "defect"}
+
+
+def read_bus_batches(path) -> list[dict]:
+    """Constellation batches: satellites launched and failed in their first year.
+
+    Columns ``record_id, source, measures, family, batch, launch_date, launched,
+    failed_first_year, failed_total, horizon_years, role``; ``role`` is ``fit`` (bus
+    reliability), ``prototype`` (a test batch: batch-defect model only), ``defect`` (a batch
+    with a documented serial defect: batch-defect model only) or ``storm`` (lost to space
+    weather: in neither fit).
 
     Examples
     --------
-    >>> rows = read_bus_life_table(evidence_dir() / "bus_life_table.csv")
-    >>> rows[0]["family"]
-    'conventional'
+    >>> rows = read_bus_batches(evidence_dir() / "bus_batches.csv")
+    >>> [r["launched"] for r in rows if r["record_id"] == "starlink-l1"]
+    [60]
     """
     out = []
-    for line, r in _read_csv(path, ("source", "measures", "family", "t_start_yr", "t_end_yr",
-                                    "n_at_risk", "n_failed")):
-        a = _num(path, line, r, "t_start_yr", minimum=0)
-        b = _num(path, line, r, "t_end_yr", minimum=0)
-        if b <= a:
-            raise EvidenceError(f"{path}: row {line}: t_end_yr {b:g} is not after "
-                                f"t_start_yr {a:g} (negative duration)")
-        n = _num(path, line, r, "n_at_risk", minimum=0)
-        k = _num(path, line, r, "n_failed", minimum=0)
+    for line, r in _read_csv(path, ("record_id", "source", "family", "batch", "launch_date",
+                                    "launched", "failed_first_year", "role")):
+        n = _num(path, line, r, "launched", minimum=1)
+        k = _num(path, line, r, "failed_first_year", minimum=0)
         if k > n:
-            raise EvidenceError(f"{path}: row {line}: n_failed {k:g} exceeds n_at_risk {n:g}")
-        out.append(dict(family=r["family"], t_start=a, t_end=b, n=int(n), k=int(k),
+            raise EvidenceError(f"{path}: row {line}: failed_first_year {k:g} exceeds "
+                                f"launched {n:g}")
+        tot = _num(path, line, r, "failed_total", allow_empty=True, minimum=0) \
+            if "failed_total" in r else float("nan")
+        try:
+            date = dt.date.fromisoformat(r["launch_date"][:10])
+        except ValueError:
+            raise EvidenceError(f"{path}: row {line}: launch_date = {r['launch_date']!r} is "
+                                "not an ISO date (YYYY-MM-DD)") from None
+        defect = _num(path, line, r, "serial_defect", minimum=0) if r.get("serial_defect") \
+            else 0.0
+        by = _num(path, line, r, "batch_years", minimum=0) if r.get("batch_years") else \
+            _num(path, line, r, "horizon_years", minimum=0) if r.get("horizon_years") else 1.0
+        if by == 0:
+            raise EvidenceError(f"{path}: row {line}: batch_years is 0: the batch was not "
+                                "observed")
+        out.append(dict(record_id=r["record_id"], family=r["family"], batch=r["batch"],
+                        launch_date=date, launched=int(n), failed_first_year=int(k),
+                        failed_total=tot, serial_defects=int(defect), batch_years=by,
+                        role=_choice(path, line, r, "role", BATCH_ROLES),
                         source=r["source"]))
+    return out
+
+
+def read_serial_defects(path) -> list[dict]:
+    """Documented serial (batch) defects: ``units_in_batch, units_affected, units_lost``
+    (empty: not reported) and the ``partial_loss_share`` of value an affected unit kept
+    flying lost.
+
+    Examples
+    --------
+    >>> rows = read_serial_defects(evidence_dir() / "serial_defects.csv")
+    >>> rows[0]["record_id"], rows[0]["units"], rows[0]["lost"]
+    ('orbcomm-ais', 6, 4)
+    """
+    out = []
+    for line, r in _read_csv(path, ("record_id", "source", "units_in_batch", "units_affected",
+                                    "units_lost")):
+        n = _num(path, line, r, "units_in_batch", minimum=1)
+        aff = _num(path, line, r, "units_affected", allow_empty=True, minimum=0)
+        lost = _num(path, line, r, "units_lost", allow_empty=True, minimum=0)
+        share = _num(path, line, r, "partial_loss_share", allow_empty=True, minimum=0)
+        if np.isfinite(aff) and aff > n:
+            raise EvidenceError(f"{path}: row {line}: units_affected {aff:g} exceeds "
+                                f"units_in_batch {n:g}")
+        if np.isfinite(lost) and lost > (aff if np.isfinite(aff) else n):
+            raise EvidenceError(f"{path}: row {line}: units_lost {lost:g} exceeds the units "
+                                "affected")
+        if np.isfinite(share) and share > 1:
+            raise EvidenceError(f"{path}: row {line}: partial_loss_share {share:g} is a "
+                                "share in [0, 1]")
+        out.append(dict(record_id=r["record_id"], units=int(n),
+                        affected=None if np.isnan(aff) else int(aff),
+                        lost=None if np.isnan(lost) else int(lost),
+                        partial_share=share, source=r["source"]))
+    return out
+
+
+SUBSYSTEM_STATUS = {"published", "placeholder"}
+
+
+def read_subsystems(path) -> list[dict]:
+    """Shares of satellite (bus) failures by subsystem, each with its source and status
+    (``published`` or ``placeholder``); the shares sum to 1.
+
+    Examples
+    --------
+    >>> rows = read_subsystems(evidence_dir() / "subsystems.csv")
+    >>> [r["subsystem"] for r in rows][:3]
+    ['power', 'attitude_control', 'payload']
+    """
+    out = []
+    for line, r in _read_csv(path, ("subsystem", "share", "status", "source")):
+        share = _num(path, line, r, "share", minimum=0)
+        if not r["source"]:
+            raise EvidenceError(f"{path}: row {line}: subsystem {r['subsystem']!r} has no "
+                                "source; cite where the share comes from")
+        out.append(dict(subsystem=r["subsystem"], share=share, source=r["source"],
+                        status=_choice(path, line, r, "status", SUBSYSTEM_STATUS),
+                        notes=r.get("notes", "")))
+    total = sum(x["share"] for x in out)
+    if abs(total - 1.0) > 1e-6:
+        raise EvidenceError(f"{path}: the subsystem shares sum to {total:.6g}, not 1; they "
+                            "split every bus failure")
     return out
 
 
@@ -257,24 +389,79 @@ def read_fleet_experience(path) -> list[dict]:
     return out
 
 
-def read_accelerator_faults(path) -> list[dict]:
-    """Fault counts per exposure: ``family, environment (ground|orbit), device_years, faults``.
+def _weight(path, line, row, weights: dict) -> float:
+    """Power-prior weight of a record: a number in (0, 1] or a name in the assumptions'
+    ``[evidence_weights]`` table (empty: 1, the family's own evidence)."""
+    raw = row.get("weight", "")
+    if raw == "":
+        return 1.0
+    if raw in weights:
+        w = weights[raw]
+        w = float(w["weight"] if isinstance(w, dict) else w)
+    else:
+        try:
+            w = float(raw)
+        except ValueError:
+            raise EvidenceError(
+                f"{path}: row {line}: weight {raw!r} is neither a number nor a name in "
+                f"assumptions.toml [evidence_weights] ({', '.join(sorted(weights)) or 'none'})"
+            ) from None
+    if not 0 < w <= 1:
+        raise EvidenceError(f"{path}: row {line}: weight {raw} = {w:g} must lie in (0, 1] "
+                            "(1: the family's own evidence; less: borrowed evidence)")
+    return w
+
+
+def read_accelerator_faults(path, weights: dict | None = None) -> list[dict]:
+    """Failures per exposure: ``family, environment (ground|orbit), device_years`` and
+    ``events`` with ``event_kind`` ``permanent`` (units removed) or ``interruption`` (faults
+    that stopped a job, a share of them permanent); optional ``weight`` (power prior).
+
+    A file with a ``faults`` column instead (the older form) counts permanent failures.
 
     Examples
     --------
     >>> rows = read_accelerator_faults(evidence_dir() / "accelerator_faults.csv")
-    >>> rows[0]["faults"], rows[0]["in_orbit"]
-    (220, False)
+    >>> rows[0]["faults"], rows[0]["kind"], rows[0]["in_orbit"]
+    (268, 'interruption', False)
     """
     out = []
-    for line, r in _read_csv(path, ("family", "environment", "device_years", "faults")):
+    weights = weights or {}
+    for line, r in _read_csv(path, ("family", "environment", "device_years")):
         env = _choice(path, line, r, "environment", {"ground", "orbit"})
         ex = _num(path, line, r, "device_years", minimum=0)
         if ex == 0:
             raise EvidenceError(f"{path}: row {line}: device_years is 0 (no exposure)")
-        k = _num(path, line, r, "faults", minimum=0)
-        out.append(dict(family=r["family"], in_orbit=env == "orbit", device_years=ex,
-                        faults=int(k)))
+        key = "events" if "events" in r else "faults"
+        if key not in r:
+            raise EvidenceError(f"{path}: row 1 (header): missing column 'events' (or "
+                                "'faults'): the failures counted in the exposure")
+        k = _num(path, line, r, key, minimum=0)
+        kind = (_choice(path, line, r, "event_kind", {"permanent", "interruption"})
+                if r.get("event_kind") else "permanent")
+        out.append(dict(record_id=r.get("record_id", f"row {line}"), family=r["family"],
+                        in_orbit=env == "orbit", device_years=ex, faults=int(k), kind=kind,
+                        weight=_weight(path, line, r, weights)))
+    return out
+
+
+def read_fault_permanence(path, weights: dict | None = None) -> list[dict]:
+    """Faults that needed a hardware replacement vs faults cleared in place.
+
+    Examples
+    --------
+    >>> rows = read_fault_permanence(evidence_dir() / "fault_permanence.csv",
+    ...                              {"x": 1.0})
+    >>> rows[0]["permanent"], rows[0]["recoverable"], rows[0]["weight"]
+    (85, 40, 0.2)
+    """
+    out = []
+    for line, r in _read_csv(path, ("record_id", "source", "family", "permanent",
+                                    "recoverable")):
+        out.append(dict(record_id=r["record_id"], family=r["family"],
+                        permanent=int(_num(path, line, r, "permanent", minimum=0)),
+                        recoverable=int(_num(path, line, r, "recoverable", minimum=0)),
+                        weight=_weight(path, line, r, weights or {})))
     return out
 
 
@@ -367,34 +554,62 @@ def load_evidence(*, directory=None, fleet_experience=(), beam_tests=(),
     --------
     >>> ev = load_evidence()
     >>> ev.bus.families
-    ['conventional', 'starlink']
+    ['conventional', 'starlink', 'oneweb', 'orbcomm_og2', 'iridium_next']
     """
     d = Path(directory) if directory else evidence_dir()
     files = [d / f for f in EVIDENCE_FILES]
-    lt = read_bus_life_table(d / "bus_life_table.csv")
+    assumptions = read_assumptions(d / "assumptions.toml")
+    weights = assumptions.get("evidence_weights", {})
+    batches = read_bus_batches(d / "bus_batches.csv")
+    fit_batches = [b for b in batches if b["role"] == "fit"]
     units = [u for p in fleet_experience for u in read_fleet_experience(p)]
-    fams = list(dict.fromkeys([r["family"] for r in lt] + [u["family"] for u in units]))
+    fams = list(dict.fromkeys(["conventional"] + [r["family"] for r in fit_batches]
+                              + [u["family"] for u in units]))
     fi = {f: i for i, f in enumerate(fams)}
     bus = BusEvidence(
         families=fams,
-        lt_family=np.array([fi[r["family"]] for r in lt], int),
-        lt_start=np.array([r["t_start"] for r in lt], float),
-        lt_end=np.array([r["t_end"] for r in lt], float),
-        lt_at_risk=np.array([r["n"] for r in lt], int),
-        lt_failed=np.array([r["k"] for r in lt], int),
+        batch_family=np.array([fi[r["family"]] for r in fit_batches], int),
+        batch_launched=np.array([r["launched"] for r in fit_batches], int),
+        batch_failed=np.array([r["failed_first_year"] for r in fit_batches], int),
+        batch_id=[r["record_id"] for r in fit_batches],
         unit_family=np.array([fi[u["family"]] for u in units], int),
         unit_time=np.array([u["time"] for u in units], float),
         unit_failed=np.array([u["failed"] for u in units], bool),
-        unit_mode=[u["mode"] for u in units])
-    acc = read_accelerator_faults(d / "accelerator_faults.csv")
-    acc += [a for p in accelerator_faults for a in read_accelerator_faults(p)]
+        unit_mode=[u["mode"] for u in units],
+        borrowed={"conventional": assumptions.get("bus", {}).get("castet_saleh_2009", {})})
+    acc = read_accelerator_faults(d / "accelerator_faults.csv", weights)
+    acc += [a for p in accelerator_faults for a in read_accelerator_faults(p, weights)]
+    split = read_fault_permanence(d / "fault_permanence.csv", weights)
     afams = list(dict.fromkeys(["gpu", "tpu"] + [a["family"] for a in acc]))
     ai = {f: i for i, f in enumerate(afams)}
     accel = AcceleratorEvidence(
         families=afams, family=np.array([ai[a["family"]] for a in acc], int),
         in_orbit=np.array([a["in_orbit"] for a in acc], bool),
         device_years=np.array([a["device_years"] for a in acc], float),
-        faults=np.array([a["faults"] for a in acc], int))
+        faults=np.array([a["faults"] for a in acc], int),
+        kind=np.array([a["kind"] == "permanent" for a in acc], int),
+        weight=np.array([a["weight"] for a in acc], float),
+        split_permanent=np.array([x["permanent"] for x in split], int),
+        split_recoverable=np.array([x["recoverable"] for x in split], int),
+        split_weight=np.array([x["weight"] for x in split], float),
+        record_id=[a["record_id"] for a in acc])
+    defects = read_serial_defects(d / "serial_defects.csv")
+    cohort = [b for b in batches if b["role"] != "storm"]
+    batch = BatchEvidence(
+        batch_id=[b["record_id"] for b in cohort], constellation=[b["family"] for b in cohort],
+        launch_date=[b["launch_date"] for b in cohort],
+        n=np.array([b["launched"] for b in cohort], int),
+        y=np.array([b["failed_first_year"] for b in cohort], int),
+        role=[b["role"] for b in cohort],
+        defects=np.array([b["serial_defects"] for b in cohort], int),
+        years=np.array([b["batch_years"] for b in cohort], float), defect_id=[x["record_id"] for x in defects],
+        defect_units=np.array([x["units"] for x in defects], int),
+        defect_affected=np.array([x["affected"] or 0 for x in defects], int),
+        affected_known=np.array([x["affected"] is not None for x in defects], bool),
+        defect_lost=np.array([x["lost"] or 0 for x in defects], int),
+        lost_known=np.array([x["lost"] is not None and x["affected"] is not None
+                             for x in defects], bool),
+        partial_share=np.array([x["partial_share"] for x in defects], float))
     beams = read_beam_tests(d / "beam_tests.csv")
     beams += [b for p in beam_tests for b in read_beam_tests(p)]
     beam = BeamEvidence(mode=np.array([b["mode"] for b in beams]),
@@ -404,6 +619,7 @@ def load_evidence(*, directory=None, fleet_experience=(), beam_tests=(),
     seu = [r for _, r in _read_csv(d / "seu_rates.csv", ("source", "measures", "device",
                                                            "rate", "unit"))]
     files += [Path(p) for p in (*fleet_experience, *beam_tests, *accelerator_faults)]
-    return Evidence(bus=bus, accelerator=accel, dose_depth=read_dose_depth(d / "dose_depth.csv"),
-                    beam=beam, seu=seu, assumptions=read_assumptions(d / "assumptions.toml"),
-                    files=files)
+    return Evidence(bus=bus, accelerator=accel, batch=batch,
+                    subsystems=read_subsystems(d / "subsystems.csv"),
+                    dose_depth=read_dose_depth(d / "dose_depth.csv"), beam=beam, seu=seu,
+                    assumptions=assumptions, files=files)

@@ -123,6 +123,29 @@ def bar_figure(labels, values, title: str, xlabel: str, unit: float = 1e6,
     return fig
 
 
+def tornado_figure(rows, title: str = "What drives the premium", unit: float = 1e6,
+                   unit_label: str = "USD m"):
+    """Tornado chart: for each key assumption the premium change at its low and high
+    value against the base case (``rows`` from :func:`riskengine.sensitivity.tornado_rows`,
+    widest swing first)."""
+    fig = _fig(7.5, max(2.2, 0.5 * len(rows) + 1.4))
+    ax = fig.add_subplot()
+    labels = [plain(f"{r['label']} ({r['low_value']} .. {r['high_value']})") for r in rows]
+    lo = np.array([r["low"] for r in rows], float) / unit
+    hi = np.array([r["high"] for r in rows], float) / unit
+    y = np.arange(len(rows))
+    ax.barh(y, lo, color="#1f5fa8", alpha=0.85, label="low value")
+    ax.barh(y, hi, color="#c0392b", alpha=0.75, label="high value")
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(plain(f"premium change against the base case ({unit_label})"))
+    ax.set_title(plain(title))
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
 def hazard_altitude_figure(altitude_km, rate, peril, title="Annual hazard vs altitude"):
     """Annual rate per satellite against altitude, one series per peril (log scale)."""
     fig = _fig()

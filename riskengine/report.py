@@ -89,10 +89,21 @@ def report_data(con, run_id: str) -> dict:
     fit_id = inputs.get("fit_run_id")
     diag = []
     if fit_id:
-        cur = con.execute("SELECT model, parameter, coord, mean, sd, q05, q95, r_hat, ess_bulk, "
-                          "ess_tail, divergences FROM fit_diagnostics WHERE run_id = ? "
+        cur = con.execute("SELECT * EXCLUDE (run_id) FROM fit_diagnostics WHERE run_id = ? "
                           "ORDER BY model, parameter, coord", [fit_id])
         diag = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    checks = []
+    if fit_id and _has_table(con, "fit_checks"):
+        checks = con.execute("SELECT check_name, subject, n, observed, q05, q95, p_value, passed, "
+                             "fitted_to FROM fit_checks WHERE run_id = ? ORDER BY check_name, "
+                             "subject", [fit_id]).fetchall()
+    sens = {}
+    if _has_table(con, "sensitivity"):
+        cur = con.execute("SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
+                          "ORDER BY rowid", [run_id])
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        sens = {k: [r[i] for r in rows] for i, k in enumerate(names)} if rows else {}
     catalog = None
     hz = inputs.get("hazards_run_id")
     if hz:
@@ -107,7 +118,7 @@ def report_data(con, run_id: str) -> dict:
                                   p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
-                catalog=catalog)
+                catalog=catalog, checks=checks, sensitivity=sens)
 
 
 def _assumptions(s) -> list[tuple[str, str, str, str]]:
@@ -136,8 +147,14 @@ def _assumptions(s) -> list[tuple[str, str, str, str]]:
 
 #: evidence behind the posterior perils (riskengine/data/evidence/README.md)
 EVIDENCE = {
-    "hardware": "Castet & Saleh 2009 (1,584 satellites; Weibull infant mortality); Meta Llama 3 "
-                "(2024) H100 fleet: ~0.1 GPU faults per GPU-year; Starcloud-1 H100 in orbit",
+    "hardware": "bus: first-year failures of public constellation batches (GCAT: Starlink "
+                "v1.0 L1-L4, Group 4-9; OneWeb; Orbcomm OG2; Iridium NEXT) and Castet & Saleh "
+                "2009 borrowed as 400 effective satellites; accelerators: Llama 3 H100 GPU "
+                "interruptions x permanent share (Crusoe H200 split, weight 0.2), Titan K20X "
+                "removals, Starcloud-1; in-orbit factor phi a named assumption",
+    "batch_defect": "serial defects (Orbcomm AIS and OG2, Galileo clocks, Boeing 702, O3b "
+                    "mPOWER, GEOStar-3): share affected and lost; constellation batches: "
+                    "defect probability (prior Beta(1, 19), prior-dominated)",
     "radiation": "SPENVIS AP-8/AE-8 dose-depth at 550 km; Google Suncatcher (2025) TPU v6e beam "
                  "tests: HBM irregularities from ~2 krad(Si), no hard failure to 15 krad",
 }
@@ -153,6 +170,38 @@ def _fit_checks(diag: list[dict]) -> list[tuple]:
         ok = rh <= 1.01 and ess >= 400 and div == 0
         out.append((m, len(rows), f"{rh:.4f}", f"{ess:,.0f}", div, "pass" if ok else "FAIL"))
     return out
+
+
+def _prior_dominance(diag: list[dict]) -> str:
+    from riskengine.bayes import KEY_PARAMETERS, PRIOR_DOMINATED
+
+    rows = [d for d in diag if d["parameter"] in KEY_PARAMETERS.get(d["model"], ())
+            and d.get("contraction") is not None and np.isfinite(d["contraction"])]
+    if not rows:
+        return ""
+    return ("<h3>Does the evidence inform the key parameters?</h3><p class='muted'>Posterior "
+            "contraction 1 − sd²/prior sd² (Schad, Betancourt &amp; Vasishth 2021): near 0 the "
+            f"posterior is the prior. Below {PRIOR_DOMINATED} the parameter is flagged "
+            "prior-dominated: its value is a named assumption, not evidence.</p>" + _table(
+                ["model", "parameter", "coord", "posterior mean", "posterior sd", "prior sd",
+                 "contraction", ""],
+                [(d["model"], d["parameter"], d["coord"], f"{d['mean']:.4g}", f"{d['sd']:.3g}",
+                  f"{d['prior_sd']:.3g}", f"{d['contraction']:.2f}",
+                  "prior-dominated" if d["contraction"] < PRIOR_DOMINATED else "")
+                 for d in rows], (3, 4, 5, 6)))
+
+
+def _predictive_checks(checks: list) -> str:
+    if not checks:
+        return ""
+    return ("<h3>Batch model: predictive checks</h3><p class='muted'>Fitted to the early "
+            "batches of a constellation, the model's 90 % predictive interval of first-year "
+            "failures must cover the later batches; the first batch, predicted from all the "
+            "others, is an outlier when p &lt; 0.05.</p>" + _table(
+                ["check", "batch", "satellites", "failed", "90 % predictive", "p", "result",
+                 "fitted to"],
+                [(c, s, n, o, f"{lo:.0f} – {hi:.0f}", f"{p:.3f}", "pass" if ok else "FLAG", f)
+                 for c, s, n, o, lo, hi, p, ok, f in checks], (2, 3, 5)))
 
 
 def render_html(data: dict) -> str:
@@ -227,6 +276,40 @@ def render_html(data: dict) -> str:
             ["fleet group", "expected loss", "co-TVaR capital", "premium"],
             [(n, usd(el), usd(cap), usd(pr)) for n, el, cap, pr in data["groups"]], (1, 2, 3))
             + "</section>")
+    sens = data.get("sensitivity") or {}
+    if sens:
+        from riskengine.sensitivity import tornado_rows
+
+        trows = tornado_rows(sens)
+        n = len(sens["peril"])
+        body = [(sens["peril"][i], sens["label"][i], sens["value"][i] or "as configured",
+                 usd(sens["expected_loss"][i]), usd(sens["var_995"][i]), usd(sens["premium"][i]),
+                 ("" if sens["peril"][i] == "(base)" else
+                  ("+" if sens["d_premium"][i] >= 0 else "−") + usd(abs(sens["d_premium"][i]))))
+                for i in range(n)]
+        phi = [i for i in range(n) if sens["parameter"][i] == "in_orbit_factor"]
+        phi_html = ""
+        if phi:
+            phi_html = ("<h3>In-orbit accelerator factor φ</h3><p class='muted'>φ multiplies "
+                        "the ground permanent-failure rate of the accelerators in orbit; no "
+                        "in-orbit evidence informs it (its posterior is its prior), so the price "
+                        "is shown at φ = 1, 2 and 4 beside the posterior case.</p>" + _table(
+                            ["φ", "AAL", "VaR 99.5 %", "premium"],
+                            [("posterior (base)", usd(sens["expected_loss"][0]),
+                              usd(sens["var_995"][0]), usd(sens["premium"][0]))]
+                            + [(sens["value"][i], usd(sens["expected_loss"][i]),
+                                usd(sens["var_995"][i]), usd(sens["premium"][i])) for i in phi],
+                            (1, 2, 3)))
+        parts.append(
+            "<section id='sensitivity'><h2>What drives the price</h2>"
+            f"<p class='muted'>Each key assumption moved one at a time, everything else as "
+            f"configured; {sens['years'][0]:,} years per case with common random numbers "
+            "(same seed, blocks and per-peril random streams), so the differences are the "
+            "assumption's effect, not Monte Carlo noise.</p>"
+            + (_img(plots.tornado_figure(trows), "tornado chart") if trows else "")
+            + phi_html
+            + _table(["peril", "assumption", "value", "AAL", "VaR 99.5 %", "premium",
+                      "premium change"], body, (3, 4, 5, 6)) + "</section>")
     cat = data["catalog"]
     cat_txt = "not used (no peril needs the catalog)"
     if cat:
@@ -249,7 +332,9 @@ def render_html(data: dict) -> str:
                      "R-hat ≤ 1.01 and bulk ESS ≥ 400 with no divergent transitions. The full "
                      "table is in the appendix.</p>"
                      + _table(["model", "parameters", "max R-hat", "min bulk ESS", "divergences",
-                               "check"], _fit_checks(diag), (1, 2, 3, 4)) + "</section>")
+                               "check"], _fit_checks(diag), (1, 2, 3, 4))
+                     + _prior_dominance(diag) + _predictive_checks(data.get("checks") or [])
+                     + "</section>")
     else:
         parts.append("<section id='fit'><h2>Bayesian fit checks</h2><p class='muted'>No "
                      "Bayesian peril in this run.</p></section>")

@@ -386,13 +386,23 @@ def fit(con, opts: Options | None = None, *, evidence=None, force: bool = False,
 
 
 # --------------------------------------------------------------------------- simulate
-def build_hazard_set(con, p, opts: Options | None = None):
-    """The loss engine's input for ``p`` from the store: ``(HazardSet, inputs)``.
+@dataclass
+class LossInputs:
+    """What the loss stage reads from the store for a portfolio: the resolved fleet, the
+    stored hazard rows, the posterior and where they came from."""
 
-    Reads the portfolio's hazards run (when a peril needs hazard rows), fits or reuses the
-    posterior (when a peril needs it) and lets every peril add its loss sources.
-    """
-    from riskengine.core.sources import HazardSet
+    fleet: object
+    rows: dict
+    posterior: object
+    seed: int
+    as_of: object
+    epoch: object
+    inputs: dict
+
+
+def loss_inputs(con, p, opts: Options | None = None) -> LossInputs:
+    """Read the portfolio's hazards run (when a peril needs hazard rows) and fit or reuse
+    the posterior (when a peril needs it)."""
     from riskengine.fleet import resolve_fleet
 
     opts = opts or Options()
@@ -404,8 +414,6 @@ def build_hazard_set(con, p, opts: Options | None = None):
 
         cat = catalog_from_db(con)
     fleet = resolve_fleet(p, cat)
-    si, grp, _ = fleet.satellite_arrays()
-    hs = HazardSet(si, grp, fleet.names)
     inputs: dict = {}
     rows: dict = {}
     epoch = None
@@ -434,17 +442,38 @@ def build_hazard_set(con, p, opts: Options | None = None):
         inputs["fit_run_id"] = fit_id
     as_of = p.simulation.inception or (epoch.date() if epoch is not None else None)
     seed = int(p.simulation.seed if opts.seed is None else opts.seed)
-    ctx = registry.LossContext(fleet=fleet, rows=rows, posterior=post, seed=seed, as_of=as_of)
-    for x in objs:
-        x.add_sources(hs, ctx)
+    inputs["inception"] = str(as_of) if as_of else None
+    return LossInputs(fleet, rows, post, seed, as_of, epoch, inputs)
+
+
+def assemble_hazard_set(objs, li: LossInputs):
+    """The engine input from peril objects and the loss inputs (no I/O): ``(hs, ctx)``."""
+    from riskengine.core.sources import HazardSet
     from riskengine.perils import _capacity
 
+    si, grp, _ = li.fleet.satellite_arrays()
+    hs = HazardSet(si, grp, li.fleet.names)
+    ctx = registry.LossContext(fleet=li.fleet, rows=li.rows, posterior=li.posterior,
+                               seed=li.seed, as_of=li.as_of)
+    for x in objs:
+        x.add_sources(hs, ctx)
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
-    inputs["collision_method"] = ctx.shared.get("collision_method")
-    inputs["inception"] = str(as_of) if as_of else None
-    if post is not None:
+    return hs, ctx
+
+
+def build_hazard_set(con, p, opts: Options | None = None):
+    """The loss engine's input for ``p`` from the store: ``(HazardSet, inputs, epoch)``.
+
+    Reads the portfolio's hazards run (when a peril needs hazard rows), fits or reuses the
+    posterior (when a peril needs it) and lets every peril add its loss sources.
+    """
+    opts = opts or Options()
+    li = loss_inputs(con, p, opts)
+    hs, ctx = assemble_hazard_set(portfolio_perils(p), li)
+    li.inputs["collision_method"] = ctx.shared.get("collision_method")
+    if li.posterior is not None:
         opts.say(f"posterior: {hs.n_draws:,} parameter draws")
-    return hs, inputs, epoch
+    return hs, li.inputs, li.epoch
 
 
 def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> str:
@@ -465,7 +494,13 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         raise ConfigError(f"years = {years}: simulate at least one year")
     if not 0 <= seed < 2**63:
         raise ConfigError(f"seed = {seed}: must be a whole number in [0, 2^63)")
-    hs, inputs, epoch = build_hazard_set(con, p, opts)
+    li = loss_inputs(con, p, opts)
+    objs = portfolio_perils(p)
+    hs, ctx = assemble_hazard_set(objs, li)
+    inputs, epoch = li.inputs, li.epoch
+    inputs["collision_method"] = ctx.shared.get("collision_method")
+    if li.posterior is not None:
+        opts.say(f"posterior: {hs.n_draws:,} parameter draws")
     if not hs.sources:
         raise ConfigError(f"{p.source_path}: nothing to simulate: list [[perils]] "
                           "(see `riskengine perils`)")
@@ -512,8 +547,102 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                     "SELECT code, message, severity FROM run_flags WHERE run_id = ? "
                     "ORDER BY rowid", [hz]).fetchall():
                 r.flag(code, message, severity or "warning")
+        for code, message, severity in evidence_flags(con, p, li):
+            r.flag(code, message, severity)
+        if p.simulation.sensitivity:
+            from riskengine import sensitivity
+
+            n = int(p.simulation.sensitivity_years or min(years, sensitivity.DEFAULT_YEARS))
+            todo = sensitivity.cases(objs)
+            if todo:
+                opts.say(f"sensitivity: {len(todo)} cases x {n:,} years")
+                cols = sensitivity.run(
+                    objs, li, p.policy, p.pricing, years=n, seed=seed,
+                    hazard_context=lambda: hazard_context(con, p, li),
+                    progress=((lambda d, t: opts.progress("sensitivity", d, t))
+                              if opts.progress else None))
+                r.write("sensitivity", {k: np.asarray(v, dtype=object if isinstance(
+                    v[0], str) else None) for k, v in cols.items()})
         opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")
         return r.run_id
+
+
+def hazard_context(con, p, li: LossInputs):
+    """The hazards stage's context of a priced run (catalog from the store, the run's
+    screening), with every peril's shared state computed: what a sensitivity case needs
+    to recompute one peril's rows."""
+    from riskengine.catalog.ingest import catalog_from_db
+
+    cat = catalog_from_db(con) if "catalog" in needs(p) else None
+    srun = li.inputs.get("screening_run_id")
+    screening = portfolio_screening(con, p, li.fleet, cat, srun)[1] if srun else None
+    res = compute_hazards(p, li.fleet, cat, screening=screening)
+    objs = portfolio_perils(p)
+    return registry.HazardContext(fleet=li.fleet, catalog=cat, screening=screening or None,
+                                  perils={x.type: x for x in objs}, shared=res.shared)
+
+
+def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
+    """Warnings about the evidence behind a price: key posterior parameters of the
+    portfolio's families that are dominated by their prior, fits that did not converge,
+    and device or bus families without any evidence of their own."""
+    out = []
+    post = li.posterior
+    fit_id = li.inputs.get("fit_run_id")
+    if post is None or fit_id is None:
+        return out
+    from riskengine.bayes import KEY_PARAMETERS, PRIOR_DOMINATED
+
+    bus = {g.bus_family for g in p.fleet}
+    acc = {g.accelerator_family for g in p.fleet if getattr(g, "accelerators", 0)}
+    used = {"bus": bus, "accelerator": acc, "batch": {""}, "radiation": {""}}
+    types = {x.type for x in portfolio_perils(p)}
+    models = {"bus": "hardware", "accelerator": "hardware", "batch": "batch_defect",
+              "radiation": "radiation"}
+    try:
+        rows = con.execute("SELECT model, parameter, coord, contraction, r_hat, ess_bulk, "
+                           "divergences FROM fit_diagnostics WHERE run_id = ? ORDER BY model, "
+                           "parameter, coord", [fit_id]).fetchall()
+    except Exception:  # noqa: BLE001 - a store written before contraction existed
+        return out
+    weak, bad = [], set()
+    for model, param, coord, k, rhat, ess, div in rows:
+        if models.get(model) not in types:
+            continue
+        if coord not in used.get(model, {""}) and coord != "":
+            continue
+        if not (rhat is None or rhat <= 1.01) or not (ess is None or ess >= 400) or div:
+            bad.add(model)
+        if param in KEY_PARAMETERS.get(model, ()) and k is not None and np.isfinite(k) \
+                and k < PRIOR_DOMINATED:
+            weak.append(f"{model}.{param}" + (f"[{coord}]" if coord else "") + f" ({k:.2f})")
+    if weak:
+        out.append(("prior_dominated", (
+            "posterior = prior (contraction in brackets, < 0.1): " + ", ".join(weak)
+            + ". The evidence does not inform these parameters; the price rests on their "
+            "priors, named assumptions whose effect the sensitivity table shows"), "warning"))
+    if bad:
+        out.append(("fit_not_converged", (
+            f"the fit {fit_id} of {', '.join(sorted(bad))} did not converge (R-hat > 1.01, "
+            "bulk ESS < 400 or divergences): refit with more draws"), "warning"))
+    for model, fams, what in (("bus", bus, "bus family"), ("accelerator", acc, "device family")):
+        if models[model] not in types:
+            continue
+        fitted = set(post.coords(model, "z_h" if model == "bus" else "z_l"))
+        own = set(_evidence_families(post, model))
+        for fam in sorted(fams):
+            if fam not in fitted or fam not in own:
+                out.append(("outside_evidence", (
+                    f"{what} {fam!r} has no evidence of its own in the fit: its rates are "
+                    "drawn from the spread of the fitted families (the hierarchical prior), "
+                    "wide and untested; add the operator's records (riskengine fit "
+                    "--fleet-experience / --accelerator-faults)"), "warning"))
+    return out
+
+
+def _evidence_families(post, model: str) -> list[str]:
+    """Families with records of their own in the fit's evidence (from the fit config)."""
+    return list((getattr(post, "evidence_families", None) or {}).get(model, []))
 
 
 # --------------------------------------------------------------------------- price

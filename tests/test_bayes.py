@@ -45,7 +45,7 @@ def test_fit_writes_tables_and_netcdf(fitted):
                                        [run_id]).fetchall()]
     import arviz as az
 
-    assert len(paths) == 3 and all(az.from_netcdf(p).posterior.sizes["draw"] == SMALL.draws
+    assert len(paths) == len(bayes.MODELS) and all(az.from_netcdf(p).posterior.sizes["draw"] == SMALL.draws
                                    for p in paths)
     # small fit still converges: r_hat within 1.05, no divergences
     worst = con.execute("SELECT max(r_hat), max(divergences) FROM fit_diagnostics "
@@ -68,7 +68,10 @@ def test_fit_is_reused_until_evidence_changes(fitted, tmp_path):
 def test_posterior_round_trip(fitted):
     post = fitted.post
     assert post.run_id == fitted.res["run_id"]
-    assert set(post.coords("bus", "log_h1")) == {"conventional", "starlink"}
+    assert set(post.coords("bus", "log_h1")) == {"conventional", "starlink", "oneweb",
+                                                 "orbcomm_og2", "iridium_next"}
+    assert post.evidence_families["accelerator"] == ["gpu", "k20x"]
+    assert [s["subsystem"] for s in post.subsystems][:2] == ["power", "attitude_control"]
     assert post.get("radiation", "mu_f").shape == (SMALL.chains * SMALL.draws,)
     with pytest.raises(KeyError, match="parameters of 'bus'"):
         post.get("bus", "nope")
@@ -100,9 +103,15 @@ def test_fleet_hazard_draws_contract(fitted):
               _group(name="nocompute", accelerators=0)]
     hz = bayes.fleet_hazard_draws(fitted.post, groups, n_draws=200, rng=1,
                                   as_of=dt.date(2026, 1, 1))
-    assert set(hz) == {"hardware", "accelerator", "radiation"}
-    for v in hz.values():
+    assert set(hz) == {"hardware", "accelerator", "radiation", "accelerator_ground_rate",
+                       "age", "log_phi"}
+    for k in ("hardware", "accelerator", "radiation"):
+        v = hz[k]
         assert v.shape == (200, 5) and np.all((v >= 0) & (v <= 1))
+    assert hz["log_phi"].shape == (200,)
+    np.testing.assert_allclose(hz["accelerator"][:, 0], -np.expm1(
+        -hz["accelerator_ground_rate"][:, 0] * np.exp(hz["log_phi"])))
+    assert hz["age"][0, 2] == pytest.approx(6.0, abs=0.01)
     hw = hz["hardware"].mean(axis=0)
     assert hw[0] == pytest.approx(0.028, abs=0.01)
     assert hw[2] < hw[0]  # infant mortality: a 6-year-old bus is safer this year
@@ -191,3 +200,36 @@ def test_parameter_recovery_radiation():
     cov = bayes.recovery_study(5, seed=11, models=("radiation",))
     for key, hits in cov.items():
         assert sum(hits) >= 3, (key, hits)
+
+
+def test_prior_dominated_parameters_are_detected(fitted):
+    """phi has no in-orbit evidence: its posterior is its prior and the fit says so; the
+    Llama 3 interruptions and Titan removals do inform the ground rate."""
+    con, rid = fitted.con, fitted.res["run_id"]
+    k = dict(((m, p, c), v) for m, p, c, v in con.execute(
+        "SELECT model, parameter, coord, contraction FROM fit_diagnostics WHERE run_id = ?",
+        [rid]).fetchall())
+    assert k[("accelerator", "log_phi", "")] < 0.1
+    assert k[("accelerator", "log_rate_ground", "gpu")] > 0.5
+    assert k[("accelerator", "log_rate_ground", "tpu")] < 0.5    # no TPU record
+    assert k[("bus", "log_h1", "conventional")] > 0.5            # Castet & Saleh, weighted
+    flags = {c: m for c, m in con.execute(
+        "SELECT code, message FROM run_flags WHERE run_id = ?", [rid]).fetchall()}
+    assert "prior_dominated" in flags and "log_phi" in flags["prior_dominated"]
+
+
+def test_batch_model_predicts_later_starlink_batches(fitted):
+    """Fitted to the first three Starlink production batches (L1, L2, L3) the batch model's
+    90 % predictive interval covers the later ones (L4, Group 4-9); the first batch (the
+    v0.9 prototype) is checked against all the others."""
+    rows = fitted.con.execute(
+        "SELECT check_name, subject, n, observed, q05, q95, p_value, passed FROM fit_checks "
+        "WHERE run_id = ? ORDER BY check_name, subject", [fitted.res["run_id"]]).fetchall()
+    later = [r for r in rows if r[0] == "predicts_later_batch"]
+    assert {r[1] for r in later} == {"starlink-l4", "starlink-g4-9"}
+    assert all(r[7] for r in later), later
+    first = [r for r in rows if r[0] == "first_batch_outlier"]
+    assert [r[1] for r in first] == ["starlink-v0.9"]
+    # v0.9: 3 of 60 in the first month; the other batches predict 0-4 (p ~ 0.1): the
+    # first-year record does not single the prototype out
+    assert 0.02 < first[0][6] < 0.5

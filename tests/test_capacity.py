@@ -108,3 +108,64 @@ def test_random_and_dose_failures_share_units_and_spares():
     sp = rng.binomial(s, 1 - pd, 400_000)
     emp = np.bincount(np.maximum(0, k - sp), minlength=n + 1) / 400_000
     assert np.allclose(pmf, emp, atol=3e-3) and pmf.sum() == pytest.approx(1.0)
+
+
+def test_spares_used_before_the_year_follow_a_poisson_count():
+    """A satellite of age a has used K0 ~ Poisson(n rate a) of its spares before the
+    insured year: the lost-units pmf is the binomial formula averaged over what is left,
+    checked against a direct simulation of the same process."""
+    n, s, p, used = 16, 3, 0.08, 2.2
+    pmf = lost_units_pmf(n, s, p, 0.0, used)
+    rng = np.random.default_rng(5)
+    m = 400_000
+    left = np.maximum(0, s - rng.poisson(used, m))
+    lost = np.maximum(0, rng.binomial(n, p, m) - left)
+    emp = np.bincount(lost, minlength=n + 1) / m
+    tol = 4 * np.sqrt(pmf * (1 - pmf) / m) + 1e-12
+    assert np.all(np.abs(pmf - emp) <= tol), np.c_[pmf, emp, tol]
+    # exact at the extremes: nothing used = fresh spares; everything used = no spares
+    np.testing.assert_allclose(lost_units_pmf(n, s, p, 0.0, 0.0), lost_units_pmf(n, s, p))
+    np.testing.assert_allclose(lost_units_pmf(n, s, p, 0.0, 1e6), stats.binom.pmf(
+        np.arange(n + 1), n, p), atol=1e-12)
+
+
+def test_batch_defect_expected_loss_and_correlation():
+    """A batch defect (BatchSource): E[annual loss] = batches x q x m x E[A] x SI x
+    (E[T] + (1 - E[T]) d); satellites of one batch are hit together, batches independently."""
+    from riskengine.core.sources import HazardSet
+
+    n_sat, size, si, d = 120, 40, 1e8, 0.33
+    hs = HazardSet(np.full(n_sat, si), np.zeros(n_sat, int), ["g"], [])
+    draws = {k: np.array([v]) for k, v in dict(defect_probability=0.1, affected_a=3.0,
+             affected_b=1.0, lost_a=1.0, lost_b=3.0).items()}
+    hs.add_batch_defects("batch_defect", size, draws, d)
+    years = 60_000
+    r = simulate_arrays(hs, Policy(), seed=2, years=years)
+    ea, et = 3.0 / 4.0, 1.0 / 4.0
+    exact = 3 * 0.1 * size * ea * si * (et + (1 - et) * d)
+    se = r.gross.std(ddof=1) / np.sqrt(years)
+    assert abs(r.gross.mean() - exact) < 4 * se, (r.gross.mean(), exact, se)
+    # one occurrence per defective batch: at most 3 a year, each within one batch
+    assert r.n_events <= 3 * years
+    # correlated within a batch: the annual loss variance is far above independent failures
+    # with the same mean (each satellite lost independently with the same probability)
+    p_equiv = exact / (n_sat * si)
+    assert r.gross.var() > 10 * n_sat * si**2 * p_equiv * (1 - p_equiv)
+
+
+def test_capacity_claim_is_one_per_satellite_and_year():
+    """Random and dose failures of one satellite in one year are ONE claim (one
+    deductible), booked under one cause in proportion to the causes' probabilities."""
+    from riskengine.core.sources import HazardSet
+
+    hs = HazardSet(np.full(200, 1e8), np.zeros(200, int), ["g"], [])
+    hs.add_capacity_draws("accelerator", "radiation", {"g": np.array([0.2])},
+                          {"g": np.array([0.2])}, {"g": 8}, {"g": 0}, {"g": 0.5})
+    years = 5000
+    r = simulate_arrays(hs, Policy(), seed=9, years=years)
+    p_any = 1 - (1 - 0.2) ** 2
+    claims_per_year = 200 * (1 - (1 - p_any) ** 8)
+    assert r.n_events / years == pytest.approx(claims_per_year, rel=0.01)
+    by = dict(zip(r.perils, r.by_peril.mean(axis=0)))
+    # a unit fails from dose w.p. 0.2, otherwise at random w.p. 0.2: causes 0.2 : 0.16
+    assert by["radiation"] / by["accelerator"] == pytest.approx(0.2 / 0.16, rel=0.05)

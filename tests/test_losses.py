@@ -196,6 +196,8 @@ def test_posterior_draws_from_bayes_stage_shape():
                    ["a", "b"], [])
     d = {"hardware": np.array([[0.01, 0.03], [0.02, 0.05]]),
          "accelerator": np.array([[0.1, 0.1], [0.05, 0.05]]), "radiation": np.zeros((2, 2))}
+    d.update(accelerator_ground_rate=-np.log1p(-d["accelerator"]), log_phi=np.zeros(2),
+             age=np.zeros((2, 2)))   # phi = 1, new satellites: the rates above
     ctx = LossContext(fleet=fleet)
     ctx.shared["posterior_draws"] = d
     instantiate([validate_entry({"type": "hardware"})])[0].add_sources(hs, ctx)

@@ -170,7 +170,7 @@ def test_cli_simulate_and_price(tmp_path):
     r = runner.invoke(main, ["price", str(REPO / "portfolios/quick.toml"), "--db", db,
                              "--years", "3000"])
     assert r.exit_code == 0, r.output
-    assert "technical premium" in r.output and "co-TVaR" in r.output
+    assert "technical premium" in r.output and "By peril" in r.output
     con = connect(db)
     kinds = dict(con.execute("SELECT kind, years FROM complete_runs").fetchall())
     assert kinds == {"simulate": 3000, "price": 3000}

@@ -8,7 +8,7 @@ from scipy import stats
 
 from riskengine import models
 from riskengine.core import radiation as rad
-from riskengine.evidence import EvidenceError, load_evidence, read_beam_tests
+from riskengine.evidence import EvidenceError, evidence_dir, load_evidence, read_beam_tests
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_seu_rate_alsat1():
 
 
 def test_shipped_beam_tests_in_rad():
-    rows = read_beam_tests(load_evidence().files[3])
+    rows = read_beam_tests(evidence_dir() / "beam_tests.csv")
     func = [r for r in rows if r["mode"] == "functional"][0]
     hard = [r for r in rows if r["mode"] == "hard"][0]
     assert (func["dose_low"], func["dose_high"]) == (1500.0, 2500.0)

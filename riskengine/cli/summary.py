@@ -20,6 +20,28 @@ def _table(title: str, columns: list[str], rows: list[list], right=(),
     return t
 
 
+def sensitivity_rows(con, run_id: str, top: int = 6) -> list[list[str]]:
+    """The widest premium swings of the run's sensitivity table (the tornado's top bars)."""
+    from riskengine.sensitivity import tornado_rows
+
+    try:
+        cur = con.execute("SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
+                          "ORDER BY rowid", [run_id])
+    except Exception:  # noqa: BLE001 - a store written before the table existed
+        return []
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    if not rows:
+        return []
+    cols = {k: [r[i] for r in rows] for i, k in enumerate(names)}
+
+    def signed(v):
+        return ("+" if v >= 0 else "−") + usd(abs(v))
+
+    return [[r["label"], f"{r['low_value']} .. {r['high_value']}",
+             f"{signed(r['low'])} .. {signed(r['high'])}"] for r in tornado_rows(cols)[:top]]
+
+
 def print_price_summary(c, con, run_id: str, db=None) -> None:
     s = load(con, run_id)
     run = s.run
@@ -52,6 +74,11 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
                          usd(p["aal_after_aggregate_terms"]), usd(p["standalone_var_995"]),
                          usd(p["premium"]), pct(p["premium_share"])] for p in s.perils],
                        right=(1, 2, 3, 4, 5)))
+    sens = sensitivity_rows(con, run_id)
+    if sens:
+        c.print(_table("What drives the premium (one assumption at a time, common random "
+                       "numbers)", ["assumption", "low .. high", "premium change"],
+                       sens, right=(2,)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
     c.print(Text(f"full report: riskengine report {run_id}"
                  + (f" --db {db}" if db else "")))

@@ -20,6 +20,7 @@ import numpy as np
 
 from riskengine.core import policy as fm
 from riskengine.core.sources import (
+    BatchSource,
     CapacitySource,
     CompoundSource,
     EventSource,
@@ -46,6 +47,31 @@ def _sum(idx, weights, n: int) -> np.ndarray:
 def block_rng(seed: int, block: int) -> np.random.Generator:
     """The random stream of block ``block`` (independent of chunking and workers)."""
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(block),)))
+
+
+def source_rngs(seed: int, block: int, labels: list[str]) -> list[np.random.Generator]:
+    """One random stream per loss source of block ``block``, keyed by the source's label
+    (and its rank among sources of the same label), not by its position: adding, removing
+    or changing one peril leaves every other peril's draws unchanged — the common random
+    numbers of the sensitivity analysis.
+
+    Examples
+    --------
+    >>> a = source_rngs(1, 0, ["storm", "hardware"])[1].random()
+    >>> b = source_rngs(1, 0, ["hardware"])[0].random()
+    >>> a == b
+    True
+    """
+    import zlib
+
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        k = seen.get(lab, 0)
+        seen[lab] = k + 1
+        key = (int(block), zlib.crc32(lab.encode("utf-8")), k)
+        out.append(np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key)))
+    return out
 
 
 @dataclass
@@ -104,6 +130,30 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
     return ev, pos
 
 
+def _select(q: np.ndarray, m: int, rng: np.random.Generator):
+    """Each of ``m`` positions is selected independently with probability ``q[r]`` in row
+    ``r``: ``(row, position)`` of every selection, by row.
+
+    Sparse rows (small ``q``) draw a binomial count and distinct positions
+    (:func:`_pick_distinct`); dense ones a Bernoulli matrix in batches of rows (bounded
+    memory) — the same distribution, without the redraws of a near-full pick.
+    """
+    q = np.clip(np.asarray(q, float), 0.0, 1.0)
+    if m == 0 or not len(q):
+        z = np.zeros(0, np.int64)
+        return z, z
+    if np.all(q <= 0.1):
+        return _pick_distinct(rng.binomial(m, q), m, rng)
+    step = max(1, _DENSE_CELLS // m)
+    rs, ps = [], []
+    for a in range(0, len(q), step):
+        hit = rng.random((min(step, len(q) - a), m)) < q[a:a + step, None]
+        r_, p_ = np.nonzero(hit)
+        rs.append(r_ + a)
+        ps.append(p_)
+    return np.concatenate(rs).astype(np.int64), np.concatenate(ps).astype(np.int64)
+
+
 def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator):
     """(event index, satellite) of every hit of shared events."""
     out_e, out_s = [], []
@@ -113,18 +163,7 @@ def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator)
         q = src.hit_probability[ev_draw % src.n_draws, u]
         if m == 0 or not len(ev_draw):
             continue
-        if np.all(q <= 0.1):
-            k = rng.binomial(m, q)
-            e, p = _pick_distinct(k, m, rng)
-        else:  # dense Bernoulli matrix in batches of events
-            step = max(1, _DENSE_CELLS // m)
-            es, ps = [], []
-            for a in range(0, len(ev_draw), step):
-                hit = rng.random((min(step, len(ev_draw) - a), m)) < q[a:a + step, None]
-                e_, p_ = np.nonzero(hit)
-                es.append(e_ + a)
-                ps.append(p_)
-            e, p = np.concatenate(es), np.concatenate(ps)
+        e, p = _select(q, m, rng)
         out_e.append(e)
         out_s.append(sats[p])
     if not out_e:
@@ -168,8 +207,10 @@ def deplete(key: np.ndarray, damage: np.ndarray, ctl_threshold: float):
 
 def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator):
     """Capacity-loss claims of a block: ``(year, satellite, damage, label index)``, at most
-    one per satellite, year and cause (random failure: label 0, dose: label 1)."""
-    n_years = len(draw)
+    one per satellite and year. A claim's lost units come from random failure and dose
+    together; it is booked under one cause (label 0 random, 1 dose), drawn with the dose
+    share of the satellite's failure probability, so the perils' expected losses are
+    exact while one satellite's year stays one claim with one deductible."""
     d = draw % src.n_draws
     out_y, out_s, out_d, out_l = [], [], [], []
     for u in range(len(src.units.size)):
@@ -178,29 +219,50 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
         if m == 0 or n == 0:
             continue
         sats = src.units.sats[src.units.offset[u]:src.units.offset[u] + m]
-        k = rng.binomial(m, np.clip(1.0 - src.p0[d, u], 0.0, 1.0))   # satellites with a loss
-        yr, pos = _pick_distinct(k, m, rng)
+        yr, pos = _select(1.0 - src.p0[d, u], m, rng)          # satellites with a loss
         dd = d[yr]
         cdf = src.cdf[:, u, :n + 1]
         flat = (cdf + np.arange(src.n_draws)[:, None] * 2.0).ravel()
         lost = np.searchsorted(flat, rng.random(len(yr)) + dd * 2.0, side="right") - dd * (n + 1)
         lost = np.clip(lost, 1, n)
-        frac = src.payload_share[u] * lost / n
-        ds = src.dose_share[dd, u]
-        for lab, part in ((0, frac * (1.0 - ds)), (1, frac * ds)):
-            if (src.peril if lab == 0 else src.dose_peril) is None:
-                continue
-            keep = part > 0
-            out_y.append(yr[keep])
-            out_s.append(sats[pos[keep]])
-            out_d.append(part[keep])
-            out_l.append(np.full(int(keep.sum()), lab if src.peril else 0, np.int64))
+        dose = rng.random(len(yr)) < src.dose_share[dd, u]
+        if src.peril is None:
+            dose[:] = True
+        elif src.dose_peril is None:
+            dose[:] = False
+        out_y.append(yr)
+        out_s.append(sats[pos])
+        out_d.append(src.payload_share[u] * lost / n)
+        out_l.append(dose.astype(np.int64) if src.peril else np.zeros(len(yr), np.int64))
     if not out_y:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), z
-    del n_years
     return (np.concatenate(out_y), np.concatenate(out_s), np.concatenate(out_d),
             np.concatenate(out_l))
+
+
+def _batch_hits(src: BatchSource, draw: np.ndarray, rng: np.random.Generator):
+    """Serial defects of a block: ``(event year, event unit)`` of each defect and
+    ``(event index, satellite, damage)`` of each satellite it affects."""
+    d = draw % src.n_draws
+    n_units = len(src.units.size)
+    k = rng.binomial(n_units, src.defect_probability[d])        # defective batches a year
+    yr, unit = _pick_distinct(k, n_units, rng)
+    if not len(yr):
+        z = np.zeros(0, np.int64)
+        return z, z, z, z, np.zeros(0)
+    dd = d[yr]
+    share = rng.beta(src.affected_a[dd], src.affected_b[dd])
+    lost = rng.beta(src.lost_a[dd], src.lost_b[dd])
+    m = src.units.size[unit]
+    width = int(m.max())
+    u = rng.random((len(yr), width))
+    affected = (u < share[:, None]) & (np.arange(width)[None, :] < m[:, None])
+    e, pos = np.nonzero(affected)
+    total = rng.random(len(e)) < lost[e]
+    dmg = np.where(total, 1.0, src.partial_damage)
+    sats = src.units.sats[src.units.offset[unit[e]] + pos]
+    return yr, unit, e, sats, dmg
 
 
 def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS) -> BlockResult:
@@ -235,8 +297,11 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     hit_ev, hit_sat, hit_dmg = [], [], []
     year_end = []  # events dated at the end of the policy year (capacity claims)
     n_ev = 0
-    for src in hs.sources:
-        pc = perils.index(src.peril)
+    streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
+                                        for src in hs.sources])
+    block_stream = rng
+    for src, rng in zip(hs.sources, streams):
+        pc = perils.index(src.peril) if src.peril in perils else -1
         if isinstance(src, CompoundSource):
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
@@ -254,6 +319,12 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
             continue
+        elif isinstance(src, BatchSource):
+            yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, SatelliteSource):
             d = draw % src.n_draws
             w = src.rates * src.units.size[None, :]  # (n_draws, n_units)
@@ -292,6 +363,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_year = cat(ev_year, np.int64)
     ev_peril = cat(ev_peril, np.int16)
     ev_direct = cat(ev_direct, float)
+    rng = block_stream
     ev_time = rng.random(n_ev)
     if year_end:
         ev_time[np.concatenate(year_end)] = 1.0
@@ -404,6 +476,10 @@ def expected_hits_per_year(hs: HazardSet) -> float:
         elif isinstance(src, CapacitySource):
             p_hit = 1.0 - src.p0.mean(axis=0)
             total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
+        elif isinstance(src, BatchSource):
+            mean_hit = src.affected_a / (src.affected_a + src.affected_b)
+            total += float(np.mean(src.defect_probability * (1.0 + mean_hit * src.units.size.mean()))
+                           ) * len(src.units.size)
         elif isinstance(src, SatelliteSource):
             total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
         else:

@@ -29,6 +29,10 @@ class Posterior:
     run_id: str
     values: dict
     assumptions: dict = field(default_factory=dict)
+    #: shares of bus failures by subsystem (``subsystems.csv`` of the fit's evidence)
+    subsystems: list = field(default_factory=list)
+    #: ``{model: [families with records of their own]}`` (others come from the hyperprior)
+    evidence_families: dict = field(default_factory=dict)
 
     def get(self, model: str, parameter: str, coord: str = "") -> np.ndarray:
         try:
@@ -108,8 +112,12 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
     dict of str to ndarray, each ``(n_draws, n_groups)``:
         ``hardware``: probability that a satellite's bus fails (total loss) in the insured
         year ``[age, age+1)`` given it works at ``age`` (Weibull, bus family).
-        ``accelerator``: expected fraction of a satellite's accelerators failed in the year
-        (``1 - exp(-rate_orbit)``; 0 without accelerators).
+        ``accelerator``: probability that one accelerator fails permanently in the year
+        (``1 - exp(-rate_ground x phi)``; 0 without accelerators);
+        ``accelerator_ground_rate``: the ground permanent-failure rate per device-year
+        (the in-orbit factor applied by the caller when it fixes ``phi``);
+        ``age``: the group's age at the start of the insured year (yr).
+        ``log_phi`` is ``(n_draws,)``: the in-orbit factor's log per draw.
         ``radiation``: probability that an accelerator of the payload reaches its
         functional-failure dose in the insured year given it had not (lognormal
         dose-to-failure, trapped + mean SPE dose; equals the expected payload fraction
@@ -122,7 +130,7 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
     ...   "bus": {(k, ""): np.full(4, v) for k, v in
     ...           dict(mu_h=np.log(0.0285), sigma_h=0.0, mu_k=np.log(0.45), sigma_k=0.0).items()},
     ...   "accelerator": {(k, ""): np.full(4, v) for k, v in
-    ...                   dict(mu_l=np.log(0.1), sigma_l=0.0, log_phi=0.0).items()},
+    ...                   dict(mu_l=np.log(0.01), sigma_l=0.0, log_phi=0.0).items()},
     ...   "radiation": {(k, ""): np.full(4, v) for k, v in
     ...                 dict(a=np.log(940), b=-1.6, c=0.0, beta_alt=np.log(2), mu_f=np.log(2e3),
     ...                      sigma=0.3).items()}},
@@ -147,9 +155,13 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
         idx = rng.choice(total, size=n_draws, replace=n_draws > total)
     n = len(idx)
     orbits = orbits or {}
-    out = {k: np.zeros((n, len(groups))) for k in ("hardware", "accelerator", "radiation")}
+    out = {k: np.zeros((n, len(groups))) for k in ("hardware", "accelerator", "radiation",
+                                                    "accelerator_ground_rate", "age")}
+    out["log_phi"] = (post.get("accelerator", "log_phi")[idx] if "accelerator" in post.values
+                      else np.zeros(n))
     for j, g in enumerate(groups):
         age = group_age_years(g, as_of)
+        out["age"][:, j] = age
         log_h1 = _family_draws(post, rng, idx, "bus", "mu_h", "sigma_h", "z_h", g.bus_family)
         log_k = _family_draws(post, rng, idx, "bus", "mu_k", "sigma_k", "z_k", g.bus_family)
         out["hardware"][:, j] = rel.conditional_failure_probability(age, np.exp(log_h1),
@@ -158,8 +170,8 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
             continue
         log_l = _family_draws(post, rng, idx, "accelerator", "mu_l", "sigma_l", "z_l",
                               g.accelerator_family)
-        out["accelerator"][:, j] = rel.capacity_loss_fraction(
-            np.exp(log_l + post.get("accelerator", "log_phi")[idx]))
+        out["accelerator_ground_rate"][:, j] = np.exp(log_l)
+        out["accelerator"][:, j] = rel.capacity_loss_fraction(np.exp(log_l + out["log_phi"]))
         alt, inc = orbits.get(g.name, (getattr(g, "altitude_km", None),
                                        getattr(g, "inclination_deg", None)))
         if alt is None or inc is None:
@@ -170,6 +182,35 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
         out["radiation"][:, j] = rad.annual_failure_probability(
             age, rate, post.get("radiation", "mu_f")[idx], post.get("radiation", "sigma")[idx])
     return out
+
+
+def batch_draws(post, n_draws: int, rng=None) -> dict:
+    """Per-draw parameters of the batch-defect peril: ``defect_probability``,
+    ``affected_a/b`` and ``lost_a/b`` (Beta parameters of the affected and lost shares of a
+    defective batch), each ``(n_draws,)`` (the stored draws in order, cycled, or picked
+    with ``rng`` as in :func:`fleet_hazard_draws`).
+
+    Examples
+    --------
+    >>> post = Posterior("r", {"batch": {(k, ""): np.full(3, v) for k, v in dict(
+    ...     defect_probability=0.05, affected_mean=0.75, affected_kappa=2.0, lost_mean=0.25,
+    ...     lost_kappa=4.0).items()}})
+    >>> d = batch_draws(post, 3)
+    >>> d["affected_a"].tolist(), d["lost_b"].tolist()
+    ([1.5, 1.5, 1.5], [3.0, 3.0, 3.0])
+    """
+    total = len(post.get("batch", "defect_probability"))
+    if rng is None or n_draws == total:
+        idx = np.arange(n_draws) % total
+    else:
+        idx = rng.choice(total, size=n_draws, replace=n_draws > total)
+    g = {k: post.get("batch", k)[idx] for k in ("defect_probability", "affected_mean",
+                                                 "affected_kappa", "lost_mean", "lost_kappa")}
+    return dict(defect_probability=g["defect_probability"],
+                affected_a=g["affected_mean"] * g["affected_kappa"],
+                affected_b=(1 - g["affected_mean"]) * g["affected_kappa"],
+                lost_a=g["lost_mean"] * g["lost_kappa"],
+                lost_b=(1 - g["lost_mean"]) * g["lost_kappa"])
 
 
 def anchors(post, *, suncatcher_dose_5yr=750.0) -> dict:

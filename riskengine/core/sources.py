@@ -163,18 +163,52 @@ class EventSource:
         return self.rate.shape[0]
 
 
-def lost_units_pmf(n: int, spares: int, p_random, p_dose=0.0) -> np.ndarray:
+def spares_pmf(spares: int, used_before=0.0, p_dose=0.0) -> np.ndarray:
+    """Distribution of a satellite's usable cold spares in the insured year: ``(..., spares+1)``.
+
+    ``K0 ~ Poisson(used_before)`` units failed before the year (each replaced from the
+    spares while they last), so ``S0 = max(0, spares - K0)`` spares are left at its start;
+    each is degraded by the year's dose like the active units, ``S ~ Binomial(S0, 1 -
+    p_dose)`` usable.
+
+    Examples
+    --------
+    >>> spares_pmf(2, 0.0).tolist()           # new satellite, no dose: both spares usable
+    [0.0, 0.0, 1.0]
+    >>> from scipy import stats
+    >>> bool(np.isclose(spares_pmf(2, 0.5)[..., 0], stats.poisson.sf(1, 0.5)))
+    True
+    """
+    from scipy import stats
+
+    ub = np.asarray(used_before, float)
+    pd = np.asarray(p_dose, float)
+    ub, pd = np.broadcast_arrays(ub, pd)
+    j = np.arange(spares + 1)
+    p0 = stats.poisson.pmf(j[:-1], ub[..., None]) if spares else np.zeros(ub.shape + (0,))
+    start = np.zeros(ub.shape + (spares + 1,))               # P(S0 = s0)
+    start[..., 1:] = p0[..., ::-1]
+    start[..., 0] = np.clip(1.0 - p0.sum(axis=-1), 0.0, 1.0)
+    out = np.zeros(start.shape)
+    for s0 in range(spares + 1):
+        out[..., :s0 + 1] += start[..., s0:s0 + 1] * stats.binom.pmf(
+            j[:s0 + 1], s0, (1.0 - pd)[..., None])
+    return out
+
+
+def lost_units_pmf(n: int, spares: int, p_random, p_dose=0.0, used_before=0.0) -> np.ndarray:
     """Distribution of the accelerators a satellite loses in a year: ``(..., n + 1)``.
 
     Each of the ``n`` active units fails in the year from radiation with probability
     ``p_dose`` and otherwise at random with ``p_random``, independently, so the failed
-    units ``K ~ Binomial(n, 1 - (1 - p_random)(1 - p_dose))``. The ``spares`` cold spares
-    replace failed units while they last; a spare is degraded by the same dose
-    (``S ~ Binomial(spares, 1 - p_dose)`` usable) but not by random failure, and a
-    replacement does not fail again that year. Lost capacity ``L = max(0, K - S)``.
+    units ``K ~ Binomial(n, 1 - (1 - p_random)(1 - p_dose))``. The usable cold spares
+    ``S`` (:func:`spares_pmf`: what failures before the year, ``Poisson(used_before)``,
+    left of the satellite's ``spares``, each degraded by the same dose) replace failed
+    units while they last, and a replacement does not fail again that year. Lost capacity
+    ``L = max(0, K - S)``.
 
-    ``p_random`` and ``p_dose`` broadcast (e.g. ``(n_draws,)``); returns ``P(L = l)`` for
-    ``l = 0 .. n`` on a last axis.
+    ``p_random``, ``p_dose`` and ``used_before`` broadcast (e.g. ``(n_draws,)``); returns
+    ``P(L = l)`` for ``l = 0 .. n`` on a last axis.
 
     Examples
     --------
@@ -189,14 +223,14 @@ def lost_units_pmf(n: int, spares: int, p_random, p_dose=0.0) -> np.ndarray:
 
     pr = np.asarray(p_random, float)
     pd = np.asarray(p_dose, float)
-    pr, pd = np.broadcast_arrays(pr, pd)
+    ub = np.asarray(used_before, float)
+    pr, pd, ub = np.broadcast_arrays(pr, pd, ub)
     q = 1.0 - (1.0 - pr) * (1.0 - pd)
     k = np.arange(n + 1)
     pk = stats.binom.pmf(k, n, q[..., None])                     # (..., n + 1)
     if spares <= 0:
         return pk
-    j = np.arange(spares + 1)
-    ps = stats.binom.pmf(j, spares, (1.0 - pd)[..., None])        # (..., spares + 1)
+    ps = spares_pmf(spares, ub, pd)                               # (..., spares + 1)
     out = np.zeros(pk.shape)
     for s_eff in range(spares + 1):                               # L = max(0, K - s_eff)
         w = ps[..., s_eff:s_eff + 1]
@@ -210,11 +244,11 @@ class CapacitySource:
     """Loss of compute capacity per satellite and year: accelerators failing at random and
     from radiation dose draw on the same units and the satellite's own spares.
 
-    One claim per satellite and year and cause (``peril`` for random failures,
-    ``dose_peril`` for radiation; either may be ``None``), dated at the end of the policy
-    year so that a satellite lost earlier in the year accrues no attrition. The claim's
-    damage is ``payload_share x lost / accelerators`` of the satellite (the lost units of
-    both causes split between them in proportion to their failure probabilities).
+    One claim per satellite and year, dated at the end of the policy year so that a
+    satellite lost earlier in the year accrues no attrition. The claim's damage is
+    ``payload_share x lost / accelerators`` of the satellite; it is booked under ``peril``
+    (random failures) or ``dose_peril`` (radiation; either may be ``None``), drawn in
+    proportion to their failure probabilities.
 
     Per draw ``d`` and unit (fleet group) ``u``: ``cdf[d, u, l]`` of the lost units
     :func:`lost_units_pmf`; satellites with a loss are drawn as ``Binomial(m, 1 - P(L=0))``
@@ -238,6 +272,30 @@ class CapacitySource:
     @property
     def labels(self) -> list[str]:
         return [x for x in (self.peril, self.dose_peril) if x]
+
+
+@dataclass
+class BatchSource:
+    """Serial defects per production batch: in a year each batch (a unit) reveals a
+    defect with probability ``defect_probability[d]``, independently of the other
+    batches; a defect is one occurrence that affects each satellite of its batch with a
+    share ``A ~ Beta(affected_a, affected_b)`` and loses each affected satellite with a
+    share ``T ~ Beta(lost_a, lost_b)`` — the others keep flying with a partial loss of
+    ``partial_damage`` of their value. Correlated within the batch, not across the fleet.
+    """
+
+    peril: str
+    units: Units
+    defect_probability: np.ndarray   # (n_draws,)
+    affected_a: np.ndarray           # (n_draws,)
+    affected_b: np.ndarray
+    lost_a: np.ndarray
+    lost_b: np.ndarray
+    partial_damage: float = 0.33
+
+    @property
+    def n_draws(self) -> int:
+        return len(self.defect_probability)
 
 
 @dataclass
@@ -338,10 +396,13 @@ class HazardSet:
     def add_capacity_draws(self, peril: str | None, dose_peril: str | None,
                            p_random: dict[str, np.ndarray], p_dose: dict[str, np.ndarray],
                            accelerators: dict[str, int], spares: dict[str, int],
-                           payload_share: dict[str, float]) -> None:
+                           payload_share: dict[str, float],
+                           used_before: dict[str, np.ndarray] | None = None) -> None:
         """Accelerator capacity loss of every satellite of the named groups (see
         :class:`CapacitySource`): per-draw annual failure probabilities of one unit, at random
-        (``p_random``, label ``peril``) and from dose (``p_dose``, label ``dose_peril``).
+        (``p_random``, label ``peril``) and from dose (``p_dose``, label ``dose_peril``);
+        ``used_before``: expected unit failures per satellite before the insured year
+        (spares already used; default none).
 
         Examples
         --------
@@ -367,7 +428,8 @@ class HazardSet:
             if not (np.all(np.isfinite(pr)) and np.all(np.isfinite(pd))):
                 raise ConfigError(f"group {g!r}: accelerator failure probabilities must be "
                                   "finite")
-            pmf = lost_units_pmf(int(n_acc[j]), int(spares.get(g, 0)), pr, pd)
+            ub = np.broadcast_to(np.asarray((used_before or {}).get(g, 0.0), float), (nd,))
+            pmf = lost_units_pmf(int(n_acc[j]), int(spares.get(g, 0)), pr, pd, ub)
             p0[:, j] = pmf[:, 0]
             tail = pmf.copy()
             tail[:, 0] = 0.0
@@ -380,6 +442,36 @@ class HazardSet:
         share = np.array([float(payload_share.get(g, 0.6)) for g in names])
         self.sources.append(CapacitySource(peril, dose_peril, Units.from_lists(lists), n_acc,
                                            share, p0, cdf, dshare))
+
+    def add_batch_defects(self, peril: str, batch_size: int, draws: dict,
+                          partial_damage: float, groups: list[str] | None = None) -> None:
+        """Serial-defect batches of ``batch_size`` consecutive satellites of each group
+        (:class:`BatchSource`); ``draws`` has ``(n_draws,)`` arrays ``defect_probability,
+        affected_a, affected_b, lost_a, lost_b``.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(130, 1e8), np.zeros(130, int), ["a"], [])
+        >>> d = {k: np.array([v]) for k, v in dict(defect_probability=0.05, affected_a=3.0,
+        ...      affected_b=1.0, lost_a=1.0, lost_b=3.0).items()}
+        >>> hs.add_batch_defects("batch_defect", 60, d, 0.33)
+        >>> hs.sources[-1].units.size.tolist()       # two batches of 60 and one of 10
+        [60, 60, 10]
+        """
+        if batch_size < 1:
+            raise ConfigError(f"peril {peril!r}: batch_size must be at least 1")
+        lists = []
+        for idx in self._sats(groups):
+            lists += [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+        q = np.clip(np.asarray(draws["defect_probability"], float), 0.0, 1.0)
+        arr = {k: np.broadcast_to(np.asarray(draws[k], float), q.shape).copy()
+               for k in ("affected_a", "affected_b", "lost_a", "lost_b")}
+        if any(np.any(v <= 0) or not np.all(np.isfinite(v)) for v in arr.values()):
+            raise ConfigError(f"peril {peril!r}: Beta parameters of the affected and lost "
+                              "shares must be positive and finite")
+        self.sources.append(BatchSource(peril, Units.from_lists(lists), q, arr["affected_a"],
+                                        arr["affected_b"], arr["lost_a"], arr["lost_b"],
+                                        float(np.clip(partial_damage, 0.0, 1.0))))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,

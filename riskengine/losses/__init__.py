@@ -139,24 +139,26 @@ def generic_hazard_set(portfolio) -> HazardSet:
     return hs
 
 
-def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1):
+def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1,
+                size: int | None = None):
     """Yield ``(block, BlockResult)`` in block order; ``workers > 1`` runs the blocks in
     spawned processes (:class:`riskengine.executor.Executor`; results identical to
-    ``workers=1``)."""
+    ``workers=1``). ``size``: years per block (default :func:`block_years` of ``hs``; the
+    sensitivity analysis fixes it so every case draws the same streams)."""
     from riskengine.executor import Executor
 
-    todo = blocks(years, block_years(hs))
+    todo = blocks(years, size or block_years(hs))
     ex = Executor(workers, start_method="spawn")
     for (b, _), r in zip(todo, ex.map(run_block, todo, shared=(hs, pol, seed))):
         yield b, r
 
 
 def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: float = 0.0,
-                q: float = 0.995, keep_components: bool = False):
+                q: float = 0.995, keep_components: bool = False, size: int | None = None):
     out = ResultBuilder(hs, pol, years, seed, q, keep_components)
     n_events = 0
-    size = block_years(hs)
-    for b, r in iter_blocks(hs, pol, seed, years, workers):
+    size = size or block_years(hs)
+    for b, r in iter_blocks(hs, pol, seed, years, workers, size):
         compact_events(r, elt_min_loss)
         a = b * size
         out.add(a, r)
@@ -166,7 +168,9 @@ def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: floa
     return out.result(n_events)
 
 
-def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int = 1) -> SimulationResult:
+def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int = 1,
+                    block_size: int | None = None, keep_components: bool = True
+                    ) -> SimulationResult:
     """Simulate without a store (tests, notebooks); same numbers as :func:`write_simulation`.
 
     Examples
@@ -178,7 +182,8 @@ def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int =
     >>> r.gross.shape
     (500,)
     """
-    return _run_blocks(hs, pol, seed, years, workers, keep_components=True)
+    return _run_blocks(hs, pol, seed, years, workers, keep_components=keep_components,
+                       size=block_size)
 
 
 def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: int | None = None,

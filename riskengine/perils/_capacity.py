@@ -14,14 +14,20 @@ import numpy as np
 KEY = "capacity"
 
 
-def register(ctx, cause: str, label: str, probabilities: dict[str, np.ndarray]) -> None:
+def register(ctx, cause: str, label: str, probabilities: dict[str, np.ndarray],
+             used_before: dict[str, np.ndarray] | None = None) -> None:
     """Register ``{group: per-unit annual failure probability per draw}`` for ``cause``
-    (``"random"`` or ``"dose"``) under the loss label ``label``."""
+    (``"random"`` or ``"dose"``) under the loss label ``label``; ``used_before``: expected
+    unit failures per satellite before the insured year (they used spares)."""
     reg = ctx.shared.setdefault(KEY, {})
     if cause in reg:
         raise ValueError(f"two perils model {cause} accelerator failures ({reg[cause][0]!r} and "
                          f"{label!r}); list only one of them")
     reg[cause] = (label, probabilities)
+    if used_before:
+        used = ctx.shared.setdefault(KEY + "_used", {})
+        for g, v in used_before.items():
+            used[g] = used.get(g, 0.0) + np.asarray(v, float)
 
 
 def spares(group) -> int:
@@ -45,4 +51,5 @@ def finalize(hs, ctx) -> None:
         {n: np.asarray(dose[1].get(n, 0.0), float) for n in names},
         {g.name: int(g.accelerators) for g in groups},
         {g.name: spares(g) for g in groups},
-        {g.name: float(g.payload_share) for g in groups})
+        {g.name: float(g.payload_share) for g in groups},
+        ctx.shared.get(KEY + "_used"))

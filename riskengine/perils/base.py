@@ -63,6 +63,22 @@ def param(default: Any, *, description: str, unit: str = "", source: str = "",
     return Field(default, description=description, json_schema_extra=extra, **constraints)
 
 
+@dataclass(frozen=True)
+class KeyAssumption:
+    """A parameter the sensitivity analysis moves: the peril's ``param`` set to each of
+    ``values`` in turn (one at a time, the rest as configured), with a reader's ``label``.
+
+    Examples
+    --------
+    >>> KeyAssumption("rate", (0.2, 1.0), "storms per year").values
+    (0.2, 1.0)
+    """
+
+    param: str
+    values: tuple
+    label: str = ""
+
+
 class Entry(BaseModel):
     """Base of a ``[[perils]]`` entry (``type`` and an optional ``name``)."""
 
@@ -173,8 +189,8 @@ class Peril:
     default : bool
         Part of the default physical set (a config without ``[[perils]]``).
     needs : frozenset of {"fleet", "catalog", "posterior"}
-    key_assumptions : tuple of (param name, low, high)
-        What the sensitivity analysis moves.
+    key_assumptions : tuple of KeyAssumption
+        What the sensitivity analysis moves (:meth:`sensitivity_cases`).
     """
 
     type: ClassVar[str] = ""
@@ -240,6 +256,31 @@ class Peril:
     def diagnostics(self, ctx: HazardContext) -> dict:
         """Per-group numbers for ``riskengine hazards`` (optional)."""
         return {}
+
+    def with_params(self, **changes) -> "Peril":
+        """A copy of this peril with some ``params`` changed (validated like the config).
+
+        Examples
+        --------
+        >>> from riskengine.perils import get, validate_entry
+        >>> p = get("space_weather")(validate_entry({"type": "space_weather"}))
+        >>> p.with_params(rate=0.9).params.rate
+        0.9
+        """
+        params = self.params.model_copy(update=changes)
+        params = type(self.params).model_validate(params.model_dump())
+        return type(self)(self.entry.model_copy(update={"params": params}))
+
+    def sensitivity_cases(self) -> list[tuple[KeyAssumption, object]]:
+        """``(assumption, value)`` for every value of every key assumption that differs
+        from the configured one."""
+        if self.params is None:
+            return []
+        out = []
+        for ka in self.key_assumptions:
+            base = getattr(self.params, ka.param)
+            out += [(ka, v) for v in ka.values if v != base]
+        return out
 
     # ------------------------------------------------------------------ description
     @classmethod

@@ -23,7 +23,7 @@ from riskengine.core.collision import breakup_rate_in_band
 from riskengine.core.flux import CLASSES, R_EARTH_KM, Population, collision_rates
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
-from riskengine.perils.base import Params, Peril, param
+from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 
 class BreakupParams(Params):
@@ -65,7 +65,7 @@ class Breakup(Peril):
     default = True
     default_params = {"avoidance": 0.99}
     needs = frozenset({"fleet", "catalog"})
-    key_assumptions = (("band_km", 10.0, 50.0),)
+    key_assumptions = (KeyAssumption("band_km", (10.0, 50.0), "breakup altitude band (km)"),)
 
     def hazard_rows(self, ctx) -> list[dict]:
         p = self.params

@@ -35,7 +35,7 @@ from riskengine.core.flux import CLASSES, collision_rates
 from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
-from riskengine.perils.base import Params, Peril, param
+from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SHELL_THICKNESS_KM = 1.0
 
@@ -80,7 +80,8 @@ class Collision(Peril):
     default = True
     default_params = {"avoidance": 0.99, "self_factor": 0.01}
     needs = frozenset({"fleet", "catalog"})
-    key_assumptions = (("avoidance", 0.9, 0.999), ("self_factor", 0.001, 0.1))
+    key_assumptions = (KeyAssumption("avoidance", (0.9, 0.999), "collision avoidance (share of tracked-object risk removed)"),
+                       KeyAssumption("self_factor", (0.001, 0.1), "own-shell collision factor"))
 
     def hazard_rows(self, ctx) -> list[dict]:
         p = self.params

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from riskengine.core import spaceweather as sw
 from riskengine.perils import register
-from riskengine.perils.base import Params, Peril, param
+from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 
 class SpaceWeatherParams(Params):
@@ -53,7 +53,7 @@ class SpaceWeather(Peril):
                "altitude (Feb 2022 anchor); total loss")
     Params = SpaceWeatherParams
     default = True
-    key_assumptions = (("rate", 0.2, 1.0),)
+    key_assumptions = (KeyAssumption("rate", (0.2, 1.0), "severe geomagnetic storms per year"),)
 
     def hazard_rows(self, ctx) -> list[dict]:
         p = self.params

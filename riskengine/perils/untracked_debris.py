@@ -21,7 +21,7 @@ from riskengine.core import debris as dbr
 from riskengine.core.flux import CLASSES, collision_rates
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
-from riskengine.perils.base import Params, Peril, param
+from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 
 class UntrackedDebrisParams(Params):
@@ -47,7 +47,7 @@ class UntrackedDebris(Peril):
     Params = UntrackedDebrisParams
     default = True
     needs = frozenset({"fleet", "catalog"})
-    key_assumptions = (("ratio", 10.0, 40.0),)
+    key_assumptions = (KeyAssumption("ratio", (10.0, 40.0), "untracked (1-10 cm) to tracked debris ratio"),)
 
     def labels(self) -> list[str]:
         return [self.name, f"{self.name}_partial"]

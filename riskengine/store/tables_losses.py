@@ -33,3 +33,23 @@ RUN_FLAGS = register(_t("run_flags", "What makes a result not (only) a price: wa
     ("message", "VARCHAR", "what it means and what to do", False),
     ("severity", "VARCHAR", "warning | info"),
 ]))
+
+SENSITIVITY = register(_t("sensitivity", "What drives the price: each key assumption of the "
+                          "perils moved one at a time, simulated with common random numbers "
+                          "(same seed, blocks and per-peril streams as the base row).", [
+    RUN_ID,
+    ("peril", "VARCHAR", "the peril whose parameter moved; '(base)' for the base case", False),
+    ("parameter", "VARCHAR", "its parameter ('' for the base case)", False),
+    ("label", "VARCHAR", "what the parameter means", False),
+    ("value", "VARCHAR", "the value priced in this row", False),
+    ("base_value", "VARCHAR", "the configured value (None: the posterior)", False),
+    ("years", "BIGINT", "simulated years of the case"),
+    ("expected_loss", "DOUBLE", "AAL after policy terms, USD"),
+    ("expected_loss_se", "DOUBLE", "Monte Carlo standard error of the AAL"),
+    ("var_995", "DOUBLE", "VaR at the capital quantile, USD"),
+    ("premium", "DOUBLE", "technical premium, USD"),
+    ("ground_up_aal", "DOUBLE", "ground-up AAL, USD"),
+    ("d_expected_loss", "DOUBLE", "change of the AAL against the base row"),
+    ("d_var_995", "DOUBLE", "change of the VaR against the base row"),
+    ("d_premium", "DOUBLE", "change of the premium against the base row"),
+]))
