@@ -145,7 +145,6 @@ CONTOUR_RTOL = 1e-11
 CONTOUR_ROUND = 1e-9
 """Largest accepted rounding estimate ``(N + 8) ε Σ|terms| / |Σ terms|`` (worst-case
 accumulation; the typical rounding error is ~√N times smaller)."""
-_STRIP = np.geomspace(2e-3, 3.0, 16)        # strip half-widths a tried in the bound
 _E_FORM_RHO2 = 4.0                           # e-form when the whitened miss to the disk edge is >= 2
 _EPS = np.finfo(float).eps
 _CCHUNK = 2048
@@ -161,9 +160,19 @@ def _level_nodes(level):
 
 
 _NODES = [_level_nodes(k) for k in range(len(_LEVELS))]
-_CH1, _CH2 = np.cosh(_STRIP) - 1.0, np.cosh(2 * _STRIP) - 1.0
-_SQ_CH2 = np.sqrt(np.cosh(2 * _STRIP))                        # |cos z|² + |sin z|² = cosh 2a
-_LOG_TW = [np.log(2.0) - _STRIP * N - np.log1p(-np.exp(-_STRIP * N)) for N in _LEVELS]   # log 2/(e^{aN}-1)
+
+
+def _strips(kap, A2, lb, N, eform):
+    """Strip half-widths ``a`` at which to evaluate the trapezoid bound (any ``a`` gives a
+    valid bound; these are near its minimum): ``a*`` where the growth of the integrand,
+    ``Φ'(a) = κ sinh(a)/2 + A sinh(2a)``, matches the ``e^{-aN}`` decay, and for the e-form
+    ``a_L`` where ``2Φ(a) = lb/2`` keeps the pole of ``1/ρ²`` off the strip; and half of each."""
+    with np.errstate(all="ignore"):
+        a1 = np.minimum(np.arcsinh(2.0 * N / kap), 0.5 * np.arcsinh(N / A2))
+        aL = np.minimum(np.arccosh(1.0 + lb / (2.0 * kap)), 0.5 * np.arccosh(1.0 + lb / (2.0 * A2)))
+        aL = np.where(eform, np.minimum(aL, a1), 0.5 * a1)
+        st = np.stack([a1, 0.5 * a1, aL, 0.5 * aL], axis=1)
+    return np.clip(np.nan_to_num(st, nan=1e-3), 1e-3, 3.0)
 
 
 def _contour(xm, ym, sx, sy, R):
@@ -260,13 +269,15 @@ def _contour(xm, ym, sx, sy, R):
             ef = eform[a]
             lpa = lpref[a] + np.log(S[a]) - np.log(N) - 0.5 * shift[a]
             lb = rmin[a] - lip[a] * (np.pi / N) - drho[a]
-            Phi = 0.5 * (kap[a, None] * _CH1 + A2[a, None] * _CH2)
-            lmw = np.log(R[a, None] + mnorm[a, None] * _SQ_CH2)
+            st = _strips(kap[a], A2[a], lb, N, ef)                    # (k, 4) candidate a
+            Phi = 0.5 * (kap[a, None] * (np.cosh(st) - 1.0) + A2[a, None] * (np.cosh(2.0 * st) - 1.0))
+            lmw = np.log(R[a, None] + mnorm[a, None] * np.sqrt(np.cosh(2.0 * st)))
+            ltw = np.log(2.0) - st * N - np.log1p(-np.exp(-st * N))   # log 2/(e^{aN} - 1)
             Lb = lb[:, None] - 2.0 * Phi
             lM = np.where(ef[:, None],
                           np.where(Lb > 0, -0.5 * Lb - np.log(Lb), np.inf),
                           np.log(0.5) + np.maximum(0.0, Phi - 0.5 * np.maximum(lb, 0.0)[:, None]))
-            lerr = np.min(lM + lmw + _LOG_TW[level], axis=1) + lpref[a]
+            lerr = np.min(lM + lmw + ltw, axis=1) + lpref[a]
             rel_trunc = np.exp(lerr - lpa)
             ratio = Sabs[a] / np.abs(S[a])
             rel_round = ((N + 8) * _EPS + drho[a] * (0.5 + 1.0 / np.maximum(rmin[a], 1e-3))) * ratio
