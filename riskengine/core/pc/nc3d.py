@@ -36,8 +36,8 @@ from scipy import special
 from scipy.integrate import lebedev_rule
 
 from riskengine.core.pc.encounter import rtn_to_eci
-from riskengine.core.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_to_cartesian,
-                                   retrograde_factor)
+from riskengine.core.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_jacobian,
+                                        equinoctial_to_cartesian, retrograde_factor)
 
 __all__ = ["nc3d", "pc_nc3d", "equinoctial_covariance", "relative_state_at", "usage_violations_2d"]
 
@@ -64,7 +64,12 @@ SPHERE_TIERS = ((0.01, 7), (0.1, 17), (0.5, 35), (2.0, 65), (np.inf, 131))
 
 
 def _jacobian(E, dt, fr):
-    """X(t) and ψ = ∂X(t)/∂E(T) (..., 6, 6) by complex-step differentiation (exact)."""
+    """X(t) and ψ = ∂X(t)/∂E(T) (..., 6, 6), analytic (:func:`~riskengine.core.pc.twobody.equinoctial_jacobian`)."""
+    return equinoctial_jacobian(E, dt, fr=fr)
+
+
+def _jacobian_complex_step(E, dt, fr):
+    """The same by complex-step differentiation (exact to rounding; the check of the analytic one)."""
     scale = np.ones(E.shape)
     scale[..., 0] = np.abs(E[..., 0])
     h = _H_STEP * scale
