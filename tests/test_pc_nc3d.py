@@ -164,7 +164,7 @@ def _catalog_like(n, seed):
 
 def test_short_encounter_rule_equals_adaptive_panels():
     """The short-encounter trapezoid rule (fast path) against the adaptive Gauss-Kronrod panels
-    over the scanned window on the same events: the same Nc to 1e-6 (the two paths start
+    over the scanned window on the same events: the same Nc to 1e-5 (the two paths start
     their peak-overlap iterations apart and stop within POP_TOL)."""
     args = _catalog_like(40, 5)
     fast = nc3d(*args)
@@ -172,7 +172,7 @@ def test_short_encounter_rule_equals_adaptive_panels():
     assert fast["short"].mean() > 0.9 and not slow["short"].any()
     ok = slow["nc"] > 1e-300
     assert ok.sum() > 30
-    np.testing.assert_allclose(fast["nc"][ok], slow["nc"][ok], rtol=1e-6)   # PO tolerance 1e-6
+    np.testing.assert_allclose(fast["nc"][ok], slow["nc"][ok], rtol=1e-5)   # PO tolerance 1e-6
     assert fast["converged"].all()
 
 

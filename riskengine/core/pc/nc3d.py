@@ -117,14 +117,16 @@ def _inv3(A):
 
 
 def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MAX_ITER, start=None,
-                      return_elements=False):
+                      return_elements=False, start_mu=None, return_parts=False):
     """Relative state mean and covariance at ``dt`` linearised about the peak-overlap states.
 
     Hall (2021) eqs. 39-56 and the step-by-step algorithm of §VII.B.  All inputs share a
     batch shape ``(...)``: elements (..., 6), covariances (..., 6, 6), ``dt`` (...).
 
     ``start`` (``E1t, E2t``, the batch shape) gives the first expansion centres (default:
-    the means); a converged solution at a nearby time is a warm start.
+    the means); a converged solution at a nearby time is a warm start.  With ``start_mu``,
+    the position both start centres share (a predicted peak overlap), the first iteration
+    is checked against it, so a good prediction converges after one linearisation.
 
     Returns
     -------
@@ -132,19 +134,23 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
     P : (..., 6, 6)  covariance ``P̃1 + P̃2``
     converged : (...) bool
     E1t, E2t : (..., 6)  the last expansion centres (with ``return_elements``)
+    parts : (X1, P1, X2, P2)  each object's linearised state and covariance (``return_parts``)
     """
     shape = dt.shape
     if start is None:
         E1t, E2t = E1.copy(), E2.copy()
     else:
         E1t, E2t = np.array(start[0], float), np.array(start[1], float)
-    mu_prev = None
+    mu_prev = None if start_mu is None else np.array(start_mu, float).reshape(shape + (3,))
     converged = np.zeros(shape, bool)
     active = np.ones(shape, bool)
     Xb = [None, None]
     Pt = [None, None]
     out_X = np.zeros(shape + (6,))
     out_P = np.zeros(shape + (6, 6))
+    if return_parts:
+        parts_out = [np.zeros(shape + (6,)), np.zeros(shape + (6, 6)), np.zeros(shape + (6,)),
+                     np.zeros(shape + (6, 6))]
     for it in range(max_iter):
         a = np.flatnonzero(active.ravel())
         if a.size == 0:
@@ -180,6 +186,9 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
             A1i, A2i = A1i[good], A2i[good]
         flat_X[a] = X2 - X1
         flat_P[a] = Pp1 + Pp2
+        if return_parts:
+            for q, val in zip(parts_out, (X1, Pp1, X2, Pp2)):
+                q.reshape((-1,) + q.shape[len(shape):])[a] = val
         if mu_prev is not None:
             d = mup - mu_prev.reshape(-1, 3)[a]
             m2 = np.einsum("ni,ni->n", d, np.einsum("nij,nj->ni", A1i + A2i, d))
@@ -201,23 +210,30 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
             if bad.any():
                 active.ravel()[a[bad]] = False
             Et.reshape(-1, 6)[a[~bad]] = Enew[~bad]
+    out = (out_X, out_P, converged)
     if return_elements:
-        return out_X, out_P, converged, E1t, E2t
-    return out_X, out_P, converged
+        out += (E1t, E2t)
+    if return_parts:
+        out += (tuple(parts_out),)
+    return out
 
 
 def _aligned_rule(code):
     """Product rule on the sphere in the frame whose 2nd axis is the relative velocity, for
     ``code = −(100 n_u + k)``: Gauss-Legendre in ``u = r̂·v̂`` on each hemisphere (``n_u``
     nodes; with ``k > 0`` the hemispheres' first ``10^-k`` next to the kink ``u = 0`` get
-    their own 6 nodes) times the trapezoid rule in the azimuth (``2 n_u`` nodes)."""
+    their own 6 nodes; ``k = 0``: the inflow hemisphere ``u < 0`` only, for flux without
+    velocity smoothing) times the trapezoid rule in the azimuth (``2 n_u`` nodes)."""
     if code not in _LEB:
         n_u, k = divmod(-code, 100)
         t, w = np.polynomial.legendre.leggauss(n_u)
         tl, wl = np.polynomial.legendre.leggauss(6)
         ell = 10.0 ** -k if k else 0.0
         us, ws = [], []
-        for lo, hi, tt, ww in ((-1.0, -ell, t, w), (-ell, 0.0, tl, wl), (0.0, ell, tl, wl), (ell, 1.0, t, w)):
+        # k = 0: the inflow hemisphere only (δ < 1.25e-5: outflow below 8 δ² ≈ 1e-9 of Nc)
+        panels = ((-1.0, 0.0, t, w),) if k == 0 else (
+            (-1.0, -ell, t, w), (-ell, 0.0, tl, wl), (0.0, ell, tl, wl), (ell, 1.0, t, w))
+        for lo, hi, tt, ww in panels:
             if hi > lo:
                 us.append(0.5 * (hi - lo) * tt + 0.5 * (hi + lo))
                 ws.append(0.5 * (hi - lo) * ww)
@@ -238,6 +254,14 @@ against a 96-node layered reference on catalog-like linearisations with their ve
 covariances scaled by 1 to 1e6 (δ up to 0.34), where Lebedev degrees 7-65 are 8e-4 to 8e-2
 off (they straddle the kink); denser peaks (CARA's and Alfano's cases) keep the Lebedev
 tiers CARA's values were matched with."""
+
+
+ALIGNED_DENSE_TIERS = ((4.0, 8), (16.0, 12), (64.0, 16))
+"""(max V, n_u) of the aligned rule for short-encounter rows with ``V >= 1`` and ``δ < 2e-3``:
+relative errors 1e-7 or better (median 3e-10) against a layered 96-node rule on catalog-like
+linearisations with position covariances scaled by 1e-1 to 1e-3 and velocity ones by 1e2,
+where Lebedev 131 (5,810 points) is up to 4.5e-4 off (median 1e-5).  Long encounters keep
+Lebedev for ``V >= 1``: CARA's values were matched with it."""
 
 
 def _quad_basis(U):
@@ -312,7 +336,7 @@ def _rate(X, P, R, order):
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def _sphere_rule(X, P, R):
+def _sphere_rule(X, P, R, short=None):
     """Sphere rule per row: the aligned product rule (``-n_u``) where the flux kink is sharp,
     else the Lebedev degree, from the density's variation over the sphere."""
     with np.errstate(all="ignore"):
@@ -322,12 +346,19 @@ def _sphere_rule(X, P, R):
     for vmax, order in reversed(SPHERE_TIERS):
         orders[V < vmax] = order
     # the flux kink max(−r̂·v, 0) is smoothed by velocity uncertainty over δ in u: below
-    # 1.25e-5 no layer is needed, up to 0.0125 a layer of the decade >= 8 δ, above it the
-    # flux is smooth on the scale of 8 Gauss nodes per hemisphere
+    # 1.25e-5 the outflow hemisphere carries < 8 δ² of it (inflow only), up to 0.0125 a
+    # layer of the decade >= 8 δ, above it the flux is smooth on the scale of 8 Gauss nodes
     with np.errstate(all="ignore"):
         k = np.clip(np.floor(-np.log10(8.0 * delta)), 0, 9).astype(int)
     code = np.where(delta < 1.25e-5, -400, np.where(delta < 0.0125, -(400 + k), -800))
-    return np.where(V < ALIGNED_MAX_V, code, orders)
+    out = np.where(V < ALIGNED_MAX_V, code, orders)
+    if short is not None:
+        # short encounters: the aligned rule also for denser peaks, kink sharp or thinly smoothed
+        kd = np.where(delta < 1.25e-5, 0, k)
+        ok = short & (V >= ALIGNED_MAX_V) & (delta < 2e-3)
+        for vmax, n_u in reversed(ALIGNED_DENSE_TIERS):
+            out = np.where(ok & (V < vmax), -(100 * n_u + kd), out)
+    return out
 
 
 def _velocity_smoothing(X, P):
@@ -397,14 +428,24 @@ def _scan_window(X, P, R, period, n_scan=241, drop=45.0):
     minimum (e^-45 ≈ 3e-20), widened by one scan step and 2R/|v| each side."""
     n = X.shape[0]
     t = (np.linspace(-0.25, 0.25, n_scan)[None, :] * period[:, None])          # (n, k)
-    r = X[:, None, :3] + t[..., None] * X[:, None, 3:]
+    t2 = t * t
     A, B, C = P[:, :3, :3], P[:, 3:, :3], P[:, 3:, 3:]
-    At = (A[:, None] + t[..., None, None] * (B + np.swapaxes(B, -1, -2))[:, None]
-          + (t * t)[..., None, None] * C[:, None])
+    S = B + np.swapaxes(B, -1, -2)
+    # the six entries of the symmetric A(t), its cofactors, determinant and rᵀ adj(A) r
+    a = {ij: A[:, ij[0], ij[1], None] + t * S[:, ij[0], ij[1], None] + t2 * C[:, ij[0], ij[1], None]
+         for ij in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))}
+    r = [X[:, i, None] + t * X[:, 3 + i, None] for i in range(3)]
+    c00 = a[1, 1] * a[2, 2] - a[1, 2] * a[1, 2]
+    c11 = a[0, 0] * a[2, 2] - a[0, 2] * a[0, 2]
+    c22 = a[0, 0] * a[1, 1] - a[0, 1] * a[0, 1]
+    c01 = a[0, 2] * a[1, 2] - a[0, 1] * a[2, 2]
+    c02 = a[0, 1] * a[1, 2] - a[0, 2] * a[1, 1]
+    c12 = a[0, 1] * a[0, 2] - a[0, 0] * a[1, 2]
+    det = a[0, 0] * c00 + a[0, 1] * c01 + a[0, 2] * c02
+    q = (c00 * r[0] * r[0] + c11 * r[1] * r[1] + c22 * r[2] * r[2]
+         + 2.0 * (c01 * r[0] * r[1] + c02 * r[0] * r[2] + c12 * r[1] * r[2]))
     with np.errstate(all="ignore"):
-        Ai = _inv3(At.reshape(-1, 3, 3)).reshape(At.shape)
-        det = np.linalg.det(At)
-        f = 0.5 * (np.einsum("nki,nkij,nkj->nk", r, Ai, r) + np.log(det))
+        f = 0.5 * (q / det + np.log(det))
     f = np.where(np.isfinite(f) & (det > 0), f, np.inf)
     keep = f <= (f.min(axis=1) + drop)[:, None]
     step = 0.5 * period / (n_scan - 1)
@@ -496,20 +537,31 @@ def nc3d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=GAMMA, t_bound
     # velocity-uncertainty test and the warm start of every time node
     t0 = np.where(np.isfinite(Tp) & ~extended, Tp, 0.0)
     with np.errstate(all="ignore"):
-        X0, P0, _, E1s, E2s = relative_state_at(E1, PE1, E2, PE2, t0, fr1, fr2, tol=pop_tol,
-                                                return_elements=True)
+        X0, P0, _, E1s, E2s, parts0 = relative_state_at(E1, PE1, E2, PE2, t0, fr1, fr2, tol=pop_tol,
+                                                        return_elements=True, return_parts=True)
     if sphere_order is None:        # per time node (rate_at); reported here at T'
         orders = _sphere_rule(X0, P0, R)
     else:
         orders = np.full(n, int(sphere_order))
 
     def rate_at(ev, t):
-        """Ṅc at times t (k,) of events ev (k,), warm-started at the T' peak overlap."""
+        """Ṅc at times t (k,) of events ev (k,), warm-started at the T' peak overlap (short
+        encounters: at the peak overlap predicted by linear motion from T')."""
         with np.errstate(all="ignore"):
+            sh = is_short[ev]
+            start = (E1s[ev].copy(), E2s[ev].copy())
+            mu0 = None
+            if sh.any():
+                mu0 = np.full((ev.size, 3), np.nan)
+                j = np.flatnonzero(sh)
+                e_, m_ = _predict_peak_overlap(parts0, ev[j], t[j] - t0[ev[j]], t[j], fr1, fr2)
+                ok_ = np.isfinite(e_[0]).all(axis=1) & np.isfinite(e_[1]).all(axis=1)
+                j = j[ok_]
+                start[0][j], start[1][j], mu0[j] = e_[0][ok_], e_[1][ok_], m_[ok_]
             Xt, Pt, conv = relative_state_at(E1[ev], PE1[ev], E2[ev], PE2[ev], t, fr1[ev], fr2[ev],
-                                             tol=pop_tol, start=(E1s[ev], E2s[ev]))
+                                             tol=pop_tol, start=start, start_mu=mu0)
         out = np.zeros(len(ev))
-        o = orders[ev] if sphere_order is not None else _sphere_rule(Xt, Pt, R[ev])
+        o = orders[ev] if sphere_order is not None else _sphere_rule(Xt, Pt, R[ev], is_short[ev])
         for order in np.unique(o):
             rows = np.flatnonzero(o == order)
             for s0 in range(0, rows.size, 2048):
@@ -517,6 +569,7 @@ def nc3d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=GAMMA, t_bound
                 out[rr] = _rate(Xt[rr], Pt[rr], R[ev[rr]], int(order))
         return out, conv
 
+    is_short = np.zeros(n, bool)           # rows of rate_at integrated by the short rule
     res = {k: np.zeros(n) for k in ("nc", "t_lo", "t_hi", "t_peak")}
     res["converged"] = np.zeros(n, bool)
     res["short"] = np.zeros(n, bool)
@@ -533,9 +586,10 @@ def nc3d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=GAMMA, t_bound
         if cand.size:
             w = 1.0 / np.sqrt(np.einsum("ni,nij,nj->n", X0[cand, 3:], _inv3(P0[cand, :3, :3]), X0[cand, 3:]))
             vrel = np.linalg.norm(X0[cand, 3:], axis=1)
-            L = (np.sqrt(2.0) * special.erfcinv(gamma) * np.sqrt(1.0 + eta[cand])
-                 + 2.0 * R[cand] / (vrel * w))
+            L = SHORT_HALF_WIDTH * np.sqrt(1.0 + eta[cand]) + 2.0 * R[cand] / (vrel * w)
+            is_short[cand] = True
             done, val, lo_, hi_, tpk, conv = _integrate_short(rate_at, cand, Tp[cand], w, L)
+            is_short[cand[~done]] = False
             i = cand[done]
             res["nc"][i], res["t_lo"][i], res["t_hi"][i], res["t_peak"][i] = val, lo_, hi_, tpk
             res["converged"][i] = conv
@@ -563,8 +617,42 @@ SHORT_ACCEPT = 2e-2
 ``e^{−τ²/2} g(τ)`` with ``g`` entire of exponential type ``a`` (slowly varying), the rule's
 error is ~``e^{−2π²/h² + 2πa/h}``: ``|T₂ − T₁| ≤ 2e-2`` means ``πa ≲ 1`` and then
 ``|T₁ − Nc| ≲ e^{−2π² + 2} ≈ 2e-8`` relative (a pure Gaussian: 1.4e-2 and 5e-9)."""
+SHORT_HALF_WIDTH = 6.5
+"""Half-width of the short-encounter window in rectilinear time sigmas (widened by the
+velocity growth and the sphere's crossing time).  The rule checks that the rate at the
+window ends is below :data:`SHORT_EDGE` of its peak; for a Gaussian-like rate the
+trapezoid nodes beyond then add less than ``e^{-6.5} × 1e-7 / 2.5 ≈ 6e-11`` of Nc (the
+adaptive panels take the events that fail, as they take γ = 1e-16 windows)."""
+SHORT_EDGE = 1e-7
 SHORT_STEPS = (1.0, 0.5, 0.25)
 """Trapezoid steps tried, in units of the rectilinear time sigma ``w'``."""
+
+
+def _predict_peak_overlap(parts, ev, dt, t, fr1, fr2):
+    """Expansion centres at ``t`` predicted from the T' linearisation by linear motion (with
+    the gravity term): each object's mean ``X(T') + V dt + ½ g dt²`` and covariance
+    ``A + dt (B + Bᵀ) + dt² C`` give the peak overlap ``μ(t)``, and each centre sits there
+    with its conditional velocity, as one step of Hall's iteration would put it.  Over a
+    short encounter (seconds) the prediction is good to the 1e-6 convergence test, so the
+    iteration stops after one linearisation.  Returns ``((E1t, E2t), μ)``."""
+    X1, P1, X2, P2 = (q[ev] for q in parts)
+    cen, Ai, Xs = [], [], []
+    for X, P in ((X1, P1), (X2, P2)):
+        r = X[:, :3]
+        g = -MU * r / np.linalg.norm(r, axis=1, keepdims=True) ** 3
+        Xt = np.concatenate([r + X[:, 3:] * dt[:, None] + 0.5 * g * (dt * dt)[:, None],
+                             X[:, 3:] + g * dt[:, None]], axis=1)
+        A, B, C = P[:, :3, :3], P[:, 3:, :3], P[:, 3:, 3:]
+        At = A + dt[:, None, None] * (B + np.swapaxes(B, -1, -2)) + (dt * dt)[:, None, None] * C
+        Bt = B + dt[:, None, None] * C
+        Xs.append((Xt, Bt))
+        Ai.append(_inv3(At))
+    mu = np.einsum("nij,nj->ni", _inv3(Ai[0] + Ai[1]),
+                   np.einsum("nij,nj->ni", Ai[0], Xs[0][0][:, :3]) + np.einsum("nij,nj->ni", Ai[1], Xs[1][0][:, :3]))
+    for (Xt, Bt), A_i, fr in zip(Xs, Ai, (fr1[ev], fr2[ev])):
+        vt = Xt[:, 3:] + np.einsum("nij,nj->ni", Bt @ A_i, mu - Xt[:, :3])
+        cen.append(cartesian_to_equinoctial(np.concatenate([mu, vt], axis=1), t, fr=fr))
+    return (cen[0], cen[1]), mu
 
 
 def _velocity_growth(P, T):
@@ -594,7 +682,7 @@ def _integrate_short(rate_at, ev, Tp, w, L):
     varying flux factor, an entire function decaying like a Gaussian: the trapezoid rule on
     ``|τ| ≤ L`` converges like ``exp(−2π²/h²)`` and the nested step ``2h`` (every other node)
     gives its error for free.  A step is accepted when ``h`` and ``2h`` agree to
-    :data:`SHORT_ACCEPT` and the rate at the window ends is below 1e-12 of its peak; steps
+    :data:`SHORT_ACCEPT` and the rate at the window ends is below :data:`SHORT_EDGE` of its peak; steps
     :data:`SHORT_STEPS` are tried in turn, the rest goes to the adaptive panels.
     Returns ``(accepted, nc, t_lo, t_hi, t_peak, converged)`` with ``accepted`` over ``ev``.
     """
@@ -619,14 +707,14 @@ def _integrate_short(rate_at, ev, Tp, w, L):
     T_2h = 2 * h0 * w * (f * even).sum(axis=1)
     fmax = f.max(axis=1)
     edge = np.maximum(f[np.arange(m), kmax - K], f[np.arange(m), kmax + K])
-    ok = (np.abs(T_h - T_2h) <= SHORT_ACCEPT * np.abs(T_h)) & (edge <= 1e-12 * fmax)
+    ok = (np.abs(T_h - T_2h) <= SHORT_ACCEPT * np.abs(T_h)) & (edge <= SHORT_EDGE * fmax)
     ok |= (fmax <= 0)                       # no rate anywhere in the window: Nc = 0
     pk = np.argmax(f, axis=1)
     accepted[ok], val[ok] = True, T_h[ok]
     tpk[ok] = (Tp + w * kk[pk] * h0)[ok]
     conv[ok] = cv[ok].all(axis=1)
     # finer steps: odd nodes only
-    todo = np.flatnonzero(~ok & (edge <= 1e-12 * fmax))
+    todo = np.flatnonzero(~ok & (edge <= SHORT_EDGE * fmax))
     h_prev, F_prev, C_prev, grid_prev = h0, f[todo], cv[todo], kk * h0
     for h in SHORT_STEPS[1:]:
         if todo.size == 0:
