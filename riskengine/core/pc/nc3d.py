@@ -8,25 +8,35 @@ of NASA CARA's ``Pc3D_Hall``, implemented here from the published equations:
 * each object's TCA state and covariance become a Gaussian in equinoctial elements
   (Hall eq. 36; elements of :mod:`riskengine.core.pc.twobody`), moved by two-body motion;
 * at each time ``t`` the motion is linearised about the *peak-overlap* states (eqs.
-  39-44, 55-56, iterated to convergence: step 7, ``Δμᵀ Σp⁻¹ Δμ ≤ 1e-10``), giving the
-  relative state mean ``X̆ = (r̆, v̆)`` and covariance ``P̃ = [[A, Bᵀ], [B, C]]`` (eq. 47);
+  39-44, 55-56, iterated to convergence: step 7, ``Δμᵀ Σp⁻¹ Δμ ≤ 1e-6``; Jacobians of the
+  element-to-state map in closed form, :func:`~riskengine.core.pc.twobody.equinoctial_jacobian`),
+  giving the relative state mean ``X̆ = (r̆, v̆)`` and covariance ``P̃ = [[A, Bᵀ], [B, C]]``
+  (eq. 47);
 * the collision rate is the flux into the hard-body sphere (eqs. 51e, 52):
 
       Ṅc(t) = R² ∮ dr̂ N(R r̂; r̆, A) · σ/√(2π) · H(ν̃),   H(x) = e^{-x²} − √π x erfc(x),
       σ² = r̂ᵀ (C − B A⁻¹ Bᵀ) r̂,   ν̃ = r̂·[v̆ + B A⁻¹ (R r̂ − r̆)] / (√2 σ)
 
-  (Lebedev quadrature on the unit sphere, :func:`scipy.integrate.lebedev_rule`, degree
-  chosen per event from how much the integrand varies over the sphere);
-* ``Nc = ∫ Ṅc dt`` over the encounter (eq. 58): composite Gauss-Legendre over the
-  rectilinear conjunction bounds ``T' ± (√2 erfc⁻¹(γ) w' + 2R/|v|)`` (Hall et al. 2023,
-  eq. 14 ff., γ = 1e-16), clipped to ± half the shorter orbital period.
+  The flux factor has a kink where ``r̂ ⟂ v̆`` (it tends to ``max(−r̂·v̆, 0)`` without velocity
+  uncertainty), so where the density varies little over the sphere (catalog conjunctions)
+  a product rule in the frame of ``v̆`` splits the sphere there (:func:`_aligned_rule`);
+  denser peaks use Lebedev rules (:func:`scipy.integrate.lebedev_rule`, the degree from
+  how much the density varies over the sphere), chosen per time node (:func:`_sphere_rule`);
+* ``Nc = ∫ Ṅc dt`` over the encounter (eq. 58).  Short encounters (the rectilinear
+  conjunction ``T' ± √2 erfc⁻¹(γ) w'`` neither extended nor offset, Hall et al. 2023, and
+  velocity uncertainty moving the position covariance little over the window): the
+  trapezoid rule in ``τ = (t − T')/w'`` with its nested error check, every node's
+  peak-overlap iteration started where linear motion from ``T'`` puts the overlap
+  (:func:`_integrate_short`).  Otherwise: adaptive Gauss-Kronrod panels over the union of
+  the rectilinear bounds (γ = 1e-16), the linear-motion density scan and, for extended or
+  offset encounters, ± a quarter period (:func:`_integrate_adaptive`).
 
 For a single, temporally isolated encounter the collision probability equals Nc (Hall
 2021 §III.E); :func:`pc_nc3d` reports ``min(Nc, 1)`` as ``pc``.
 
 Units: positions km, velocities km/s at the API (as CDMs give them), covariances m²,
 m²/s, m²/s² (RTN by default, or inertial); HBR m.  Internally SI.  Axis convention:
-events on the first axis, time nodes on the second, Lebedev points on the third.
+events on the first axis, time nodes on the second, sphere nodes on the third.
 """
 
 from __future__ import annotations
