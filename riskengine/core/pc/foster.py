@@ -147,6 +147,7 @@ CONTOUR_ROUND = 1e-9
 accumulation; the typical rounding error is ~√N times smaller)."""
 _E_FORM_RHO2 = 4.0                           # e-form when the whitened miss to the disk edge is >= 2
 _EPS = np.finfo(float).eps
+_FIRST_LEVEL_Z = np.array([1.2, 2.7, 5.0])    # √(κ + 4A) thresholds of first levels 1, 2, 3
 _CCHUNK = 2048
 
 
@@ -225,6 +226,10 @@ def _contour(xm, ym, sx, sy, R):
     lp = np.full(n, np.nan)
     conv = np.zeros(n, bool)
     act = np.flatnonzero(lip * np.pi / _LEVELS[-1] < 50.0)     # the rest cannot converge
+    # first level at which the bound is checked, from the growth of the integrand off the
+    # real axis (√(κ + 4A) ~ the node count / 8 it needs; set low: a level too early only
+    # costs a bound evaluation, one too late the nodes of a level)
+    first = np.searchsorted(_FIRST_LEVEL_Z, np.sqrt(kap + 4.0 * A2))
     for level, N in enumerate(_LEVELS):
         if act.size == 0:
             break
@@ -261,11 +266,16 @@ def _contour(xm, ym, sx, sy, R):
                         ue *= w[e]
                         ue /= r2[e]
                         u[e] = -ue
-                S[a] += u.sum(axis=1)
-                Sabs[a] += np.abs(u).sum(axis=1)
-        # the bound, per active event
+                ones = np.ones(u.shape[1])
+                S[a] += u @ ones                      # BLAS row sums: cheaper than reduce
+                np.abs(u, out=u)
+                Sabs[a] += u @ ones
+        # the bound, for the active events whose predicted first level is reached
+        chk = act[first[act] <= level]
+        if chk.size == 0:
+            continue
         with np.errstate(all="ignore"):
-            a = act
+            a = chk
             ef = eform[a]
             lpa = lpref[a] + np.log(S[a]) - np.log(N) - 0.5 * shift[a]
             lb = rmin[a] - lip[a] * (np.pi / N) - drho[a]
@@ -285,7 +295,9 @@ def _contour(xm, ym, sx, sy, R):
                     & (rel_round <= CONTOUR_ROUND))
         lp[a[good]] = lpa[good]
         conv[a[good]] = True
-        act = a[~good]
+        done = np.zeros(n, bool)
+        done[a[good]] = True
+        act = act[~done[act]]
     return lp, conv
 
 
