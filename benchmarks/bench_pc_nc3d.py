@@ -2,7 +2,13 @@
 
 * 3D-Nc (:func:`riskengine.core.pc.nc3d.nc3d`) on catalog-like conjunctions (550 km, TLE-model
   covariances with velocity terms from a 1-day along-track drift model, HBR 5-20 m),
-  vectorised over events: events/s (target issue #23: >= 10,000 /s on 2 cores).
+  vectorised over events: events/s in this process (wall and CPU time) and on 2 cores
+  through :class:`riskengine.executor.Executor` (blocks of 500 events, forked workers); the
+  share of events on the short-encounter rule and, on 300 of them, the largest difference
+  to the adaptive Gauss-Kronrod path (``fast=False``).  Target (issue #23): >= 10,000 /s
+  on 2 cores.
+* Agreement with CARA's Pc3D_Hall unit tests: Test08 (1.9271201e-05) and the twelve Alfano
+  (2009) cases with CARA's time limits (largest relative difference; CARA's RelTol 1e-3).
 * Two-body Monte Carlo (:func:`riskengine.core.pc.montecarlo.pc_montecarlo_twobody`): trials/s.
 * `riskengine pc` per CDM: the nine shared fixtures evaluated in a loop in this process
   (no Python start-up), ms per file, for --method 2d and nc3d.
@@ -20,10 +26,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_pc import geometries  # noqa: E402
 
 from riskengine.core.pc.montecarlo import pc_montecarlo_twobody  # noqa: E402
 from riskengine.core.pc.nc3d import nc3d  # noqa: E402
+from riskengine.executor import Executor  # noqa: E402
+
+BLOCK = 500
 
 
 def six(c3):
@@ -36,28 +46,74 @@ def six(c3):
     return C
 
 
+def _block(shared, sl):
+    r1, v1, C1, r2, v2, C2, hbr = shared
+    return nc3d(r1[sl], v1[sl], C1[sl], r2[sl], v2[sl], C2[sl], hbr[sl])["nc"]
+
+
+def cara_agreement():
+    """Largest |Nc / CARA - 1| over Test08 and the Alfano (2009) cases."""
+    from tests.pc_reference import ALFANO_2009_EXPECTED, ALFANO_2009_TCA
+
+    worst = []
+    shared = Path(os.environ.get("RISKENGINE_SHARED", "../shared"))
+    f = shared / "fixtures/cdm/OmitronTestCase_Test08_3DNc.cdm"
+    if f.exists():
+        from riskengine.cdm import read_cdm
+
+        c = read_cdm(f)
+        r1, v1, r2, v2, _ = c.encounter_states()
+        out = nc3d(r1[None], v1[None], c.covariance(1)[None], r2[None], v2[None], c.covariance(2)[None], 20.0)
+        worst.append(("Test08", out["nc"][0] / 1.9271201e-05 - 1))
+    for case in ALFANO_2009_TCA:
+        x1, c1, x2, c2 = (np.asarray(a, float) for a in ALFANO_2009_TCA[case])
+        hbr, tl, exp = ALFANO_2009_EXPECTED[case][:3]
+        out = nc3d(x1[None, :3] / 1e3, x1[None, 3:] / 1e3, c1[None], x2[None, :3] / 1e3, x2[None, 3:] / 1e3,
+                   c2[None], hbr, frame="eci", t_bounds=(-tl, tl), sphere_order=131)
+        worst.append((f"Alfano{case}", out["nc"][0] / exp - 1))
+    return worst
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
     rng = np.random.default_rng(7)
     r1, v1, c1, r2, v2, c2, hbr = geometries(n, rng)
     C1, C2 = six(c1), six(c2)
-    nc3d(r1[:50], v1[:50], C1[:50], r2[:50], v2[:50], C2[:50], hbr[:50])       # warm up
+    args = (r1, v1, C1, r2, v2, C2, hbr)
+    nc3d(*(a[:50] for a in args))                                            # warm up
     t, c = time.perf_counter(), time.process_time()
-    out = nc3d(r1, v1, C1, r2, v2, C2, hbr)
+    out = nc3d(*args)
     dt, dc = time.perf_counter() - t, time.process_time() - c
     from riskengine.core.pc import pc_from_states
 
-    p2 = pc_from_states(r1, v1, C1, r2, v2, C2, hbr)["pc"]
+    p2 = pc_from_states(*args)["pc"]
     ok = p2 > 1e-12
-    print(f"3D-Nc, {n:,} catalog-like conjunctions: {dt:.2f} s wall, {dc:.2f} s CPU -> "
-          f"{n / dt:,.0f} events/s ({n / dc:,.0f} /s per CPU-second); converged {out['converged'].mean():.1%}; "
-          f"sphere degrees {dict(zip(*np.unique(out['sphere_order'], return_counts=True)))}; "
-          f"median |Nc/Pc2D - 1| where Pc2D > 1e-12: {np.median(np.abs(out['nc'][ok] / p2[ok] - 1)):.2e}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    m = min(300, n)
+    slow = nc3d(*(a[:m] for a in args), fast=False)["nc"]
+    okm = slow > 1e-300
+    print(f"3D-Nc, {n:,} catalog-like conjunctions, one process: {dt:.2f} s wall, {dc:.2f} s CPU -> "
+          f"{n / dt:,.0f} events/s ({n / dc:,.0f} per CPU-second); short-encounter rule "
+          f"{out['short'].mean():.1%}, converged {out['converged'].mean():.1%}; vs adaptive panels "
+          f"({m} events) max |rel diff| {np.abs(out['nc'][:m][okm] / slow[okm] - 1).max():.1e}; "
+          f"median |Nc/Pc2D - 1| where Pc2D > 1e-12: {np.median(np.abs(out['nc'][ok] / p2[ok] - 1)):.2e}")
+    blocks = [slice(a, a + BLOCK) for a in range(0, n, BLOCK)]
+    ex = Executor(2)
+    list(ex.map(_block, blocks[:2], shared=args))                            # start-up, warm
+    t = time.perf_counter()
+    nc2 = np.concatenate(list(ex.map(_block, blocks, shared=args)))
+    dt2 = time.perf_counter() - t
+    okb = out["nc"] > 0
+    diff = np.abs(nc2[okb] / out["nc"][okb] - 1).max() if okb.any() else 0.0
+    print(f"3D-Nc on 2 cores (Executor, {len(blocks)} blocks of {BLOCK}): {dt2:.2f} s -> {n / dt2:,.0f} events/s "
+          f"(target >= 10,000: {'met' if n / dt2 >= 1e4 else 'NOT met'}); largest difference to the one-process "
+          f"batch {diff:.1e} (BLAS rounding); load average {os.getloadavg()[0]:.1f}")
+    agree = cara_agreement()
+    name, worst = max(agree, key=lambda x: abs(x[1]))
+    print(f"CARA Pc3D_Hall agreement: largest |rel diff| {abs(worst):.1e} ({name}) over "
+          + ", ".join(f"{k} {v:+.1e}" for k, v in agree))
     k = 200_000
     t = time.perf_counter()
-    mc = pc_montecarlo_twobody(r1[0], v1[0], C1[0], r2[0], v2[0], C2[0], 20.0, np.random.default_rng(1),
-                               n_samples=k)
+    pc_montecarlo_twobody(r1[0], v1[0], C1[0], r2[0], v2[0], C2[0], 20.0, np.random.default_rng(1), n_samples=k)
     dt = time.perf_counter() - t
     print(f"two-body Monte Carlo: {k:,} trials in {dt:.2f} s -> {k / dt:,.0f} trials/s (one event)")
     shared = Path(os.environ.get("RISKENGINE_SHARED", "../shared"))
@@ -67,11 +123,14 @@ def main():
 
         for method in ("2d", "nc3d"):
             evaluate_cdm_file(str(files[0]), 20.0, method, 1000, 0)
-            t = time.perf_counter()
-            for f in files:
-                evaluate_cdm_file(str(f), 20.0, method, 1000, 0)
-            print(f"riskengine pc --method {method}: {1e3 * (time.perf_counter() - t) / len(files):.1f} ms per CDM "
-                  f"({len(files)} fixtures, in-process loop)")
+            best = np.inf
+            for _ in range(3):
+                t = time.perf_counter()
+                for f in files:
+                    evaluate_cdm_file(str(f), 20.0, method, 1000, 0)
+                best = min(best, time.perf_counter() - t)
+            print(f"riskengine pc --method {method}: {1e3 * best / len(files):.1f} ms per CDM "
+                  f"({len(files)} fixtures, in-process loop, best of 3)")
 
 
 if __name__ == "__main__":

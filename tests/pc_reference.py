@@ -1,7 +1,7 @@
 """Independent adaptive-quadrature reference for the 2D Pc (used by tests and the benchmark).
 
 Integrates ``f(θ) = φ(R sinθ; xm, sx) · P(|Y - ym| < R cosθ) · R cosθ`` over θ with
-``scipy.integrate.quad`` (QUADPACK QAGS, epsrel 1e-11), the inner probability from
+``scipy.integrate.quad`` (QUADPACK QAGS, epsrel 1e-10), the inner probability from
 ``scipy.special.log_ndtr`` (not the erfc/erfcx forms of the kernel), break points where
 the chord edge crosses the mean and at the Gaussian peak, and the integrand scaled by
 its maximum on a dense grid so that values down to 1e-300 and below do not underflow.
@@ -22,6 +22,15 @@ def _log_interval(lo, hi):
     return b + np.log1p(-np.exp(a - b)) if b > -np.inf else -np.inf
 
 
+def _log_interval_grid(lo, hi):
+    """:func:`_log_interval` on arrays (the same formulas)."""
+    flip = lo > 0
+    lo, hi = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
+    a, b = special.log_ndtr(lo), special.log_ndtr(hi)
+    with np.errstate(all="ignore"):
+        return np.where(b > -np.inf, b + np.log1p(-np.exp(a - b)), -np.inf)
+
+
 def log_pc_reference(xm, ym, sx, sy, R):
     def logf(t):
         x, h = R * np.sin(t), R * np.cos(t)
@@ -31,7 +40,10 @@ def log_pc_reference(xm, ym, sx, sy, R):
                 + _log_interval((-h - ym) / sy, (h - ym) / sy) + np.log(h))
 
     grid = np.linspace(-np.pi / 2, np.pi / 2, 4001)[1:-1]
-    lg = np.array([logf(t) for t in grid])
+    gx, gh = R * np.sin(grid), R * np.cos(grid)
+    with np.errstate(all="ignore"):
+        lg = np.where(gh > 0, -0.5 * ((gx - xm) / sx) ** 2 - np.log(np.sqrt(2 * np.pi) * sx)
+                      + _log_interval_grid((-gh - ym) / sy, (gh - ym) / sy) + np.log(gh), -np.inf)
     shift = np.max(lg)
     if not np.isfinite(shift):
         return -np.inf
@@ -63,6 +75,47 @@ def random_geometries(n, rng):
     ym = m * sy * np.sin(phi) + rng.uniform(-3, 3, n)
     R = np.ones(n)
     return xm, ym, sx, sy, R
+
+
+def mixed_geometries(n, rng, log10_pc=(-12.0, -1.0), sigma_minor=(5.0, 5000.0), aspect=(1.0, 100.0),
+                     hbr=(1.0, 30.0)):
+    """The catalog mix of issue #23: Pc 1e-12..1e-1, minor sigma 5-5,000 m, aspect 1-100, HBR 1-30 m.
+
+    ``log10 Pc`` is uniform in ``log10_pc``; minor sigma, aspect ratio and HBR are
+    log-uniform in their ranges (redrawn, for the same target Pc, while the target is out
+    of reach: a Gaussian much wider than the disk has max Pc ≈ R²/(2 sx sy)); the miss
+    direction is uniform in the whitened plane and the miss distance along it is set by
+    bisection (Pc decreases along every ray from the disk centre: Anderson's theorem for a
+    symmetric unimodal density and a symmetric convex set).  The bisection uses the kernel
+    under test, but only to place the miss: accuracy is checked against
+    :func:`log_pc_reference`.  Returns ``xm, ym, sx, sy, R`` in metres, sx the major axis.
+    """
+    from riskengine.core.pc.foster import log_pc_circle
+
+    target = rng.uniform(*log10_pc, n) * np.log(10.0)
+    sx, sy, R = np.empty(n), np.empty(n), np.empty(n)
+    todo = np.arange(n)
+    while todo.size:
+        k = todo.size
+        sy[todo] = 10.0 ** rng.uniform(*np.log10(sigma_minor), k)
+        sx[todo] = sy[todo] * 10.0 ** rng.uniform(*np.log10(aspect), k)
+        R[todo] = 10.0 ** rng.uniform(*np.log10(hbr), k)
+        reach = log_pc_circle(0.0, 0.0, sx[todo], sy[todo], R[todo]) > target[todo]
+        todo = todo[~reach]
+    phi = rng.uniform(0.0, 2.0 * np.pi, n)
+    ux, uy = np.cos(phi) * sx, np.sin(phi) * sy
+    lo, hi = np.zeros(n), np.ones(n)
+    for _ in range(64):                           # bracket: Pc(hi) <= target
+        up = log_pc_circle(hi * ux, hi * uy, sx, sy, R) > target
+        if not up.any():
+            break
+        hi[up] *= 2.0
+    for _ in range(48):
+        mid = 0.5 * (lo + hi)
+        up = log_pc_circle(mid * ux, mid * uy, sx, sy, R) > target
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    t = 0.5 * (lo + hi)
+    return t * ux, t * uy, sx, sy, R
 
 
 # Alfano (2009) "Satellite Conjunction Monte Carlo Analysis", AAS 09-233: the 12 test cases at

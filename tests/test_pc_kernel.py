@@ -11,7 +11,7 @@ import pytest
 from scipy import special
 
 from riskengine.core.pc import log_pc_circle, pc2d, pc_circle
-from tests.pc_reference import log_pc_reference, random_geometries
+from tests.pc_reference import log_pc_reference, mixed_geometries, random_geometries
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "pc" / "orekit_laas2015_encounter_plane_cases.csv"
 
@@ -147,3 +147,48 @@ def test_pc2d_rotation_invariant():
     p1 = pc2d(miss, cov, 15.0)
     p2 = pc2d(np.einsum("nij,nj->ni", Q, miss), Q @ cov @ np.transpose(Q, (0, 2, 1)), 15.0)
     np.testing.assert_allclose(p1, p2, rtol=1e-9)
+
+
+def test_mixed_geometries_span_the_issue_mix():
+    """tests/pc_reference.mixed_geometries spans issue #23's mix (random_geometries does
+    not: it is R = 1 with Pc down to 1e-300 and aspect up to 1,000)."""
+    xm, ym, sx, sy, R = mixed_geometries(2000, np.random.default_rng(11))
+    lp = log_pc_circle(xm, ym, sx, sy, R) / np.log(10)
+    assert lp.min() > -12.001 and lp.max() < -0.999
+    assert np.quantile(lp, 0.05) < -11 and np.quantile(lp, 0.95) > -2
+    assert sy.min() >= 5 and sy.max() <= 5000 and sy.min() < 6 and sy.max() > 3000
+    asp = sx / sy
+    assert asp.min() >= 1 and asp.max() <= 100 and asp.max() > 80
+    assert R.min() >= 1 and R.max() <= 30 and R.max() > 25
+
+
+def test_mixed_geometries_vs_adaptive_quadrature_1e8():
+    """Issue #23: max relative error <= 1e-8 on the catalog mix, against QUADPACK."""
+    g = mixed_geometries(300, np.random.default_rng(23))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = np.array([log_pc_reference(*a) for a in zip(*g)])
+    rel = np.abs(np.expm1(log_pc_circle(*g) - ref))
+    assert rel.max() <= 1e-8, rel.max()
+
+
+def test_contour_tier_meets_its_bound():
+    """Events of the contour tier (covariance comparable to the disk, Pc down to 1e-300):
+    within the rigorous quadrature bound + the rounding estimate of the reference."""
+    from riskengine.core.pc import foster
+
+    g = random_geometries(400, np.random.default_rng(8))
+    xm, ym, sx, sy, R = g
+    X, Y = np.abs(np.where(sy > sx, ym, xm)), np.abs(np.where(sy > sx, xm, ym))
+    SX, SY = np.maximum(sx, sy), np.minimum(sx, sy)
+    V = (2 * R * X + R * R) / (2 * SX ** 2) + (2 * R * Y + R * R) / (2 * SY ** 2)
+    lp, conv = foster._contour(X, Y, SX, SY, R)
+    sel = (V >= foster._POLAR_V) & conv
+    assert sel.sum() > 150
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = np.array([log_pc_reference(*a) for a in zip(*(c[sel] for c in g))])
+    ok = np.isfinite(ref)
+    rel = np.abs(np.expm1(lp[sel][ok] - ref[ok]))
+    assert rel.max() < 1e-10, rel.max()   # QUADPACK epsrel 1e-10 is the looser of the two
+    assert np.exp(ref[ok]).min() < 1e-200

@@ -20,7 +20,8 @@ import numpy as np
 
 from riskengine.core.constants import WGS84_MU_KM3_S2
 
-__all__ = ["MU", "retrograde_factor", "equinoctial_to_cartesian", "cartesian_to_equinoctial", "propagate_universal"]
+__all__ = ["MU", "retrograde_factor", "equinoctial_to_cartesian", "equinoctial_jacobian",
+           "cartesian_to_equinoctial", "propagate_universal"]
 
 MU = WGS84_MU_KM3_S2 * 1e9
 """Earth's gravitational parameter [m³/s²] (EGM-96 / WGS-84; CARA's ``params.GM``)."""
@@ -75,6 +76,102 @@ def equinoctial_to_cartesian(E, dt=0.0, mu=MU, kepler_iters=8, fr=1.0):
     pos = X1[..., None] * f + Y1[..., None] * g
     vel = Xd[..., None] * f + Yd[..., None] * g
     return np.concatenate([pos, vel], axis=-1)
+
+
+def equinoctial_jacobian(E, dt=0.0, mu=MU, kepler_iters=6, fr=1.0):
+    """Cartesian state ``X (..., 6)`` and its Jacobian ``∂X/∂E (..., 6, 6)`` [row: state
+    component, column: element], for elements ``E`` propagated by ``dt`` (real, analytic).
+
+    Kepler's equation is solved once (Newton from ``F = λ``, quadratic convergence: 6
+    iterations reach machine precision below e ≈ 0.5) and the eccentric longitude's
+    derivatives follow from the implicit function theorem,
+    ``dF = (dλ + sin F daf − cos F dag) / (1 − af cos F − ag sin F)``; every other partial is
+    the closed-form derivative of the formulas of :func:`equinoctial_to_cartesian` (Broucke &
+    Cefola 1972; Vallado & Alfano 2015).  Same values as complex-step differentiation of
+    :func:`equinoctial_to_cartesian` to ~1e-13 relative, at a fraction of its cost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> E = cartesian_to_equinoctial(np.array([7.0e6, 1.0e5, 2.0e4, -100.0, 7546.05, 10.0]))
+    >>> X, J = equinoctial_jacobian(E, 60.0)
+    >>> h = 1e-7 * np.maximum(np.abs(E), 1e-3)
+    >>> Jn = np.stack([(equinoctial_to_cartesian(E + h[k] * np.eye(6)[k], 60.0)
+    ...                 - equinoctial_to_cartesian(E - h[k] * np.eye(6)[k], 60.0)) / (2 * h[k])
+    ...                for k in range(6)], axis=1)
+    >>> bool(np.allclose(J, Jn, rtol=1e-5, atol=1e-6 * np.abs(J).max()))
+    True
+    """
+    E = np.asarray(E, float)
+    n, af, ag, chi, psi, lam0 = (E[..., k] for k in range(6))
+    dt = np.asarray(dt, float)
+    lam = lam0 + n * dt
+    a = np.cbrt(mu / (n * n))
+    F = lam + 0.0 * af
+    for _ in range(kepler_iters):
+        sF, cF = np.sin(F), np.cos(F)
+        F = F - (F + ag * cF - af * sF - lam) / (1.0 - ag * sF - af * cF)
+    sF, cF = np.sin(F), np.cos(F)
+    beta = np.sqrt(1.0 - af * af - ag * ag)
+    b = 1.0 / (1.0 + beta)
+    Q = 1.0 - af * cF - ag * sF                      # r / a, and dK/dF of Kepler's equation
+    U = (1.0 - ag * ag * b) * cF + af * ag * b * sF - af
+    W = (1.0 - af * af * b) * sF + af * ag * b * cF - ag
+    P1 = af * ag * b * cF - (1.0 - ag * ag * b) * sF   # = dU/dF
+    P2 = (1.0 - af * af * b) * cF - af * ag * b * sF   # = dW/dF
+    k = n * a / Q
+    X1, Y1, Xd, Yd = a * U, a * W, k * P1, k * P2
+    # partials at fixed F (subscripts) and through b
+    Q_F = af * sF - ag * cF
+    P1_F = -af * ag * b * sF - (1.0 - ag * ag * b) * cF
+    P2_F = -(1.0 - af * af * b) * sF - af * ag * b * cF
+    U_af, U_ag, U_b = ag * b * sF - 1.0, -2.0 * ag * b * cF + af * b * sF, -ag * ag * cF + af * ag * sF
+    W_af, W_ag, W_b = -2.0 * af * b * sF + ag * b * cF, af * b * cF - 1.0, -af * af * sF + af * ag * cF
+    P1_af, P1_ag, P1_b = ag * b * cF, af * b * cF + 2.0 * ag * b * sF, af * ag * cF + ag * ag * sF
+    P2_af, P2_ag, P2_b = -2.0 * af * b * cF - ag * b * sF, -af * b * sF, -af * af * cF - af * ag * sF
+    Q_af, Q_ag = -cF, -sF
+    b_af, b_ag = b * b * af / beta, b * b * ag / beta
+    # total derivatives along the in-plane elements (n, af, ag, λ0)
+    zero = np.zeros_like(F)
+    F_e = [dt / Q + zero, sF / Q, -cF / Q, 1.0 / Q + zero]
+    a_e = [-2.0 * a / (3.0 * n), zero, zero, zero]
+    n_e = [1.0 + zero, zero, zero, zero]
+    d_af = [0.0, 1.0, 0.0, 0.0]
+    d_ag = [0.0, 0.0, 1.0, 0.0]
+    b_e = [zero, b_af, b_ag, zero]
+    cols_pos, cols_vel = [], []
+    f, g = _basis(chi, psi, fr)
+    for j in range(4):
+        dU = P1 * F_e[j] + U_af * d_af[j] + U_ag * d_ag[j] + U_b * b_e[j]
+        dW = P2 * F_e[j] + W_af * d_af[j] + W_ag * d_ag[j] + W_b * b_e[j]
+        dQ = Q_F * F_e[j] + Q_af * d_af[j] + Q_ag * d_ag[j]
+        dP1 = P1_F * F_e[j] + P1_af * d_af[j] + P1_ag * d_ag[j] + P1_b * b_e[j]
+        dP2 = P2_F * F_e[j] + P2_af * d_af[j] + P2_ag * d_ag[j] + P2_b * b_e[j]
+        dk = (n_e[j] * a + n * a_e[j]) / Q - k * dQ / Q
+        dX1, dY1 = a_e[j] * U + a * dU, a_e[j] * W + a * dW
+        dXd, dYd = dk * P1 + k * dP1, dk * P2 + k * dP2
+        cols_pos.append(dX1[..., None] * f + dY1[..., None] * g)
+        cols_vel.append(dXd[..., None] * f + dYd[..., None] * g)
+    # out-of-plane elements (χ, ψ) move the basis only
+    d = 1.0 / (1.0 + chi * chi + psi * psi)
+    fv = np.stack([1.0 - chi * chi + psi * psi, 2.0 * chi * psi, -2.0 * fr * chi + zero], axis=-1)
+    gv = np.stack([2.0 * fr * chi * psi, fr * (1.0 + chi * chi - psi * psi), 2.0 * psi], axis=-1)
+    one = 1.0 + zero
+    dfv = [np.stack([-2.0 * chi, 2.0 * psi, -2.0 * fr * one], axis=-1),
+           np.stack([2.0 * psi, 2.0 * chi, zero], axis=-1)]
+    dgv = [np.stack([2.0 * fr * psi, 2.0 * fr * chi, zero], axis=-1),
+           np.stack([2.0 * fr * chi, -2.0 * fr * psi, 2.0 * one], axis=-1)]
+    dd = [-2.0 * chi * d * d, -2.0 * psi * d * d]
+    for j in range(2):
+        df = dd[j][..., None] * fv + d[..., None] * dfv[j]
+        dg = dd[j][..., None] * gv + d[..., None] * dgv[j]
+        cols_pos.append(X1[..., None] * df + Y1[..., None] * dg)
+        cols_vel.append(Xd[..., None] * df + Yd[..., None] * dg)
+    order = [0, 1, 2, 4, 5, 3]                     # columns n, af, ag, χ, ψ, λ
+    J = np.concatenate([np.stack([cols_pos[i] for i in order], axis=-1),
+                        np.stack([cols_vel[i] for i in order], axis=-1)], axis=-2)
+    X = np.concatenate([X1[..., None] * f + Y1[..., None] * g, Xd[..., None] * f + Yd[..., None] * g], axis=-1)
+    return X, J
 
 
 def cartesian_to_equinoctial(X, dt=0.0, mu=MU, fr=1.0):
