@@ -13,6 +13,7 @@ constants   WGS-72 (SGP4) and WGS-84 constants, named apart
 flux        long-term collision flux (Kessler spatial density)
 debris      untracked debris, ballistic limits, NASA breakup model
 lifetime    dead-satellite orbital lifetime (King-Hele decay over a density table)
+smalldebris 1 mm-10 cm debris flux scaled from the tracked catalog
 ballistic   ballistic-limit equations, vulnerable areas, kill shares of debris hits
 avoidance   manoeuvre-threshold avoidance from the Pc distribution (CARA event rate)
 screening   conjunction-screening kernels

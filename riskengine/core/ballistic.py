@@ -247,8 +247,12 @@ class Surface:
     ``kind`` selects the BLE: ``"srl_al"`` (Al honeycomb wall, equipment behind),
     ``"srl_cfrp"`` (CFRP-faced honeycomb), ``"single"`` (one Al wall, Cour-Palais),
     ``"whipple"``. Thicknesses and spacings in cm, MLI areal mass in g/cm².
-    ``critical``: a perforation disables the satellite (total loss); else it takes away
-    ``capacity_per_hit`` of the satellite's value (partial loss).
+    ``critical``: a perforation disables the satellite (total loss) with probability
+    ``kill_probability``; otherwise (and for non-critical surfaces) it takes away
+    ``capacity_per_hit`` of the satellite's value (partial loss). ``kill_probability = 1`` is
+    the conservative reading of Schäfer et al. (2008) §2.2: perforation or detached spall of
+    an e-box lid is a *necessary* condition for its failure, not a sufficient one (the
+    failure-given-perforation study they cite, ESA contract report [1], was not available).
     """
 
     name: str
@@ -264,6 +268,7 @@ class Surface:
     yield_ksi: float = AL2024_T81["yield_ksi"]
     capacity_per_hit: float = 0.0
     source: str = ""
+    kill_probability: float = 1.0
 
 
 _METOP = ("MetOp structure wall: Al honeycomb sandwich, 0.41 mm Al faces, 35 mm core, MLI "
@@ -420,7 +425,9 @@ def impact_outcome_shares(surfaces=DEFAULT_SURFACES, *, d_min_cm: float = 0.1,
         per[s.name] = p + cat
         dcs[s.name] = float(surface_dc(s, v_km_s, 45.0, rho_p))
         if s.critical:
-            total += a * p
+            total += a * p * s.kill_probability
+            partial += a * p * (1.0 - s.kill_probability)
+            cap += a * p * (1.0 - s.kill_probability) * s.capacity_per_hit
         else:
             partial += a * p
             cap += a * p * s.capacity_per_hit
