@@ -217,3 +217,58 @@ def test_cara_hst_pc_table_reproduces_eventrate():
     # Hall 2019 settings (1.5-7 d): cumulative Pc 6.8e-3 over 9.92 yr
     pc, span = _cara_hst_pc(Path(os.environ["RISKENGINE_CARA_PCTABLE"]), 1.5, 7.0)
     assert av.cumulative_pc(pc) == pytest.approx(6.8e-3, rel=0.03)
+
+
+def _derived(path, h, inc, hbr, thresholds, exclude_prefix=None, years=200.0):
+    from riskengine.catalog.reader import read_catalog
+
+    cat = read_catalog([path])
+    pop = population_from_catalog(cat)
+    ok = (np.isfinite(cat.semi_major_axis_km) & (cat.semi_major_axis_km > R_EARTH_KM)
+          & np.isfinite(cat.eccentricity) & (cat.eccentricity < 1))
+    if exclude_prefix:
+        names = np.array([str(n) for n in cat.name])[ok]
+        pop = pop.subset(~np.char.startswith(names, exclude_prefix))
+    tgt = Population([R_EARTH_KM + h], [0.0], [inc], [0.0], [4], [1.0])
+    lam = float(collision_rates(tgt, pop, combined_radius_m=hbr).total[0])
+    rp = pop.a_km * (1 - pop.e) - R_EARTH_KM
+    ra = pop.a_km * (1 + pop.e) - R_EARTH_KM
+    cross = (rp <= h + 5) & (ra >= h - 5)
+    ang = av.sample_crossing_angles(np.random.default_rng(1), 20_000, inc, pop.inc_deg[cross])
+    return av.derived_avoidance(np.random.default_rng(2), lam, hbr, thresholds, ang, "cdm",
+                                years=years, n_boot=50)
+
+
+def test_esa_like_manoeuvre_rate():
+    """ESA-like mission (800 km, 98.6 deg, HBR 10 m, 1e-4, CDM grade) vs the 2016 population:
+    5.1 manoeuvres/yr removing 89 % of the risk. ESA: "90 % risk reduction at cost of 1-3
+    manoeuvres per year" (Funke et al. 2018), "two … per year for each Earth mission" (2020),
+    "three to four" (2021). Ours is 1.3-5x higher (the CDM grade's along-track sigma is one
+    CSpOC CDM's; ESA also screens with its own orbit data)."""
+    from riskengine.catalog.reader import default_catalog
+
+    info = default_catalog()
+    if info is None:
+        pytest.skip("embedded default catalog absent")
+    r = _derived(info["path"], 800.0, 98.6, 10.0, [1e-4])
+    assert 1.0 <= r.maneuvers_per_year[0] <= 4.0 * 3
+    assert 0.8 <= r.share_removed[0] <= 0.97
+
+
+@pytest.mark.shared
+def test_starlink_like_manoeuvre_rate(full_3le):
+    """Starlink-like satellite (550 km, 53 deg, CDM grade) vs the 2023-10 catalog without
+    the Starlinks (they coordinate among themselves):
+
+    =====================  ================  ================  ===========================
+    threshold              HBR 5 m           HBR 10 m          SpaceX FCC reports
+    =====================  ================  ================  ===========================
+    1e-5                   4.3 /sat-yr       8.4 /sat-yr       ~12.6 (Dec 2022-May 2023)
+    1e-6                   11.8 /sat-yr      17.8 /sat-yr      ~17.7-28 (Dec 2023-May 2024)
+    =====================  ================  ================  ===========================
+    """
+    r5 = _derived(full_3le, 550.0, 53.0, 5.0, [1e-5, 1e-6], "STARLINK")
+    r10 = _derived(full_3le, 550.0, 53.0, 10.0, [1e-5, 1e-6], "STARLINK")
+    assert 12.6 / 3 <= r5.maneuvers_per_year[0] <= 12.6 * 3
+    assert 12.6 / 3 <= r10.maneuvers_per_year[0] <= 12.6 * 3
+    assert 17.7 / 3 <= r10.maneuvers_per_year[1] <= 28.0 * 3

@@ -53,6 +53,11 @@ Starlink Dec 2023–May 2024        ~1e-6      ≈ 17.7–28                   r
 Starlink Dec 2024–May 2025        ~3e-7      ≈ 41                        same
 ================================  =========  ==========================  ========================
 
+This engine with the ``"cdm"`` grade (:func:`derived_avoidance`; ``tests/test_avoidance.py``):
+HST-like 540 km / 28.5° / HBR 10 m at 1e-4: 0.92 /yr removing 84 %; ESA-like 800 km SSO,
+HBR 10 m, 1e-4: 5.1 /yr, 89 %; Starlink-like 550 km / 53° (other Starlinks excluded),
+HBR 5–10 m: 4.3–8.4 /yr at 1e-5 and 11.8–17.8 /yr at 1e-6.
+
 Units: Pc dimensionless, years, metres, degrees. Axis convention: one conjunction per
 element of the ``pc`` array; thresholds broadcast along a leading axis of the results.
 """
