@@ -38,7 +38,7 @@ Equations (re-typed from the primary texts, read from the PDFs in
   oblique impacts", §3.1; the minus sign does not survive the PDF text).
 
 Debris is aluminium-like, 2.8 g/cm³ ("orbital debris particle density is assumed to be
-2.8 g/cm³", handbook §2.x, and ORDEM); mean impact speed 10 km/s for low and 13 km/s for
+2.8 g/cm³", handbook §2.6.2); mean impact speed 10 km/s for low and 13 km/s for
 high inclinations (ECSS-E-ST-10-04C J.2.2.1.3).
 
 Vulnerable areas (:data:`DEFAULT_SURFACES`) and :func:`impact_outcome_shares` turn these
@@ -59,7 +59,7 @@ __all__ = ["DEBRIS_DENSITY", "AL6061_T6", "AL2024_T81", "SRL_AL_HC", "SRL_CFRP_H
            "impact_outcome_shares", "catastrophic_diameter_cm"]
 
 DEBRIS_DENSITY = 2.8
-"""g/cm³ — orbital debris particle density used by NASA (handbook NASA/TM-2009-214785, §2)."""
+"""g/cm³ — orbital debris particle density used by NASA (handbook NASA/TM-2009-214785, §2.6.2)."""
 
 AL6061_T6 = {"density": 2.713, "bhn": 95.0, "sound_speed_km_s": 5.1, "yield_ksi": 40.0}
 """Al 6061-T6: density, Brinell hardness, speed of sound, yield (standard handbook values
