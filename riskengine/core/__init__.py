@@ -12,6 +12,12 @@ Modules
 constants   WGS-72 (SGP4) and WGS-84 constants, named apart
 flux        long-term collision flux (Kessler spatial density)
 debris      untracked debris, ballistic limits, NASA breakup model
+lifetime    dead-satellite orbital lifetime (King-Hele decay over a density table)
+smalldebris 1 mm-10 cm debris flux scaled from the tracked catalog
+altitude    altitude resolution of flux profiles (mean vs osculating, TLE errors)
+shellgeometry fleet-vs-fleet close approaches of a Walker shell from its geometry
+ballistic   ballistic-limit equations, vulnerable areas, kill shares of debris hits
+avoidance   manoeuvre-threshold avoidance from the Pc distribution (CARA event rate)
 screening   conjunction-screening kernels
 pc          collision-probability kernels (2D, max Pc, Monte Carlo)
 sources     the loss engine's input (HazardSet) and peril samplers
