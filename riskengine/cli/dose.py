@@ -50,8 +50,8 @@ def dose(altitude_km, inclination_deg, shielding_mm, solar, extrapolate, as_json
         return
     d = r.to_dict(index=0)
     lines = [
-        f"Yearly dose at {altitude_km:g} km, {inclination_deg:g} deg, behind {shielding_mm:g} mm Al "
-        f"({d['models']['trapped']})",
+        f"Yearly dose at {altitude_km:g} km, {inclination_deg:g} deg, behind {shielding_mm:g} mm "
+        f"Al ({d['models']['trapped']})",
         f"  total                {d['rad_si_per_year']:12,.1f} rad(Si)/yr",
         f"  trapped protons      {d['trapped_protons']:12,.1f}",
         f"  trapped electrons    {d['trapped_electrons']:12,.1f}",

@@ -157,7 +157,7 @@ def residual_energy(energy_mev, path_g_cm2, table_energy_mev, table_range_g_cm2)
     >>> e = np.array([1.0, 10.0]); r = np.array([0.01, 1.0])
     >>> residual_energy(e, 0.0, e, r).round(9).tolist()
     [1.0, 10.0]
-    >>> residual_energy(e, 0.5, e, r).round(3).tolist()      # 10 MeV after 0.5 g/cm^2 (log-log table)
+    >>> residual_energy(e, 0.5, e, r).round(3).tolist()     # 10 MeV after 0.5 g/cm^2
     [0.0, 7.071]
     """
     r = _loglog(np.asarray(energy_mev, float), table_energy_mev, table_range_g_cm2)
