@@ -409,3 +409,17 @@ def test_cli_refuses_outside_validity(cli_run):
     res = cli_run("dose", "--altitude-km", "2500", "--inclination-deg", "53", "--shielding-mm", "3")
     assert res.exit_code == 2
     assert "altitude_km=2500" in res.stderr and "--extrapolate" in res.stderr
+
+
+def test_tid_device_records_parse_and_cite():
+    """The device TID records read as beam tests; every row names its source."""
+    import csv
+
+    from riskengine.evidence import evidence_dir, read_beam_tests
+
+    path = evidence_dir() / "tid_devices.csv"
+    rows = read_beam_tests(path)
+    assert len(rows) == 3 and {r["family"] for r in rows} == {"memory", "tpu", "soc"}
+    with open(path, newline="") as fh:
+        for r in csv.DictReader(fh):
+            assert r["source"].strip() and r["measures"].strip() and r["notes"].strip()
