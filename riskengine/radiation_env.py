@@ -15,6 +15,10 @@ Public API
     -> rad(Si) of one event of ``fluence_scale`` x the August 1972 event (King 1974).
 ``spe_inputs(altitude_km, inclination_deg, shielding_mm)``
     -> ``(SPEModel, dose_per_unit_fluence)`` for :func:`riskengine.core.spe.sample_spe_year`.
+``dose_rate_batch(altitudes, inclinations, shielding_mm, ...)``
+    -> the same for many orbits, ``(n_orbits, n_t)`` arrays, kernels run once.
+``geomagnetic_transmission(altitude_km, inclination_deg, energy_mev)``
+    -> share of the orbit open to solar protons of energy E (Stormer cut-off).
 ``orbit_environment(altitude_km, inclination_deg, solar=None)``
     -> :class:`OrbitEnvironment`, the cached orbit-averaged spectra and cut-offs.
 
@@ -458,6 +462,68 @@ def dose_rate(altitude_km: float, inclination_deg: float, shielding_mm, *,
                 "geometry": "centre of solid Al spheres, Si target",
                 "version": DOSE_MODEL_VERSION, "aep8": _aep8_version()},
     )
+
+
+def dose_rate_batch(altitude_km, inclination_deg, shielding_mm, *, solar: str | None = None,
+                    strict: bool = True) -> dict:
+    """:func:`dose_rate` for many orbits at once (a fleet's distinct shells).
+
+    Parameters
+    ----------
+    altitude_km, inclination_deg : (n_orbits,) arrays (or scalars, broadcast).
+    shielding_mm : (n_t,) thicknesses shared by all orbits.
+    solar, strict : as in :func:`dose_rate`; with ``strict=False`` every orbit is computed and
+        ``valid`` / ``outside_validity`` say which are extrapolated.
+
+    Returns
+    -------
+    dict with ``(n_orbits, n_t)`` arrays ``rad_si_per_year``, ``trapped_protons``,
+    ``trapped_electrons``, ``bremsstrahlung``, ``solar_protons``, ``spe_event_1972_rad``,
+    ``(n_orbits,)`` ``valid`` and a list ``outside_validity`` of tuples, plus the inputs.
+    The dose kernels run once over the stacked orbit spectra.
+
+    Examples
+    --------
+    >>> b = dose_rate_batch([550.0, 650.0], [53.0, 97.98], [3.0, 10.0])   # doctest: +SKIP
+    >>> b["rad_si_per_year"].shape                                        # doctest: +SKIP
+    (2, 2)
+    """
+    alt, inc = np.broadcast_arrays(np.atleast_1d(np.asarray(altitude_km, float)),
+                                   np.atleast_1d(np.asarray(inclination_deg, float)))
+    t = np.atleast_1d(np.asarray(shielding_mm, float))
+    problems = [_check(float(a), float(i), t, strict) for a, i in zip(alt, inc)]
+    envs = [orbit_environment(float(a), float(i), solar) for a, i in zip(alt, inc)]
+    tables = shield_tables()
+    d = core_dose.trapped_dose_per_year(
+        PROTON_ENERGIES_MEV, np.stack([e.proton_flux for e in envs]),
+        ELECTRON_ENERGIES_MEV, np.stack([e.electron_flux for e in envs]), t, tables)
+    model = spe_model()
+    k = np.stack([core_spe.dose_per_unit_fluence(e.cutoff_gv(model.cutoff_coefficient_gv), t,
+                                                 tables, e0_mev=model.spectrum_e0_mev)
+                  for e in envs])
+    spe = model.mean_annual_fluence(solar != "min") * k
+    total = d.trapped_protons + d.trapped_electrons + d.bremsstrahlung + spe
+    return {"altitude_km": alt, "inclination_deg": inc, "shielding_mm": t,
+            "solar": solar or "standard", "rad_si_per_year": total,
+            "trapped_protons": d.trapped_protons, "trapped_electrons": d.trapped_electrons,
+            "bremsstrahlung": d.bremsstrahlung, "solar_protons": spe,
+            "spe_event_1972_rad": k * model.king_1972_fluence_gt30,
+            "valid": np.array([not p for p in problems]), "outside_validity": problems}
+
+
+def geomagnetic_transmission(altitude_km: float, inclination_deg: float, energy_mev, *,
+                             cutoff_scale: float = 1.0) -> np.ndarray:
+    """Share of a circular orbit's time where solar protons of energy E arrive (quiet Stormer
+    cut-off; ``cutoff_scale=0.75`` as a storm sensitivity), ``(n_E,)``.
+
+    Examples
+    --------
+    >>> geomagnetic_transmission(550.0, 53.0, [10.0, 30.0])             # doctest: +SKIP
+    array([0., 0.])
+    """
+    env = orbit_environment(float(altitude_km), float(inclination_deg))
+    return core_spe.geomagnetic_transmission(env.cutoff_gv(spe_model().cutoff_coefficient_gv),
+                                             energy_mev, cutoff_scale=cutoff_scale)
 
 
 # --------------------------------------------------------------------------- SPE

@@ -423,3 +423,19 @@ def test_tid_device_records_parse_and_cite():
     with open(path, newline="") as fh:
         for r in csv.DictReader(fh):
             assert r["source"].strip() and r["measures"].strip() and r["notes"].strip()
+
+
+def test_batch_over_orbits_equals_single_calls():
+    alts, incs = np.array([550.0, 825.0, 1200.0]), np.array([53.0, 98.8, 87.9])
+    b = renv.dose_rate_batch(alts, incs, DEPTHS)
+    assert b["rad_si_per_year"].shape == (3, 4) and b["valid"].all()
+    for j, (a, i) in enumerate(zip(alts, incs)):
+        one = renv.dose_rate(a, i, DEPTHS)
+        np.testing.assert_allclose(b["rad_si_per_year"][j], one.rad_si_per_year, rtol=1e-12)
+        np.testing.assert_allclose(b["solar_protons"][j], one.solar_protons, rtol=1e-12)
+    with pytest.raises(renv.DoseValidityError):
+        renv.dose_rate_batch([550.0, 2500.0], 53.0, 3.0)
+    b = renv.dose_rate_batch([550.0, 2500.0], 53.0, 3.0, strict=False)
+    assert b["valid"].tolist() == [True, False]
+    t = renv.geomagnetic_transmission(650.0, 97.98, [30.0, 100.0])
+    assert 0.15 < t[0] < t[1] < 0.3
