@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "perils": ("riskengine.cli.perils", "perils",
                "List every peril with its parameters, defaults and sources."),
     "sql": ("riskengine.cli.sql", "sql", "Query the store read-only (SQL, cookbook)."),
+    "dose": ("riskengine.cli.dose", "dose", "Yearly radiation dose behind Al for an orbit."),
 }
 
 
