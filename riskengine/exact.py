@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from riskengine.core.aggregate import (N_DEFAULT, Aggregate, compound_fft,
-                                       occurrence_terms_dist, severity_dist)
+                                       mean_occurrence_loss, occurrence_terms_dist,
+                                       severity_dist)
 from riskengine.core.ep import RETURN_PERIODS, var_tvar
 from riskengine.core.policy import layer
 
@@ -34,25 +35,39 @@ def _freq(entry):
     return "negative_binomial", {"mean": f.mean, "variance": f.variance}
 
 
-def peril_aggregates(entry, policy, n: int = N_DEFAULT, h: float | None = None):
+def peril_aggregates(entry, policy, n: int = N_DEFAULT, h: float | None = None,
+                     which=("ground_up", "gross")):
     """``{"ground_up": Aggregate, "gross": Aggregate}`` of one compound peril (gross: its
     occurrences after the policy's occurrence terms)."""
     kind, params = _freq(entry)
     cdf, left, ppf = severity_dist(entry.severity)
-    out = {"ground_up": compound_fft(kind, params, cdf, ppf, cdf_left=left, n=n, h=h)}
-    franchise = getattr(policy, "occurrence_deductible_type", "straight") == "franchise"
-    c, cl, q = occurrence_terms_dist(cdf, left, ppf, policy.occurrence_deductible,
-                                     policy.occurrence_limit, franchise)
-    out["gross"] = compound_fft(kind, params, c, q, cdf_left=cl, n=n, h=h,
-                                cap=policy.occurrence_limit)
+    out = {}
+    if "ground_up" in which:
+        out["ground_up"] = compound_fft(kind, params, cdf, ppf, cdf_left=left, n=n, h=h)
+    if "gross" in which:
+        franchise = getattr(policy, "occurrence_deductible_type", "straight") == "franchise"
+        c, cl, q = occurrence_terms_dist(cdf, left, ppf, policy.occurrence_deductible,
+                                         policy.occurrence_limit, franchise)
+        out["gross"] = compound_fft(kind, params, c, q, cdf_left=cl, n=n, h=h,
+                                    cap=policy.occurrence_limit)
     return out
 
 
-def _rows(peril: str, persp: str, agg: Aggregate, sim: np.ndarray, f=None) -> list[dict]:
+def peril_means(entry, policy) -> dict:
+    """Exact annual means ``E[N] E[Y]`` of a compound peril, ground-up and gross."""
+    en = entry.frequency.moments()[0]
+    franchise = getattr(policy, "occurrence_deductible_type", "straight") == "franchise"
+    return {"ground_up": en * mean_occurrence_loss(entry.severity),
+            "gross": en * mean_occurrence_loss(entry.severity, policy.occurrence_deductible,
+                                               policy.occurrence_limit, franchise)}
+
+
+def _rows(peril: str, persp: str, agg: Aggregate, sim: np.ndarray, f=None,
+          mean: float | None = None) -> list[dict]:
     xs = np.sort(np.asarray(sim, float))
     n = len(xs)
     rows = []
-    lo_m, hi_m = agg.mean(f)
+    lo_m, hi_m = (mean, mean) if mean is not None and np.isfinite(mean) else agg.mean(f)
     m = float(xs.mean()) if n else float("nan")
     se_m = float(xs.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     rows.append(dict(peril=peril, perspective=persp, return_period=0.0,
@@ -91,35 +106,40 @@ def exact_rows(portfolio, res, peril_years) -> list[dict]:
         return []
     pol = portfolio.policy
     rows: list[dict] = []
-    aggs = {}
     for x in compound:
         a = peril_aggregates(x.entry, pol)
-        aggs[x.name] = a
         loss, gu = peril_years(x.name)
-        rows += _rows(x.name, "ground_up", a["ground_up"], gu)
-        rows += _rows(x.name, "gross", a["gross"], loss)
+        means = peril_means(x.entry, pol)
+        rows += _rows(x.name, "ground_up", a["ground_up"], gu, mean=means["ground_up"])
+        rows += _rows(x.name, "gross", a["gross"], loss, mean=means["gross"])
     if len(compound) == len(objs):
-        rows += portfolio_rows(compound, aggs, pol, res)
+        rows += portfolio_rows(compound, pol, res)
     return rows
 
 
-def portfolio_rows(compound, aggs, pol, res) -> list[dict]:
+def portfolio_rows(compound, pol, res) -> list[dict]:
     """The portfolio's exact annual loss when all its perils are compound: their sum on a
-    common lattice, then the aggregate terms, then quota shares and aggregate layers."""
+    common lattice (:func:`riskengine.core.aggregate.compound_sum`), then the aggregate
+    terms, then quota shares and aggregate layers."""
+    from riskengine.core.aggregate import compound_sum
     from riskengine.core.reinsurance import kind_of
 
     out = []
+    franchise = getattr(pol, "occurrence_deductible_type", "straight") == "franchise"
     for persp in ("ground_up", "gross"):
-        # a common lattice that holds the sum: the perils' own steps added up
-        h = sum(aggs[x.name][persp].h for x in compound)
-        total = None
+        parts = []
         for x in compound:
-            a = aggs[x.name][persp]
-            if not np.isclose(a.h, h):
-                a = peril_aggregates(x.entry, pol, h=h)[persp]
-            total = a if total is None else total.convolve(a)
+            kind, params = _freq(x.entry)
+            cdf, left, ppf = severity_dist(x.entry.severity)
+            if persp == "gross":
+                cdf, left, ppf = occurrence_terms_dist(cdf, left, ppf, pol.occurrence_deductible,
+                                                       pol.occurrence_limit, franchise)
+            parts.append((kind, params, cdf, ppf, left,
+                          pol.occurrence_limit if persp == "gross" else None))
+        total = compound_sum(parts)
         if persp == "ground_up":
-            out += _rows(PORTFOLIO, "ground_up", total, res.ground_up)
+            m = sum(peril_means(x.entry, pol)["ground_up"] for x in compound)
+            out += _rows(PORTFOLIO, "ground_up", total, res.ground_up, mean=m)
             continue
 
         def gross_of(s):

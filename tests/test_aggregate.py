@@ -104,3 +104,30 @@ def test_simulation_converges_to_the_exact_compound_perils(tmp_path):
     flags = dict(con.execute("SELECT code, severity FROM run_flags WHERE run_id = ?",
                              [rid]).fetchall())
     assert flags.get("market_rate") == "info"
+
+
+def test_mean_occurrence_loss_against_limited_expected_values():
+    """Pareto I (alpha, s): E[X ^ u] = alpha s / (alpha - 1) - s^alpha u^(1 - alpha) / (alpha - 1)
+    for u >= s; lognormal: E[X ^ u] = e^(mu + sigma^2/2) Phi((ln u - mu - sigma^2) / sigma)
+    + u (1 - Phi((ln u - mu) / sigma)) (Loss Models, appendix A)."""
+    from riskengine.core.aggregate import mean_occurrence_loss
+    from riskengine.perils.distributions import Lognormal, Pareto
+
+    a, s, d, lim = 1.8, 2e7, 5e5, 2e8
+    lev = lambda u: a * s / (a - 1) - s ** a * u ** (1 - a) / (a - 1)       # noqa: E731
+    par = Pareto(distribution="pareto", shape=a, scale=s)
+    assert mean_occurrence_loss(par, d, lim) == pytest.approx(lev(d + lim) - d, rel=1e-9)
+    mu, sg = 14.0, 1.5
+    Phi = stats.norm.cdf
+
+    def lev_ln(u):
+        return (np.exp(mu + sg ** 2 / 2) * Phi((np.log(u) - mu - sg ** 2) / sg)
+                + u * (1 - Phi((np.log(u) - mu) / sg)))
+
+    ln = Lognormal(distribution="lognormal", mu=mu, sigma=sg)
+    assert mean_occurrence_loss(ln, d, lim) == pytest.approx(lev_ln(d + lim) - lev_ln(d), rel=1e-9)
+    # franchise: E[X ^ L] - E[X ^ d] + d S(d)
+    sd = 1 - Phi((np.log(d) - mu) / sg)
+    assert mean_occurrence_loss(ln, d, lim, franchise=True) == pytest.approx(
+        lev_ln(lim) - lev_ln(d) + d * sd, rel=1e-9)
+    assert mean_occurrence_loss(Pareto(distribution="pareto", shape=0.9, scale=1.0)) == np.inf
