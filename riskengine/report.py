@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from riskengine import plots
+from riskengine.config import REINSURER_MARGIN_ASSUMPTION
 from riskengine.summary import (exact_rows, layer_rows, load, pct, premium_rows, psept_text,
                                 results_rows, usd)
 
@@ -227,7 +228,12 @@ def render_html(data: dict) -> str:
                        "reinsurer's margin (the expected-value principle; with reinstatements the "
                        "upfront premium is (1 + margin) E[ceded] / (1 + E[reinstatement factor]), "
                        "Sundt 1991). The capital is held on the net position: the net loss plus "
-                       "the reinstatement premiums it triggers.</p>") if layer_rows(s) else "")
+                       "the reinstatement premiums it triggers. Margins: "
+                       + _e(", ".join(f"{x['layer']} {x['margin']:g}"
+                                      for x in s.extra.get("layer_prices", [])
+                                      if x.get("margin") is not None) or "—")
+                       + f". Default margin, a named assumption: {_e(REINSURER_MARGIN_ASSUMPTION)}."
+                       "</p>") if layer_rows(s) else "")
                  + "</section>")
     ea = data.get("ep_all", {})
     rps = sorted({rp for _, rp in ea})
