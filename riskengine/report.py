@@ -229,7 +229,7 @@ def render_html(data: dict) -> str:
                        "upfront premium is (1 + margin) E[ceded] / (1 + E[reinstatement factor]), "
                        "Sundt 1991). The capital is held on the net position: the net loss plus "
                        "the reinstatement premiums it triggers. Margins: "
-                       + _e(", ".join(f"{x['layer']} {x['margin']:g}"
+                       + _e(", ".join(f"{x['layer']} {x['margin']:.2f}"
                                       for x in s.extra.get("layer_prices", [])
                                       if x.get("margin") is not None) or "—")
                        + f". Default margin, a named assumption: {_e(REINSURER_MARGIN_ASSUMPTION)}."
