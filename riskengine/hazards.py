@@ -31,7 +31,7 @@ class HazardResult:
     def add(self, **kw):
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
                   "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
-                  "altitude_km", "notes"):
+                  "altitude_km", "notes", "severity_p_total", "cloud_lifetime_years"):
             self.rows.setdefault(k, []).append(kw.get(k))
 
     def _get(self, peril: str, key: str):
