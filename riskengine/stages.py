@@ -117,7 +117,7 @@ def needs(p) -> set[str]:
     """What the portfolio's perils need: ``fleet``, ``catalog``, ``posterior``."""
     out: set[str] = set()
     for x in portfolio_perils(p):
-        out |= set(x.needs)
+        out |= set(x.runtime_needs(p) if hasattr(x, "runtime_needs") else x.needs)
     if any(g.norad_ids is not None for g in p.fleet):
         out.add("catalog")
     return out
@@ -435,8 +435,11 @@ def build_hazard_set(con, p, opts: Options | None = None):
     as_of = p.simulation.inception or (epoch.date() if epoch is not None else None)
     seed = int(p.simulation.seed if opts.seed is None else opts.seed)
     ctx = registry.LossContext(fleet=fleet, rows=rows, posterior=post, seed=seed, as_of=as_of)
+    plan = _launch_plan(p, fleet, hs, ctx, opts)
     for x in objs:
         x.add_sources(hs, ctx)
+    if plan is not None and plan.covered:
+        hs.campaign = plan.core   # results by launch, calendar year and phase
     from riskengine.perils import _capacity
 
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
@@ -445,6 +448,26 @@ def build_hazard_set(con, p, opts: Options | None = None):
     if post is not None:
         opts.say(f"posterior: {hs.n_draws:,} parameter draws")
     return hs, inputs, epoch
+
+
+def _launch_plan(p, fleet, hs, ctx, opts):
+    """The portfolio's deployment plan (``None`` without launches), shared with the launch
+    perils; under ``launch_plus_one_year`` cover only the launched satellites are insured."""
+    from riskengine.campaign import build_plan
+
+    plan = build_plan(p, fleet)
+    opts.info["launch_plan"] = plan
+    if plan is None:
+        return None
+    ctx.shared["launch_plan"] = plan
+    if plan.covered:
+        hs.sum_insured = np.where(plan.core.sat_launch >= 0, hs.sum_insured, 0.0)
+    else:
+        plan.flag("launch_not_covered", (
+            f"the portfolio has {plan.core.n_launches:,} launches but policy.cover = "
+            "'in_orbit_annual': the launch and raising phases are not insured and the fleet "
+            "is priced as if on station; set cover = 'launch_plus_one_year' to price them"))
+    return plan
 
 
 def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> str:
@@ -490,9 +513,11 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
         from riskengine.core.pricing import price as technical_price
 
+        comps = {"group": res.components["group"], "peril": res.components["peril"]}
+        if res.campaign is not None:
+            comps.update(phase=res.components["phase"], campaign=res.components["campaign"])
         pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()),
-                             {"group": res.components["group"],
-                              "peril": res.components["peril"]})
+                             comps)
         rows = pr.metric_rows()
         r.write("metrics", {"metric": np.array([x[0] for x in rows], object),
                             "value": np.array([x[1] for x in rows], float),
@@ -506,6 +531,9 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                                     for k in keep[0]})
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
+        plan = opts.info.get("launch_plan")
+        if plan is not None:
+            _write_campaign(r, plan, res, pr, hs, p)
         hz = inputs.get("hazards_run_id")
         if hz:   # the catalog warnings of the hazards run this price rests on
             for code, message, severity in con.execute(
@@ -514,6 +542,27 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                 r.flag(code, message, severity or "warning")
         opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")
         return r.run_id
+
+
+def _write_campaign(r, plan, res, pr, hs, p) -> None:
+    """``campaign_launches``, ``campaign_years`` and the plan's flags into run ``r``."""
+    from riskengine.campaign import result_tables
+
+    by_code: dict = {}
+    for code, message in plan.flags:
+        by_code.setdefault(code, []).append(message)
+    for code, msgs in by_code.items():
+        r.flag(code, "; ".join(msgs), "info" if code in ("launch_few_flights",
+                                                          "launch_not_covered") else "warning")
+    if res.campaign is None:
+        return
+    tables = result_tables(plan, res, pr.allocations, hs.sum_insured,
+                           p.pricing.capital_quantile)
+    for name, cols in tables.items():
+        r.write(name, cols)
+    r.stats["campaign"] = {"launches": plan.core.n_launches,
+                           "satellites": int(plan.core.units.size.sum()),
+                           "years": plan.core.years}
 
 
 # --------------------------------------------------------------------------- price

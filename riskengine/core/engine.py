@@ -73,6 +73,8 @@ class BlockResult:
     ev_loss: np.ndarray
     ev_ground_up: np.ndarray
     ev_count: np.ndarray | None = None  # occurrences per row (None: one each)
+    #: launch campaigns: :meth:`riskengine.core.campaign.Campaign.block_summary`
+    campaign: dict | None = None
 
     def occurrences(self) -> np.ndarray:
         return np.ones(len(self.ev_year), np.int64) if self.ev_count is None else self.ev_count
@@ -234,10 +236,18 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
     year_end = []  # events dated at the end of the policy year (capacity claims)
+    fixed_time = []  # (events, times): sources that date their own events (launch campaigns)
     n_ev = 0
     for src in hs.sources:
         pc = perils.index(src.peril)
-        if isinstance(src, CompoundSource):
+        if hasattr(src, "sample_events"):  # riskengine.core.campaign sources
+            yrs, e, sat, dmg, t = src.sample_events(draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
+            fixed_time.append((n_ev + np.arange(len(yrs)), t))
+        elif isinstance(src, CompoundSource):
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
             ev_direct.append(sample_severity(src.severity, len(yrs), rng))
@@ -295,6 +305,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_time = rng.random(n_ev)
     if year_end:
         ev_time[np.concatenate(year_end)] = 1.0
+    for idx, t in fixed_time:
+        ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
 
     # ---- depletion: order hits by (year, satellite, event time); a satellite's damage in a
@@ -337,9 +349,15 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     by_group += _sum(ev_year * g + direct_grp, ev_direct * share, n_years * g)
     by_group = by_group.reshape(n_years, g)
 
+    camp = None
+    if getattr(hs, "campaign", None) is not None:
+        camp = hs.campaign.block_summary(n_years, perils, ev_year, ev_peril, hit_ev, hit_sat,
+                                         ins_hit * share[hit_ev], ctl, ev_direct * share)
+
     eo = np.lexsort((ev_time, ev_year))
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
-                       ev_year[eo], ev_peril[eo], ev_sats[eo], ev_loss[eo], ev_gu[eo])
+                       ev_year[eo], ev_peril[eo], ev_sats[eo], ev_loss[eo], ev_gu[eo],
+                       campaign=camp)
 
 
 def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
@@ -398,7 +416,9 @@ def expected_hits_per_year(hs: HazardSet) -> float:
     """
     total = 0.0
     for src in hs.sources:
-        if isinstance(src, CompoundSource):
+        if hasattr(src, "expected_hits"):  # riskengine.core.campaign sources
+            total += src.expected_hits()
+        elif isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
         elif isinstance(src, CapacitySource):

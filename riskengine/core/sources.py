@@ -266,6 +266,9 @@ class HazardSet:
     group: np.ndarray
     group_names: list[str]
     sources: list = field(default_factory=list)
+    #: launch campaign (:class:`riskengine.core.campaign.Campaign`): results by launch,
+    #: calendar year and phase
+    campaign: object = None
 
     @property
     def n_sats(self) -> int:

@@ -68,6 +68,8 @@ class SimulationResult:
     n_layers: int = 0
     by_peril: np.ndarray | None = None    # (years, n_perils) when kept
     by_group: np.ndarray | None = None    # (years, n_groups + 1) when kept
+    #: launch campaigns (:class:`CampaignAccumulator`), else None
+    campaign: object | None = None
 
     @property
     def net(self) -> np.ndarray:
@@ -87,6 +89,11 @@ class ResultBuilder:
         self.acc = {"peril": ComponentAccumulator(self.perils, self.years, q),
                     "group": ComponentAccumulator(self.groups + [NO_SATELLITE], self.years, q)}
         self.keep = keep_components
+        camp = getattr(hs, "campaign", None)
+        self.camp = CampaignAccumulator(camp, self.years, q) if camp is not None else None
+        if self.camp is not None:
+            self.acc["campaign"] = self.camp.components
+            self.acc["phase"] = self.camp.phases
         if keep_components:
             self.byp = np.empty((self.years, len(self.perils)))
             self.byg = np.empty((self.years, len(self.groups) + 1))
@@ -98,6 +105,8 @@ class ResultBuilder:
         self.ceded[sl] = r.ceded.sum(axis=0) if r.ceded.shape[0] else 0.0
         self.acc["peril"].add(r.gross, r.by_peril, first_year)
         self.acc["group"].add(r.gross, r.by_group, first_year)
+        if self.camp is not None and r.campaign is not None:
+            self.camp.add(first_year, r.gross, r.campaign)
         if self.keep:
             self.byp[sl], self.byg[sl] = r.by_peril, r.by_group
 
@@ -105,7 +114,42 @@ class ResultBuilder:
         return SimulationResult(
             self.years, self.seed, self.gross, self.gu, self.oep, self.ceded, self.acc,
             self.perils, self.groups, int(n_events), self.n_l,
-            self.byp if self.keep else None, self.byg if self.keep else None)
+            self.byp if self.keep else None, self.byg if self.keep else None,
+            self.camp)
+
+
+class CampaignAccumulator:
+    """Launch-campaign results summarised block by block: the loss by calendar year and
+    phase per simulated year (co-TVaR premium allocation and each calendar year's PML),
+    and per launch the expected loss and satellites lost by phase and its largest loss."""
+
+    def __init__(self, campaign, years: int, q: float):
+        from riskengine.core.campaign import PHASES
+
+        self.campaign = campaign
+        self.years = campaign.years
+        self.components = ComponentAccumulator(campaign.component_names(), years, q)
+        self.phases = ComponentAccumulator(list(PHASES) + ["(other)"], years, q)
+        n_l = campaign.n_launches
+        self.calendar = np.zeros((years, len(self.years)))   # loss per calendar year
+        self.launch_loss = np.zeros((n_l, 3))
+        self.launch_lost = np.zeros((n_l, 3))
+        self.launch_max = np.zeros(n_l)
+        self.n = 0
+
+    def add(self, first_year: int, gross: np.ndarray, c: dict) -> None:
+        comp = c["components"]
+        n_c = len(self.years)
+        self.components.add(gross, comp, first_year)
+        by_phase = np.column_stack([comp[:, k:3 * n_c:3].sum(axis=1) for k in range(3)]
+                                   + [comp[:, -1]])
+        self.phases.add(gross, by_phase, first_year)
+        sl = slice(first_year, first_year + len(gross))
+        self.calendar[sl] = comp[:, :3 * n_c].reshape(len(gross), n_c, 3).sum(axis=2)
+        self.launch_loss += c["launch_loss"]
+        self.launch_lost += c["launch_lost"]
+        self.launch_max = np.maximum(self.launch_max, c["launch_max"])
+        self.n += len(gross)
 
 
 def generic_hazard_set(portfolio) -> HazardSet:
