@@ -166,3 +166,34 @@ def figure_png_base64(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def campaign_timeline_figure(dates, satellites, vehicles, lost_by_phase,
+                             title: str = "Launch campaign"):
+    """The campaign timeline: satellites on each launch at its date (by vehicle family), and
+    the expected satellites lost, cumulative over the campaign, by phase.
+
+    ``dates`` (ISO strings or dates), ``satellites`` and ``vehicles`` per launch;
+    ``lost_by_phase`` ``(n_launches, 3)`` expected satellites lost at launch, while raising
+    and in the first year in orbit.
+    """
+    import datetime as dt
+
+    d = [x if isinstance(x, dt.date) else dt.date.fromisoformat(str(x)) for x in dates]
+    fig = _fig(8.0, 5.2)
+    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1])
+    for k, v in enumerate(dict.fromkeys(vehicles)):
+        m = [i for i, x in enumerate(vehicles) if x == v]
+        ax.vlines([d[i] for i in m], 0, [satellites[i] for i in m], color=f"C{k}", lw=1.2,
+                  label=plain(v))
+    ax.set_ylabel("satellites per launch")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(plain(title))
+    ax.grid(True, alpha=0.3)
+    lost = np.cumsum(np.asarray(lost_by_phase, float), axis=0)
+    ax2.stackplot(d, lost.T, labels=["launch", "raising", "first year in orbit"],
+                  colors=["#b2182b", "#ef8a62", "#67a9cf"], alpha=0.85, step="post")
+    ax2.set_ylabel("expected satellites lost\n(cumulative)")
+    ax2.legend(loc="upper left", fontsize=8, frameon=False)
+    ax2.grid(True, alpha=0.3)
+    return fig

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from riskengine import plots
-from riskengine.summary import load, pct, results_rows, usd
+from riskengine.summary import campaign_launches, load, pct, results_rows, usd
 
 _usd = usd   # kept for callers of the old name
 
@@ -107,7 +107,7 @@ def report_data(con, run_id: str) -> dict:
                                   p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
-                catalog=catalog)
+                catalog=catalog, launches=campaign_launches(con, run_id))
 
 
 def _assumptions(s) -> list[tuple[str, str, str, str]]:
@@ -222,6 +222,8 @@ def render_html(data: dict) -> str:
               "occurrences — these add up to the portfolio AAL, and the difference is what the "
               "aggregate terms retain or cap. Standalone 1-in-200: the 99.5 % quantile of the "
               "peril's own annual loss.</p></section>")
+    if s.extra.get("campaign"):
+        parts.append(_campaign_section(data))
     if data["groups"]:
         parts.append("<section id='allocation'><h2>Where the premium goes</h2>" + _table(
             ["fleet group", "expected loss", "co-TVaR capital", "premium"],
@@ -277,6 +279,42 @@ def render_html(data: dict) -> str:
     parts.append("<section id='appendix'><h2>Appendix</h2>" + "".join(appendix) + "</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
+
+
+def _campaign_section(data: dict) -> str:
+    """The launch campaign: timeline plot, results by calendar year, the riskiest launches."""
+    from riskengine.summary import campaign_table
+
+    s = data["summary"]
+    launches = data.get("launches") or []
+    parts = ["<section id='campaign'><h2>Launch campaign</h2>"]
+    if launches:
+        fig = plots.campaign_timeline_figure(
+            [x["date"] for x in launches], [x["satellites"] for x in launches],
+            [x["vehicle"] for x in launches],
+            [[x["lost_launch"], x["lost_raising"], x["lost_orbit"]] for x in launches])
+        parts.append(_img(fig, "campaign timeline"))
+    cols, rows = campaign_table(s.extra["campaign"])
+    parts.append(_table(cols, rows, tuple(range(1, 8))))
+    parts.append("<p class='muted'>Launch + 1 year: each satellite is insured from ignition "
+                 "to one year after its launch. L: launch failure (every satellite on board, one "
+                 "occurrence); R: raising (a storm at the insertion orbit, bus failure while "
+                 "raising); O: the rest of the first year in orbit (every in-orbit peril). A "
+                 "calendar year holds the policies of that year's launches; its 1-in-200 is the "
+                 "99.5 % quantile of their annual loss; premiums are the co-TVaR allocation of "
+                 "the technical premium.</p>")
+    if launches:
+        top = sorted(launches, key=lambda x: -(x["loss_launch"] + x["loss_raising"]
+                                              + x["loss_orbit"]))[:10]
+        parts.append("<h3>Launches with the largest expected loss</h3>" + _table(
+            ["launch", "date", "vehicle", "satellites", "insured", "P(failure)",
+             "expected loss", "premium"],
+            [(x["launch"], x["date"], x["vehicle"], f"{x['satellites']:,}",
+              usd(x["sum_insured"]), pct(x["failure_probability"], 2),
+              usd(x["loss_launch"] + x["loss_raising"] + x["loss_orbit"]),
+              usd(x["premium_launch"] + x["premium_raising"] + x["premium_orbit"]))
+             for x in top], (3, 4, 5, 6, 7)))
+    return "".join(parts) + "</section>"
 
 
 def write_report(con, run_id: str, out: str | Path | None = None) -> Path:

@@ -124,9 +124,58 @@ def load(con, run_id: str) -> Summary:
     flags = [(c, m) for c, m in con.execute(
         "SELECT code, message FROM run_flags WHERE run_id = ? ORDER BY rowid",
         [run_id]).fetchall()]
-    return Summary(run=run, config=cfg, exposure=exposure, satellites=sats, tiv=tiv,
-                   cover=COVERS.get(pol.get("cover", "in_orbit_annual"), pol.get("cover", "")),
-                   terms=terms, layers=layers, metrics=metrics, perils=perils, flags=flags)
+    out = Summary(run=run, config=cfg, exposure=exposure, satellites=sats, tiv=tiv,
+                  cover=COVERS.get(pol.get("cover", "in_orbit_annual"), pol.get("cover", "")),
+                  terms=terms, layers=layers, metrics=metrics, perils=perils, flags=flags)
+    out.extra["campaign"] = campaign_years(con, run_id)
+    return out
+
+
+def _rows(con, sql: str, params) -> list[dict]:
+    try:
+        cur = con.execute(sql, params)
+    except Exception:  # noqa: BLE001 - a store written before the table existed
+        return []
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def campaign_years(con, run_id: str) -> list[dict]:
+    """Rows of ``campaign_years`` of a run (launch campaigns; empty otherwise)."""
+    return _rows(con, "SELECT * EXCLUDE (run_id) FROM campaign_years WHERE run_id = ? "
+                      "ORDER BY calendar_year", [run_id])
+
+
+def campaign_launches(con, run_id: str) -> list[dict]:
+    """Rows of ``campaign_launches`` of a run, in launch order."""
+    return _rows(con, "SELECT * EXCLUDE (run_id) FROM campaign_launches WHERE run_id = ? "
+                      "ORDER BY launch", [run_id])
+
+
+def campaign_table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """Columns and rows of the campaign summary by calendar year (terminal and report).
+
+    Examples
+    --------
+    >>> cols, rows = campaign_table([dict(calendar_year=2027, launches=10, satellites=1000,
+    ...     sum_insured=3e9, lost_launch=12.5, lost_raising=3.0, lost_orbit=20.0,
+    ...     premium_launch=9e7, premium_raising=1e7, premium_orbit=5e7,
+    ...     largest_launch_loss=3e8, pml_995=9e8)])
+    >>> rows[0][4], rows[0][6]
+    ('12.5 / 3.0 / 20.0', '$300.0 m')
+    """
+    cols = ["year", "launches", "satellites", "insured", "sats lost L / R / O",
+            "premium L / R / O", "largest launch loss", "1-in-200"]
+    out = []
+    for r in rows:
+        out.append([str(r["calendar_year"]), f"{r['launches']:,}", f"{r['satellites']:,}",
+                    usd(r["sum_insured"]),
+                    f"{r['lost_launch']:,.1f} / {r['lost_raising']:,.1f} / "
+                    f"{r['lost_orbit']:,.1f}",
+                    f"{usd(r['premium_launch'])} / {usd(r['premium_raising'])} / "
+                    f"{usd(r['premium_orbit'])}",
+                    usd(r["largest_launch_loss"]), usd(r["pml_995"])])
+    return cols, out
 
 
 def results_rows(s: Summary) -> list[tuple[str, str, str, str]]:

@@ -361,3 +361,28 @@ def test_launch_posterior_converges_and_sits_beside_its_record():
     for f in rec.families:
         r = rec.row(f)
         assert 0.2 * (r["failures"] + 0.5 * r["partial"]) / r["flights"] < p[f] + 1e-3
+
+
+def test_summary_and_report_show_the_campaign(tmp_path):
+    from rich.console import Console
+
+    from riskengine.cli.summary import print_price_summary
+    from riskengine.report import write_report
+
+    con = connect(str(tmp_path / "r.duckdb"))
+    p = _portfolio(simulation={"years": 500, "seed": 1},
+                   launch=[{"date": "2029-06-01", "vehicle": "long_march", "satellites": 10,
+                            "group": "s", "failure_probability": 0.1}],
+                   launch_schedule=[{"start": "2027-01-01", "launches": 5,
+                                     "interval_days": 100, "vehicle": "falcon9",
+                                     "satellites": 50, "group": "s",
+                                     "failure_probability": 0.05}])
+    rid = stages.simulate(con, p)
+    c = Console(record=True, width=160)
+    print_price_summary(c, con, rid)
+    text = c.export_text()
+    assert "launch + 1 year cover" in text and "Launch campaign by calendar year" in text
+    assert all(y in text for y in ("2027", "2028", "2029"))
+    html = write_report(con, rid, tmp_path / "r.html").read_text()
+    assert "<h2>Launch campaign</h2>" in html and 'alt="campaign timeline"' in html
+    assert "long_march" in html

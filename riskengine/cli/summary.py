@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from riskengine.summary import load, pct, results_rows, usd
+from riskengine.summary import campaign_table, load, pct, results_rows, usd
 
 
 def _table(title: str, columns: list[str], rows: list[list], right=(),
@@ -52,6 +52,11 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
                          usd(p["aal_after_aggregate_terms"]), usd(p["standalone_var_995"]),
                          usd(p["premium"]), pct(p["premium_share"])] for p in s.perils],
                        right=(1, 2, 3, 4, 5)))
+    if s.extra.get("campaign"):
+        cols, rows = campaign_table(s.extra["campaign"])
+        c.print(_table("Launch campaign by calendar year (L launch, R raising, O first year in "
+                       "orbit; expected satellites lost, premium)", cols, rows,
+                       right=(1, 2, 3, 4, 5, 6, 7)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
     c.print(Text(f"full report: riskengine report {run_id}"
                  + (f" --db {db}" if db else "")))
