@@ -294,8 +294,9 @@ def _campaign_section(data: dict) -> str:
             [x["vehicle"] for x in launches],
             [[x["lost_launch"], x["lost_raising"], x["lost_orbit"]] for x in launches])
         parts.append(_img(fig, "campaign timeline"))
-    cols, rows = campaign_table(s.extra["campaign"])
-    parts.append(_table(cols, rows, tuple(range(1, 8))))
+    c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+    parts.append("<div class='two'><div>" + _table(c1, r1, tuple(range(1, 7))) + "</div><div>"
+                 + _table(c2, r2, tuple(range(1, 6))) + "</div></div>")
     parts.append("<p class='muted'>Launch + 1 year: each satellite is insured from ignition "
                  "to one year after its launch. L: launch failure (every satellite on board, one "
                  "occurrence); R: raising (a storm at the insertion orbit, bus failure while "

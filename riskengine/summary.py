@@ -152,30 +152,29 @@ def campaign_launches(con, run_id: str) -> list[dict]:
                       "ORDER BY launch", [run_id])
 
 
-def campaign_table(rows: list[dict]) -> tuple[list[str], list[list]]:
-    """Columns and rows of the campaign summary by calendar year (terminal and report).
+def campaign_table(rows: list[dict]) -> tuple[list[str], list[list], list[str], list[list]]:
+    """Two tables of the campaign by calendar year (each readable at 80 columns): expected
+    satellites lost by phase, then premium by phase with the largest launch loss and the PML.
 
     Examples
     --------
-    >>> cols, rows = campaign_table([dict(calendar_year=2027, launches=10, satellites=1000,
+    >>> c1, r1, c2, r2 = campaign_table([dict(calendar_year=2027, launches=10, satellites=1000,
     ...     sum_insured=3e9, lost_launch=12.5, lost_raising=3.0, lost_orbit=20.0,
     ...     premium_launch=9e7, premium_raising=1e7, premium_orbit=5e7,
     ...     largest_launch_loss=3e8, pml_995=9e8)])
-    >>> rows[0][4], rows[0][6]
-    ('12.5 / 3.0 / 20.0', '$300.0 m')
+    >>> r1[0][4], r2[0][4]
+    ('12.5', '$300.0 m')
     """
-    cols = ["year", "launches", "satellites", "insured", "sats lost L / R / O",
-            "premium L / R / O", "largest launch loss", "1-in-200"]
-    out = []
+    c1 = ["year", "launches", "satellites", "insured", "lost: launch", "raising", "orbit"]
+    c2 = ["year", "premium: launch", "raising", "orbit", "largest launch loss", "1-in-200"]
+    r1, r2 = [], []
     for r in rows:
-        out.append([str(r["calendar_year"]), f"{r['launches']:,}", f"{r['satellites']:,}",
-                    usd(r["sum_insured"]),
-                    f"{r['lost_launch']:,.1f} / {r['lost_raising']:,.1f} / "
-                    f"{r['lost_orbit']:,.1f}",
-                    f"{usd(r['premium_launch'])} / {usd(r['premium_raising'])} / "
-                    f"{usd(r['premium_orbit'])}",
-                    usd(r["largest_launch_loss"]), usd(r["pml_995"])])
-    return cols, out
+        r1.append([str(r["calendar_year"]), f"{r['launches']:,}", f"{r['satellites']:,}",
+                   usd(r["sum_insured"]), f"{r['lost_launch']:,.1f}",
+                   f"{r['lost_raising']:,.1f}", f"{r['lost_orbit']:,.1f}"])
+        r2.append([str(r["calendar_year"]), usd(r["premium_launch"]), usd(r["premium_raising"]),
+                   usd(r["premium_orbit"]), usd(r["largest_launch_loss"]), usd(r["pml_995"])])
+    return c1, r1, c2, r2
 
 
 def results_rows(s: Summary) -> list[tuple[str, str, str, str]]:

@@ -381,7 +381,7 @@ def test_summary_and_report_show_the_campaign(tmp_path):
     c = Console(record=True, width=160)
     print_price_summary(c, con, rid)
     text = c.export_text()
-    assert "launch + 1 year cover" in text and "Launch campaign by calendar year" in text
+    assert "launch + 1 year cover" in text and "Launch campaign by year of launch" in text
     assert all(y in text for y in ("2027", "2028", "2029"))
     html = write_report(con, rid, tmp_path / "r.html").read_text()
     assert "<h2>Launch campaign</h2>" in html and 'alt="campaign timeline"' in html

@@ -53,10 +53,11 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
                          usd(p["premium"]), pct(p["premium_share"])] for p in s.perils],
                        right=(1, 2, 3, 4, 5)))
     if s.extra.get("campaign"):
-        cols, rows = campaign_table(s.extra["campaign"])
-        c.print(_table("Launch campaign by calendar year (L launch, R raising, O first year in "
-                       "orbit; expected satellites lost, premium)", cols, rows,
-                       right=(1, 2, 3, 4, 5, 6, 7)))
+        c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+        c.print(_table("Launch campaign by year of launch: expected satellites lost by phase",
+                       c1, r1, right=(1, 2, 3, 4, 5, 6)))
+        c.print(_table("Launch campaign: premium by phase, largest launch loss, 1-in-200",
+                       c2, r2, right=(1, 2, 3, 4, 5)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
     c.print(Text(f"full report: riskengine report {run_id}"
                  + (f" --db {db}" if db else "")))
