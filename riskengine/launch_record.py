@@ -160,3 +160,43 @@ def record_summary(record: LaunchRecord | None = None) -> dict:
                 for k in ("vehicle", "flights", "successes", "partial", "failures",
                           "first_flight_outcome", "as_of", "orbital", "source")}
             for f, r in zip(rec.families, rec.rows)}
+
+
+def posterior_table(post) -> list[dict]:
+    """The launch-failure posterior per family beside the record it was fitted to: one row
+    per family (flights, failures, partial, as of, source; posterior mean and 90 % interval
+    of a flight's failure probability after the first, and of the first flight), then the
+    new-vehicle rows.
+
+    Examples
+    --------
+    >>> from riskengine.core.posterior import Posterior
+    >>> post = Posterior("fit-1", {"launch": {("p", "h3"): np.full(10, 0.2),
+    ...     ("p_first", "h3"): np.full(10, 0.6), ("p_new", ""): np.full(10, 0.1),
+    ...     ("p_new_first", ""): np.full(10, 0.5)}},
+    ...     {"launch_record": {"h3": {"flights": 7, "failures": 2, "partial": 0,
+    ...                               "as_of": "2025-12-22", "source": "JAXA"}}})
+    >>> [(r["family"], r["p_mean"]) for r in posterior_table(post)]
+    [('h3', 0.2), ('(new vehicle)', 0.1)]
+    """
+    rec = (post.assumptions or {}).get("launch_record") or record_summary()
+    out = []
+    for fam in post.coords("launch", "p"):
+        p, p1 = post.get("launch", "p", fam), post.get("launch", "p_first", fam)
+        r = rec.get(fam, {})
+        raw = ((r.get("failures", 0) + 0.5 * r.get("partial", 0)) / r["flights"]
+               if r.get("flights") else float("nan"))
+        out.append(dict(family=fam, flights=r.get("flights"), failures=r.get("failures"),
+                        partial=r.get("partial"), as_of=r.get("as_of"),
+                        orbital=r.get("orbital"), record_rate=raw,
+                        p_mean=float(np.mean(p)), p_q05=float(np.quantile(p, 0.05)),
+                        p_q95=float(np.quantile(p, 0.95)), p_first_mean=float(np.mean(p1)),
+                        source=r.get("source")))
+    p, p1 = post.get("launch", "p_new"), post.get("launch", "p_new_first")
+    out.append(dict(family="(new vehicle)", flights=0, failures=None, partial=None,
+                    as_of=None, orbital=None, record_rate=float("nan"),
+                    p_mean=float(np.mean(p)), p_q05=float(np.quantile(p, 0.05)),
+                    p_q95=float(np.quantile(p, 0.95)), p_first_mean=float(np.mean(p1)),
+                    source="hierarchical prior: a new family, first flight with the fitted "
+                           "early-flight excess"))
+    return out
