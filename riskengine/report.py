@@ -107,7 +107,8 @@ def report_data(con, run_id: str) -> dict:
                                   p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
-                catalog=catalog, launches=campaign_launches(con, run_id))
+                catalog=catalog, launches=campaign_launches(con, run_id),
+                launch_record=_launch_record(con, fit_id))
 
 
 def _assumptions(s) -> list[tuple[str, str, str, str]]:
@@ -128,7 +129,7 @@ def _assumptions(s) -> list[tuple[str, str, str, str]]:
             val = getattr(x.params, p["name"], None)
             why = p["source"] or f"assumption: {p['assumption']}"
             rows.append((x.name, p["name"], f"{val} {p['unit']}".strip(), why))
-        if "posterior" in x.needs:
+        if "posterior" in x.needs or x.type in ("launch", "deployment"):
             rows.append((x.name, "(posterior)", "riskengine fit",
                          EVIDENCE.get(x.type, "Bayesian posterior of the evidence files")))
     return rows
@@ -140,6 +141,14 @@ EVIDENCE = {
                 "(2024) H100 fleet: ~0.1 GPU faults per GPU-year; Starcloud-1 H100 in orbit",
     "radiation": "SPENVIS AP-8/AE-8 dose-depth at 550 km; Google Suncatcher (2025) TPU v6e beam "
                  "tests: HBM irregularities from ~2 krad(Si), no hard failure to 15 krad",
+    "launch": "the public launch record by vehicle family (riskengine/data/launch/"
+              "launch_record.csv, each row with its source and date: Falcon 9 to 2025-04-14, "
+              "Electron to 2023-09-19, Ariane 5 complete, H3 to 2025-12-22, Vega C to "
+              "2022-12-21, Starship test flights to 2025-10-13); new vehicles from the "
+              "first-flight excess (D. Day, The Space Review 2006); or the plan's fixed "
+              "failure_probability",
+    "deployment": "raising bus failure from the hardware bus posterior (Castet & Saleh 2009 "
+                  "infant mortality) unless params.bus_failure_probability is given",
 }
 
 
@@ -281,6 +290,17 @@ def render_html(data: dict) -> str:
     return "".join(parts)
 
 
+def _launch_record(con, fit_id) -> dict:
+    """The launch record a fit was fitted to (stored in the fit run's config)."""
+    if not fit_id:
+        return {}
+    row = con.execute("SELECT config FROM runs WHERE run_id = ?", [fit_id]).fetchall()
+    try:
+        return json.loads(row[0][0]).get("assumptions", {}).get("launch_record", {})
+    except (IndexError, TypeError, json.JSONDecodeError):
+        return {}
+
+
 def _campaign_section(data: dict) -> str:
     """The launch campaign: timeline plot, results by calendar year, the riskiest launches."""
     from riskengine.summary import campaign_table
@@ -304,6 +324,24 @@ def _campaign_section(data: dict) -> str:
                  "calendar year holds the policies of that year's launches; its 1-in-200 is the "
                  "99.5 % quantile of their annual loss; premiums are the co-TVaR allocation of "
                  "the technical premium.</p>")
+    post = [d for d in data.get("diagnostics", []) if d["model"] == "launch"
+            and d["parameter"] in ("p", "p_new", "p_new_first")]
+    if post:
+        rec = data.get("launch_record") or {}
+        rows = []
+        for d in post:
+            r = rec.get(d["coord"], {})
+            name = d["coord"] or ("new vehicle, first flight" if d["parameter"] == "p_new_first"
+                                  else "new vehicle, later flights")
+            rows.append((name, f"{r['flights']:,}" if r else "—",
+                         f"{r['failures']} + {r['partial']} partial" if r else "—",
+                         r.get("as_of", "—"), pct(d["mean"], 2),
+                         f"{pct(d['q05'], 2)} – {pct(d['q95'], 2)}",
+                         r.get("source", "hierarchical prior") if r else "hierarchical prior"))
+        parts.append("<h3>Launch failure probability per flight: posterior beside the record"
+                     "</h3>" + _table(["family", "flights", "failures", "record as of",
+                                        "posterior mean", "90 % interval", "source"],
+                                       rows, (1, 4, 5)))
     if launches:
         top = sorted(launches, key=lambda x: -(x["loss_launch"] + x["loss_raising"]
                                               + x["loss_orbit"]))[:10]
