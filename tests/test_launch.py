@@ -386,3 +386,19 @@ def test_summary_and_report_show_the_campaign(tmp_path):
     html = write_report(con, rid, tmp_path / "r.html").read_text()
     assert "<h2>Launch campaign</h2>" in html and 'alt="campaign timeline"' in html
     assert "long_march" in html
+
+
+def test_campaign_tables_are_the_same_on_two_dask_workers(tmp_path):
+    """Same config and seed: the same campaign tables whatever the number of workers."""
+    con = connect(str(tmp_path / "w.duckdb"))
+    p = _portfolio(simulation={"years": 20_000, "seed": 5},
+                   perils=[{"type": "launch"},
+                           {"type": "deployment", "params": {"bus_failure_probability": 0.02,
+                                                             "insertion_altitude_km": 210}}])
+    one = stages.simulate(con, p, stages.Options(workers=1))
+    two = stages.simulate(con, p, stages.Options(workers=2))
+    q = ("SELECT * EXCLUDE (run_id) FROM {} WHERE run_id = ? ORDER BY 1")
+    for t in ("campaign_years", "campaign_launches"):
+        a = con.execute(q.format(t), [one]).fetchall()
+        b = con.execute(q.format(t), [two]).fetchall()
+        assert a == b and a
