@@ -85,15 +85,21 @@ def _expand(units: Units, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class LaunchFailureSource:
     """Each launch ``u`` fails with probability ``p[d, u]`` (draw ``d`` of the year): one
-    occurrence, every satellite on board lost (total loss), at the start of the policy year.
+    occurrence, every satellite on board lost (total loss), at ignition.
+
+    The engine treats a failed launch as one occurrence without per-satellite hits: its
+    loss is the launch's satellites' insured values after the satellite terms
+    (:meth:`launch_losses`), and every other hit that year on a satellite of that launch is
+    void (the satellite never reached orbit) — the cost of a campaign does not grow with
+    the satellites lost at launch.
 
     Examples
     --------
     >>> u = Units.from_lists([np.arange(3), np.arange(3, 6)])
     >>> s = LaunchFailureSource("launch", u, np.array([[1.0, 0.0]]))
-    >>> yrs, ev, sat, dmg, t = s.sample_events(np.zeros(2, np.int64), np.random.default_rng(0))
-    >>> yrs.tolist(), sat.tolist()
-    ([0, 1], [0, 1, 2, 0, 1, 2])
+    >>> yrs, lu = s.sample_failures(np.zeros(2, np.int64), np.random.default_rng(0))
+    >>> yrs.tolist(), lu.tolist()
+    ([0, 1], [0, 0])
     """
 
     peril: str
@@ -104,13 +110,22 @@ class LaunchFailureSource:
     def n_draws(self) -> int:
         return self.p.shape[0]
 
-    def expected_hits(self) -> float:
-        """Mean occurrences plus satellite hits per simulated year (block sizing)."""
-        return float(np.mean((self.p * (1.0 + self.units.size[None, :])).sum(axis=1)))
+    @property
+    def n_launches(self) -> int:
+        return self.p.shape[1]
 
-    def sample_events(self, draw: np.ndarray, rng: np.random.Generator):
-        """``(year, event, satellite, damage, time)``: events per year (0-based), each hit's
-        event index into them, and each event's time (fraction of the policy year)."""
+    def expected_hits(self) -> float:
+        """Mean occurrences per simulated year (block sizing: no satellite hits)."""
+        return float(np.mean(self.p.sum(axis=1)))
+
+    def sat_launch(self, n_sats: int) -> np.ndarray:
+        """Launch index of every satellite (-1: on none of this source's launches)."""
+        out = np.full(int(n_sats), -1, np.int64)
+        out[self.units.sats] = np.repeat(np.arange(len(self.units.size)), self.units.size)
+        return out
+
+    def sample_failures(self, draw: np.ndarray, rng: np.random.Generator):
+        """``(year, launch)`` of every failed launch of the block's years."""
         n_years, n_l = len(draw), self.p.shape[1]
         step = max(1, _CELLS // max(n_l, 1))
         ys, us = [], []
@@ -122,8 +137,18 @@ class LaunchFailureSource:
             us.append(u)
         yrs = np.concatenate(ys).astype(np.int64) if ys else np.zeros(0, np.int64)
         lu = np.concatenate(us).astype(np.int64) if us else np.zeros(0, np.int64)
-        ev, sats = _expand(self.units, lu)
-        return yrs, ev, sats, np.ones(len(sats)), np.zeros(len(yrs))
+        return yrs, lu
+
+    def launch_losses(self, sum_insured: np.ndarray, satellite_terms) -> tuple:
+        """Per launch: ``(ground_up, insured, satellites)`` of losing every satellite on
+        board, ``insured`` after ``satellite_terms(damage, remaining, si)`` (a callable with
+        the policy bound)."""
+        si = np.asarray(sum_insured, float)[self.units.sats]
+        gu, ins, _ = satellite_terms(np.ones(len(si)), np.ones(len(si)), si)
+        owner = np.repeat(np.arange(len(self.units.size)), self.units.size)
+        n_l = len(self.units.size)
+        return (np.bincount(owner, weights=gu, minlength=n_l),
+                np.bincount(owner, weights=ins, minlength=n_l), self.units.size.copy())
 
 
 @dataclass
@@ -312,7 +337,7 @@ class Campaign:
         return [f"{y} {ph}" for y in self.years for ph in PHASES] + ["(other)"]
 
     def block_summary(self, n_years, perils, ev_year, ev_peril, hit_ev, hit_sat, hit_loss,
-                      hit_lost, ev_direct_loss) -> dict:
+                      hit_lost, ev_direct_loss, launch_events=None) -> dict:
         """Campaign results of one engine block (pure; called by the engine).
 
         ``hit_loss`` is each hit's share of the annual loss after all policy terms (rows of
@@ -323,12 +348,21 @@ class Campaign:
         ``(other)``: losses not on a launched satellite), ``launch_loss`` and
         ``launch_lost`` ``(n_launches, 3)`` sums over the block's years,
         ``launch_max`` ``(n_launches,)`` the largest loss of one launch in one year.
+        ``launch_events`` ``(year, launch, loss, satellites)`` are failed launches (one
+        occurrence each, phase ``launch``, no satellite hits).
         """
         n_l = self.n_launches
         phase_code = np.array([self.phase_of.get(p, 2) for p in perils] or [2], np.int64)
         ph = phase_code[ev_peril[hit_ev]] if len(hit_ev) else np.zeros(0, np.int64)
         lau = self.sat_launch[hit_sat] if len(hit_sat) else np.zeros(0, np.int64)
         yrs = ev_year[hit_ev] if len(hit_ev) else np.zeros(0, np.int64)
+        if launch_events is not None and len(launch_events[0]):
+            ly, ll, lloss, lsat = launch_events
+            yrs = np.concatenate([yrs, ly])
+            lau = np.concatenate([lau, ll])
+            ph = np.concatenate([ph, np.zeros(len(ly), np.int64)])
+            hit_loss = np.concatenate([hit_loss, lloss])
+            hit_lost = np.concatenate([np.asarray(hit_lost, float), lsat.astype(float)])
         on = lau >= 0
         cal_idx = {y: k for k, y in enumerate(self.years)}
         launch_cal = np.array([cal_idx[int(y)] for y in self.calendar_year], np.int64)

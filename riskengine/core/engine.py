@@ -237,10 +237,17 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     hit_ev, hit_sat, hit_dmg = [], [], []
     year_end = []  # events dated at the end of the policy year (capacity claims)
     fixed_time = []  # (events, times): sources that date their own events (launch campaigns)
+    launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
     n_ev = 0
     for src in hs.sources:
         pc = perils.index(src.peril)
-        if hasattr(src, "sample_events"):  # riskengine.core.campaign sources
+        if hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
+            yrs, lu = src.sample_failures(draw, rng)
+            idx = n_ev + np.arange(len(yrs))
+            launch_fail.append((idx, yrs, lu, src))
+            ev_direct.append(np.zeros(len(yrs)))
+            fixed_time.append((idx, np.zeros(len(yrs))))
+        elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
             yrs, e, sat, dmg, t = src.sample_events(draw, rng)
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
@@ -308,6 +315,17 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     for idx, t in fixed_time:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
+    # failed launches: every other hit that year on a satellite of the launch is void (it
+    # never reached orbit); the launch's own loss is added per occurrence below
+    for _idx, yrs, lu, src in launch_fail:
+        if not len(yrs) or not len(hit_sat):
+            continue
+        owner = src.sat_launch(hs.n_sats)[hit_sat]
+        failed = np.zeros(n_years * src.n_launches + 1, bool)
+        failed[yrs * src.n_launches + lu] = True
+        key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
+        keep = ~failed[key]
+        hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
 
     # ---- depletion: order hits by (year, satellite, event time); a satellite's damage in a
     # year accumulates, and the hit that takes it to ctl_threshold is a constructive total
@@ -325,6 +343,18 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
     ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
     ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
+    launch_ev = []   # (events, years, launches, insured, satellites, group)
+    for idx, yrs, lu, src in launch_fail:
+        if not len(yrs):
+            continue
+        gu_l, ins_l, k_l = src.launch_losses(hs.sum_insured, lambda d, r, si: fm.satellite_terms(
+            d, r, si, deductible=pol.deductible, ctl_threshold=pol.ctl_threshold,
+            partial_loss=pol.partial_loss, ctl=np.ones(len(si), bool)))
+        ev_gu[idx] += gu_l[lu]
+        ev_ins[idx] += ins_l[lu]
+        ev_sats[idx] += k_l[lu]
+        grp = hs.group[src.units.sats[src.units.offset[lu]]]
+        launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp))
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
     # ---- aggregate level
@@ -347,12 +377,18 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     by_group = _sum(ev_year[hit_ev] * g + hit_grp, ins_hit * share[hit_ev], n_years * g)
     direct_grp = np.full(n_ev, n_groups, np.int64)
     by_group += _sum(ev_year * g + direct_grp, ev_direct * share, n_years * g)
+    for idx, yrs, _lu, ins, _k, grp in launch_ev:
+        by_group += _sum(yrs * g + grp, ins * share[idx], n_years * g)
     by_group = by_group.reshape(n_years, g)
 
     camp = None
     if getattr(hs, "campaign", None) is not None:
+        le = None
+        if launch_ev:
+            le = tuple(np.concatenate(x) for x in zip(*[
+                (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, _g in launch_ev]))
         camp = hs.campaign.block_summary(n_years, perils, ev_year, ev_peril, hit_ev, hit_sat,
-                                         ins_hit * share[hit_ev], ctl, ev_direct * share)
+                                         ins_hit * share[hit_ev], ctl, ev_direct * share, le)
 
     eo = np.lexsort((ev_time, ev_year))
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
