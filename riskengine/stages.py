@@ -440,6 +440,12 @@ def build_hazard_set(con, p, opts: Options | None = None):
         x.add_sources(hs, ctx)
     if plan is not None and plan.covered:
         hs.campaign = plan.core   # results by launch, calendar year and phase
+        missing = [t for t in ("launch", "deployment") if t not in {x.type for x in objs}]
+        if missing:
+            plan.flag("launch_phase_not_modelled", (
+                f"policy.cover = 'launch_plus_one_year' but [[perils]] has no {' or '.join(missing)} "
+                "peril: that phase of the launch policies is priced at zero; add "
+                + ", ".join(f'type = "{t}"' for t in missing)))
     from riskengine.perils import _capacity
 
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators

@@ -21,6 +21,11 @@ satellite's policy year (launch at 0, raising within ``raising_days / 365.25``),
 satellite lost at launch has nothing left for raising or in-orbit perils (the engine's
 depletion). Storms arrive in calendar days over the campaign span.
 
+Approximation: the in-orbit perils act over the whole policy year of a launched satellite
+(its raising days included), so their first-year share is conservative by about
+``raising_days / 365``; the bus hazard is the exception (the deployment peril conditions the
+in-orbit year on surviving the raising, :mod:`riskengine.perils.deployment`).
+
 Calendar years: results per calendar year are by the year of the launch (the year the
 policies incept — the underwriting-year view of a launch book).
 
