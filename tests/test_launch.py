@@ -165,7 +165,8 @@ def test_storm_window_hits_launches_low_together_in_one_occurrence():
 
 def test_raising_failures_are_independent_with_probability_p():
     units = Units.from_lists([np.arange(500), np.arange(500, 700)])
-    s = RaisingFailureSource("raise", units, np.array([[0.02, 0.05]]), np.array([30.0, 60.0]))
+    s = RaisingFailureSource("raise", units, np.array([[0.02, 0.05]]), np.array([30.0, 60.0]),
+                             np.array([0, 1]))
     hs = HazardSet(np.full(700, 1.0), np.zeros(700, int), ["s"], [s])
     r = simulate_arrays(hs, Policy(), seed=1, years=5_000)
     assert abs(r.gross.mean() - (500 * 0.02 + 200 * 0.05)) < 0.3
@@ -183,7 +184,7 @@ def test_campaign_results_follow_phases_and_calendar_years():
     hs.campaign = c
     hs.sources += [LaunchFailureSource("launch", c.units, np.array([[0.5, 0.0]])),
                    RaisingFailureSource("raise", c.units, np.array([[1.0 - 1e-12, 0.0]]),
-                                        np.array([30.0, 30.0])),
+                                        np.array([30.0, 30.0]), np.array([0, 1])),
                    ]
     r = simulate_arrays(hs, Policy(), seed=2, years=4_000)
     acc = r.campaign

@@ -159,8 +159,11 @@ class LaunchFailureSource:
 @dataclass
 class RaisingFailureSource:
     """Independent bus failures while raising: each satellite of launch ``u`` fails with
-    probability ``p[d, u]`` during its ``raising_days[u]`` (one occurrence per satellite,
-    total loss, at a uniform time within the raising window).
+    probability ``p[d, cls[u]]`` during its ``raising_days[u]`` (one occurrence per
+    satellite, total loss, at a uniform time within the raising window).
+
+    Launches share their probability by class (a fleet group: one bus family), so the
+    per-draw tables are ``(n_draws, n_classes)`` whatever the number of launches.
 
     Examples
     --------
@@ -173,39 +176,47 @@ class RaisingFailureSource:
     """
 
     peril: str
-    units: Units
-    p: np.ndarray            # (n_draws, n_launches)
+    units: Units             # one unit per launch
+    p: np.ndarray            # (n_draws, n_classes)
     raising_days: np.ndarray  # (n_launches,)
+    cls: np.ndarray | None = None  # (n_launches,) class of each launch (default: all 0)
+
+    def __post_init__(self):
+        n_l = len(self.units.size)
+        self.cls = np.zeros(n_l, np.int64) if self.cls is None else np.asarray(self.cls, np.int64)
+        n_c = self.p.shape[1]
+        # the satellites of each class, and the launch each one is on
+        owner = np.repeat(np.arange(n_l), self.units.size)
+        by = [np.flatnonzero(self.cls[owner] == c) for c in range(n_c)]
+        self._class_units = Units.from_lists([self.units.sats[i] for i in by])
+        self._class_launch = np.concatenate([owner[i] for i in by]) if by else owner
+        rate = -np.log1p(-np.minimum(self.p, 1 - 1e-15))
+        self._w = rate * self._class_units.size[None, :]          # (n_draws, n_classes)
 
     @property
     def n_draws(self) -> int:
         return self.p.shape[0]
 
     def expected_hits(self) -> float:
-        rate = -np.log1p(-np.minimum(self.p, 1 - 1e-15))
-        return 2.0 * float(np.mean((rate * self.units.size[None, :]).sum(axis=1)))
+        return 2.0 * float(np.mean(self._w.sum(axis=1)))
 
     def sample_events(self, draw: np.ndarray, rng: np.random.Generator):
         # Poisson(rate) failures per satellite (rate = -log(1 - p): P(at least one) = p; a
-        # second failure of the same satellite finds nothing left), launch chosen in
-        # proportion to its expected failures, satellite uniformly within the launch
+        # second failure of the same satellite finds nothing left), class chosen in
+        # proportion to its expected failures, satellite uniformly within the class
         d = draw % self.n_draws
-        rate = -np.log1p(-np.minimum(self.p, 1 - 1e-15))
-        w = rate * self.units.size[None, :]
+        w = self._w
         lam = w.sum(axis=1)
         counts = rng.poisson(lam[d])
         yrs = np.repeat(np.arange(len(d)), counts)
         dd = d[yrs]
-        cw = np.cumsum(w, axis=1) / np.where(lam > 0, lam, 1.0)[:, None]
-        cw[:, -1] = 1.0
-        n_l = w.shape[1]
-        flat = (cw + np.arange(self.n_draws)[:, None]).ravel()
-        u = np.searchsorted(flat, rng.random(len(yrs)) + dd, side="right") - dd * n_l
-        u = np.clip(u, 0, n_l - 1)
-        pos = self.units.offset[u] + (rng.random(len(yrs)) * self.units.size[u]).astype(np.int64)
-        t = rng.random(len(yrs)) * self.raising_days[u] / DAYS_PER_YEAR
-        return (yrs.astype(np.int64), np.arange(len(yrs)), self.units.sats[pos],
-                np.ones(len(yrs)), t)
+        n_c = w.shape[1]
+        cw = np.cumsum(w[dd], axis=1) / np.where(lam[dd] > 0, lam[dd], 1.0)[:, None]
+        c = np.minimum((cw < rng.random(len(yrs))[:, None]).sum(axis=1), n_c - 1)
+        cu = self._class_units
+        pos = cu.offset[c] + (rng.random(len(yrs)) * cu.size[c]).astype(np.int64)
+        t = rng.random(len(yrs)) * self.raising_days[self._class_launch[pos]] / DAYS_PER_YEAR
+        return (yrs.astype(np.int64), np.arange(len(yrs)), cu.sats[pos], np.ones(len(yrs)), t)
 
 
 @dataclass

@@ -123,9 +123,10 @@ class Deployment(Peril):
                 storm, core.units, np.array([p.storm_rate]), core.launch_day.copy(),
                 np.full(n_l, p.checkout_days), np.full(n_l, q)))
         groups = [x.group for x in plan.launches]
+        names = list(dict.fromkeys(groups))
+        cls = np.array([names.index(g) for g in groups], np.int64)
         if p.bus_failure_probability is not None:
-            pr = np.full((1, n_l), p.bus_failure_probability)
-            per_group = {g: np.full(1, p.bus_failure_probability) for g in set(groups)}
+            per_group = {g: np.full(1, p.bus_failure_probability) for g in names}
         else:
             if ctx.posterior is None:
                 raise ValueError("the deployment peril needs the bus posterior (`riskengine "
@@ -137,9 +138,9 @@ class Deployment(Peril):
                 h1, k = _bus_draws(ctx.posterior, fams[g], rng)
                 per_group[g] = rel.conditional_failure_probability(
                     0.0, h1, k, horizon=p.raising_days / DAYS_PER_YEAR)
-            pr = np.column_stack([per_group[g] for g in groups])
+        pr = np.column_stack([per_group[g] for g in names])
         hs.sources.append(RaisingFailureSource(bus, core.units, pr,
-                                               np.full(n_l, p.raising_days)))
+                                               np.full(n_l, p.raising_days), cls))
         _condition_orbit_bus(hs, per_group, plan)
 
 
