@@ -86,6 +86,18 @@ def main() -> None:
         print(f"  {m}: ${v / 1e9:,.2f} bn")
     print("  flags:", [c for (c,) in con.execute("SELECT code FROM run_flags WHERE run_id = ?",
                                                   [rid]).fetchall()])
+    # what a simulated year costs: expected hits and occurrences of the campaign's own
+    # sources against the in-orbit book (the engine's block size follows the total)
+    from riskengine.core.engine import block_years, expected_hits_per_year
+    from riskengine.core.sources import HazardSet
+
+    hs, _, _ = stages.build_hazard_set(con, p, opts)
+    mine = [s for s in hs.sources if hasattr(s, "expected_hits")]
+    part = expected_hits_per_year(HazardSet(hs.sum_insured, hs.group, hs.group_names, mine))
+    total = expected_hits_per_year(hs)
+    print(f"  expected hits + occurrences per simulated year: {total:,.0f} "
+          f"(launch and deployment sources {part:,.0f} = {part / total:.2%}); "
+          f"block size {block_years(hs)} year(s)")
     con.close()
 
 
