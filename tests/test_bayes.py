@@ -249,3 +249,24 @@ def test_batch_model_predicts_later_starlink_batches(fitted):
     # v0.9: 3 of 60 in the first month; the other batches predict 0-4 (p ~ 0.1): the
     # first-year record does not single the prototype out
     assert 0.02 < first[0][6] < 0.5
+
+
+def test_a_tid_family_without_tests_flags_the_price_and_a_tested_one_does_not(fitted):
+    """Accelerators whose device family has no TID test of its own are priced from the
+    hyperprior: ``outside_tid_evidence``; naming the tested family that fails first (HBM:
+    ``tid_family = 'memory'``) removes the flag."""
+    from riskengine.config import parse_portfolio
+    from riskengine.stages import evidence_flags
+
+    def flags(**group):
+        p = parse_portfolio({"fleet": [dict(name="g", altitude_km=650, inclination_deg=98,
+                                            planes=1, per_plane=4, sum_insured=1e7,
+                                            accelerators=8, **group)],
+                             "perils": [{"type": "radiation"}]}, "tid.toml")
+        li = SimpleNamespace(posterior=fitted.post, inputs={"fit_run_id": fitted.res["run_id"]})
+        return {code: msg for code, msg, _ in evidence_flags(fitted.con, p, li)}
+
+    untested = flags(accelerator_family="gpu")
+    assert "'gpu'" in untested["outside_tid_evidence"]
+    assert "memory" in untested["outside_tid_evidence"]      # it names the tested families
+    assert "outside_tid_evidence" not in flags(accelerator_family="gpu", tid_family="memory")
