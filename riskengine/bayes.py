@@ -169,15 +169,22 @@ def prior_sds(model, draws: int = 4000, seed: int = 0) -> dict:
     >>> round(prior_sds(m)[("x", "")], 1)
     2.0
     """
+    import logging
     import warnings
 
     import pymc as pm
 
     names = [v.name for v in model.free_RVs] + [v.name for v in model.deterministics]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prior = pm.sample_prior_predictive(draws=draws, model=model, var_names=names,
-                                           random_seed=seed).prior
+    log = logging.getLogger("pymc")
+    level = log.level
+    log.setLevel(logging.WARNING)     # no "Sampling: [...]" line on the user's terminal
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prior = pm.sample_prior_predictive(draws=draws, model=model, var_names=names,
+                                               random_seed=seed).prior
+    finally:
+        log.setLevel(level)
     out = {}
     for var in prior.data_vars:
         a = prior[var]

@@ -75,6 +75,22 @@ class CatalogSettings(_Model):
 
 
 # ----------------------------------------------------------------------------- fleet
+class Formation(_Model):
+    """A formation-flying cluster: consecutive satellites of a group fly together, held
+    within ``accuracy_m`` of a nominal geometry whose neighbours come no closer than
+    ``min_separation_m`` (the ``cluster_collision`` peril)."""
+
+    satellites: int = Field(..., ge=2, le=100_000,
+                            description="satellites per cluster (consecutive in the group)")
+    neighbours: int = Field(6, ge=1, le=26, description="nearest neighbours per satellite "
+                            "(6 in a planar hexagonal packing)")
+    min_separation_m: float = Field(..., gt=0, le=100_000,
+                                    description="nominal closest approach of neighbours, m")
+    accuracy_m: float = Field(..., ge=0, le=10_000,
+                              description="1-sigma relative position error per axis "
+                              "(navigation and station-keeping), m")
+
+
 class FleetGroup(_Model):
     """A group of insured satellites: a Walker-delta shell, or element sets from a file."""
 
@@ -113,13 +129,14 @@ class FleetGroup(_Model):
         "the hyperprior and flagged")
     accelerator_spares: float = Field(
         0.0, ge=0, le=0.9,
-        description="share of the accelerators that is design margin (spares): random "
-        "accelerator failures up to this share of the group per insured year are expected "
-        "degradation, not a loss (radiation damage hits spares too and is not absorbed)")
+        description="cold spares per satellite as a share of its accelerators: "
+        "round(accelerators x accelerator_spares) spares replace failed units (random or "
+        "dose) until used up; capacity lost beyond them is a partial loss")
     payload_share: float = Field(0.6, gt=0, le=1,
                                  description="share of the sum insured carried by the accelerators")
     bus_family: str = "conventional"
     launch_date: dt.date | None = None
+    formation: Formation | None = Field(None, description="formation-flying clusters")
 
     @model_validator(mode="after")
     def _one_source(self):

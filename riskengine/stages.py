@@ -74,6 +74,8 @@ class Options:
         Upper-case name fragments dropped from the catalog in the hazards stage.
     fit_settings : riskengine.bayes.FitSettings, optional
         Sampler settings of the Bayesian fit (default: ``$RISKENGINE_FIT_DRAWS`` draws).
+    sensitivity : bool, optional
+        Override ``[simulation] sensitivity`` (the key-assumption cases).
     say : callable(str)
         Receives one line per finished step (the CLI prints them).
     progress : callable(task, done, total)
@@ -88,6 +90,7 @@ class Options:
     screening_run: str | None = None
     exclude_names: tuple[str, ...] = ()
     fit_settings: object | None = None
+    sensitivity: bool | None = None
     say: Callable[[str], None] = _quiet
     progress: Callable[[str, int, int], None] | None = None
     info: dict = field(default_factory=dict)
@@ -567,10 +570,12 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                 r.flag(code, message, severity or "warning")
         for code, message, severity in evidence_flags(con, p, li):
             r.flag(code, message, severity)
-        if p.simulation.sensitivity:
+        want = p.simulation.sensitivity if opts.sensitivity is None else opts.sensitivity
+        if want:
             from riskengine import sensitivity
 
-            n = int(p.simulation.sensitivity_years or min(years, sensitivity.DEFAULT_YEARS))
+            n = int(p.simulation.sensitivity_years
+                    or sensitivity.default_years(hs, years))
             todo = sensitivity.cases(objs)
             if todo:
                 opts.say(f"sensitivity: {len(todo)} cases x {n:,} years")

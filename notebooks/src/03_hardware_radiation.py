@@ -137,7 +137,7 @@ doses = {g.name: float(dose_rate(g.altitude_km, g.inclination_deg,
 print("yearly dose, rad(Si):", {k: round(v) for k, v in doses.items()})
 hz = bayes.fleet_hazard_draws(post, p.fleet, as_of=p.simulation.inception or dt.date.today(),
                               doses=doses)
-for k in ("hardware", "accelerator", "radiation"):
+for k in ("hardware", "accelerator", "radiation"):   # annual probabilities per draw
     v = hz[k]
     q = np.quantile(v[:, 0], [0.05, 0.5, 0.95])
     print(f"{k:12s} mean {v[:, 0].mean():.3%}   5/50/95 % {q[0]:.3%} / {q[1]:.3%} / {q[2]:.3%}")

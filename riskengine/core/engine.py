@@ -22,6 +22,7 @@ from riskengine.core import policy as fm
 from riskengine.core.sources import (
     BatchSource,
     CapacitySource,
+    ClusterSource,
     CompoundSource,
     EventSource,
     HazardSet,
@@ -352,6 +353,36 @@ def _batch_hits(src: BatchSource, draw: np.ndarray, rng: np.random.Generator):
     return yr, unit, e, sats, dmg
 
 
+def _cluster_hits(src: ClusterSource, draw: np.ndarray, rng: np.random.Generator):
+    """Collisions inside clusters: ``(event year)`` of each collision and ``(event index,
+    satellite, damage)`` of the two colliding satellites and the fragments' hits."""
+    d = draw % src.n_draws
+    lam = src.rate[d]                                           # (n_years, n_units)
+    counts = rng.poisson(lam)
+    yr, unit = np.nonzero(counts)
+    reps = counts[yr, unit]
+    yr, unit = np.repeat(yr, reps), np.repeat(unit, reps)
+    if not len(yr):
+        z = np.zeros(0, np.int64)
+        return z, z, z, np.zeros(0)
+    m = src.units.size[unit]
+    a = (rng.random(len(yr)) * m).astype(np.int64)
+    b = (rng.random(len(yr)) * (m - 1)).astype(np.int64)
+    b = b + (b >= a)                                            # a distinct partner
+    width = int(m.max())
+    frag = (rng.random((len(yr), width)) < src.fragment_probability) & (
+        np.arange(width)[None, :] < m[:, None])
+    frag[np.arange(len(yr)), a] = False
+    frag[np.arange(len(yr)), b] = False
+    fe, fp = np.nonzero(frag)
+    e = np.concatenate([np.arange(len(yr)), np.arange(len(yr)), fe])
+    pos = np.concatenate([a, b, fp])
+    dmg = np.concatenate([np.full(2 * len(yr), src.pair_damage),
+                          np.full(len(fe), src.fragment_damage)])
+    sats = src.units.sats[src.units.offset[unit[e]] + pos]
+    return yr, e, sats, dmg
+
+
 def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS) -> BlockResult:
     """Simulate ``n_years`` years of block ``block`` (pure: no I/O).
 
@@ -420,6 +451,12 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
             continue
+        elif isinstance(src, ClusterSource):
+            yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, BatchSource):
             yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
             hit_ev.append(n_ev + e)
@@ -580,6 +617,9 @@ def expected_hits_per_year(hs: HazardSet) -> float:
         elif isinstance(src, CapacitySource):
             p_hit = 1.0 - src.p0.mean(axis=0)
             total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
+        elif isinstance(src, ClusterSource):
+            total += float(np.mean(src.rate.sum(axis=1))) * (
+                3.0 + src.fragment_probability * float(src.units.size.mean()))
         elif isinstance(src, BatchSource):
             mean_hit = src.affected_a / (src.affected_a + src.affected_b)
             total += float(np.mean(src.defect_probability * (1.0 + mean_hit * src.units.size.mean()))

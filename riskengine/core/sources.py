@@ -357,6 +357,26 @@ class BatchSource:
 
 
 @dataclass
+class ClusterSource:
+    """Collisions inside formation-flying clusters: Poisson(``rate[d, u]``) collisions a
+    year in cluster ``u``; each is one occurrence in which two distinct satellites of the
+    cluster collide (damage ``pair_damage`` each) and every other satellite of the cluster
+    is hit by the fragments with probability ``fragment_probability`` (damage
+    ``fragment_damage``)."""
+
+    peril: str
+    units: Units
+    rate: np.ndarray                 # (n_draws, n_units)
+    pair_damage: float = 1.0
+    fragment_probability: float = 0.0
+    fragment_damage: float = 1.0
+
+    @property
+    def n_draws(self) -> int:
+        return self.rate.shape[0]
+
+
+@dataclass
 class HazardSet:
     """Everything the engine simulates: the insured satellites and the peril sources.
 
@@ -570,6 +590,36 @@ class HazardSet:
         self.sources.append(BatchSource(peril, Units.from_lists(lists), q, arr["affected_a"],
                                         arr["affected_b"], arr["lost_a"], arr["lost_b"],
                                         float(np.clip(partial_damage, 0.0, 1.0))))
+
+    def add_cluster_collisions(self, peril: str, cluster_size: int, rates: dict[str, float],
+                               *, pair_damage: float = 1.0, fragment_probability: float = 0.0,
+                               fragment_damage: float = 1.0) -> None:
+        """Clusters of ``cluster_size`` consecutive satellites of each group in ``rates``
+        (collisions per cluster-year) as a :class:`ClusterSource`.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(162, 1e8), np.zeros(162, int), ["c"], [])
+        >>> hs.add_cluster_collisions("cluster_collision", 81, {"c": 1e-3})
+        >>> hs.sources[-1].units.size.tolist()
+        [81, 81]
+        """
+        lists, rate = [], []
+        for g, r in rates.items():
+            idx = self._sats([g])[0]
+            for i in range(0, len(idx), cluster_size):
+                part = idx[i:i + cluster_size]
+                if len(part) >= 2:
+                    lists.append(part)
+                    rate.append(float(r))
+        if not lists:
+            return
+        r = np.asarray(rate, float)[None, :]
+        if np.any(r < 0) or not np.all(np.isfinite(r)):
+            raise ConfigError(f"peril {peril!r}: collision rates must be finite and >= 0")
+        self.sources.append(ClusterSource(peril, Units.from_lists(lists), r,
+                                          float(pair_damage), float(fragment_probability),
+                                          float(fragment_damage)))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,
