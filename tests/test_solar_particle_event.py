@@ -165,3 +165,80 @@ def test_spe_parameters_are_the_model_files():
     for k in ("rate_per_active_year", "log10_fluence_mean", "log10_fluence_sd",
               "active_year_fraction", "rate_per_quiet_year"):
         assert getattr(p, k) == pytest.approx(getattr(m, k)), k
+
+
+def _storm_years(share, rate=0.5, years=YEARS):
+    """Two groups (30 and 20 satellites), each with its own storm source (every storm hits
+    every satellite of its group), and solar events Poisson(RATE) a year, linked by
+    ``drive_storms`` as the perils link them (solar-active every year)."""
+    from types import SimpleNamespace
+
+    from riskengine.perils import space_weather
+
+    hs = HazardSet(np.full(50, SI), np.repeat([0, 1], [30, 20]), ["a", "b"], [])
+    for g in ("a", "b"):
+        hs.add_common_shock("space_weather", rate, 1.0, groups=[g], damage_fraction=0.01)
+    hs.add_solar_events("solar_particle_event",
+                        SPEModel(RATE, 9.0, 0.0, active_year_fraction=1.0))   # every year
+    ctx = SimpleNamespace(shared={space_weather.STORMS_KEY: ("space_weather", share, rate,
+                                                             range(0, 2))})
+    space_weather.drive_storms(hs, ctx, "solar_particle_event", RATE)
+    r = simulate_block(hs, Policy(), seed=7, block=0, n_years=years)
+    n_spe = np.bincount(r.ev_year[r.ev_peril == hs.perils.index("solar_particle_event")],
+                        minlength=years)
+    storm = r.ev_peril == hs.perils.index("space_weather")
+    ca = np.bincount(r.ev_year[storm & (r.ev_sats == 30)], minlength=years)
+    cb = np.bincount(r.ev_year[storm & (r.ev_sats == 20)], minlength=years)
+    return n_spe, ca, cb
+
+
+def test_solar_events_drive_storms_without_moving_the_storm_rate():
+    """Each solar event brings a storm with probability s = 0.1 (the same storm for every
+    group); the independent storms keep 0.5 - s x 2 = 0.3 a year. So per group E[storms] =
+    0.5, E[storms | N solar events] = 0.3 + 0.1 N, and the two groups' storm counts share
+    the driven part: Cov = Var(Binomial(N, s)) = s x RATE = 0.2 (Poisson thinning)."""
+    n, ca, cb = _storm_years(0.1)
+    for c in (ca, cb):
+        assert c.mean() == pytest.approx(0.5, abs=4 * np.sqrt(0.5 / YEARS))
+        for k in range(4):
+            sel = c[n == k]
+            exact, var = 0.3 + 0.1 * k, 0.3 + k * 0.1 * 0.9
+            assert abs(sel.mean() - exact) < 4 * np.sqrt(var / len(sel)), (k, sel.mean())
+    cov = np.cov(ca, cb)[0, 1]
+    assert cov == pytest.approx(0.2, abs=0.03)
+    # without the link the storms ignore the sun and the groups' storms are independent
+    n0, a0, b0 = _storm_years(0.0)
+    assert abs(np.cov(a0, b0)[0, 1]) < 0.03
+    assert abs(a0[n0 >= 3].mean() - a0[n0 == 0].mean()) < 0.05
+
+
+def test_all_storms_driven_means_the_same_storms_in_every_group():
+    """With s x RATE = rate every storm comes from a solar event: both groups see the same
+    storm counts year by year (one storm, the whole fleet)."""
+    n, ca, cb = _storm_years(0.1, rate=0.2, years=3000)
+    np.testing.assert_array_equal(ca, cb)
+    assert ca.sum() > 300 and np.all(ca <= n)
+
+
+def test_more_driven_storms_than_the_storm_rate_is_refused():
+    from riskengine.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="spe_driven_share"):
+        _storm_years(0.5, rate=0.5, years=10)
+
+
+def test_storm_link_default_is_the_named_assumption():
+    import tomllib
+
+    from riskengine.evidence import evidence_dir
+    from riskengine.perils import get
+
+    with open(evidence_dir() / "assumptions.toml", "rb") as f:
+        a = tomllib.load(f)["space_weather"]
+    assert get("space_weather").Params().spe_driven_share == a["spe_driven_share"]
+    # it fits under the storm rate, also at the low storm rate of the sensitivity table
+    s = get("solar_particle_event").Params()
+    per_year = SPEModel(s.rate_per_active_year, s.log10_fluence_mean, s.log10_fluence_sd,
+                        active_year_fraction=s.active_year_fraction,
+                        rate_per_quiet_year=s.rate_per_quiet_year).mean_events_per_year()
+    assert a["spe_driven_share"] * per_year <= 0.2

@@ -418,15 +418,21 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
     block_stream = rng
-    solar_events: dict = {}   # label -> (first event id, event year, fluence) of this block
-    for src, rng in zip(hs.sources, streams):
+    solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
+    # solar particle events first: capacity claims and driven storms need this block's events
+    # (each source keeps its own stream, so the order changes no draw)
+    src_order = sorted(range(len(hs.sources)),
+                       key=lambda i: not isinstance(hs.sources[i], SolarEventSource))
+    for src, rng in ((hs.sources[i], streams[i]) for i in src_order):
         pc = perils.index(src.peril) if src.peril in perils else -1
         if isinstance(src, SolarEventSource):
             from riskengine.core.spe import sample_spe_year
 
             sp = sample_spe_year(rng, n_years, src.model, [1.0])
             yrs = sp.event_year.astype(np.int64)
-            solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30)
+            # one uniform per event decides which events drive a storm (driven_by sources):
+            # the same for every storm source, so a driven storm is one storm for all groups
+            solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30, rng.random(len(yrs)))
             ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, CompoundSource):
             counts = sample_counts(src.frequency, n_years, rng)
@@ -435,7 +441,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         elif isinstance(src, CapacitySource):
             sun = solar_events.get(src.solar.peril) if src.solar is not None else None
             e, sat, dmg, lab, sun_hits = _capacity_claims(
-                src, draw, rng, None if sun is None else sun[1:])
+                src, draw, rng, None if sun is None else sun[1:3])
             if sun_hits is not None and len(sun_hits[0]):   # hits of the solar events
                 hit_ev.append(sun[0] + sun_hits[0])
                 hit_sat.append(sun_hits[1])
@@ -484,6 +490,10 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         else:  # EventSource
             d = draw % src.n_draws
             counts = rng.poisson(src.rate[d])
+            if src.driven_by in solar_events and src.driven_probability > 0:
+                _, sun_years, _, u_storm = solar_events[src.driven_by]
+                driven = sun_years[u_storm < src.driven_probability]
+                counts = counts + np.bincount(driven, minlength=n_years)
             yrs = np.repeat(np.arange(n_years), counts)
             dd = d[yrs]
             e, s = _event_hits(src, dd, rng)
@@ -607,13 +617,14 @@ def expected_hits_per_year(hs: HazardSet) -> float:
     40.4
     """
     total = 0.0
+    sun = {s.peril: s.model.mean_events_per_year() for s in hs.sources
+           if isinstance(s, SolarEventSource)}
     for src in hs.sources:
         if isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
         elif isinstance(src, SolarEventSource):
-            total += float(src.model.mean_annual_fluence(None) / max(
-                src.model.mean_event_fluence(), 1e-300))
+            total += sun[src.peril]
         elif isinstance(src, CapacitySource):
             p_hit = 1.0 - src.p0.mean(axis=0)
             total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
@@ -628,7 +639,8 @@ def expected_hits_per_year(hs: HazardSet) -> float:
             total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
         else:
             hits = (src.hit_probability * src.units.size[None, :]).sum(axis=1)
-            total += float(np.mean(src.rate * (1.0 + hits)))
+            rate = src.rate + src.driven_probability * sun.get(src.driven_by, 0.0)
+            total += float(np.mean(rate * (1.0 + hits)))
     return total
 
 

@@ -11,7 +11,8 @@ of the ``hazards`` table become sources through :func:`hazard_set_from_rows`, co
   satellite) that share one rate.
 * :class:`EventSource` — shared Poisson events per year; each event hits each satellite of
   each unit independently with the unit's hit probability (``scope='event'``,
-  ``common_shock``: storms, breakup clouds).
+  ``common_shock``: storms, breakup clouds); storms may also be driven by the sampled solar
+  particle events (``driven_by``).
 * :class:`CapacitySource` — accelerator capacity lost per satellite-year (random failures
   and radiation dose on the same units and spares).
 * :class:`SolarEventSource` — solar particle events: one set of events per simulated year
@@ -162,6 +163,12 @@ class EventSource:
     severity: str = "total"
     sev_a: np.ndarray = field(default_factory=lambda: np.ones(1))
     sev_b: np.ndarray = field(default_factory=lambda: np.ones(1))
+    #: label of a :class:`SolarEventSource` whose events also drive these events: each
+    #: sampled solar particle event brings one more event of this source in the same year
+    #: with probability ``driven_probability`` (the same eruption; ``rate`` is then the
+    #: rate of the events that come without one)
+    driven_by: str | None = None
+    driven_probability: float = 0.0
 
     @property
     def n_draws(self) -> int:

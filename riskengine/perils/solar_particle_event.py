@@ -16,7 +16,9 @@ every satellite at once (correlated radiation damage on the same accelerators an
 events (one occurrence per event, each failure assigned to an event in proportion to its
 fluence). The radiation peril then prices the trapped dose only, so the mean solar dose is not
 counted twice; without this peril it adds the expected solar dose instead. Needs the
-``radiation`` peril (its failure dose).
+``radiation`` peril (its failure dose). With the ``space_weather`` peril, each event also
+brings a damaging geomagnetic storm in its year with that peril's ``spe_driven_share`` (the
+same eruption; :func:`riskengine.perils.space_weather.drive_storms`).
 
 The parameters are those of ``riskengine/data/radiation/spe_model.toml`` (where every number
 carries its source); the spectrum shape and the cut-off enter through the hazards stage.
@@ -34,7 +36,7 @@ from __future__ import annotations
 from riskengine.core.spe import SPEModel
 from riskengine.errors import ConfigError
 from riskengine.perils import _capacity as capacity
-from riskengine.perils import register
+from riskengine.perils import register, space_weather
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 _FIT = ("Fitted (w = 6) to SPENVIS 4.6.13 ESP-PSYCHIC 95 % fluences over 2 and 3 active years "
@@ -98,7 +100,7 @@ class SolarParticleEvent(Peril):
                               "probability through the radiation peril's failure dose: add "
                               "[[perils]] type = \"radiation\" to the portfolio")
         m = self.model()
-        rate = m.mean_annual_fluence(None) / m.mean_event_fluence()
+        rate = m.mean_events_per_year()
         rows = []
         for g in ctx.fleet.groups:
             d = (ctx.shared.get("dose") or {}).get(g.name)
@@ -123,5 +125,8 @@ class SolarParticleEvent(Peril):
             raise ConfigError(f"the stored hazards run has no solar-particle-event dose of "
                               f"fleet group(s) {', '.join(map(repr, missing))}: re-run "
                               "`riskengine hazards` (or `riskengine price`) for this portfolio")
-        hs.add_solar_events(self.name, self.model())
+        m = self.model()
+        hs.add_solar_events(self.name, m)
         capacity.register_solar_events(ctx, self.name, k)
+        # the same eruptions drive part of the geomagnetic storms (space_weather)
+        space_weather.drive_storms(hs, ctx, self.name, m.mean_events_per_year())
