@@ -65,6 +65,11 @@ class Simulation(_Model):
     sensitivity_years: int | None = Field(
         None, gt=0, le=10_000_000, description="years per sensitivity case (default: the "
         "run's years, at most 20,000)")
+    psept_samples: int = Field(
+        10, ge=1, le=1000,
+        description="per-sample EP curves (PSEPT): the parameter draws are split into this "
+        "many classes of equal size by their expected loss, and each class's simulated years "
+        "give one EP curve (one curve per draw when there are no more draws than this)")
 
 
 class CatalogSettings(_Model):
@@ -137,6 +142,28 @@ class FleetGroup(_Model):
     bus_family: str = "conventional"
     launch_date: dt.date | None = None
     formation: Formation | None = Field(None, description="formation-flying clusters")
+    agreed_value: list[tuple[float, float]] | None = Field(
+        None, min_length=1, max_length=1000,
+        description="agreed value by age: [[age_years, share_of_sum_insured], ...], linear "
+        "between the points and flat outside them; a loss is paid on the value at the "
+        "satellite's age when it happens (age from launch_date at [simulation] inception)")
+
+    @model_validator(mode="after")
+    def _agreed_value(self):
+        if self.agreed_value is None:
+            return self
+        ages = [a for a, _ in self.agreed_value]
+        if any(not 0 <= a <= 100 for a in ages) or any(b <= a for a, b in zip(ages, ages[1:])):
+            raise ValueError(f"agreed_value ages must be increasing years in [0, 100] (got "
+                             f"{ages}); e.g. [[0, 1.0], [3, 0.5], [5, 0.2]]")
+        shares = [v for _, v in self.agreed_value]
+        if any(not 0 <= v <= 1 for v in shares):
+            raise ValueError(f"agreed_value shares of sum_insured must lie in [0, 1] (got "
+                             f"{shares})")
+        if self.launch_date is None:
+            raise ValueError("agreed_value depreciates with age: give the group's "
+                             "launch_date")
+        return self
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -188,18 +215,80 @@ PerilEntry = Annotated[Any, BeforeValidator(_perils.validate_entry)]
 
 
 # ----------------------------------------------------------------------------- policy
+#: The reinsurer's default loading on its expected ceded loss, a named assumption.
+REINSURER_MARGIN_ASSUMPTION = (
+    "reinsurance priced at twice its expected ceded loss (margin 1.0): the low end of the "
+    "multiples at which catastrophe risk traded in the cat bond market since 2020 (Artemis "
+    "Deal Directory: average spread / expected loss above 2 in every quarter since 2020, "
+    "4.54 over 2023; AM Best 2024: above 4.1 in H1 2024). Space excess of loss is not traded "
+    "as cat bonds: the nearest priced market, not a quote; quota shares usually cost less "
+    "(set margin per layer)")
+
+
 class ReinsuranceLayer(_Model):
-    """Excess of loss on the annual (aggregate) loss: ``share`` of ``limit`` xs ``attachment``."""
+    """One reinsurance cover (riskengine.core.reinsurance): excess of loss ``share`` of
+    ``limit`` xs ``attachment`` per risk (satellite), per occurrence or on the year's loss,
+    or a quota share of every loss."""
 
     name: Name = "layer"
-    attachment: float = Field(..., ge=0, le=MAX_USD)
-    limit: float = Field(..., gt=0, le=MAX_USD)
+    type: Literal["xol", "quota_share"] = Field(
+        "xol", description="xol: excess of loss; quota_share: `share` of every gross loss")
+    attachment: float | None = Field(None, ge=0, le=MAX_USD)
+    limit: float | None = Field(None, gt=0, le=MAX_USD)
     share: float = Field(1.0, gt=0, le=1)
-    basis: Literal["occurrence", "aggregate"] = "aggregate"
+    basis: Literal["risk", "occurrence", "aggregate"] = Field(
+        "aggregate", description="risk: each satellite's loss in an occurrence; occurrence: "
+        "each occurrence; aggregate: the year's loss (stop loss)")
+    reinstatements: int | None = Field(
+        None, ge=0, le=100, description="per-risk and per-occurrence layers: the layer pays "
+        "at most (1 + reinstatements) x limit a year (default: unlimited)")
+    reinstatement_premium: float | list[float] = Field(
+        1.0, description="premium of each reinstatement as a share of the layer's upfront "
+        "premium, pro rata to the amount reinstated (one number for all, or one per "
+        "reinstatement)")
+    margin: float | None = Field(
+        None, ge=0, le=100, description="the reinsurer's loading on its expected ceded loss "
+        "(default: [pricing] reinsurer_margin)")
+
+    @model_validator(mode="after")
+    def _kind(self):
+        given = self.model_fields_set
+        if self.type == "quota_share":
+            extra = sorted(given & {"attachment", "limit", "basis", "reinstatements"})
+            if extra:
+                raise ValueError(f"a quota_share layer takes only name, share and margin; "
+                                 f"remove {extra}")
+            return self
+        missing = [k for k in ("attachment", "limit") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"an excess-of-loss layer needs {' and '.join(missing)} (USD)")
+        if self.reinstatements is not None and self.basis == "aggregate":
+            raise ValueError("reinstatements apply to basis = 'risk' or 'occurrence' layers; "
+                             "an aggregate layer's limit is already annual")
+        rp = self.reinstatement_premium
+        rates = [rp] if isinstance(rp, (int, float)) else list(rp)
+        if any(not 0 <= r <= 10 for r in rates):
+            raise ValueError(f"reinstatement_premium must lie in [0, 10] (got {rp})")
+        n = self.reinstatements or 0
+        if isinstance(rp, list) and len(rp) != n:
+            raise ValueError(f"reinstatement_premium lists {len(rp)} rates for {n} "
+                             "reinstatements: give one per reinstatement or one number")
+        return self
+
+    @property
+    def reinstatement_rates(self) -> list[float]:
+        """The premium share of each reinstatement (``reinstatements`` entries)."""
+        rp = self.reinstatement_premium
+        n = self.reinstatements or 0
+        return [float(rp)] * n if isinstance(rp, (int, float)) else [float(r) for r in rp]
 
 
 class Policy(_Model):
     deductible: float = Field(0.0, ge=0, le=MAX_USD, description="per satellite per loss, USD")
+    deductible_type: Literal["straight", "franchise"] = Field(
+        "straight", description="straight: pays the loss above the deductible; franchise: "
+        "nothing up to it, the whole loss above it")
+    occurrence_deductible_type: Literal["straight", "franchise"] = "straight"
     ctl_threshold: float = Field(0.75, gt=0, le=1,
                                  description="capacity loss fraction treated as total loss")
     partial_loss: Literal["proportional", "none"] = "proportional"
@@ -209,11 +298,24 @@ class Policy(_Model):
     aggregate_limit: float | None = Field(None, gt=0, le=MAX_USD)
     reinsurance: list[ReinsuranceLayer] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _quota(self):
+        qs = sum(ly.share for ly in self.reinsurance if ly.type == "quota_share")
+        if qs > 1 + 1e-12:
+            raise ValueError(f"quota_share layers cede {qs:g} of every loss together; their "
+                             "shares must add up to at most 1")
+        return self
+
 
 class Pricing(_Model):
-    cost_of_capital: float = Field(0.10, ge=0, le=1, description="per year on (VaR99.5 - EL)")
+    cost_of_capital: float = Field(0.10, ge=0, le=1,
+                                   description="per year on the net capital (VaR - EL)")
     expense_ratio: float = Field(0.15, ge=0, lt=1, description="expenses as share of premium")
     capital_quantile: float = Field(0.995, gt=0.5, lt=1)
+    reinsurer_margin: float = Field(
+        1.0, ge=0, le=100, description="the reinsurer's loading on its expected ceded loss "
+        "(reinsurance premium = (1 + margin) x expected ceded loss, reinstatement premiums "
+        "included)", json_schema_extra={"assumption": REINSURER_MARGIN_ASSUMPTION})
 
 
 class Portfolio(_Model):
@@ -245,6 +347,11 @@ class Portfolio(_Model):
                     if g not in names:
                         raise ValueError(f"peril {p.name!r} names fleet group {g!r}, which "
                                          f"is not defined (groups: {names})")
+        dep = [g.name for g in self.fleet if g.agreed_value is not None]
+        if dep and self.simulation.inception is None:
+            raise ValueError(f"fleet groups {dep} have an agreed_value by age: set "
+                             "[simulation] inception (the start of the insured year) so the "
+                             "ages, and the price, are reproducible")
         return self
 
 

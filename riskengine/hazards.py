@@ -35,7 +35,8 @@ class HazardResult:
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
                   "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
                   "altitude_km", "notes", "dose_rad_per_year", "solar_dose_rad_per_year",
-                  "spe_rad_per_fluence"):
+                  "spe_rad_per_fluence", "severity_p_total",
+                  "cloud_lifetime_years"):
             self.rows.setdefault(k, []).append(kw.get(k))
 
     def _get(self, peril: str, key: str):

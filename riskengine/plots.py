@@ -80,7 +80,8 @@ def ep_curve_figure(curves: dict, title: str = "Exceedance probability", conf: f
     fig = _fig()
     ax = fig.add_subplot()
     rp = np.unique(np.concatenate([np.geomspace(1.5, 1000, 60), RETURN_PERIODS]))
-    colors = {"AEP": "#1f5fa8", "OEP": "#d2691e"}
+    colors = {"AEP": "#1f5fa8", "OEP": "#d2691e", "AEP gross": "#1f5fa8",
+              "OEP gross": "#d2691e", "AEP net": "#2e8b57", "OEP net": "#8b2e6b"}
     for name, annual in curves.items():
         annual = np.asarray(annual, float)
         rp_ok = rp[rp <= len(annual)]

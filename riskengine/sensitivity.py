@@ -69,9 +69,16 @@ def cases(objs) -> list[tuple[int, object, object, object]]:
 
 
 def _metrics(res, pricing, policy, total_si) -> dict:
-    from riskengine.core.pricing import price
+    from riskengine.core.pricing import price, price_layers
+    from riskengine.losses import reinstatement_premiums
 
-    pr = price(res.gross, pricing, policy, total_si)
+    # priced as the run itself is (riskengine.stages.price_run): the reinsurance layers
+    # from the same years, the capital on the net position
+    lp = (price_layers(policy.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
+                       res.rho, pricing.reinsurer_margin) if res.n_layers else [])
+    pr = price(res.gross, pricing, policy, total_si, net=res.net, layers=lp,
+               reinstatement_paid=(reinstatement_premiums(res, [x.upfront_premium for x in lp])
+                                   if lp else None))
     return dict(aal=pr.expected_loss, aal_se=pr.expected_loss_se, var=pr.var,
                 premium=pr.premium, ground_up_aal=float(np.mean(res.ground_up)))
 

@@ -467,6 +467,9 @@ def assemble_hazard_set(objs, li: LossInputs):
 
     si, grp, _ = li.fleet.satellite_arrays()
     hs = HazardSet(si, grp, li.fleet.names)
+    from riskengine.losses import agreed_value_of
+
+    hs.agreed_value = agreed_value_of(li.fleet.groups, grp, li.as_of)
     ctx = registry.LossContext(fleet=li.fleet, rows=li.rows, posterior=li.posterior,
                                seed=li.seed, as_of=li.as_of)
     for x in objs:
@@ -498,7 +501,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
     posterior (:func:`fit`, reused while unchanged). With ``workers > 1`` or a
     ``scheduler`` the blocks of years run on Dask; the tables are identical.
     """
-    from riskengine.losses import NO_SATELLITE, write_simulation
+    from riskengine.losses import write_simulation
     from riskengine.store import run
 
     opts = opts or Options()
@@ -537,31 +540,12 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                                             progress=tick)
         else:
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
-        from riskengine.core.pricing import price as technical_price
-
-        pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()),
-                             {"group": res.components["group"],
-                              "peril": res.components["peril"]})
-        rows = pr.metric_rows()
-        r.write("metrics", {"metric": np.array([x[0] for x in rows], object),
-                            "value": np.array([x[1] for x in rows], float),
-                            "std_error": np.array([np.nan if x[2] is None else x[2]
-                                                   for x in rows], float)})
-        lim = p.policy.aggregate_limit
-        if lim is not None and pr.premium >= lim:
-            r.flag("premium_at_or_above_limit", (
-                f"technical premium ${pr.premium:,.0f} is at or above the annual aggregate "
-                f"limit ${lim:,.0f}: the cover cannot pay back more than it costs, this is not "
-                "a price (raise the limit or deductibles, or look at what drives the expected "
-                "loss)"))
-        keep = [a for a in pr.allocations
-                if not (a["name"] == NO_SATELLITE and a["expected_loss"] == 0)]
-        if keep:
-            r.write("allocations", {k: np.array([a[k] for a in keep],
-                                                object if k in ("dimension", "name") else float)
-                                    for k in keep[0]})
+        price_run(r, p, res, hs)
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
+        if hs.agreed_value is not None:
+            r.stats["agreed_value_at_inception"] = float(
+                (hs.sum_insured * hs.agreed_value.at_inception()).sum())
         hz = inputs.get("hazards_run_id")
         if hz:   # the catalog warnings of the hazards run this price rests on
             for code, message, severity in con.execute(
@@ -682,6 +666,71 @@ def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
 def _evidence_families(post, model: str) -> list[str]:
     """Families with records of their own in the fit's evidence (from the fit config)."""
     return list((getattr(post, "evidence_families", None) or {}).get(model, []))
+def price_run(r, p, res, hs) -> None:
+    """Price a simulated run into its store run ``r``: the reinsurance layers from the same
+    simulation, the premium with the capital on the net position, the allocations on the
+    net, the reinsurance year table, the flags and the exact check of compound perils."""
+    from riskengine.core.pricing import price as technical_price
+    from riskengine.core.pricing import price_layers
+    from riskengine.flags import pricing_flags
+    from riskengine.losses import (NO_SATELLITE, reinstatement_premiums, write_metrics,
+                                   write_ylt_net)
+
+    pol = p.policy
+    lp = (price_layers(pol.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
+                       res.rho, p.pricing.reinsurer_margin) if res.n_layers else [])
+    premiums = [x.upfront_premium for x in lp]
+    tiv = float(hs.sum_insured.sum())
+    if hs.agreed_value is not None:
+        tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
+    pr = technical_price(res.gross, p.pricing, pol, tiv,
+                         {"group": res.components["group"], "peril": res.components["peril"]},
+                         net=res.net, layers=lp,
+                         reinstatement_paid=reinstatement_premiums(res, premiums) if lp else None,
+                         gross_components={"group": res.components["group_gross"],
+                                           "peril": res.components["peril_gross"]})
+    write_metrics(r, pr.metric_rows())
+    write_ylt_net(r, res, premiums)
+    if lp:
+        cols = ("layer", "kind", "attachment", "limit", "share", "reinstatements",
+                "expected_ceded", "expected_ceded_std_error", "expected_reinstatements",
+                "margin", "upfront_premium", "expected_reinstatement_premium", "cost")
+        rows = [(x.name, x.kind, ly.attachment, ly.limit, ly.share, ly.reinstatements,
+                 x.expected_ceded, x.expected_ceded_se, x.expected_rho, x.margin,
+                 x.upfront_premium, x.expected_reinstatement_premium, x.cost)
+                for x, ly in zip(lp, pol.reinsurance)]
+        r.write("reinsurance_layers", {c: [row[i] for row in rows] for i, c in enumerate(cols)})
+    keep = [a for a in pr.allocations
+            if not (a["name"] == NO_SATELLITE and a["expected_loss"] == 0
+                    and a["gross_expected_loss"] == 0)]
+    if keep:
+        r.write("allocations", {k: np.array([a[k] for a in keep],
+                                            object if k in ("dimension", "name") else float)
+                                for k in keep[0]})
+    for code, message, severity in pricing_flags(
+            pr, pol, p.pricing, res.years, res.n_occ_limit, res.n_agg_limit,
+            getattr(pol, "cover", "in_orbit_annual")):
+        r.flag(code, message, severity)
+    write_exact(r, p, res)
+
+
+def write_exact(r, p, res) -> None:
+    """The exact (FFT) aggregate distributions of the run's compound perils beside their
+    simulated years (table ``ep_exact``; :mod:`riskengine.exact`)."""
+    from riskengine.exact import exact_rows
+
+    def peril_years(name):
+        d = r.execute("SELECT year, sum(loss) AS l, sum(ground_up_loss) AS g FROM elt "
+                      "WHERE run_id = ? AND peril = ? GROUP BY year", [r.run_id, name]).fetchnumpy()
+        loss, gu = np.zeros(res.years), np.zeros(res.years)
+        if len(d["year"]):
+            k = np.asarray(d["year"], np.int64) - 1
+            loss[k], gu[k] = d["l"], d["g"]
+        return loss, gu
+
+    rows = exact_rows(p, res, peril_years)
+    if rows:
+        r.write("ep_exact", {k: [row[k] for row in rows] for k in rows[0]})
 
 
 # --------------------------------------------------------------------------- price

@@ -173,27 +173,3 @@ def test_docs_perils_page_is_current():
     page = Path(__file__).resolve().parent.parent / "docs" / "perils.md"
     assert page.read_text() == markdown(), "run: riskengine perils --markdown > docs/perils.md"
 
-
-def test_a_premium_at_or_above_the_aggregate_limit_is_flagged(tmp_path):
-    """A cover whose technical premium reaches its annual aggregate limit is not a price: the
-    run says so in run_flags; the same portfolio with a wide limit carries no such flag."""
-    from riskengine import stages
-    from riskengine.store import connect
-
-    def flags(limit, name):
-        p = parse_portfolio({"name": name, "simulation": {"years": 300, "seed": 2},
-                             "fleet": FLEET,
-                             "perils": [{"type": "independent_failure",
-                                         "annual_probability": 0.5}],
-                             "policy": {"aggregate_limit": limit}},
-                            str(tmp_path / f"{name}.toml"))
-        con = connect(tmp_path / f"{name}.duckdb")
-        rid = stages.price(con, p)
-        return dict(con.execute("SELECT code, message FROM run_flags WHERE run_id = ?",
-                                [rid]).fetchall())
-
-    # 20 satellites x $20M, half lost a year: EL ~ $200M, far above a $50M limit's premium
-    tight = flags(5e7, "tight")
-    assert "premium_at_or_above_limit" in tight and "$50,000,000" in tight[
-        "premium_at_or_above_limit"]
-    assert "premium_at_or_above_limit" not in flags(1e12, "wide")

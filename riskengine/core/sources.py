@@ -163,6 +163,15 @@ class EventSource:
     severity: str = "total"
     sev_a: np.ndarray = field(default_factory=lambda: np.ones(1))
     sev_b: np.ndarray = field(default_factory=lambda: np.ones(1))
+    #: severity "mixture": share of hits that are total losses (the rest Beta(a, b)), (n_draws,)
+    sev_total: np.ndarray | None = None
+    #: exposure from the event to the end of the policy year, decaying with these e-folding
+    #: lifetimes (n_units,) at these hit rates per satellite-year of exposure (n_draws,
+    #: n_units): an event at time t hits w.p. 1 - exp(-rate tau (1 - exp(-(1 - t) / tau)))
+    #: (fragment clouds; :func:`riskengine.core.debris.cloud_hit_probability`); None: the
+    #: hit probability does not depend on the event's time
+    exposure_tau: np.ndarray | None = None
+    exposure_rate: np.ndarray | None = None
     #: label of a :class:`SolarEventSource` whose events also drive these events: each
     #: sampled solar particle event brings one more event of this source in the same year
     #: with probability ``driven_probability`` (the same eruption; ``rate`` is then the
@@ -409,6 +418,8 @@ class HazardSet:
     group: np.ndarray
     group_names: list[str]
     sources: list = field(default_factory=list)
+    #: agreed value by age (:class:`riskengine.core.value.AgreedValue`); None: sum_insured
+    agreed_value: object | None = None
 
     @property
     def n_sats(self) -> int:

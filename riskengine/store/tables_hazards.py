@@ -16,7 +16,14 @@ One row per (fleet group or satellite) x peril x parameter draw.
   rate and ``spe_rad_per_fluence``.
 
 Severity is the fraction of a satellite's capacity lost per hit: ``'total'`` (1.0),
-``'fixed'`` (``severity_a``), or ``'beta'`` (Beta(``severity_a``, ``severity_b``)).
+``'fixed'`` (``severity_a``), ``'beta'`` (Beta(``severity_a``, ``severity_b``)), or
+``'mixture'`` (a total loss with probability ``severity_p_total``, else
+Beta(``severity_a``, ``severity_b``)).
+
+Shared events with a ``cloud_lifetime_years`` (fragment clouds) expose the fleet from the
+moment they happen to the end of the policy year, decaying with that e-folding lifetime:
+their ``hit_probability`` is the average over a uniform time of the event in the year, and
+the loss engine gives each event the hit probability of its own time.
 """
 
 from riskengine.store.schema import RUN_ID, _t, register
@@ -29,7 +36,7 @@ HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
     ("scope", "VARCHAR", "satellite | event | dose", False),
     ("annual_rate", "DOUBLE", "events per satellite-year (satellite) or per year (event)", False),
     ("hit_probability", "DOUBLE", "per satellite per event (scope='event'), else 1"),
-    ("severity", "VARCHAR", "total | fixed | beta"),
+    ("severity", "VARCHAR", "total | fixed | beta | mixture"),
     ("severity_a", "DOUBLE", "fixed fraction, or Beta a"),
     ("severity_b", "DOUBLE", "Beta b"),
     ("draw", "BIGINT", "parameter draw index (null: point estimate)"),
@@ -42,4 +49,8 @@ HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
      "average (scope='dose')"),
     ("spe_rad_per_fluence", "DOUBLE", "dose of a solar particle event per proton/cm^2 above "
      "30 MeV behind the shielding, geomagnetic cut-off included, rad(Si) cm^2"),
+    ("severity_p_total", "DOUBLE", "severity 'mixture': share of hits that are total losses"),
+    ("cloud_lifetime_years", "DOUBLE", "scope 'event': e-folding lifetime of the event's "
+     "exposure, which runs from the event to the end of the policy year (null: the hit "
+     "probability does not depend on when the event happens)"),
 ]))
