@@ -37,6 +37,9 @@ SEED_MAX = 2**63 - 1
 #: but one line of at most 200 characters.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200,
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
+#: A launch-vehicle family key (``falcon9``, ``starship``): lower case, digits, underscore.
+VehicleFamily = Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                                 pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class _Model(BaseModel):
@@ -297,6 +300,10 @@ class Policy(_Model):
     aggregate_deductible: float = Field(0.0, ge=0, le=MAX_USD)
     aggregate_limit: float | None = Field(None, gt=0, le=MAX_USD)
     reinsurance: list[ReinsuranceLayer] = Field(default_factory=list)
+    cover: Literal["in_orbit_annual", "launch_plus_one_year"] = Field(
+        "in_orbit_annual", description="in_orbit_annual: the fleet's insured year in orbit; "
+        "launch_plus_one_year: each launched satellite from ignition to one year after its "
+        "launch (launch, raising and first year in orbit), for the [[launch]] plan")
 
     @model_validator(mode="after")
     def _quota(self):
@@ -305,6 +312,48 @@ class Policy(_Model):
             raise ValueError(f"quota_share layers cede {qs:g} of every loss together; their "
                              "shares must add up to at most 1")
         return self
+
+
+class Launch(_Model):
+    """One launch of the deployment plan: ``satellites`` of fleet group ``group`` on a
+    ``vehicle`` of a family of the launch record (``riskengine perils`` lists them; a family
+    without flights prices from the new-vehicle prior and flags the run)."""
+
+    date: dt.date = Field(..., description="launch date (ignition: the policy attaches)")
+    vehicle: VehicleFamily = Field(..., description="vehicle family, e.g. falcon9, starship")
+    satellites: int = Field(..., ge=1, le=100_000, description="satellites on board")
+    group: Name = Field(..., description="the [[fleet]] group the satellites belong to")
+    failure_probability: float | None = Field(
+        None, ge=0, le=1, description="fix this launch's failure probability instead of the "
+        "family's posterior")
+
+
+class LaunchSchedule(_Model):
+    """A regular cadence that expands to ``launches`` [[launch]] entries, ``interval_days``
+    apart from ``start``."""
+
+    start: dt.date
+    launches: int = Field(..., ge=1, le=1_000_000, description="number of launches")
+    interval_days: float = Field(..., gt=0, le=3660, description="days between launches")
+    vehicle: VehicleFamily
+    satellites: int = Field(..., ge=1, le=100_000, description="satellites per launch")
+    group: Name
+    failure_probability: float | None = Field(None, ge=0, le=1)
+
+    def expand(self) -> list[Launch]:
+        """The launches of the schedule.
+
+        Examples
+        --------
+        >>> s = LaunchSchedule(start="2027-01-01", launches=3, interval_days=10.5,
+        ...                    vehicle="starship", satellites=200, group="g")
+        >>> [str(x.date) for x in s.expand()]
+        ['2027-01-01', '2027-01-11', '2027-01-22']
+        """
+        return [Launch(date=self.start + dt.timedelta(days=int(i * self.interval_days)),
+                       vehicle=self.vehicle, satellites=self.satellites, group=self.group,
+                       failure_probability=self.failure_probability)
+                for i in range(self.launches)]
 
 
 class Pricing(_Model):
@@ -329,7 +378,15 @@ class Portfolio(_Model):
         "`riskengine perils`")
     policy: Policy = Field(default_factory=Policy)
     pricing: Pricing = Field(default_factory=Pricing)
+    launch: list[Launch] = Field(default_factory=list, description="the deployment plan")
+    launch_schedule: list[LaunchSchedule] = Field(
+        default_factory=list, description="regular launch cadences (expand to [[launch]])")
     source_path: str | None = Field(None, exclude=True)
+
+    def all_launches(self) -> list[Launch]:
+        """``[[launch]]`` and the expanded ``[[launch_schedule]]`` entries, by date (stable)."""
+        out = list(self.launch) + [x for s in self.launch_schedule for x in s.expand()]
+        return sorted(out, key=lambda x: x.date)
 
     @model_validator(mode="after")
     def _fleet_needed(self):
@@ -352,6 +409,26 @@ class Portfolio(_Model):
             raise ValueError(f"fleet groups {dep} have an agreed_value by age: set "
                              "[simulation] inception (the start of the insured year) so the "
                              "ages, and the price, are reproducible")
+        for key, entries in (("launch", self.launch), ("launch_schedule", self.launch_schedule)):
+            for i, x in enumerate(entries):
+                if x.group not in names:
+                    raise ValueError(f"{key}[{i}].group = {x.group!r} is not a [[fleet]] group "
+                                     f"(groups: {names}); name the group the satellites "
+                                     "belong to")
+        carried: dict = {}
+        for x in self.launch:
+            carried[x.group] = carried.get(x.group, 0) + x.satellites
+        for s in self.launch_schedule:
+            carried[s.group] = carried.get(s.group, 0) + s.satellites * s.launches
+        for g in self.fleet:
+            if g.count is not None and carried.get(g.name, 0) > g.count:
+                raise ValueError(f"the launches of fleet group {g.name!r} carry "
+                                 f"{carried[g.name]:,} satellites but the group holds "
+                                 f"{g.count:,}: enlarge the group or launch fewer")
+        if self.policy.cover == "launch_plus_one_year" and not (self.launch
+                                                                or self.launch_schedule):
+            raise ValueError("policy.cover = 'launch_plus_one_year' needs a deployment plan: "
+                             "add [[launch]] or [[launch_schedule]] entries")
         return self
 
 
@@ -399,8 +476,14 @@ def parse_portfolio(data: dict, source: str = "<config>") -> Portfolio:
                 if err["loc"] and err["loc"][0] == "perils":
                     msg = ("unknown key (check the spelling; `riskengine perils` lists the keys "
                            "of every peril type)")
+            elif err["type"] == "string_pattern_mismatch" and err["loc"][-1] == "vehicle":
+                msg = ("must be a vehicle family key: lower-case letters, digits and _ (e.g. "
+                       "falcon9, starship; the families with a record are in riskengine/data/launch/launch_record.csv)")
             elif err["type"] == "string_pattern_mismatch":
                 msg = "must be one line of text without control characters (tabs, newlines)"
+            if not err["loc"]:   # a check across keys: the message names them
+                lines.append(f"  {msg}")
+                continue
             lines.append(f"  {key}: {msg} (got {got_s})")
         raise ConfigError(f"{source}: invalid portfolio config\n" + "\n".join(lines)) from None
     p.source_path = source

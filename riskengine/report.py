@@ -22,8 +22,8 @@ import numpy as np
 
 from riskengine import plots
 from riskengine.config import REINSURER_MARGIN_ASSUMPTION
-from riskengine.summary import (exact_rows, layer_rows, load, pct, premium_rows, psept_text,
-                                results_rows, usd)
+from riskengine.summary import (campaign_launches, exact_rows, layer_rows, load, pct,
+                                premium_rows, psept_text, results_rows, usd)
 
 _usd = usd   # kept for callers of the old name
 
@@ -138,7 +138,9 @@ def report_data(con, run_id: str) -> dict:
                                   p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
-                catalog=catalog, checks=checks, sensitivity=sens)
+                catalog=catalog, checks=checks, sensitivity=sens,
+                launches=campaign_launches(con, run_id),
+                launch_record=_launch_record(con, fit_id))
 
 
 def _assumptions(s) -> list[tuple[str, str, str, str]]:
@@ -159,7 +161,7 @@ def _assumptions(s) -> list[tuple[str, str, str, str]]:
             val = getattr(x.params, p["name"], None)
             why = p["source"] or f"assumption: {p['assumption']}"
             rows.append((x.name, p["name"], f"{val} {p['unit']}".strip(), why))
-        if "posterior" in x.needs:
+        if "posterior" in x.needs or x.type in ("launch", "deployment"):
             rows.append((x.name, "(posterior)", "riskengine fit",
                          EVIDENCE.get(x.type, "Bayesian posterior of the evidence files")))
     return rows
@@ -184,6 +186,14 @@ EVIDENCE = {
                             "King (1974) spectrum, Stormer cut-off "
                             "(riskengine/data/radiation/spe_model.toml); failure dose as "
                             "radiation",
+    "launch": "the public launch record by vehicle family (riskengine/data/launch/"
+              "launch_record.csv, each row with its source and date: Falcon 9 to 2025-04-14, "
+              "Electron to 2023-09-19, Ariane 5 complete, H3 to 2025-12-22, Vega C to "
+              "2022-12-21, Starship test flights to 2025-10-13); new vehicles from the "
+              "first-flight excess (D. Day, The Space Review 2006); or the plan's fixed "
+              "failure_probability",
+    "deployment": "raising bus failure from the hardware bus posterior (Castet & Saleh 2009 "
+                  "infant mortality) unless params.bus_failure_probability is given",
 }
 
 
@@ -347,6 +357,8 @@ def render_html(data: dict) -> str:
               "gross AAL, and the difference is what the aggregate terms retain or cap. Capital "
               "and premium are allocated on the net (after reinsurance). Standalone 1-in-200: "
               "the 99.5 % quantile of the peril's own annual loss.</p></section>")
+    if s.extra.get("campaign"):
+        parts.append(_campaign_section(data))
     if data["groups"]:
         parts.append("<section id='allocation'><h2>Where the premium goes</h2>" + _table(
             ["fleet group", "net expected loss", "co-TVaR capital (net)", "premium"],
@@ -438,6 +450,72 @@ def render_html(data: dict) -> str:
     parts.append("<section id='appendix'><h2>Appendix</h2>" + "".join(appendix) + "</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
+
+
+def _launch_record(con, fit_id) -> dict:
+    """The launch record a fit was fitted to (stored in the fit run's config)."""
+    if not fit_id:
+        return {}
+    row = con.execute("SELECT config FROM runs WHERE run_id = ?", [fit_id]).fetchall()
+    try:
+        return json.loads(row[0][0]).get("assumptions", {}).get("launch_record", {})
+    except (IndexError, TypeError, json.JSONDecodeError):
+        return {}
+
+
+def _campaign_section(data: dict) -> str:
+    """The launch campaign: timeline plot, results by calendar year, the riskiest launches."""
+    from riskengine.summary import campaign_table
+
+    s = data["summary"]
+    launches = data.get("launches") or []
+    parts = ["<section id='campaign'><h2>Launch campaign</h2>"]
+    if launches:
+        fig = plots.campaign_timeline_figure(
+            [x["date"] for x in launches], [x["satellites"] for x in launches],
+            [x["vehicle"] for x in launches],
+            [[x["lost_launch"], x["lost_raising"], x["lost_orbit"]] for x in launches])
+        parts.append(_img(fig, "campaign timeline"))
+    c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+    parts.append("<div class='two'><div>" + _table(c1, r1, tuple(range(1, 7))) + "</div><div>"
+                 + _table(c2, r2, tuple(range(1, 6))) + "</div></div>")
+    parts.append("<p class='muted'>Launch + 1 year: each satellite is insured from ignition "
+                 "to one year after its launch. L: launch failure (every satellite on board, one "
+                 "occurrence); R: raising (a storm at the insertion orbit, bus failure while "
+                 "raising); O: the rest of the first year in orbit (every in-orbit peril). A "
+                 "calendar year holds the policies of that year's launches; its 1-in-200 is the "
+                 "99.5 % quantile of their annual loss; premiums are the co-TVaR allocation of "
+                 "the technical premium.</p>")
+    post = [d for d in data.get("diagnostics", []) if d["model"] == "launch"
+            and d["parameter"] in ("p", "p_new", "p_new_first")]
+    if post:
+        rec = data.get("launch_record") or {}
+        rows = []
+        for d in post:
+            r = rec.get(d["coord"], {})
+            name = d["coord"] or ("new vehicle, first flight" if d["parameter"] == "p_new_first"
+                                  else "new vehicle, later flights")
+            rows.append((name, f"{r['flights']:,}" if r else "—",
+                         f"{r['failures']} + {r['partial']} partial" if r else "—",
+                         r.get("as_of", "—"), pct(d["mean"], 2),
+                         f"{pct(d['q05'], 2)} – {pct(d['q95'], 2)}",
+                         r.get("source", "hierarchical prior") if r else "hierarchical prior"))
+        parts.append("<h3>Launch failure probability per flight: posterior beside the record"
+                     "</h3>" + _table(["family", "flights", "failures", "record as of",
+                                        "posterior mean", "90 % interval", "source"],
+                                       rows, (1, 4, 5)))
+    if launches:
+        top = sorted(launches, key=lambda x: -(x["loss_launch"] + x["loss_raising"]
+                                              + x["loss_orbit"]))[:10]
+        parts.append("<h3>Launches with the largest expected loss</h3>" + _table(
+            ["launch", "date", "vehicle", "satellites", "insured", "P(failure)",
+             "expected loss", "premium"],
+            [(x["launch"], x["date"], x["vehicle"], f"{x['satellites']:,}",
+              usd(x["sum_insured"]), pct(x["failure_probability"], 2),
+              usd(x["loss_launch"] + x["loss_raising"] + x["loss_orbit"]),
+              usd(x["premium_launch"] + x["premium_raising"] + x["premium_orbit"]))
+             for x in top], (3, 4, 5, 6, 7)))
+    return "".join(parts) + "</section>"
 
 
 def write_report(con, run_id: str, out: str | Path | None = None) -> Path:

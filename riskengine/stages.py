@@ -120,7 +120,7 @@ def needs(p) -> set[str]:
     """What the portfolio's perils need: ``fleet``, ``catalog``, ``posterior``."""
     out: set[str] = set()
     for x in portfolio_perils(p):
-        out |= set(x.needs)
+        out |= set(x.runtime_needs(p) if hasattr(x, "runtime_needs") else x.needs)
     if any(g.norad_ids is not None for g in p.fleet):
         out.add("catalog")
     return out
@@ -412,6 +412,8 @@ class LossInputs:
     as_of: object
     epoch: object
     inputs: dict
+    #: the deployment plan (:class:`riskengine.campaign.LaunchPlan`), None without launches
+    plan: object = None
 
 
 def loss_inputs(con, p, opts: Options | None = None) -> LossInputs:
@@ -457,7 +459,9 @@ def loss_inputs(con, p, opts: Options | None = None) -> LossInputs:
     as_of = p.simulation.inception or (epoch.date() if epoch is not None else None)
     seed = int(p.simulation.seed if opts.seed is None else opts.seed)
     inputs["inception"] = str(as_of) if as_of else None
-    return LossInputs(fleet, rows, post, seed, as_of, epoch, inputs)
+    plan = _launch_plan(p, fleet)
+    opts.info["launch_plan"] = plan
+    return LossInputs(fleet, rows, post, seed, as_of, epoch, inputs, plan)
 
 
 def assemble_hazard_set(objs, li: LossInputs):
@@ -472,8 +476,21 @@ def assemble_hazard_set(objs, li: LossInputs):
     hs.agreed_value = agreed_value_of(li.fleet.groups, grp, li.as_of)
     ctx = registry.LossContext(fleet=li.fleet, rows=li.rows, posterior=li.posterior,
                                seed=li.seed, as_of=li.as_of)
+    plan = li.plan
+    if plan is not None:
+        ctx.shared["launch_plan"] = plan      # shared with the launch perils
+        if plan.covered:   # launch + 1 year: only the launched satellites are insured
+            hs.sum_insured = np.where(plan.core.sat_launch >= 0, hs.sum_insured, 0.0)
     for x in objs:
         x.add_sources(hs, ctx)
+    if plan is not None and plan.covered:
+        hs.campaign = plan.core   # results by launch, calendar year and phase
+        missing = [t for t in ("launch", "deployment") if t not in {x.type for x in objs}]
+        if missing:
+            plan.flag("launch_phase_not_modelled", (
+                f"policy.cover = 'launch_plus_one_year' but [[perils]] has no "
+                f"{' or '.join(missing)} peril: that phase of the launch policies is priced at "
+                "zero; add " + ", ".join(f'type = "{t}"' for t in missing)))
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
     return hs, ctx
 
@@ -491,6 +508,22 @@ def build_hazard_set(con, p, opts: Options | None = None):
     if li.posterior is not None:
         opts.say(f"posterior: {hs.n_draws:,} parameter draws")
     return hs, li.inputs, li.epoch
+
+
+def _launch_plan(p, fleet):
+    """The portfolio's deployment plan (``None`` without launches), shared with the launch
+    perils; under ``launch_plus_one_year`` cover only the launched satellites are insured."""
+    from riskengine.campaign import build_plan
+
+    plan = build_plan(p, fleet)
+    if plan is None:
+        return None
+    if not plan.covered:
+        plan.flag("launch_not_covered", (
+            f"the portfolio has {plan.core.n_launches:,} launches but policy.cover = "
+            "'in_orbit_annual': the launch and raising phases are not insured and the fleet "
+            "is priced as if on station; set cover = 'launch_plus_one_year' to price them"))
+    return plan
 
 
 def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> str:
@@ -540,12 +573,15 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                                             progress=tick)
         else:
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
-        price_run(r, p, res, hs)
+        pr = price_run(r, p, res, hs)
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
         if hs.agreed_value is not None:
             r.stats["agreed_value_at_inception"] = float(
                 (hs.sum_insured * hs.agreed_value.at_inception()).sum())
+        plan = opts.info.get("launch_plan")
+        if plan is not None:
+            _write_campaign(r, plan, res, pr, hs, p)
         hz = inputs.get("hazards_run_id")
         if hz:   # the catalog warnings of the hazards run this price rests on
             for code, message, severity in con.execute(
@@ -666,7 +702,9 @@ def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
 def _evidence_families(post, model: str) -> list[str]:
     """Families with records of their own in the fit's evidence (from the fit config)."""
     return list((getattr(post, "evidence_families", None) or {}).get(model, []))
-def price_run(r, p, res, hs) -> None:
+
+
+def price_run(r, p, res, hs):
     """Price a simulated run into its store run ``r``: the reinsurance layers from the same
     simulation, the premium with the capital on the net position, the allocations on the
     net, the reinsurance year table, the flags and the exact check of compound perils."""
@@ -683,8 +721,12 @@ def price_run(r, p, res, hs) -> None:
     tiv = float(hs.sum_insured.sum())
     if hs.agreed_value is not None:
         tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
-    pr = technical_price(res.gross, p.pricing, pol, tiv,
-                         {"group": res.components["group"], "peril": res.components["peril"]},
+    comps = {"group": res.components["group"], "peril": res.components["peril"]}
+    if getattr(res, "campaign", None) is not None:
+        # launch campaigns: by phase and by calendar year x phase (summarised on the gross;
+        # the reinsurance is not split by phase)
+        comps.update(phase=res.components["phase"], campaign=res.components["campaign"])
+    pr = technical_price(res.gross, p.pricing, pol, tiv, comps,
                          net=res.net, layers=lp,
                          reinstatement_paid=reinstatement_premiums(res, premiums) if lp else None,
                          gross_components={"group": res.components["group_gross"],
@@ -712,6 +754,7 @@ def price_run(r, p, res, hs) -> None:
             getattr(pol, "cover", "in_orbit_annual")):
         r.flag(code, message, severity)
     write_exact(r, p, res)
+    return pr
 
 
 def write_exact(r, p, res) -> None:
@@ -731,6 +774,27 @@ def write_exact(r, p, res) -> None:
     rows = exact_rows(p, res, peril_years)
     if rows:
         r.write("ep_exact", {k: [row[k] for row in rows] for k in rows[0]})
+
+
+def _write_campaign(r, plan, res, pr, hs, p) -> None:
+    """``campaign_launches``, ``campaign_years`` and the plan's flags into run ``r``."""
+    from riskengine.campaign import result_tables
+
+    by_code: dict = {}
+    for code, message in plan.flags:
+        by_code.setdefault(code, []).append(message)
+    for code, msgs in by_code.items():
+        r.flag(code, "; ".join(msgs), "info" if code in ("launch_few_flights",
+                                                          "launch_not_covered") else "warning")
+    if res.campaign is None:
+        return
+    tables = result_tables(plan, res, pr.allocations, hs.sum_insured,
+                           p.pricing.capital_quantile)
+    for name, cols in tables.items():
+        r.write(name, cols)
+    r.stats["campaign"] = {"launches": plan.core.n_launches,
+                           "satellites": int(plan.core.units.size.sum()),
+                           "years": plan.core.years}
 
 
 # --------------------------------------------------------------------------- price

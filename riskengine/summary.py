@@ -166,7 +166,45 @@ def load(con, run_id: str) -> Summary:
     s.exact = _rows(con, "SELECT * EXCLUDE (run_id) FROM ep_exact WHERE run_id = ? "
                          "ORDER BY peril = '(portfolio)', peril, perspective, return_period",
                     run_id)
+    s.extra["campaign"] = campaign_years(con, run_id)
     return s
+
+
+def campaign_years(con, run_id: str) -> list[dict]:
+    """Rows of ``campaign_years`` of a run (launch campaigns; empty otherwise)."""
+    return _rows(con, "SELECT * EXCLUDE (run_id) FROM campaign_years WHERE run_id = ? "
+                      "ORDER BY calendar_year", run_id)
+
+
+def campaign_launches(con, run_id: str) -> list[dict]:
+    """Rows of ``campaign_launches`` of a run, in launch order."""
+    return _rows(con, "SELECT * EXCLUDE (run_id) FROM campaign_launches WHERE run_id = ? "
+                      "ORDER BY launch", run_id)
+
+
+def campaign_table(rows: list[dict]) -> tuple[list[str], list[list], list[str], list[list]]:
+    """Two tables of the campaign by calendar year (each readable at 80 columns): expected
+    satellites lost by phase, then premium by phase with the largest launch loss and the PML.
+
+    Examples
+    --------
+    >>> c1, r1, c2, r2 = campaign_table([dict(calendar_year=2027, launches=10, satellites=1000,
+    ...     sum_insured=3e9, lost_launch=12.5, lost_raising=3.0, lost_orbit=20.0,
+    ...     premium_launch=9e7, premium_raising=1e7, premium_orbit=5e7,
+    ...     largest_launch_loss=3e8, pml_995=9e8)])
+    >>> r1[0][4], r2[0][4]
+    ('12.5', '$300.0 m')
+    """
+    c1 = ["year", "launches", "satellites", "insured", "lost: launch", "raising", "orbit"]
+    c2 = ["year", "premium: launch", "raising", "orbit", "largest launch loss", "1-in-200"]
+    r1, r2 = [], []
+    for r in rows:
+        r1.append([str(r["calendar_year"]), f"{r['launches']:,}", f"{r['satellites']:,}",
+                   usd(r["sum_insured"]), f"{r['lost_launch']:,.1f}",
+                   f"{r['lost_raising']:,.1f}", f"{r['lost_orbit']:,.1f}"])
+        r2.append([str(r["calendar_year"]), usd(r["premium_launch"]), usd(r["premium_raising"]),
+                   usd(r["premium_orbit"]), usd(r["largest_launch_loss"]), usd(r["pml_995"])])
+    return c1, r1, c2, r2
 
 
 def _rows(con, sql: str, run_id: str) -> list[dict]:

@@ -31,8 +31,8 @@ def test_every_parameter_has_a_source_or_a_named_assumption():
 
 def test_default_set_is_the_physical_set_in_source_order():
     assert [p.type for p in perils.default_set()] == [
-        "collision", "untracked_debris", "breakup", "space_weather", "hardware", "batch_defect",
-        "radiation", "solar_particle_event"]
+        "collision", "untracked_debris", "breakup", "space_weather", "launch", "hardware",
+        "batch_defect", "deployment", "radiation", "solar_particle_event"]
     coll = perils.default_set()[0]
     assert coll.params.avoidance == 0.99 and coll.params.self_factor == 0.01
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from riskengine.summary import (exact_rows, layer_rows, load, pct, psept_text, results_rows,
-                                usd)
+from riskengine.summary import (campaign_table, exact_rows, layer_rows, load, pct, psept_text,
+                                results_rows, usd)
 
 
 def _table(title: str, columns: list[str], rows: list[list], right=(),
@@ -100,6 +100,12 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
         c.print(_table("What drives the premium (one assumption at a time, common random "
                        "numbers)", ["assumption", "low .. high", "premium change"],
                        sens, right=(2,)))
+    if s.extra.get("campaign"):
+        c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+        c.print(_table("Launch campaign by year of launch: expected satellites lost by phase",
+                       c1, r1, right=(1, 2, 3, 4, 5, 6)))
+        c.print(_table("Launch campaign: premium by phase, largest launch loss, 1-in-200",
+                       c2, r2, right=(1, 2, 3, 4, 5)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
     c.print(Text(f"full report: riskengine report {run_id}"
                  + (f" --db {db}" if db else "")))

@@ -128,6 +128,8 @@ class BlockResult:
     draw: np.ndarray | None = None
     n_occ_limit: int = 0
     n_agg_limit: int = 0
+    #: launch campaigns: :meth:`riskengine.core.campaign.Campaign.block_summary`
+    campaign: dict | None = None
 
     def occurrences(self) -> np.ndarray:
         return np.ones(len(self.ev_year), np.int64) if self.ev_count is None else self.ev_count
@@ -458,7 +460,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
     year_end = []  # events dated at the end of the policy year (capacity claims)
-    timed = []     # (events, times) drawn before their hits (exposure to the year's end)
+    timed = []     # (events, times): events dated before their hits (exposure to the
+    #                year's end) or by their source (launch campaigns)
+    launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
     n_ev = 0
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
@@ -479,6 +483,19 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             # the same for every storm source, so a driven storm is one storm for all groups
             solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30, rng.random(len(yrs)))
             ev_direct.append(np.zeros(len(yrs)))
+        elif hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
+            yrs, lu = src.sample_failures(draw, rng)
+            idx = n_ev + np.arange(len(yrs))
+            launch_fail.append((idx, yrs, lu, src))
+            ev_direct.append(np.zeros(len(yrs)))
+            timed.append((idx, np.zeros(len(yrs))))
+        elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
+            yrs, e, sat, dmg, t = src.sample_events(draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
+            timed.append((n_ev + np.arange(len(yrs)), t))
         elif isinstance(src, CompoundSource):
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
@@ -568,6 +585,17 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     for idx, t in timed:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
+    # failed launches: every other hit that year on a satellite of the launch is void (it
+    # never reached orbit); the launch's own loss is added per occurrence below
+    for _idx, yrs, lu, src in launch_fail:
+        if not len(yrs) or not len(hit_sat):
+            continue
+        owner = src.sat_launch(hs.n_sats)[hit_sat]
+        failed = np.zeros(n_years * src.n_launches + 1, bool)
+        failed[yrs * src.n_launches + lu] = True
+        key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
+        keep = ~failed[key]
+        hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
 
     # ---- depletion: order hits by (year, satellite, event time); a satellite's damage in a
     # year accumulates, and the hit that takes it to ctl_threshold is a constructive total
@@ -585,11 +613,11 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                                             deductible_type=getattr(pol, "deductible_type",
                                                                     "straight"))
     return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
-                      hit_ev, hit_sat, remaining, gu_hit, ins_hit)
+                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail)
 
 
 def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
-               hit_sat, remaining, gu_hit, ins_hit) -> BlockResult:
+               hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=()) -> BlockResult:
     """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
     ground-up, gross and net perspectives."""
     n_ev = len(ev_year)
@@ -597,6 +625,19 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
     ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
     ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
+    launch_ev = []   # (events, years, launches, insured, satellites, group)
+    for idx, yrs, lu, src in launch_fail:
+        if not len(yrs):
+            continue
+        gu_l, ins_l, k_l = src.launch_losses(hs.sum_insured, lambda d, r, si: fm.satellite_terms(
+            d, r, si, deductible=pol.deductible, ctl_threshold=pol.ctl_threshold,
+            partial_loss=pol.partial_loss, ctl=np.ones(len(si), bool),
+            deductible_type=getattr(pol, "deductible_type", "straight")))
+        ev_gu[idx] += gu_l[lu]
+        ev_ins[idx] += ins_l[lu]
+        ev_sats[idx] += k_l[lu]
+        grp = hs.group[src.units.sats[src.units.offset[lu]]]
+        launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp))
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
     # ---- the occurrences in the order they happen (year, then time)
@@ -606,6 +647,7 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     ev_year, ev_peril, ev_sats = ev_year[eo], ev_peril[eo], ev_sats[eo]
     ev_gu, ev_ins, ev_loss, ev_direct = ev_gu[eo], ev_ins[eo], ev_loss[eo], ev_direct[eo]
     hit_ev = rank[hit_ev]
+    launch_ev = [(rank[idx], yrs, lu, ins, k, grp) for idx, yrs, lu, ins, k, grp in launch_ev]
 
     # ---- aggregate level: the year's loss, and each occurrence's share of it in order
     pre = _sum(ev_year, ev_loss, n_years)
@@ -638,20 +680,32 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     g = len(hs.group_names) + 1
     hit_grp = hs.group[hit_sat] if len(hit_sat) else np.zeros(0, np.int64)
     no_sat = np.full(n_ev, g - 1, np.int64)
+    ev_grp = no_sat.copy()      # the group of an occurrence's loss without satellite hits
+    for idx, _yrs, _lu, _ins, _k, grp in launch_ev:
+        ev_grp[idx] = grp
 
     def split(ev_x, hit_x):
         by_p = _sum(ev_year * n_p + ev_peril, ev_x, n_years * n_p).reshape(n_years, n_p)
         direct = np.maximum(ev_x - _sum(hit_ev, hit_x, n_ev), 0.0)
         by_g = (_sum(ev_year[hit_ev] * g + hit_grp, hit_x, n_years * g)
-                + _sum(ev_year * g + no_sat, direct, n_years * g)).reshape(n_years, g)
+                + _sum(ev_year * g + ev_grp, direct, n_years * g)).reshape(n_years, g)
         return by_p, by_g
 
     by_peril, by_group = split(ev_net, hit_net)
     by_peril_g, by_group_g = split(ev_gross, hit_gross)
+
+    camp = None
+    if getattr(hs, "campaign", None) is not None:
+        le = None
+        if launch_ev:
+            le = tuple(np.concatenate(x) for x in zip(*[
+                (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, _g in launch_ev]))
+        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev, hit_sat,
+                                         hit_gross, ctl, ev_direct * share, le)
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
                        ev_year, ev_peril, ev_sats, ev_loss, ev_gu, None, ev_gross, ev_net,
                        oep_gu, oep_net, c.rho, by_peril_g, by_group_g,
-                       draw.astype(np.int32, copy=False), n_occ, n_agg)
+                       draw.astype(np.int32, copy=False), n_occ, n_agg, campaign=camp)
 
 
 def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
@@ -716,7 +770,9 @@ def expected_hits_per_year(hs: HazardSet) -> float:
     sun = {s.peril: s.model.mean_events_per_year() for s in hs.sources
            if isinstance(s, SolarEventSource)}
     for src in hs.sources:
-        if isinstance(src, CompoundSource):
+        if hasattr(src, "expected_hits"):  # riskengine.core.campaign sources
+            total += src.expected_hits()
+        elif isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
         elif isinstance(src, SolarEventSource):

@@ -420,6 +420,9 @@ class HazardSet:
     sources: list = field(default_factory=list)
     #: agreed value by age (:class:`riskengine.core.value.AgreedValue`); None: sum_insured
     agreed_value: object | None = None
+    #: launch campaign (:class:`riskengine.core.campaign.Campaign`): results by launch,
+    #: calendar year and phase
+    campaign: object = None
 
     @property
     def n_sats(self) -> int:

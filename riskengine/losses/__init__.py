@@ -90,6 +90,8 @@ class SimulationResult:
     class_draws: np.ndarray | None = None      # (n_classes,) draws per class
     n_occ_limit: int = 0
     n_agg_limit: int = 0
+    #: launch campaigns (:class:`CampaignAccumulator`), else None
+    campaign: object | None = None
 
     @property
     def net(self) -> np.ndarray:
@@ -146,6 +148,11 @@ class ResultBuilder:
                     "peril_gross": ComponentAccumulator(self.perils, self.years, q),
                     "group_gross": ComponentAccumulator(names_g, self.years, q)}
         self.keep = keep_components
+        camp = getattr(hs, "campaign", None)
+        self.camp = CampaignAccumulator(camp, self.years, q) if camp is not None else None
+        if self.camp is not None:
+            self.acc["campaign"] = self.camp.components
+            self.acc["phase"] = self.camp.phases
         if keep_components:
             self.byp = np.empty((self.years, len(self.perils)))
             self.byg = np.empty((self.years, len(self.groups) + 1))
@@ -170,6 +177,8 @@ class ResultBuilder:
         self.acc["group"].add(net, r.by_group, first_year)
         self.acc["peril_gross"].add(r.gross, r.by_peril_gross, first_year)
         self.acc["group_gross"].add(r.gross, r.by_group_gross, first_year)
+        if self.camp is not None and r.campaign is not None:
+            self.camp.add(first_year, r.gross, r.campaign)
         if self.keep:
             self.byp[sl], self.byg[sl] = r.by_peril, r.by_group
 
@@ -181,7 +190,8 @@ class ResultBuilder:
             self.byp if self.keep else None, self.byg if self.keep else None,
             self.oep_gu, self.oep_net, self.layer_ceded, self.layer_ceded_sq, self.rho,
             self.draw_class if cls else None, self.class_loss if cls else None,
-            self.class_draws if cls else None, self.n_occ_limit, self.n_agg_limit)
+            self.class_draws if cls else None, self.n_occ_limit, self.n_agg_limit,
+            self.camp)
 
 
 def agreed_value_of(groups, grp: np.ndarray, as_of):
@@ -213,6 +223,40 @@ def agreed_value_of(groups, grp: np.ndarray, as_of):
     age = np.array([group_age_years(g, as_of) for g in groups])
     grp = np.asarray(grp, np.int64)
     return AgreedValue.build(age[grp], idx[grp], pts)
+
+
+class CampaignAccumulator:
+    """Launch-campaign results summarised block by block: the loss by calendar year and
+    phase per simulated year (co-TVaR premium allocation and each calendar year's PML),
+    and per launch the expected loss and satellites lost by phase and its largest loss."""
+
+    def __init__(self, campaign, years: int, q: float):
+        from riskengine.core.campaign import PHASES
+
+        self.campaign = campaign
+        self.years = campaign.years
+        self.components = ComponentAccumulator(campaign.component_names(), years, q)
+        self.phases = ComponentAccumulator(list(PHASES) + ["(other)"], years, q)
+        n_l = campaign.n_launches
+        self.calendar = np.zeros((years, len(self.years)))   # loss per calendar year
+        self.launch_loss = np.zeros((n_l, 3))
+        self.launch_lost = np.zeros((n_l, 3))
+        self.launch_max = np.zeros(n_l)
+        self.n = 0
+
+    def add(self, first_year: int, gross: np.ndarray, c: dict) -> None:
+        comp = c["components"]
+        n_c = len(self.years)
+        self.components.add(gross, comp, first_year)
+        by_phase = np.column_stack([comp[:, k:3 * n_c:3].sum(axis=1) for k in range(3)]
+                                   + [comp[:, -1]])
+        self.phases.add(gross, by_phase, first_year)
+        sl = slice(first_year, first_year + len(gross))
+        self.calendar[sl] = comp[:, :3 * n_c].reshape(len(gross), n_c, 3).sum(axis=2)
+        self.launch_loss += c["launch_loss"]
+        self.launch_lost += c["launch_lost"]
+        self.launch_max = np.maximum(self.launch_max, c["launch_max"])
+        self.n += len(gross)
 
 
 def generic_hazard_set(portfolio) -> HazardSet:
