@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 DB ?= riskengine.duckdb
 PORTFOLIO ?= portfolios/example.toml
 SHARED ?= $(abspath ../shared)
-PYTEST_ARGS ?=
+# the suite runs on two processes (pytest-xdist; a test module stays on one, so its module
+# fixtures are built once) and names its slowest tests; PYTEST_ARGS="-n 0" runs it serially
+TEST_JOBS ?= 2
+PYTEST_ARGS ?= -n $(TEST_JOBS) --dist loadfile --durations=25
 # extra options for the stage targets, e.g. make price ARGS="--years 2000"
 ARGS ?=
 

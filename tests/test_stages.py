@@ -41,11 +41,12 @@ def test_price_equals_hazards_then_simulate(store, full_3le, cli_run, monkeypatc
     monkeypatch.setenv("RISKENGINE_FIT_DRAWS", "100")
     env = {"RISKENGINE_CATALOG": full_3le}
     cfg = REPO / "portfolios" / "example.toml"
-    r = cli_run("price", cfg, "--db", store, "--years", 400, env=env)
+    # the sensitivity cases are tested in tests/test_sensitivity.py; here they only cost time
+    r = cli_run("price", cfg, "--db", store, "--years", 400, "--no-sensitivity", env=env)
     assert r.exit_code == 0, r.stderr
     r = cli_run("hazards", cfg, "--db", store, env=env)
     assert r.exit_code == 0, r.stderr
-    r = cli_run("simulate", cfg, "--db", store, "--years", 400, env=env)
+    r = cli_run("simulate", cfg, "--db", store, "--years", 400, "--no-sensitivity", env=env)
     assert r.exit_code == 0, r.stderr
     con = connect(store)
     a, b = _tables(con, _newest(con, "price")), _tables(con, _newest(con, "simulate"))

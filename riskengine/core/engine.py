@@ -686,7 +686,10 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
 
     def split(ev_x, hit_x):
         by_p = _sum(ev_year * n_p + ev_peril, ev_x, n_years * n_p).reshape(n_years, n_p)
-        direct = np.maximum(ev_x - _sum(hit_ev, hit_x, n_ev), 0.0)
+        direct = ev_x - _sum(hit_ev, hit_x, n_ev)
+        # the part of an occurrence not on a satellite hit; rounding residue of the hits'
+        # shares (below a micro-dollar) is no loss
+        direct[direct <= 1e-9 * ev_x + 1e-6] = 0.0
         by_g = (_sum(ev_year[hit_ev] * g + hit_grp, hit_x, n_years * g)
                 + _sum(ev_year * g + ev_grp, direct, n_years * g)).reshape(n_years, g)
         return by_p, by_g
