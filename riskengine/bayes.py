@@ -27,8 +27,8 @@ import numpy as np
 
 from riskengine.core import radiation as rad
 from riskengine.core import reliability as rel
-from riskengine.core.posterior import (Posterior, anchors, dose_rate_draws, fleet_hazard_draws,  # noqa: F401
-                                       group_age_years)
+from riskengine.core.posterior import (Posterior, anchors, failure_dose_draws,  # noqa: F401
+                                       fleet_hazard_draws, group_age_years, tid_family)
 
 MODELS = ("bus", "accelerator", "batch", "radiation", "launch")
 
@@ -75,7 +75,7 @@ def build_models(ev) -> dict:
     return {"bus": models.build_bus_model(ev.bus),
             "accelerator": models.build_accelerator_model(ev.accelerator, ev.assumptions),
             "batch": models.build_batch_model(ev.batch, ev.assumptions),
-            "radiation": models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions),
+            "radiation": models.build_radiation_model(ev.beam),
             "launch": models.build_launch_model(load_record())}
 
 
@@ -224,7 +224,7 @@ KEY_PARAMETERS = {
     "bus": ("log_h1", "shape"),
     "accelerator": ("log_rate_ground", "log_phi", "permanent_share"),
     "batch": ("defect_probability", "affected_mean", "lost_mean", "independent_failure"),
-    "radiation": ("mu_f", "sigma", "a", "b", "beta_alt"),
+    "radiation": ("mu_f", "sigma", "mu_f0", "tau_f"),
 }
 
 
@@ -439,7 +439,8 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
     config = {"settings": settings.__dict__, "content_hash": chash,
               "assumptions": {**ev.assumptions, "launch_record": record_summary()}, "subsystems": ev.subsystems,
               "families_with_evidence": families_with_evidence(ev), "evidence_files": [str(p) for p in ev.files],
-              "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families}
+              "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families,
+              "tid_families": ev.beam.families}
     checks = batch_checks(ev, settings) if "batch" in results else None
     with store_run(con, "fit", config=config, seed=settings.seed) as h:
         for name, (idata, timings, psd) in results.items():
@@ -514,20 +515,23 @@ def fit_flags(model: str, diag: dict) -> list[tuple[str, str]]:
 
 
 def families_with_evidence(ev) -> dict:
-    """``{"bus": [...], "accelerator": [...]}``: families with records of their own
-    (a borrowed published fit counts for its family).
+    """``{"bus": [...], "accelerator": [...], "radiation": [...]}``: families with records
+    of their own (a borrowed published fit counts for its family; radiation: the TID device
+    families of ``tid_devices.csv`` and the user's beam tests).
 
     Examples
     --------
     >>> from riskengine.evidence import load_evidence
-    >>> families_with_evidence(load_evidence())["accelerator"]
-    ['gpu', 'k20x']
+    >>> fams = families_with_evidence(load_evidence())
+    >>> fams["accelerator"], fams["radiation"]
+    (['gpu', 'k20x'], ['memory', 'tpu', 'soc'])
     """
     b, a = ev.bus, ev.accelerator
     bus = set(np.asarray(b.batch_family).tolist()) | set(np.asarray(b.unit_family).tolist())
     bus_names = [f for i, f in enumerate(b.families) if i in bus or f in (b.borrowed or {})]
     acc = set(np.asarray(a.family).tolist())
-    return {"bus": bus_names, "accelerator": [f for i, f in enumerate(a.families) if i in acc]}
+    return {"bus": bus_names, "accelerator": [f for i, f in enumerate(a.families) if i in acc],
+            "radiation": list(ev.beam.families)}
 
 
 def _with_run(cols: dict, run_id: str) -> dict:
@@ -601,39 +605,55 @@ def plot_reliability(post, families=None, years=15.0):
     return fig
 
 
-def plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0, evidence=None):
-    """Annual TID vs Al shielding with 90 % band (and the SPENVIS evidence); a Figure."""
+def plot_dose_vs_shielding(altitude_km=550.0, inclination_deg=53.0, evidence=None):
+    """Yearly dose vs Al shielding from the AE-8/AP-8 physics (trapped parts and the
+    expected solar protons) with the SPENVIS 550 km evidence when given; a Figure.
+
+    Not a posterior: the dose is computed, not fitted (:mod:`riskengine.radiation_env`).
+    """
     import matplotlib.pyplot as plt
 
-    t = np.geomspace(0.5, 20, 120)
+    from riskengine.radiation_env import dose_rate
+
+    t = np.geomspace(0.5, 20, 60)
+    r = dose_rate(altitude_km, inclination_deg, t)
     fig, ax = plt.subplots(figsize=(7, 4))
-    d = dose_rate_draws(post, np.full_like(t, altitude_km), np.full_like(t, inclination_deg), t)
-    _band(ax, t, d, f"{altitude_km:g} km, {inclination_deg:g}°")
-    if evidence is not None:
+    ax.plot(t, r.rad_si_per_year, color="k", label="total (trapped + mean solar protons)")
+    for part, label in (("trapped_protons", "trapped protons"),
+                        ("trapped_electrons", "trapped electrons"),
+                        ("bremsstrahlung", "bremsstrahlung"),
+                        ("solar_protons", "solar protons (expected, active year)")):
+        ax.plot(t, getattr(r, part), ls="--", lw=1, label=label)
+    if evidence is not None and getattr(evidence, "dose_depth", None) is not None:
         e = evidence.dose_depth
-        ax.errorbar(e.shielding_mm, np.sqrt(e.dose_low * e.dose_high),
-                    yerr=[np.sqrt(e.dose_low * e.dose_high) - e.dose_low,
-                          e.dose_high - np.sqrt(e.dose_low * e.dose_high)],
-                    fmt="o", color="k", label="SPENVIS 550 km")
+        mid = np.sqrt(e.dose_low * e.dose_high)
+        ax.errorbar(e.shielding_mm, mid, yerr=[mid - e.dose_low, e.dose_high - mid],
+                    fmt="o", color="k", label="SPENVIS 550 km (trapped)")
     ax.set(xscale="log", yscale="log", xlabel="shielding (mm Al)", ylabel="dose (rad(Si)/yr)",
-           title="Total ionising dose vs shielding")
+           title=f"Total ionising dose vs shielding, {altitude_km:g} km, {inclination_deg:g}° "
+                 "(AE-8/AP-8)")
+    ax.set_ylim(1e-2, None)
     ax.legend(fontsize=8)
     return fig
 
 
 def plot_failure_vs_age(post, altitude_km=650.0, inclination_deg=98.0,
-                        shieldings=(3.0, 5.0, 10.0), years=10.0):
-    """Accelerator functional-failure probability vs age per shielding, 90 % bands."""
+                        shieldings=(3.0, 5.0, 10.0), years=10.0, family="memory"):
+    """Functional-failure probability of a device of ``family`` vs age per shielding at the
+    orbit's physics dose (trapped + expected solar protons), 90 % posterior bands."""
     import matplotlib.pyplot as plt
+
+    from riskengine.radiation_env import dose_rate
 
     age = np.linspace(0, years, 100)
     fig, ax = plt.subplots(figsize=(7, 4))
-    mu, s = post.get("radiation", "mu_f")[:, None], post.get("radiation", "sigma")[:, None]
-    for sh in shieldings:
-        rate = dose_rate_draws(post, altitude_km, inclination_deg, sh)
-        _band(ax, age, rad.failure_probability_by_age(age[None, :], rate, mu, s), f"{sh:g} mm Al")
+    mu, s = (x[:, None] for x in failure_dose_draws(post, family))
+    rates = dose_rate(altitude_km, inclination_deg, list(shieldings)).rad_si_per_year
+    for sh, rate in zip(shieldings, rates):
+        _band(ax, age, rad.failure_probability_by_age(age[None, :], rate, mu, s),
+              f"{sh:g} mm Al ({rate:,.0f} rad/yr)")
     ax.set(xlabel="age (years)", ylabel="P(functional failure)", yscale="log",
-           title=f"Radiation: accelerator failure vs age ({altitude_km:g} km, "
+           title=f"Radiation: {family} failure vs age ({altitude_km:g} km, "
                  f"{inclination_deg:g}°)")
     ax.set_ylim(1e-6, 1)
     ax.legend(fontsize=8)
@@ -667,8 +687,8 @@ RECOVERY_TRUTH = {
                     ("log_phi", ""): np.log(2.5)},
     "batch": {("defect_probability", ""): 0.1, ("affected_mean", ""): 0.7,
               ("lost_mean", ""): 0.4, ("independent_failure", ""): 0.02},
-    "radiation": {("mu_f", ""): np.log(3000.0), ("sigma", ""): 0.35, ("gap", ""): 1.0,
-                  ("a", ""): 6.85, ("b", ""): -1.65, ("beta_alt", ""): 0.7},
+    "radiation": {("mu_f", "a"): np.log(3000.0), ("mu_f", "b"): np.log(8000.0),
+                  ("sigma", ""): 0.35, ("gap", ""): 1.0},
 }
 
 
@@ -676,8 +696,8 @@ def simulate_evidence(rng, assumptions, truth=RECOVERY_TRUTH):
     """Evidence simulated from known parameters (``truth``) for a parameter-recovery study.
 
     Bus: 1,500 units per family, follow-up uniform 1-8 yr. Accelerators: ground and
-    in-orbit exposure for two families. Radiation: dose-depth points at 450/550/650 km and
-    a stepped (500 rad) beam test of 40 devices to 15 krad for each failure mode.
+    in-orbit exposure for two families. Radiation: for each of two device families a
+    stepped (500 rad) beam test of 40 devices to 15 krad for each failure mode.
 
     Examples
     --------
@@ -722,20 +742,17 @@ def simulate_evidence(rng, assumptions, truth=RECOVERY_TRUTH):
         defect_id=[f"d{i}" for i in range(30)], defect_units=units, defect_affected=aff,
         affected_known=np.ones(30, bool), defect_lost=lost, lost_known=np.ones(30, bool),
         partial_share=np.full(30, np.nan))
-    sh = np.tile([1.0, 2.0, 3.0, 5.0, 7.0, 10.0], 3)
-    alt = np.repeat([450.0, 550.0, 650.0], 6)
-    x = np.log(sh / rad.REF_SHIELD_MM)
-    logd = tr[("a", "")] + tr[("b", "")] * x + 0.1 * x**2 + tr[("beta_alt", "")] * (
-        alt - rad.REF_ALT_KM) / 100 + rng.normal(0, 0.05, sh.size)
-    dd = E.DoseDepthEvidence(alt, np.full(sh.size, 53.0), sh, np.exp(logd - 0.05),
-                             np.exp(logd + 0.05))
-    lo_f, hi_f = rad.simulate_beam_intervals(rng, 40, tr[("mu_f", "")], tr[("sigma", "")], 500.0)
-    lo_h, hi_h = rad.simulate_beam_intervals(rng, 40, tr[("mu_f", "")] + tr[("gap", "")],
-                                             tr[("sigma", "")], 500.0)
-    beam = E.BeamEvidence(mode=np.array(["functional"] * 40 + ["hard"] * 40),
-                          family=["sim"] * 80, dose_low=np.r_[lo_f, lo_h],
-                          dose_high=np.r_[hi_f, hi_h])
-    return E.Evidence(bus=bus, accelerator=acc, batch=batch, subsystems=[], dose_depth=dd,
+    los, his, modes, fams = [], [], [], []
+    for f in ("a", "b"):
+        for mode, shift in (("functional", 0.0), ("hard", tr[("gap", "")])):
+            lo, hi = rad.simulate_beam_intervals(rng, 40, tr[("mu_f", f)] + shift,
+                                                 tr[("sigma", "")], 500.0)
+            los.append(lo), his.append(hi)
+            modes += [mode] * 40
+            fams += [f] * 40
+    beam = E.BeamEvidence(mode=np.array(modes), family=fams, dose_low=np.concatenate(los),
+                          dose_high=np.concatenate(his))
+    return E.Evidence(bus=bus, accelerator=acc, batch=batch, subsystems=[], dose_depth=None,
                       beam=beam, seu=[], assumptions=assumptions, files=[])
 
 

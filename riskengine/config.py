@@ -129,6 +129,12 @@ class FleetGroup(_Model):
     accelerators: int = Field(0, ge=0, le=1_000_000,
                               description="compute accelerators per satellite")
     accelerator_family: str = "gpu"
+    tid_family: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="device family of the accelerators' total-ionising-dose failure model "
+        "(tid_devices.csv families: memory, tpu, soc; e.g. 'memory' when the HBM fails "
+        "first); default: accelerator_family. A family without TID records is priced from "
+        "the hyperprior and flagged")
     accelerator_spares: float = Field(
         0.0, ge=0, le=0.9,
         description="cold spares per satellite as a share of its accelerators: "

@@ -9,7 +9,9 @@ experience and beam tests in the same shapes:
   ``status`` ``failed`` or ``censored``; ``group`` is the bus family.
 * beam-test CSV — ``unit_id, family, mode, dose_low, dose_high, dose_unit, outcome``;
   ``mode`` functional | hard, ``outcome`` failed (dose in (low, high]) or survived
-  (right-censored at ``dose_low``), ``dose_unit`` rad | krad | Gy (Si implied).
+  (right-censored at ``dose_low``), ``dose_unit`` rad | krad | Gy (Si implied); ``family``
+  is the device family of the hierarchical failure-dose model (the shipped
+  ``tid_devices.csv`` has the same shape).
 * accelerator-fault CSV — ``family, environment, device_years, faults``.
 
 Bad files are refused with :class:`EvidenceError` naming the file, the row and the reason.
@@ -38,8 +40,11 @@ TIME_UNITS = {"days": 1 / DAYS_PER_YEAR, "day": 1 / DAYS_PER_YEAR, "d": 1 / DAYS
 DOSE_RATE_UNITS = {"rad/yr": 1.0, "rad(si)/yr": 1.0, "krad/yr": 1e3, "gy/yr": 100.0}
 
 EVIDENCE_FILES = ("bus_batches.csv", "accelerator_faults.csv", "fault_permanence.csv",
-                  "serial_defects.csv", "subsystems.csv", "dose_depth.csv", "beam_tests.csv",
-                  "seu_rates.csv", "assumptions.toml")
+                  "serial_defects.csv", "subsystems.csv", "tid_devices.csv", "seu_rates.csv",
+                  "assumptions.toml")
+"""The files a fit reads (their bytes are part of its content hash). ``dose_depth.csv`` is
+not among them: the dose comes from the AE-8/AP-8 physics (:mod:`riskengine.radiation_env`),
+and its SPENVIS values are a check of that physics (``tests/test_dose.py``)."""
 
 
 class EvidenceError(RiskEngineError, ValueError):
@@ -189,12 +194,31 @@ class DoseDepthEvidence:
 
 @dataclass
 class BeamEvidence:
-    """Beam tests: dose intervals (rad(Si)); ``dose_high`` inf for survivors (right-censored)."""
+    """Total-ionising-dose tests: dose intervals (rad(Si)); ``dose_high`` inf for survivors
+    (right-censored). ``family`` is each record's device family (memory, tpu, soc, ...)."""
 
     mode: np.ndarray          # 'functional' | 'hard'
     family: list[str]
     dose_low: np.ndarray
     dose_high: np.ndarray
+    record_id: list[str] = field(default_factory=list)
+
+    @property
+    def families(self) -> list[str]:
+        """Device families with records, in order of first appearance.
+
+        Examples
+        --------
+        >>> BeamEvidence(np.array(["hard"]), ["tpu"], np.ones(1), np.ones(1)).families
+        ['tpu']
+        """
+        return list(dict.fromkeys(self.family))
+
+    @property
+    def family_index(self) -> np.ndarray:
+        """Index of each record's family in :attr:`families`."""
+        fi = {f: i for i, f in enumerate(self.families)}
+        return np.array([fi[f] for f in self.family], int)
 
 
 @dataclass
@@ -205,7 +229,7 @@ class Evidence:
     accelerator: AcceleratorEvidence
     batch: BatchEvidence
     subsystems: list[dict]
-    dose_depth: DoseDepthEvidence
+    dose_depth: DoseDepthEvidence | None
     beam: BeamEvidence
     seu: list[dict]
     assumptions: dict
@@ -498,13 +522,14 @@ def read_dose_depth(path) -> DoseDepthEvidence:
 
 
 def read_beam_tests(path) -> list[dict]:
-    """Beam tests (interval-censored dose to failure), doses converted to rad(Si).
+    """Total-ionising-dose tests (interval- or right-censored dose to failure), doses
+    converted to rad(Si): the shipped ``tid_devices.csv`` or a user's beam-test file.
 
     Examples
     --------
-    >>> rows = read_beam_tests(evidence_dir() / "beam_tests.csv")
-    >>> rows[0]["dose_low"], rows[0]["dose_high"]
-    (1500.0, 2500.0)
+    >>> rows = read_beam_tests(evidence_dir() / "tid_devices.csv")
+    >>> rows[0]["family"], rows[0]["dose_low"], rows[0]["dose_high"]
+    ('memory', 1500.0, 2500.0)
     """
     out = []
     for line, r in _read_csv(path, ("unit_id", "family", "mode", "dose_low", "dose_high",
@@ -524,8 +549,11 @@ def read_beam_tests(path) -> list[dict]:
             if hi <= lo:
                 raise EvidenceError(f"{path}: row {line}: dose_high {hi:g} rad is not above "
                                     f"dose_low {lo:g} rad; a failure lies in (low, high]")
+        if not r["family"]:
+            raise EvidenceError(f"{path}: row {line}: column 'family' is empty; name the "
+                                "device family (e.g. memory, tpu, soc, gpu)")
         out.append(dict(unit=r["unit_id"], family=r["family"], mode=mode, dose_low=lo,
-                        dose_high=hi))
+                        dose_high=hi, record_id=r.get("record_id") or f"row {line}"))
     return out
 
 
@@ -610,16 +638,19 @@ def load_evidence(*, directory=None, fleet_experience=(), beam_tests=(),
         lost_known=np.array([x["lost"] is not None and x["affected"] is not None
                              for x in defects], bool),
         partial_share=np.array([x["partial_share"] for x in defects], float))
-    beams = read_beam_tests(d / "beam_tests.csv")
+    beams = read_beam_tests(d / "tid_devices.csv")
     beams += [b for p in beam_tests for b in read_beam_tests(p)]
     beam = BeamEvidence(mode=np.array([b["mode"] for b in beams]),
                         family=[b["family"] for b in beams],
                         dose_low=np.array([b["dose_low"] for b in beams], float),
-                        dose_high=np.array([b["dose_high"] for b in beams], float))
+                        dose_high=np.array([b["dose_high"] for b in beams], float),
+                        record_id=[b["record_id"] for b in beams])
     seu = [r for _, r in _read_csv(d / "seu_rates.csv", ("source", "measures", "device",
                                                            "rate", "unit"))]
     files += [Path(p) for p in (*fleet_experience, *beam_tests, *accelerator_faults)]
     return Evidence(bus=bus, accelerator=accel, batch=batch,
                     subsystems=read_subsystems(d / "subsystems.csv"),
-                    dose_depth=read_dose_depth(d / "dose_depth.csv"), beam=beam, seu=seu,
+                    dose_depth=(read_dose_depth(d / "dose_depth.csv")
+                                if (d / "dose_depth.csv").is_file() else None),
+                    beam=beam, seu=seu,
                     assumptions=assumptions, files=files)

@@ -27,11 +27,16 @@ class HazardResult:
     rows: dict[str, list] = field(default_factory=dict)
     orbits: FleetOrbits | None = None
     shared: dict = field(default_factory=dict)
+    #: ``(code, message)`` warnings the hazards run records in ``run_flags`` (e.g. a group
+    #: outside the dose model's validated range)
+    flags: list = field(default_factory=list)
 
     def add(self, **kw):
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
                   "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
-                  "altitude_km", "notes", "severity_p_total", "cloud_lifetime_years"):
+                  "altitude_km", "notes", "dose_rad_per_year", "solar_dose_rad_per_year",
+                  "spe_rad_per_fluence", "severity_p_total",
+                  "cloud_lifetime_years"):
             self.rows.setdefault(k, []).append(kw.get(k))
 
     def _get(self, peril: str, key: str):
@@ -92,10 +97,97 @@ def compute_hazards(portfolio, catalog=None, *, screening: dict | None = None,
                     exclude_names=exclude_names)
 
 
+#: An element-set group whose satellites span more than this in altitude (km), or an orbit
+#: more eccentric than :data:`DOSE_MAX_ECCENTRICITY`, gets a dose flag: the dose model
+#: averages ONE circular orbit (the group's mean).
+DOSE_MAX_ALTITUDE_SPREAD_KM = 50.0
+DOSE_MAX_ECCENTRICITY = 0.01
+
+
+def group_doses(fleet, *, solar: str | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """Yearly ionising dose behind each fleet group's shielding, from the AE-8/AP-8 physics
+    (:mod:`riskengine.radiation_env`: the edge that reads the model data and the spectra
+    cache), and the ``run_flags`` of groups outside the model's validated range.
+
+    Returns ``({group: dose}, [(code, message)])``; ``dose`` has ``altitude_km``,
+    ``inclination_deg``, ``shielding_mm`` (the thickness used), ``trapped`` (rad(Si)/yr:
+    trapped protons + electrons + bremsstrahlung, standard AP-8 MIN + AE-8 MAX pairing),
+    ``trapped_protons``, ``trapped_electrons``, ``bremsstrahlung``, ``solar_mean`` (the
+    expected solar-proton dose of a year of unknown solar phase: the cycle average),
+    ``spe_rad_per_fluence`` (rad(Si) per proton/cm^2 above 30 MeV of one event, geomagnetic
+    cut-off included: what the ``solar_particle_event`` peril multiplies sampled fluences by),
+    ``valid`` and ``problems``.
+
+    Never silent outside the range: an altitude outside 300-2,000 km or a shielding outside
+    0.1-50 mm is computed (the shielding clamped into the range) and flagged
+    ``dose_outside_validity``, as is a group whose satellites are far from one circular orbit.
+
+    Examples
+    --------
+    >>> from riskengine.config import parse_portfolio
+    >>> from riskengine.fleet import resolve_fleet
+    >>> p = parse_portfolio({"fleet": [dict(name="s", altitude_km=650, inclination_deg=97.98,
+    ...     planes=1, per_plane=8, sum_insured=1e7, shielding_mm_al=10)]}, "x.toml")
+    >>> d, flags = group_doses(resolve_fleet(p))                         # doctest: +SKIP
+    >>> round(d["s"]["trapped"]), round(d["s"]["solar_mean"]), flags       # doctest: +SKIP
+    (184, 49, [])
+    """
+    from riskengine import radiation_env as renv
+
+    orbits = fleet.group_orbits()
+    fo = fleet.orbits()
+    model = renv.spe_model()
+    lo, hi = renv.VALID_SHIELDING_MM
+    out, flags, bad = {}, [], []
+    for g in fleet.groups:
+        if g.name not in orbits:
+            continue
+        alt, inc = orbits[g.name]
+        t = float(g.shielding_mm_al)
+        t_used = min(max(t, lo), hi)
+        problems = []
+        if t_used != t:
+            problems.append(f"shielding_mm_al = {t:g} is outside {lo:g}-{hi:g} mm Al: the dose "
+                            f"is computed at {t_used:g} mm")
+        m = np.array([x == g.name for x in fo.group])
+        h = np.asarray(fo.alt_km)[m]
+        if h.size and float(h.max() - h.min()) > DOSE_MAX_ALTITUDE_SPREAD_KM:
+            problems.append(f"its satellites span {h.min():.0f}-{h.max():.0f} km: the dose is "
+                            f"the mean circular orbit's ({alt:.0f} km)")
+        e = float(np.max(np.asarray(fo.e)[m])) if m.any() else 0.0
+        if e > DOSE_MAX_ECCENTRICITY:
+            problems.append(f"eccentricity up to {e:.3f}: the dose model averages a circular "
+                            "orbit")
+        r = renv.dose_rate(alt, inc, t_used, solar=solar, strict=False)
+        problems = list(r.outside_validity) + problems
+        _, k = renv.spe_inputs(alt, inc, t_used)
+        out[g.name] = dict(
+            altitude_km=float(alt), inclination_deg=float(inc), shielding_mm=t_used,
+            trapped=float(r.trapped[0]), trapped_protons=float(r.trapped_protons[0]),
+            trapped_electrons=float(r.trapped_electrons[0]),
+            bremsstrahlung=float(r.bremsstrahlung[0]),
+            solar_mean=float(model.mean_annual_fluence(None) * k[0]),
+            spe_rad_per_fluence=float(k[0]), valid=not problems, problems=problems,
+            model=f"{r.models['trapped']}; {r.models['grid']} orbit samples; dose model "
+                  f"v{r.models['version']}, aep8 {r.models['aep8']}")
+        if problems:
+            bad.append(f"fleet group {g.name!r} ({alt:.0f} km, {inc:.1f} deg, {t:g} mm Al): "
+                       + "; ".join(problems))
+    if bad:
+        flags.append(("dose_outside_validity", (
+            ". ".join(bad) + ". The dose model (AE-8/AP-8 orbit averages, NIST kernels) is "
+            "checked for circular orbits at 300-2,000 km behind 0.1-50 mm Al: outside that "
+            "its dose is an extrapolation and the radiation price is indicative (`riskengine "
+            "dose --extrapolate` shows the numbers)")))
+    return out, flags
+
+
 def hazard_stats(res: HazardResult, screening_run: str | None = None) -> dict:
     """Per-group diagnostics of a hazards result for the run's ``stats`` (JSON-ready).
 
-    Rates per satellite-year except breakups (events per year in the group's band).
+    Rates per satellite-year except breakups (events per year in the group's band); the
+    radiation dose in rad(Si) per year behind the group's shielding (trapped, and the
+    expected solar protons).
     """
     o = res.orbits
     groups = {}
@@ -128,6 +220,11 @@ def hazard_stats(res: HazardResult, screening_run: str | None = None) -> dict:
         if res.breakup_rate is not None:
             g["breakup_events"] = avg(res.breakup_rate, ks, w)
             g["breakup_hit_probability"] = avg(res.breakup_hit_probability, ks, w)
+        dose = (res.shared.get("dose") or {}).get(gname)
+        if dose is not None:
+            g["dose_trapped_rad"] = dose["trapped"]
+            g["dose_solar_mean_rad"] = dose["solar_mean"]
+            g["dose_valid"] = dose["valid"]
         groups[gname] = g
     return {"groups": groups, "screening_run_id": screening_run,
             "excluded_catalog_objects": res.shared.get("excluded_catalog_objects", 0)}

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskengine.core.radiation import (MIN_SHIELD_MM, RAD_PRIORS, REF_ALT_KM, REF_SHIELD_MM,
-                                       inclination_factor)
+from riskengine.core.radiation import RAD_PRIORS
 from riskengine.core.reliability import ACCEL_PRIORS, BATCH_PRIORS, BUS_PRIORS
 
 def build_bus_model(ev, priors=None):
@@ -190,67 +189,68 @@ def build_batch_model(ev, assumptions, *, batches=None):
     return model
 
 
-def build_radiation_model(dose_depth, beam, assumptions, priors=None):
-    """PyMC model: dose-depth curve, altitude slope and lognormal dose to failure.
+def build_radiation_model(beam, priors=None):
+    """PyMC model of the dose to failure, hierarchical over device families.
+
+    ``ln D_fail = mu_f[family] (+ gap for hard failure) + sigma e``, ``mu_f[family] =
+    mu_f0 + tau_f z[family]``; priors and their sources in :mod:`riskengine.core.radiation`.
+    Each record is interval-censored (failed in (low, high]), left-censored (failed by
+    ``high``) or right-censored (survived ``low``). The yearly dose is not fitted: it comes
+    from the AE-8/AP-8 physics (:mod:`riskengine.radiation_env`), the former dose-depth fit
+    is gone.
 
     Parameters
     ----------
-    dose_depth : riskengine.evidence.DoseDepthEvidence
     beam : riskengine.evidence.BeamEvidence
-    assumptions : dict
-        ``assumptions.toml`` contents (altitude prior, inclination factors).
+        ``tid_devices.csv`` plus a user's beam tests (``family`` per record).
+    priors : dict, optional
+        Override entries of ``RAD_PRIORS``.
+
+    Free parameters: ``mu_f0, tau_f, z_f[family], sigma, gap``; deterministic
+    ``mu_f[family]`` and ``median_functional_rad[family]``.
 
     Examples
     --------
     >>> from riskengine.evidence import load_evidence
-    >>> ev = load_evidence()
-    >>> m = build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)
-    >>> sorted(v.name for v in m.free_RVs)[:3]
-    ['a', 'b', 'beta_alt']
+    >>> m = build_radiation_model(load_evidence().beam)
+    >>> sorted(v.name for v in m.free_RVs), list(m.coords["family"])
+    (['gap', 'mu_f0', 'sigma', 'tau_f', 'z_f'], ['memory', 'tpu', 'soc'])
     """
     import pymc as pm
     import pytensor.tensor as pt
 
     p = {**RAD_PRIORS, **(priors or {})}
-    alt = assumptions["altitude_scaling"]
-    x = np.log(np.maximum(dose_depth.shielding_mm, MIN_SHIELD_MM) / REF_SHIELD_MM)
-    y = 0.5 * (np.log(dose_depth.dose_low) + np.log(dose_depth.dose_high))
-    s_obs = np.log(dose_depth.dose_high / dose_depth.dose_low) / 3.29
-    off = np.log(inclination_factor(dose_depth.inclination_deg, assumptions))
-    dh = (dose_depth.altitude_km - REF_ALT_KM) / 100.0
+    fams = beam.families
+    fam = beam.family_index
     is_hard = (beam.mode == "hard").astype(float)
     lo, hi = beam.dose_low, beam.dose_high
-    with pm.Model() as model:
-        a = pm.Normal("a", *p["a"])
-        b = pm.Normal("b", *p["b"])
-        c = pm.Normal("c", *p["c"])
-        sigma_d = pm.HalfNormal("sigma_d", p["sigma_d"])
-        beta_alt = pm.Normal("beta_alt", alt["log_factor_per_100km_mean"],
-                             alt["log_factor_per_100km_sd"])
-        pm.Normal("log_dose", mu=a + b * x + c * x**2 + beta_alt * dh + off,
-                  sigma=pt.sqrt(s_obs**2 + sigma_d**2), observed=y)
-        mu_f = pm.Normal("mu_f", *p["mu_f"])
+    with pm.Model(coords={"family": fams}) as model:
+        mu_f0 = pm.Normal("mu_f0", *p["mu_f0"])
+        tau_f = pm.HalfNormal("tau_f", p["tau_f"])
+        z_f = pm.Normal("z_f", 0.0, 1.0, dims="family")
+        mu_f = pm.Deterministic("mu_f", mu_f0 + tau_f * z_f, dims="family")
         sigma = pm.LogNormal("sigma", *p["sigma"])
         gap = pm.LogNormal("gap", *p["gap"])
-        pm.Deterministic("median_functional_rad", pt.exp(mu_f))
-        mu_row = mu_f + gap * is_hard
+        pm.Deterministic("median_functional_rad", pt.exp(mu_f), dims="family")
+        if not len(lo):
+            return model
+        mu_row = mu_f[fam] + gap * is_hard
         dist = pm.Normal.dist(mu=0.0, sigma=1.0)
         z_lo = (np.log(np.maximum(lo, 1e-9)) - mu_row) / sigma
         hi_f = np.where(np.isfinite(hi), hi, 1.0)
         z_hi = (np.log(hi_f) - mu_row) / sigma
-        interval = np.isfinite(hi) & (lo > 0)
-        left = np.isfinite(hi) & (lo <= 0)
-        right = ~np.isfinite(hi)
+        interval = np.flatnonzero(np.isfinite(hi) & (lo > 0))
+        left = np.flatnonzero(np.isfinite(hi) & (lo <= 0))
+        right = np.flatnonzero(~np.isfinite(hi))
         terms = []
-        if interval.any():
-            terms.append(pt.sum(pm.math.logdiffexp(pm.logcdf(dist, z_hi[np.flatnonzero(interval)]),
-                                                   pm.logcdf(dist, z_lo[np.flatnonzero(interval)]))))
-        if left.any():
-            terms.append(pt.sum(pm.logcdf(dist, z_hi[np.flatnonzero(left)])))
-        if right.any():
-            terms.append(pt.sum(pm.logcdf(dist, -z_lo[np.flatnonzero(right)])))
-        if terms:
-            pm.Potential("beam_tests", pt.add(*terms) if len(terms) > 1 else terms[0])
+        if len(interval):
+            terms.append(pt.sum(pm.math.logdiffexp(pm.logcdf(dist, z_hi[interval]),
+                                                   pm.logcdf(dist, z_lo[interval]))))
+        if len(left):
+            terms.append(pt.sum(pm.logcdf(dist, z_hi[left])))
+        if len(right):
+            terms.append(pt.sum(pm.logcdf(dist, -z_lo[right])))
+        pm.Potential("tid_tests", pt.add(*terms) if len(terms) > 1 else terms[0])
     return model
 
 

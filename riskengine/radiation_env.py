@@ -25,10 +25,14 @@ Public API
 Orbit averaging
     Positions on a circle of radius ``R_eq + h`` (WGS-84 equatorial radius) at argument of
     latitude ``u_j = 2 pi (j + 1/2)/48`` and Earth-fixed node longitude
-    ``Omega_k = 2 pi (k + 1/2)/48`` (2,304 equally weighted samples): ``u`` advances
-    uniformly in time and, over many days, Earth rotation sweeps the node over all
-    longitudes, so equal weights are uniform in time for a non-repeating orbit. 48 x 48 is
-    within ~1 % of a 57,600-point average at 1-10 mm (convergence study of issue #19).
+    ``Omega_k = 2 pi (k + 1/2)/48``: ``u`` advances uniformly in time and, over many days,
+    Earth rotation sweeps the node over all longitudes, so equal weights are uniform in time
+    for a non-repeating orbit. ``u`` and ``pi - u`` lie on the same latitude, and the node
+    grid sweeps each latitude ring at 48 longitudes whichever of the two it starts from, so
+    one of each pair suffices (latitude rings: 24 x 48 = 1,152 equally weighted samples, half
+    the IRBEM field-line tracing of the full 48 x 48 grid). Convergence (issue #19, trapped
+    dose at 1-10 mm against a 144 x 144 = 20,736-point average, 11 orbits 300-2,000 km,
+    20-99.5 deg): rings within 1.2 %, full 48 x 48 within 0.9 %, 32 x 32 within 5.7 %.
     J(>E) is averaged over the samples (linear, so average first and difference after).
 
 Models
@@ -48,10 +52,10 @@ Earth-radius correction (aep8 1.1.0)
     hands the numbers to IRBEM as GEO cartesian coordinates (``sysaxes = 1``). IRBEM reads
     GEO cartesian coordinates in units of ``ERA = 6371.2 km`` (``INITIZE`` in
     ``source/init_nouveau.f``). Every position would therefore sit 0.11 % (~7.5 km at LEO)
-    too close to the Earth, and the dose at 550 km would be ~5 % low. We pass locations
-    scaled by ``earthRad / 6371.2 km`` so that IRBEM receives ``r / 6371.2 km``
-    (:func:`_geomagnetic_coordinates`; ``tests/test_dose.py`` checks it against aep8's raw
-    IRBEM ufunc).
+    too close to the Earth, and the dose at 550 km would be ~5 % low. We hand IRBEM
+    ``r / 6371.2 km`` ourselves, calling the compiled ufuncs aep8 wraps (:func:`_irbem`,
+    :func:`_geomagnetic_coordinates`; this also spares the ~1 s astropy import of a new
+    orbit; ``tests/test_dose.py`` checks it against aep8's public API).
 
 Validity
     300-2,000 km altitude, 0-180 deg inclination, 0.1-50 mm Al. Outside it ``dose_rate``
@@ -85,12 +89,13 @@ from riskengine.core import spe as core_spe
 from riskengine.core.constants import WGS84_RE_KM
 from riskengine.errors import RiskEngineError
 
-DOSE_MODEL_VERSION = "1"
+DOSE_MODEL_VERSION = "2"
 """Bump when the orbit sampling or the environment evaluation changes (invalidates caches)."""
 RE_IRBEM_KM = 6371.2
 """IRBEM's unit of GEO cartesian coordinates (ERA in source/init_nouveau.f)."""
 GRID = 48
-"""Argument-of-latitude x node-longitude samples per axis (48 x 48 = 2,304 positions)."""
+"""Argument-of-latitude x node-longitude samples per axis; with the latitude-ring pairing of
+:func:`sample_circular_orbit` the orbit average uses 24 x 48 = 1,152 positions."""
 PROTON_ENERGIES_MEV = np.geomspace(0.1, 300.0, 61)
 ELECTRON_ENERGIES_MEV = np.geomspace(0.05, 7.0, 61)
 VALID_ALTITUDE_KM = (300.0, 2000.0)
@@ -168,20 +173,33 @@ def spe_model_parameters() -> dict:
 
 
 # --------------------------------------------------------------------------- orbit
-def sample_circular_orbit(altitude_km: float, inclination_deg: float, n: int = GRID) -> np.ndarray:
-    """Earth-fixed positions (km) of the time-uniform ``n x n`` grid, shape ``(n*n, 3)``.
+def sample_circular_orbit(altitude_km: float, inclination_deg: float, n: int = GRID, *,
+                          rings: bool = True) -> np.ndarray:
+    """Earth-fixed positions (km) of the time-uniform grid of a circular orbit.
 
     ``x = r (cos O cos u - sin O sin u cos i)``, ``y = r (sin O cos u + cos O sin u cos i)``,
-    ``z = r sin u sin i`` with ``r = R_eq + h``, mid-point grids in ``u`` and ``O``.
+    ``z = r sin u sin i`` with ``r = R_eq + h``, mid-point grids of ``n`` values in the
+    argument of latitude ``u`` and the node longitude ``O``: ``(n*n, 3)``. With ``rings``
+    (default) only ``u`` in (0, pi/2) and (pi, 3 pi/2) is kept, ``(n*n/2, 3)``: ``pi - u``
+    lies on the same latitude ring, which the node grid sweeps in the same ``n`` steps, so
+    the equally weighted average is the same ring average at half the cost (``n`` a
+    multiple of 4).
 
     Examples
     --------
-    >>> xyz = sample_circular_orbit(550.0, 53.0, 4)
+    >>> xyz = sample_circular_orbit(550.0, 53.0, 4, rings=False)
     >>> xyz.shape, round(float(np.linalg.norm(xyz[0])), 3)
     ((16, 3), 6928.137)
+    >>> sample_circular_orbit(550.0, 53.0, 8).shape
+    (32, 3)
     """
     g = (np.arange(n) + 0.5) / n * 2 * np.pi
-    u, node = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
+    uu = g
+    if rings:
+        if n % 4:
+            raise ValueError(f"n={n}: the latitude-ring grid needs a multiple of 4")
+        uu = g[(g < np.pi / 2) | ((g > np.pi) & (g < 1.5 * np.pi))]
+    u, node = (a.ravel() for a in np.meshgrid(uu, g, indexing="ij"))
     i = np.radians(inclination_deg)
     r = WGS84_RE_KM + altitude_km
     x = r * (np.cos(node) * np.cos(u) - np.sin(node) * np.sin(u) * np.cos(i))
@@ -190,33 +208,78 @@ def sample_circular_orbit(altitude_km: float, inclination_deg: float, n: int = G
     return np.stack([x, y, z], axis=-1)
 
 
+#: aep8's compiled IRBEM ufuncs: (particle, solar) -> flux ufunc name, field model -> geomag
+_FLUX_UFUNC = {("e", "min"): "flux1", ("e", "max"): "flux2", ("p", "min"): "flux3",
+               ("p", "max"): "flux4"}
+_GEOMAG_UFUNC = {"min": "geomag3", "max": "geomag4"}
+
+
+@lru_cache(maxsize=1)
+def _irbem():
+    """aep8's compiled IRBEM module ``aep8._irbem`` WITHOUT the package's astropy layer.
+
+    ``import aep8`` imports astropy (units, coordinates, time): 0.5-2 s, most of the time of
+    a new orbit in ``riskengine dose``. The orbit samples are already Earth-fixed cartesian
+    coordinates, so we call the ufuncs that aep8 wraps directly (``geomag3/4(t, x, y, z) ->
+    (B/B0, L)`` with x, y, z in IRBEM's unit of 6371.2 km, ``flux1-4(E_MeV, L, B/B0)``; the
+    mapping is aep8 1.x's ``aep8._core.models``, checked in ``tests/test_dose.py`` against
+    aep8's public API). Falls back to the ordinary import when the extension cannot be
+    loaded on its own.
+    """
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    mod = sys.modules.get("aep8._irbem")
+    if mod is not None:
+        return mod
+    try:
+        spec = importlib.util.find_spec("aep8")     # locates the package, imports nothing
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        path = next(p for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                    for p in [folder / f"_irbem{suffix}"] if p.is_file())
+        loader = importlib.machinery.ExtensionFileLoader("aep8._irbem", str(path))
+        ext = importlib.util.spec_from_file_location("aep8._irbem", path, loader=loader)
+        mod = importlib.util.module_from_spec(ext)
+        loader.exec_module(mod)
+        sys.modules["aep8._irbem"] = mod     # a later `import aep8` reuses this module
+        return mod
+    except (StopIteration, ImportError, AttributeError, TypeError, OSError):
+        from aep8 import _irbem as mod       # the package's own import (astropy and all)
+
+        return mod
+
+
+def _epoch_unix() -> int:
+    """Unix seconds of :data:`_EPOCH` (what aep8 hands IRBEM as the date)."""
+    import datetime as dt
+
+    t = dt.datetime.fromisoformat(_EPOCH).replace(tzinfo=dt.timezone.utc)
+    return int(round(t.timestamp()))
+
+
 def _geomagnetic_coordinates(xyz_km: np.ndarray, field_model: str):
-    """McIlwain L and B/B0 from IRBEM via aep8, with the Earth-radius correction.
+    """McIlwain L and B/B0 from IRBEM (aep8's ufuncs), positions in IRBEM's unit.
 
     ``field_model``: ``"min"`` = Jensen & Cain 1960 (AE-8, AP-8 MIN), ``"max"`` = GSFC 12/66
-    (AP-8 MAX). See the module docstring for the 6378.1 / 6371.2 km scaling.
+    (AP-8 MAX). IRBEM reads GEO cartesian coordinates in units of 6371.2 km (see the module
+    docstring for why aep8's own conversion, by 6378.1 km, is not used).
     """
-    import aep8
-    from astropy import units as u
-    from astropy.coordinates import EarthLocation
-    from astropy.time import Time
-
-    scale = float(u.earthRad.to(u.km)) / RE_IRBEM_KM   # aep8 divides by earthRad again
-    loc = EarthLocation.from_geocentric(*(np.asarray(xyz_km).T * scale), unit=u.km)
-    lm, bb0 = aep8.model("p", field_model).geomagnetic_coordinates(loc, Time(_EPOCH))
+    geomag = getattr(_irbem(), _GEOMAG_UFUNC[field_model])
+    x, y, z = (np.asarray(xyz_km, float).T / RE_IRBEM_KM)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bb0, lm = geomag(np.int64(_epoch_unix()), x, y, z)
     return np.asarray(lm, float), np.asarray(bb0, float)
 
 
 def _integral_flux(lm, bb0, energies, particle: str, solar: str) -> np.ndarray:
     """Orbit-averaged J(>E), cm^-2 s^-1, ``(n_E,)``; NaN (no closed shell) counts as 0."""
-    import aep8
-    from astropy import units as u
-
+    flux = getattr(_irbem(), _FLUX_UFUNC[(particle, solar)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        j = aep8.model(particle, solar).integral_flux_for_geomagnetic_coordinates(
-            lm[:, None], bb0[:, None], np.asarray(energies) * u.MeV)
-    return np.nan_to_num(np.asarray(j.value, float), nan=0.0).mean(axis=0)
+        j = flux(np.asarray(energies, float)[None, :], lm[:, None], bb0[:, None])
+    return np.nan_to_num(np.asarray(j, float), nan=0.0).mean(axis=0)
 
 
 @dataclass(frozen=True)
@@ -241,12 +304,11 @@ class OrbitEnvironment:
 
 
 def dose_cache_dir() -> Path:
-    """Where orbit spectra are cached: ``$RISKENGINE_DOSE_CACHE``, else the user cache."""
-    raw = os.environ.get("RISKENGINE_DOSE_CACHE", "").strip()
-    if raw:
-        return Path(raw)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "riskengine" / "dose"
+    """Where orbit spectra are cached (:func:`riskengine.settings.dose_cache_dir`:
+    ``$RISKENGINE_DOSE_CACHE``, else the user cache)."""
+    from riskengine import settings
+
+    return settings.dose_cache_dir()
 
 
 def _aep8_version() -> str:
@@ -259,7 +321,7 @@ def _aep8_version() -> str:
 
 
 def _cache_key(altitude_km: float, inclination_deg: float, solar) -> str:
-    spec = {"v": DOSE_MODEL_VERSION, "aep8": _aep8_version(), "grid": GRID,
+    spec = {"v": DOSE_MODEL_VERSION, "aep8": _aep8_version(), "grid": [GRID, "rings"],
             "h": round(float(altitude_km), 6), "i": round(float(inclination_deg), 6),
             "solar": solar or "standard",
             "ep": [PROTON_ENERGIES_MEV[0], PROTON_ENERGIES_MEV[-1], PROTON_ENERGIES_MEV.size],
@@ -274,8 +336,8 @@ def orbit_environment(altitude_km: float, inclination_deg: float, solar: str | N
                       *, use_cache: bool = True) -> OrbitEnvironment:
     """Orbit-averaged AE-8/AP-8 spectra and cut-offs, from the cache when it has them.
 
-    A new orbit costs ~0.3 s per field model (2,304 IRBEM field-line evaluations) plus
-    the ``aep8``/astropy import; a cached one a file read (or nothing, in memory).
+    A new orbit costs ~0.2-0.5 s per field model (1,152 IRBEM field-line evaluations); a
+    cached one a file read (or nothing, in memory).
 
     Examples
     --------
@@ -456,7 +518,7 @@ def dose_rate(altitude_km: float, inclination_deg: float, shielding_mm, *,
         bremsstrahlung=d.bremsstrahlung, solar_protons=spe,
         spe_event_1972_rad=k * model.king_1972_fluence_gt30,
         valid=not problems, outside_validity=problems,
-        models={"trapped": env.models, "grid": f"{GRID}x{GRID}",
+        models={"trapped": env.models, "grid": f"{GRID // 2}x{GRID} latitude rings",
                 "solar_protons": "expected yearly dose, JPL-form events (spe_model.toml), "
                                  + ("quiet year" if solar == "min" else "solar-active year"),
                 "geometry": "centre of solid Al spheres, Si target",

@@ -177,8 +177,15 @@ EVIDENCE = {
     "batch_defect": "serial defects (Orbcomm AIS and OG2, Galileo clocks, Boeing 702, O3b "
                     "mPOWER, GEOStar-3): share affected and lost; constellation batches: "
                     "defect probability (prior Beta(1, 19), prior-dominated)",
-    "radiation": "SPENVIS AP-8/AE-8 dose-depth at 550 km; Google Suncatcher (2025) TPU v6e beam "
-                 "tests: HBM irregularities from ~2 krad(Si), no hard failure to 15 krad",
+    "radiation": "dose: NASA AE-8/AP-8 orbit averages behind Al spheres (physics, checked "
+                 "against SPENVIS at 550-1,400 km; docs/radiation.md); failure dose by device "
+                 "family (tid_devices.csv): Google Suncatcher (2025) TPU v6e HBM irregularities "
+                 "from ~2 krad(Si), no hard failure of the chip to 15 krad, Raspberry Pi Zero W "
+                 "to ~50 krad",
+    "solar_particle_event": "JPL-form events fitted to SPENVIS ESP-PSYCHIC 95 % fluences, "
+                            "King (1974) spectrum, Stormer cut-off "
+                            "(riskengine/data/radiation/spe_model.toml); failure dose as "
+                            "radiation",
     "launch": "the public launch record by vehicle family (riskengine/data/launch/"
               "launch_record.csv, each row with its source and date: Falcon 9 to 2025-04-14, "
               "Electron to 2023-09-19, Ariane 5 complete, H3 to 2025-12-22, Vega C to "

@@ -9,6 +9,10 @@
                             (default ``../shared`` next to the repository)
 ``SPACETRACK_USER/PASSWORD`` Space-Track credentials for ``catalog fetch --source spacetrack``
 ``RISKENGINE_MAX_CATALOG_BYTES`` largest catalog file a load reads (default 1 GiB, e.g. ``4GiB``)
+``RISKENGINE_DOSE_CACHE``   orbit-averaged AE-8/AP-8 spectra of the dose model (default
+                            ``$XDG_CACHE_HOME/riskengine/dose``, else
+                            ``~/.cache/riskengine/dose``); delete it to recompute
+``RISKENGINE_FIT_DRAWS``    posterior draws per chain of the Bayesian fit (default 2,000)
 =========================  ==============================================================
 """
 
@@ -42,6 +46,25 @@ def shared_dir() -> Path | None:
     raw = os.environ.get("RISKENGINE_SHARED")
     p = Path(raw) if raw else REPO_ROOT.parent / "shared"
     return p if p.is_dir() else None
+
+
+def dose_cache_dir() -> Path:
+    """Where the dose model caches orbit spectra: ``$RISKENGINE_DOSE_CACHE``, else
+    ``$XDG_CACHE_HOME/riskengine/dose``, else ``~/.cache/riskengine/dose``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RISKENGINE_DOSE_CACHE"] = "/tmp/my-dose-cache"
+    >>> str(dose_cache_dir())
+    '/tmp/my-dose-cache'
+    >>> del os.environ["RISKENGINE_DOSE_CACHE"]
+    """
+    raw = os.environ.get("RISKENGINE_DOSE_CACHE", "").strip()
+    if raw:
+        return Path(raw)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "riskengine" / "dose"
 
 
 def fit_draws() -> int:

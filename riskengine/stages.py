@@ -270,14 +270,23 @@ def portfolio_screening(con, p, fleet, cat, run_id: str | None = None):
 # --------------------------------------------------------------------------- hazards
 def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
                     exclude_names: tuple[str, ...] = (), progress=None):
-    """Every peril's hazard rows for the portfolio (no I/O): a :class:`HazardResult`."""
-    from riskengine.hazards import HazardResult
+    """Every peril's hazard rows for the portfolio (no store): a :class:`HazardResult`.
+
+    When a peril needs the radiation dose (``"dose" in needs``) each group's yearly dose is
+    computed first (:func:`riskengine.hazards.group_doses`, AE-8/AP-8 through the spectra
+    cache) and handed to the perils as ``ctx.shared["dose"]``; groups outside the dose
+    model's range become ``res.flags``.
+    """
+    from riskengine.hazards import HazardResult, group_doses
 
     objs = portfolio_perils(p)
     ctx = registry.HazardContext(fleet=fleet, catalog=catalog, screening=screening or None,
                                  perils={x.type: x for x in objs})
     ctx.shared["exclude_names"] = tuple(exclude_names)
     res = HazardResult(orbits=fleet.orbits())
+    if any("dose" in x.needs for x in objs):
+        ctx.shared["dose"], dose_flags = group_doses(fleet)
+        res.flags += dose_flags
     for k, x in enumerate(objs):
         for row in x.hazard_rows(ctx):
             res.add(**row)
@@ -321,6 +330,8 @@ def hazards(con, p, opts: Options | None = None) -> str:
         h.stats["catalog_objects"] = len(cat) if cat is not None else 0
         for code, message in catalog_flags(cinfo, _epoch(cat) if cat is not None else None,
                                            p.simulation.inception):
+            h.flag(code, message)
+        for code, message in res.flags:
             h.flag(code, message)
         opts.say(f"hazards: {len(res.rows.get('peril', [])):,} rows"
                  + (f", collision from screening {srun}" if srun else "")
@@ -625,9 +636,12 @@ def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
         return out
     from riskengine.bayes import KEY_PARAMETERS, PRIOR_DOMINATED
 
+    from riskengine.core.posterior import tid_family
+
     bus = {g.bus_family for g in p.fleet}
     acc = {g.accelerator_family for g in p.fleet if getattr(g, "accelerators", 0)}
-    used = {"bus": bus, "accelerator": acc, "batch": {""}, "radiation": {""}}
+    tid = {tid_family(g) for g in p.fleet if getattr(g, "accelerators", 0)}
+    used = {"bus": bus, "accelerator": acc, "batch": {""}, "radiation": tid}
     types = {x.type for x in portfolio_perils(p)}
     models = {"bus": "hardware", "accelerator": "hardware", "batch": "batch_defect",
               "radiation": "radiation"}
@@ -669,6 +683,19 @@ def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
                     "drawn from the spread of the fitted families (the hierarchical prior), "
                     "wide and untested; add the operator's records (riskengine fit "
                     "--fleet-experience / --accelerator-faults)"), "warning"))
+    if "radiation" in types and "radiation" in post.values:
+        fitted = set(post.coords("radiation", "mu_f"))
+        own = set(_evidence_families(post, "radiation"))
+        missing = sorted(f for f in tid if f not in fitted or f not in own)
+        if missing:
+            out.append(("outside_tid_evidence", (
+                f"TID device famil{'y' if len(missing) == 1 else 'ies'} "
+                f"{', '.join(map(repr, missing))} {'has' if len(missing) == 1 else 'have'} no "
+                "total-ionising-dose test of its own (tid_devices.csv families: "
+                f"{', '.join(sorted(fitted)) or 'none'}): the failure dose is drawn from the "
+                "spread of the tested families (the hyperprior), wide and untested; add the "
+                "device's beam tests (riskengine fit --beam-tests) or name the tested family "
+                "that fails first (fleet group tid_family, e.g. 'memory' for HBM)"), "warning"))
     return out
 
 

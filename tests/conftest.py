@@ -33,12 +33,19 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "test.duckdb"
 
 
+@pytest.fixture(scope="session")
+def _session_dose_cache(tmp_path_factory) -> Path:
+    """One dose-spectra cache for the session (never the developer's ~/.cache)."""
+    return tmp_path_factory.mktemp("dose-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
-    """No test reads the developer's catalog override or database by accident."""
+def _isolated_env(monkeypatch, tmp_path, _session_dose_cache):
+    """No test reads the developer's catalog override, database or dose cache by accident."""
     monkeypatch.delenv("RISKENGINE_CATALOG", raising=False)
     monkeypatch.delenv("RISKENGINE_DB", raising=False)
     monkeypatch.setenv("RISKENGINE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RISKENGINE_DOSE_CACHE", str(_session_dose_cache))
 
 
 @pytest.fixture

@@ -72,7 +72,9 @@ def test_posterior_round_trip(fitted):
                                                  "orbcomm_og2", "iridium_next"}
     assert post.evidence_families["accelerator"] == ["gpu", "k20x"]
     assert [s["subsystem"] for s in post.subsystems][:2] == ["power", "attitude_control"]
-    assert post.get("radiation", "mu_f").shape == (SMALL.chains * SMALL.draws,)
+    assert post.get("radiation", "mu_f0").shape == (SMALL.chains * SMALL.draws,)
+    assert post.coords("radiation", "mu_f") == ["memory", "soc", "tpu"]
+    assert post.evidence_families["radiation"] == ["memory", "tpu", "soc"]
     with pytest.raises(KeyError, match="parameters of 'bus'"):
         post.get("bus", "nope")
 
@@ -87,13 +89,18 @@ def test_anchor_reliability_at_one_year(fitted):
     assert a["p5_hard_suncatcher"]["mean"] < a["p5_suncatcher"]["mean"]
 
 
-def test_dose_posterior_matches_spenvis(fitted):
-    ev = load_evidence()
-    d = bayes.dose_rate_draws(fitted.post, np.full(4, 550.0), np.full(4, 53.0),
-                              ev.dose_depth.shielding_mm)
-    med = np.median(d, axis=0)
-    mid = np.sqrt(ev.dose_depth.dose_low * ev.dose_depth.dose_high)
-    np.testing.assert_allclose(med, mid, rtol=0.3)  # SPENVIS ranges ± model error
+def test_failure_dose_by_device_family(fitted):
+    """The HBM onset of the Suncatcher test (1.5-2.5 krad) pins the memory family's median;
+    the right-censored tpu and soc records put theirs above; a family without records (gpu)
+    draws from the hyperprior: wider than any fitted family."""
+    post = fitted.post
+    med = {f: np.median(np.exp(post.get("radiation", "mu_f", f)))
+           for f in post.coords("radiation", "mu_f")}
+    assert 1.2e3 < med["memory"] < 4e3
+    assert med["soc"] > 10e3 and med["tpu"] > med["memory"]
+    mu_new, s = bayes.failure_dose_draws(post, "gpu", rng=np.random.default_rng(0))
+    mu_mem, _ = bayes.failure_dose_draws(post, "memory")
+    assert mu_new.std() > mu_mem.std() and s.shape == mu_new.shape
 
 
 def test_fleet_hazard_draws_contract(fitted):
@@ -101,10 +108,11 @@ def test_fleet_hazard_draws_contract(fitted):
               _group(name="old", launch_date=dt.date(2020, 1, 1)),
               _group(name="thick", shielding_mm_al=10.0),
               _group(name="nocompute", accelerators=0)]
+    doses = {"g": 900.0, "new": 900.0, "old": 900.0, "thick": 150.0, "nocompute": 900.0}
     hz = bayes.fleet_hazard_draws(fitted.post, groups, n_draws=200, rng=1,
-                                  as_of=dt.date(2026, 1, 1))
+                                  as_of=dt.date(2026, 1, 1), doses=doses)
     assert set(hz) == {"hardware", "accelerator", "radiation", "accelerator_ground_rate",
-                       "age", "log_phi"}
+                       "age", "log_phi", "radiation_mu", "radiation_sigma"}
     for k in ("hardware", "accelerator", "radiation"):
         v = hz[k]
         assert v.shape == (200, 5) and np.all((v >= 0) & (v <= 1))
@@ -123,6 +131,13 @@ def test_fleet_hazard_draws_contract(fitted):
     again = bayes.fleet_hazard_draws(fitted.post, groups, n_draws=200, rng=1,
                                      as_of=dt.date(2026, 1, 1))
     np.testing.assert_array_equal(again["hardware"], hz["hardware"])
+    np.testing.assert_array_equal(again["radiation_mu"], hz["radiation_mu"])
+    assert again["radiation"].max() == 0          # no dose given: no radiation probability
+    # the radiation probability is the lognormal conditional failure at the given dose
+    from riskengine.core.radiation import annual_failure_probability
+
+    np.testing.assert_allclose(hz["radiation"][:, 3], annual_failure_probability(
+        0.0, 150.0, hz["radiation_mu"][:, 3], hz["radiation_sigma"][:, 3]))
 
 
 def test_fleet_hazard_draws_accepts_config_groups(fitted):
@@ -131,13 +146,14 @@ def test_fleet_hazard_draws_accepts_config_groups(fitted):
     g = FleetGroup(name="suncatcher", altitude_km=650, inclination_deg=97.9, planes=1,
                    per_plane=81, sum_insured=5e7, accelerators=4, accelerator_family="tpu",
                    shielding_mm_al=10.0)
-    hz = bayes.fleet_hazard_draws(fitted.post, [g])
+    hz = bayes.fleet_hazard_draws(fitted.post, [g], doses={"suncatcher": 233.0})
     assert hz["radiation"].shape == (fitted.post.n_draws, 1)
-    e = SimpleNamespace(**{**vars(_group()), "name": "tle", "altitude_km": None})
-    with pytest.raises(ValueError, match="'tle'.*orbits="):
-        bayes.fleet_hazard_draws(fitted.post, [e])
-    assert bayes.fleet_hazard_draws(fitted.post, [e], orbits={"tle": (550, 53)})[
-        "radiation"].shape == (fitted.post.n_draws, 1)
+    assert hz["radiation"].max() > 0
+    # tid_family names the tested family whose failure dose applies (the TPU's HBM)
+    mem = g.model_copy(update={"tid_family": "memory"})
+    hz_mem = bayes.fleet_hazard_draws(fitted.post, [mem], doses={"suncatcher": 233.0})
+    np.testing.assert_array_equal(hz_mem["radiation_mu"][:, 0],
+                                  fitted.post.get("radiation", "mu_f", "memory"))
 
 
 def test_plots_return_figures(fitted):
@@ -147,7 +163,7 @@ def test_plots_return_figures(fitted):
     from matplotlib.figure import Figure
 
     for fig in (bayes.plot_reliability(fitted.post),
-                bayes.plot_dose_vs_shielding(fitted.post, evidence=load_evidence()),
+                bayes.plot_dose_vs_shielding(evidence=load_evidence()),
                 bayes.plot_failure_vs_age(fitted.post)):
         assert isinstance(fig, Figure) and fig.axes[0].lines
 
@@ -233,3 +249,24 @@ def test_batch_model_predicts_later_starlink_batches(fitted):
     # v0.9: 3 of 60 in the first month; the other batches predict 0-4 (p ~ 0.1): the
     # first-year record does not single the prototype out
     assert 0.02 < first[0][6] < 0.5
+
+
+def test_a_tid_family_without_tests_flags_the_price_and_a_tested_one_does_not(fitted):
+    """Accelerators whose device family has no TID test of its own are priced from the
+    hyperprior: ``outside_tid_evidence``; naming the tested family that fails first (HBM:
+    ``tid_family = 'memory'``) removes the flag."""
+    from riskengine.config import parse_portfolio
+    from riskengine.stages import evidence_flags
+
+    def flags(**group):
+        p = parse_portfolio({"fleet": [dict(name="g", altitude_km=650, inclination_deg=98,
+                                            planes=1, per_plane=4, sum_insured=1e7,
+                                            accelerators=8, **group)],
+                             "perils": [{"type": "radiation"}]}, "tid.toml")
+        li = SimpleNamespace(posterior=fitted.post, inputs={"fit_run_id": fitted.res["run_id"]})
+        return {code: msg for code, msg, _ in evidence_flags(fitted.con, p, li)}
+
+    untested = flags(accelerator_family="gpu")
+    assert "'gpu'" in untested["outside_tid_evidence"]
+    assert "memory" in untested["outside_tid_evidence"]      # it names the tested families
+    assert "outside_tid_evidence" not in flags(accelerator_family="gpu", tid_family="memory")

@@ -92,7 +92,7 @@ def test_earth_radius_correction_matches_irbem_units():
     from astropy.time import Time
 
     assert "to_value(u.earthRad)" in inspect.getsource(aep8.Model.geomagnetic_coordinates)
-    xyz = renv.sample_circular_orbit(550.0, 53.0, 6)
+    xyz = renv.sample_circular_orbit(550.0, 53.0, 8)
     lm, bb0 = renv._geomagnetic_coordinates(xyz, "min")
     t = np.int64(round(Time(renv._EPOCH).utc.unix))
     b_raw, l_raw = _irbem.geomag3(t, *(xyz.T / renv.RE_IRBEM_KM))

@@ -39,17 +39,25 @@ def test_rows_follow_the_hazards_contract(catalog):
     rows = res.rows
     perils = set(rows["peril"])
     assert perils == {"collision", "untracked_debris", "untracked_debris_partial", "breakup",
-                      "space_weather"}
+                      "space_weather", "radiation", "solar_particle_event"}
     n = len(rows["peril"])
     assert all(len(v) == n for v in rows.values())
+    scopes = {"breakup": "event", "space_weather": "event", "solar_particle_event": "event",
+              "radiation": "dose"}
     for i in range(n):
         assert rows["annual_rate"][i] >= 0 and np.isfinite(rows["annual_rate"][i])
-        assert rows["scope"][i] == ("event" if rows["peril"][i] in ("breakup", "space_weather")
-                                    else "satellite")
+        assert rows["scope"][i] == scopes.get(rows["peril"][i], "satellite")
         if rows["severity"][i] == "beta":
             assert rows["severity_a"][i] > 0 and rows["severity_b"][i] > 0
-        if rows["scope"][i] == "event":
+        if rows["scope"][i] == "event" and rows["peril"][i] != "solar_particle_event":
             assert 0 < rows["hit_probability"][i] < 1
+        if rows["peril"][i] == "radiation":     # the physics dose of the group, stored
+            assert rows["annual_rate"][i] == 0 and rows["dose_rad_per_year"][i] > 0
+            assert rows["solar_dose_rad_per_year"][i] >= 0 and rows["spe_rad_per_fluence"][i] > 0
+        if rows["peril"][i] == "solar_particle_event":
+            assert rows["spe_rad_per_fluence"][i] > 0
+            assert rows["annual_rate"][i] == pytest.approx(6 * 7 / 11)
+    assert res.flags == []                      # 550 km behind 3 mm: inside the dose model
     # collision rate = sum of the per-class breakdown, every class non-negative
     k = rows["peril"].index("collision")
     assert rows["annual_rate"][k] == pytest.approx(res.collision_by_class[0].sum(), rel=1e-12)
@@ -257,3 +265,25 @@ def test_unmitigated_rates_undo_avoidance_and_self_factor(catalog):
                                0.1 * 0.1 * base.collision_by_class[0, FLEET], rtol=1e-12)
     np.testing.assert_allclose(mit.collision_unmitigated_by_class, base.collision_by_class,
                                rtol=1e-12)
+
+
+def test_dose_outside_the_models_range_is_flagged_never_silent():
+    """A group above 2,000 km or without shielding is computed (the shielding clamped to the
+    model's 0.1 mm) but flagged; a group inside the range is not named."""
+    p = parse_portfolio({"name": "v", "fleet": [
+        {"name": "ok", "altitude_km": 650, "inclination_deg": 97.98, "planes": 1,
+         "per_plane": 2, "sum_insured": 1e7, "shielding_mm_al": 10},
+        {"name": "high", "altitude_km": 2500, "inclination_deg": 53, "planes": 1,
+         "per_plane": 2, "sum_insured": 1e7, "shielding_mm_al": 10},
+        {"name": "bare", "altitude_km": 550, "inclination_deg": 53, "planes": 1,
+         "per_plane": 2, "sum_insured": 1e7, "shielding_mm_al": 0}],
+        "perils": [{"type": "radiation"}]})
+    res = compute_hazards(p)
+    flags = dict(res.flags)
+    msg = flags["dose_outside_validity"]
+    assert "'high'" in msg and "altitude_km=2500 is outside 300-2000 km" in msg
+    assert "'bare'" in msg and "computed at 0.1 mm" in msg and "'ok'" not in msg
+    notes = dict(zip(res.rows["fleet_group"], res.rows["notes"]))
+    assert "OUTSIDE VALIDITY" in notes["high"] and "OUTSIDE VALIDITY" not in notes["ok"]
+    dose = dict(zip(res.rows["fleet_group"], res.rows["dose_rad_per_year"]))
+    assert dose["bare"] > dose["ok"] > 0

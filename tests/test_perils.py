@@ -32,7 +32,7 @@ def test_every_parameter_has_a_source_or_a_named_assumption():
 def test_default_set_is_the_physical_set_in_source_order():
     assert [p.type for p in perils.default_set()] == [
         "collision", "untracked_debris", "breakup", "space_weather", "launch", "hardware",
-        "batch_defect", "deployment", "radiation"]
+        "batch_defect", "deployment", "radiation", "solar_particle_event"]
     coll = perils.default_set()[0]
     assert coll.params.avoidance == 0.99 and coll.params.self_factor == 0.01
 
@@ -51,7 +51,7 @@ def test_default_set_is_the_physical_set_in_source_order():
     ({"type": "compound", "frequency": {"distribution": "poisson", "mean": 1},
       "severity": {"distribution": "empirical", "values": [float("nan")]}},
      "perils[0].severity.values"),
-    ({"type": "solar_particle_event"}, "perils[0]"),
+    ({"type": "meteor_shower"}, "perils[0]"),
 ])
 def test_bad_peril_entries_name_the_key(entry, key):
     with pytest.raises(ConfigError) as exc:
@@ -172,3 +172,4 @@ def test_docs_perils_page_is_current():
 
     page = Path(__file__).resolve().parent.parent / "docs" / "perils.md"
     assert page.read_text() == markdown(), "run: riskengine perils --markdown > docs/perils.md"
+

@@ -8,9 +8,11 @@
 #   Starlink experience;
 # * **accelerator attrition** — ground GPU/TPU fleets (Meta's Llama 3 run: ~0.1 GPU faults
 #   per GPU-year) with an in-orbit factor, and no repair in orbit;
-# * **radiation** — total ionising dose behind aluminium shielding (SPENVIS AP-8/AE-8
-#   tables) against a lognormal functional-failure dose (Suncatcher TPU beam tests:
-#   irregularities from ~2 krad(Si)).
+# * **radiation** — the yearly total ionising dose behind aluminium shielding from physics
+#   (NASA's AE-8/AP-8 trapped particles averaged over the orbit, solar particle events;
+#   `riskengine dose`, not fitted) against a lognormal functional-failure dose by device
+#   family, hierarchical over total-ionising-dose tests (Suncatcher TPU v6e HBM:
+#   irregularities from ~2 krad(Si); TPU chip and Raspberry Pi SoC survivals).
 #
 # `riskengine fit` samples the three PyMC models (nutpie when installed), checks them with
 # ArviZ (r-hat, effective sample size, divergences) and stores the posterior draws; a fit is
@@ -80,7 +82,7 @@ models = bayes.build_models(load_evidence())
 pairs = [("bus", "mu_k", "log Weibull shape (mu_k)"),
          ("accelerator", "mu_l", "log ground fault rate /device-yr (mu_l)"),
          ("accelerator", "log_phi", "log in-orbit factor (log_phi)"),
-         ("radiation", "mu_f", "log median failure dose, rad (mu_f)")]
+         ("radiation", "mu_f0", "log median failure dose, rad, of a family (mu_f0)")]
 fig = Figure(figsize=(13, 3), layout="constrained")
 axes = fig.subplots(1, len(pairs))
 for ax, (m, var, label) in zip(axes, pairs):
@@ -103,21 +105,23 @@ bayes.plot_reliability(post)
 
 # %% [markdown]
 # ## Dose behind shielding and accelerator failure with age
-# The dose model against the SPENVIS table (points), then the probability that an
-# accelerator has reached its failure dose as the satellite ages, for several shieldings.
+# The dose physics (AE-8/AP-8 orbit average, NIST kernels) against the SPENVIS table
+# (points), then the probability that a device of the HBM (memory) family has reached its
+# failure dose as the satellite ages, for several shieldings.
 
 # %%
-bayes.plot_dose_vs_shielding(post, altitude_km=550.0, inclination_deg=53.0)
+bayes.plot_dose_vs_shielding(altitude_km=550.0, inclination_deg=53.0, evidence=load_evidence())
 
 # %%
-bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0)
+bayes.plot_failure_vs_age(post, altitude_km=550.0, inclination_deg=53.0, family="memory")
 
 # %% [markdown]
 # ## What the loss engine receives
 # For each fleet group, one annual hazard per posterior draw: bus failure probability in
-# the insured year, expected accelerator attrition and radiation failure probability. The
-# Monte Carlo engine uses one draw per simulated year, so parameter uncertainty reaches the
-# tail of the loss distribution.
+# the insured year, expected accelerator attrition and radiation failure probability at the
+# group's physics dose (trapped + expected solar protons; in a price the solar events are
+# sampled year by year instead). The Monte Carlo engine uses one draw per simulated year, so
+# parameter uncertainty reaches the tail of the loss distribution.
 
 # %%
 import datetime as dt
@@ -125,9 +129,16 @@ import datetime as dt
 from riskengine.config import load_portfolio
 from riskengine.notebook import repo_path
 
+from riskengine.radiation_env import dose_rate
+
 p = load_portfolio(repo_path("portfolios", "example.toml"))
-hz = bayes.fleet_hazard_draws(post, p.fleet, as_of=p.simulation.inception or dt.date.today())
-for k, v in hz.items():
+doses = {g.name: float(dose_rate(g.altitude_km, g.inclination_deg,
+                                 g.shielding_mm_al).rad_si_per_year[0]) for g in p.fleet}
+print("yearly dose, rad(Si):", {k: round(v) for k, v in doses.items()})
+hz = bayes.fleet_hazard_draws(post, p.fleet, as_of=p.simulation.inception or dt.date.today(),
+                              doses=doses)
+for k in ("hardware", "accelerator", "radiation"):   # annual probabilities per draw
+    v = hz[k]
     q = np.quantile(v[:, 0], [0.05, 0.5, 0.95])
     print(f"{k:12s} mean {v[:, 0].mean():.3%}   5/50/95 % {q[0]:.3%} / {q[1]:.3%} / {q[2]:.3%}")
 ro.close()

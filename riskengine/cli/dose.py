@@ -27,7 +27,7 @@ def dose(altitude_km, inclination_deg, shielding_mm, solar, extrapolate, as_json
     trapped protons, trapped electrons, bremsstrahlung (NASA AE-8/AP-8 through aep8, NIST
     stopping powers) and solar protons (expected yearly dose of the SPE model).
 
-    A new orbit takes about a second (IRBEM field-line tracing for 2,304 orbit samples); the
+    A new orbit takes about a second (IRBEM field-line tracing for 1,152 orbit samples); the
     orbit's spectra are then cached (~/.cache/riskengine/dose or $RISKENGINE_DOSE_CACHE) and a
     repeated query is instant.
 

@@ -32,6 +32,7 @@ def hazards(config, db, plot_path, screen_run, exclude, as_json):
     Untracked debris: 1-10 cm, ~20:1 vs tracked (ESA MASTER / NASA ORDEM).
     Breakup: catastrophic collisions in each shell's band (NASA Standard Breakup Model).
     Space weather: geomagnetic storms, altitude-scaled (Feb 2022 anchor).
+    Radiation: each group's yearly dose behind its shielding (AE-8/AP-8, solar protons).
 
     \b
     Example:
@@ -58,7 +59,9 @@ def hazards(config, db, plot_path, screen_run, exclude, as_json):
                      g.get("collision_flux"), g.get("collision_fleet_share"),
                      g.get("collision_unmitigated"), g.get("collision_screening_unmitigated"),
                      g.get("screening_vs_flux"), g.get("untracked_hits"),
-                     g.get("breakup_events"), g.get("breakup_hit_probability")])
+                     g.get("breakup_events"), g.get("breakup_hit_probability"),
+                     None if g.get("dose_trapped_rad") is None else
+                     g["dose_trapped_rad"] + g["dose_solar_mean_rad"]])
         scr, scr_f = g.get("collision_screening_unmitigated"), g.get("collision_screening_fleet")
         raw, raw_f = g.get("collision_unmitigated"), g.get("collision_unmitigated_fleet")
         if scr is not None and scr_f is not None and raw is not None:
@@ -71,11 +74,13 @@ def hazards(config, db, plot_path, screen_run, exclude, as_json):
     c.print(rich_table(f"hazards by shell — run {run_id}",
                        ["group", "alt km", "inc", "sats", "coll/yr flux", "fleet share",
                         "unmitigated", "coll/yr screen", "ratio", "1-10cm/yr", "breakups/yr",
-                        "P(hit|brk)"], rows))
+                        "P(hit|brk)", "TID rad/yr"], rows))
     c.print("rates per satellite-year except breakups (events per year in the shell's band); "
             "coll/yr flux is after avoidance and self-coordination (what the loss engine "
             "prices); unmitigated = before them, as screening Pc sums count; "
-            "ratio = max(unmitigated/screening, screening/unmitigated)", markup=False)
+            "ratio = max(unmitigated/screening, screening/unmitigated); TID = yearly "
+            "ionising dose behind the shielding, rad(Si) (AE-8/AP-8 trapped + expected solar "
+            "protons)", markup=False)
     for line in parts:
         c.print(line, markup=False)
     if stats.get("screening_run_id"):

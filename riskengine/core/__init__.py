@@ -26,6 +26,8 @@ ep          EP curves and risk metrics with Monte Carlo errors
 policy      policy terms (satellite, occurrence, aggregate, reinsurance)
 pricing     technical premium and capital allocation
 reliability bus and accelerator failure maths
-radiation   dose and dose-to-failure maths
+radiation   dose-to-failure maths (lognormal failure dose, conditional annual failure)
+dose        dose behind Al spheres from trapped spectra (NIST CSDA / ESTAR kernels)
+spe         solar particle events: event statistics, geomagnetic cut-off, dose per event
 spaceweather geomagnetic-storm hit probabilities
 """

@@ -36,6 +36,8 @@ from riskengine.core.sources import (
     EventSource,
     HazardSet,
     SatelliteSource,
+    SolarEventSource,
+    lost_units_pmf,
     sample_counts,
     sample_damage,
     sample_severity,
@@ -253,40 +255,125 @@ def deplete(key: np.ndarray, damage: np.ndarray, ctl_threshold: float):
     return remaining, ctl
 
 
-def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator):
+def _solar_year(sol, u: int, n: int, d: np.ndarray, annual_fluence: np.ndarray):
+    """A capacity unit's distribution in the years with solar-proton dose: ``(years,
+    p0, cdf, dose share, solar share)`` for the years ``years`` whose sampled fluence is
+    positive, with the dose failure probability at the trapped dose plus that year's solar
+    dose (:func:`riskengine.core.radiation.conditional_failure_probability`)."""
+    from riskengine.core.radiation import conditional_failure_probability
+
+    s_dose = annual_fluence * sol.rad_per_fluence[u]
+    sy = np.flatnonzero(s_dose > 0)
+    if not len(sy):
+        return sy, None, None, None, None
+    ds = d[sy]
+    pr, pd0 = sol.p_random[ds, u], sol.p_dose[ds, u]
+    pd = np.maximum(conditional_failure_probability(
+        sol.dose_before[u], sol.dose_year[u] + s_dose[sy], sol.mu[ds, u], sol.sigma[ds, u]), pd0)
+    pmf = lost_units_pmf(n, int(sol.spares[u]), pr, pd, sol.used_before[ds, u])
+    tail = pmf.copy()
+    tail[:, 0] = 0.0
+    tot = tail.sum(axis=1, keepdims=True)
+    cdf = np.cumsum(tail, axis=1) / np.where(tot > 0, tot, 1.0)
+    cdf[:, -1] = 1.0
+    q_any = 1.0 - (1.0 - pr) * (1.0 - pd)
+    share = np.divide(pd, q_any, out=np.zeros(len(sy)), where=q_any > 0)
+    solar_share = np.divide(pd - pd0, pd, out=np.zeros(len(sy)), where=pd > 0)
+    return sy, pmf[:, 0], cdf, share, solar_share
+
+
+def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator,
+                     solar=None):
     """Capacity-loss claims of a block: ``(year, satellite, damage, label index)``, at most
     one per satellite and year. A claim's lost units come from random failure and dose
     together; it is booked under one cause (label 0 random, 1 dose), drawn with the dose
     share of the satellite's failure probability, so the perils' expected losses are
-    exact while one satellite's year stays one claim with one deductible."""
+    exact while one satellite's year stays one claim with one deductible.
+
+    With ``solar = (event_year, fluence)`` (the block's sampled solar particle events) and
+    ``src.solar``, each year's dose adds that year's solar dose; a dose claim is booked to
+    the solar events with the solar share of its dose-failure probability and becomes a hit
+    of one of the year's events (chosen in proportion to their fluences): the fifth element
+    ``(event index, satellite, damage)`` of those hits (``None`` without solar events)."""
     d = draw % src.n_draws
+    n_years = len(draw)
+    sol = src.solar if solar is not None else None
+    if sol is not None:
+        ev_year, fluence = solar
+        annual = np.bincount(ev_year, weights=fluence, minlength=n_years)
+        cum = np.cumsum(fluence)
+        first = np.searchsorted(ev_year, np.arange(n_years), side="left")
+        cum_before = np.concatenate([[0.0], cum])[first]
+        last = np.searchsorted(ev_year, np.arange(n_years), side="right") - 1
     out_y, out_s, out_d, out_l = [], [], [], []
+    sp_e, sp_s, sp_d = [], [], []
     for u in range(len(src.units.size)):
         m = int(src.units.size[u])
         n = int(src.accelerators[u])
         if m == 0 or n == 0:
             continue
         sats = src.units.sats[src.units.offset[u]:src.units.offset[u] + m]
-        yr, pos = _select(1.0 - src.p0[d, u], m, rng)          # satellites with a loss
+        p0 = src.p0[d, u]
+        sy = np.zeros(0, np.int64)
+        if sol is not None:
+            sy, p0_s, cdf_s, share_s, solar_s = _solar_year(sol, u, n, d, annual)
+            if len(sy):
+                p0 = p0.copy()
+                p0[sy] = p0_s
+                row = np.full(n_years, -1, np.int64)
+                row[sy] = np.arange(len(sy))
+        yr, pos = _select(1.0 - p0, m, rng)                    # satellites with a loss
         dd = d[yr]
         cdf = src.cdf[:, u, :n + 1]
         flat = (cdf + np.arange(src.n_draws)[:, None] * 2.0).ravel()
-        lost = np.searchsorted(flat, rng.random(len(yr)) + dd * 2.0, side="right") - dd * (n + 1)
+        r_lost = rng.random(len(yr))
+        lost = np.searchsorted(flat, r_lost + dd * 2.0, side="right") - dd * (n + 1)
+        share = src.dose_share[dd, u]
+        in_sy = np.zeros(len(yr), bool)
+        if len(sy):
+            rr = row[yr]
+            in_sy = rr >= 0
+            if in_sy.any():
+                k = rr[in_sy]
+                flat_s = (cdf_s + np.arange(len(sy))[:, None] * 2.0).ravel()
+                lost[in_sy] = np.searchsorted(flat_s, r_lost[in_sy] + k * 2.0,
+                                              side="right") - k * (n + 1)
+                share = share.copy()
+                share[in_sy] = share_s[k]
         lost = np.clip(lost, 1, n)
-        dose = rng.random(len(yr)) < src.dose_share[dd, u]
+        dose = rng.random(len(yr)) < share
         if src.peril is None:
             dose[:] = True
         elif src.dose_peril is None:
             dose[:] = False
+        dmg = src.payload_share[u] * lost / n
+        if sol is not None:
+            from_sun = np.zeros(len(yr), bool)
+            if in_sy.any():
+                cand = np.flatnonzero(dose & in_sy)
+                from_sun[cand] = rng.random(len(cand)) < solar_s[row[yr[cand]]]
+            if from_sun.any():
+                y_s = yr[from_sun]
+                target = cum_before[y_s] + rng.random(len(y_s)) * annual[y_s]
+                ev = np.minimum(np.searchsorted(cum, target, side="right"), last[y_s])
+                sp_e.append(ev)
+                sp_s.append(sats[pos[from_sun]])
+                sp_d.append(dmg[from_sun])
+                keep = ~from_sun
+                yr, pos, dmg, dose = yr[keep], pos[keep], dmg[keep], dose[keep]
         out_y.append(yr)
         out_s.append(sats[pos])
-        out_d.append(src.payload_share[u] * lost / n)
+        out_d.append(dmg)
         out_l.append(dose.astype(np.int64) if src.peril else np.zeros(len(yr), np.int64))
+    z = np.zeros(0, np.int64)
+    solar_hits = None
+    if sol is not None:
+        solar_hits = ((np.concatenate(sp_e), np.concatenate(sp_s), np.concatenate(sp_d))
+                      if sp_e else (z, z, np.zeros(0)))
     if not out_y:
-        z = np.zeros(0, np.int64)
-        return z, z, np.zeros(0), z
+        return z, z, np.zeros(0), z, solar_hits
     return (np.concatenate(out_y), np.concatenate(out_s), np.concatenate(out_d),
-            np.concatenate(out_l))
+            np.concatenate(out_l), solar_hits)
 
 
 def _batch_hits(src: BatchSource, draw: np.ndarray, rng: np.random.Generator):
@@ -380,9 +467,23 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
     block_stream = rng
-    for src, rng in zip(hs.sources, streams):
+    solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
+    # solar particle events first: capacity claims and driven storms need this block's events
+    # (each source keeps its own stream, so the order changes no draw)
+    src_order = sorted(range(len(hs.sources)),
+                       key=lambda i: not isinstance(hs.sources[i], SolarEventSource))
+    for src, rng in ((hs.sources[i], streams[i]) for i in src_order):
         pc = perils.index(src.peril) if src.peril in perils else -1
-        if hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
+        if isinstance(src, SolarEventSource):
+            from riskengine.core.spe import sample_spe_year
+
+            sp = sample_spe_year(rng, n_years, src.model, [1.0])
+            yrs = sp.event_year.astype(np.int64)
+            # one uniform per event decides which events drive a storm (driven_by sources):
+            # the same for every storm source, so a driven storm is one storm for all groups
+            solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30, rng.random(len(yrs)))
+            ev_direct.append(np.zeros(len(yrs)))
+        elif hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
             yrs, lu = src.sample_failures(draw, rng)
             idx = n_ev + np.arange(len(yrs))
             launch_fail.append((idx, yrs, lu, src))
@@ -400,7 +501,13 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             yrs = np.repeat(np.arange(n_years), counts)
             ev_direct.append(sample_severity(src.severity, len(yrs), rng))
         elif isinstance(src, CapacitySource):
-            e, sat, dmg, lab = _capacity_claims(src, draw, rng)
+            sun = solar_events.get(src.solar.peril) if src.solar is not None else None
+            e, sat, dmg, lab, sun_hits = _capacity_claims(
+                src, draw, rng, None if sun is None else sun[1:3])
+            if sun_hits is not None and len(sun_hits[0]):   # hits of the solar events
+                hit_ev.append(sun[0] + sun_hits[0])
+                hit_sat.append(sun_hits[1])
+                hit_dmg.append(sun_hits[2])
             codes = np.array([perils.index(x) for x in src.labels], np.int16)
             yrs = e.astype(np.int64)
             hit_ev.append(n_ev + np.arange(len(yrs)))
@@ -444,6 +551,10 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         else:  # EventSource
             d = draw % src.n_draws
             counts = rng.poisson(src.rate[d])
+            if src.driven_by in solar_events and src.driven_probability > 0:
+                _, sun_years, _, u_storm = solar_events[src.driven_by]
+                driven = sun_years[u_storm < src.driven_probability]
+                counts = counts + np.bincount(driven, minlength=n_years)
             yrs = np.repeat(np.arange(n_years), counts)
             dd = d[yrs]
             q_event = None
@@ -659,12 +770,16 @@ def expected_hits_per_year(hs: HazardSet) -> float:
     40.4
     """
     total = 0.0
+    sun = {s.peril: s.model.mean_events_per_year() for s in hs.sources
+           if isinstance(s, SolarEventSource)}
     for src in hs.sources:
         if hasattr(src, "expected_hits"):  # riskengine.core.campaign sources
             total += src.expected_hits()
         elif isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
+        elif isinstance(src, SolarEventSource):
+            total += sun[src.peril]
         elif isinstance(src, CapacitySource):
             p_hit = 1.0 - src.p0.mean(axis=0)
             total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
@@ -679,7 +794,8 @@ def expected_hits_per_year(hs: HazardSet) -> float:
             total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
         else:
             hits = (src.hit_probability * src.units.size[None, :]).sum(axis=1)
-            total += float(np.mean(src.rate * (1.0 + hits)))
+            rate = src.rate + src.driven_probability * sun.get(src.driven_by, 0.0)
+            total += float(np.mean(rate * (1.0 + hits)))
     return total
 
 

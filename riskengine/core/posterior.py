@@ -76,19 +76,47 @@ def group_age_years(group, as_of: dt.date | None = None) -> float:
     return max(0.0, (as_of - ld).days / 365.25)
 
 
-def dose_rate_draws(post, altitude_km, inclination_deg, shield_mm, idx=None):
-    """Annual TID (trapped + mean SPE), rad(Si)/yr, per posterior draw: ``(n_draws, n)``."""
+def tid_family(group) -> str:
+    """The device family of a group's total-ionising-dose failure model: ``tid_family``
+    when the group names one, else its ``accelerator_family``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> tid_family(SimpleNamespace(accelerator_family="tpu", tid_family="memory"))
+    'memory'
+    >>> tid_family(SimpleNamespace(accelerator_family="gpu"))
+    'gpu'
+    """
+    return getattr(group, "tid_family", None) or getattr(group, "accelerator_family", "gpu")
+
+
+def failure_dose_draws(post, family: str, idx=None, rng=None):
+    """Per-draw ``(mu, sigma)`` of the lognormal functional-failure dose (ln rad(Si)) of a
+    device family: its own fitted ``mu_f`` when the fit has records of it, else a new family
+    from the hyperprior (``mu_f0 + tau_f z``, ``z ~ N(0, 1)`` drawn with ``rng``).
+
+    Examples
+    --------
+    >>> post = Posterior("r", {"radiation": {("mu_f0", ""): np.full(3, 8.0),
+    ...     ("tau_f", ""): np.zeros(3), ("sigma", ""): np.full(3, 0.3),
+    ...     ("mu_f", "memory"): np.full(3, 7.6)}})
+    >>> [float(x[0]) for x in failure_dose_draws(post, "memory")]
+    [7.6, 0.3]
+    >>> float(failure_dose_draws(post, "gpu", rng=np.random.default_rng(0))[0][0])
+    8.0
+    """
     idx = np.arange(post.n_draws) if idx is None else idx
-    g = {k: post.get("radiation", k)[idx] for k in ("a", "b", "c", "beta_alt")}
-    trapped = rad.trapped_dose_rate(np.atleast_1d(altitude_km), np.atleast_1d(inclination_deg),
-                                    np.atleast_1d(shield_mm), g["a"], g["b"], g["c"],
-                                    g["beta_alt"], post.assumptions)
-    return trapped + rad.spe_mean_annual_dose(np.atleast_1d(inclination_deg),
-                                              np.atleast_1d(shield_mm), post.assumptions)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    sigma = post.get("radiation", "sigma")[idx]
+    if family in post.coords("radiation", "mu_f"):
+        return post.get("radiation", "mu_f", family)[idx], sigma
+    mu0, tau = post.get("radiation", "mu_f0")[idx], post.get("radiation", "tau_f")[idx]
+    return mu0 + tau * rng.standard_normal(len(idx)), sigma
 
 
 def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
-                       orbits=None) -> dict:
+                       doses=None) -> dict:
     """Annual hazards per posterior draw and fleet group, for the loss engine.
 
     Parameters
@@ -103,9 +131,10 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
         Draw selection and unseen families (default seed 0: reproducible).
     as_of : datetime.date, optional
         Start of the insured year for groups with a ``launch_date`` (default today).
-    orbits : dict, optional
-        ``{group name: (altitude_km, inclination_deg)}`` for groups given by element
-        sets or catalog ids (no Walker altitude in the config).
+    doses : dict, optional
+        ``{group name: yearly dose rad(Si)}`` behind the group's shielding (the hazards
+        stage's physics: trapped + expected solar protons); groups with accelerators and a
+        dose get ``radiation`` probabilities, the others 0.
 
     Returns
     -------
@@ -120,8 +149,11 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
         ``log_phi`` is ``(n_draws,)``: the in-orbit factor's log per draw.
         ``radiation``: probability that an accelerator of the payload reaches its
         functional-failure dose in the insured year given it had not (lognormal
-        dose-to-failure, trapped + mean SPE dose; equals the expected payload fraction
-        lost; 0 without accelerators).
+        dose-to-failure at the group's dose from ``doses``; 0 without accelerators or
+        dose).
+        ``radiation_mu``, ``radiation_sigma``: the lognormal failure dose (ln rad(Si)) of
+        the group's TID device family (:func:`tid_family`; the hyperprior for a family
+        without records), what the radiation perils combine with the physics dose.
 
     Examples
     --------
@@ -132,18 +164,14 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
     ...   "accelerator": {(k, ""): np.full(4, v) for k, v in
     ...                   dict(mu_l=np.log(0.01), sigma_l=0.0, log_phi=0.0).items()},
     ...   "radiation": {(k, ""): np.full(4, v) for k, v in
-    ...                 dict(a=np.log(940), b=-1.6, c=0.0, beta_alt=np.log(2), mu_f=np.log(2e3),
-    ...                      sigma=0.3).items()}},
-    ...   {"inclination": dict(low_inclination_deg=30, low_inclination_factor=0.6,
-    ...                        polar_inclination_deg=80, polar_factor=1.2),
-    ...    "solar_particle_events": dict(events_per_year=0.0, median_dose_rad_1mm=1.0,
-    ...                        log_sd=0.0, shielding_exponent=1.0, min_inclination_deg=50)})
-    >>> g = SimpleNamespace(name="g", altitude_km=550.0, inclination_deg=53.0, shielding_mm_al=3.0,
-    ...                     accelerators=4, accelerator_family="gpu", bus_family="conventional",
-    ...                     launch_date=None)
-    >>> hz = fleet_hazard_draws(post, [g])
+    ...                 dict(mu_f0=np.log(2e3), tau_f=0.0, sigma=0.3).items()}})
+    >>> g = SimpleNamespace(name="g", accelerators=4, accelerator_family="gpu",
+    ...                     bus_family="conventional", launch_date=None)
+    >>> hz = fleet_hazard_draws(post, [g], doses={"g": 2000.0})
     >>> hz["hardware"].shape, round(float(hz["hardware"][0, 0]), 3)
     ((4, 1), 0.028)
+    >>> round(float(hz["radiation"][0, 0]), 3)       # a year at the median failure dose
+    0.5
     """
     post = draws
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
@@ -154,9 +182,13 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
     else:
         idx = rng.choice(total, size=n_draws, replace=n_draws > total)
     n = len(idx)
-    orbits = orbits or {}
+    doses = doses or {}
+    # unseen TID families draw from their own child stream: the bus and accelerator draws
+    # stay what they were without the radiation model
+    rad_rng = rng.spawn(1)[0]
     out = {k: np.zeros((n, len(groups))) for k in ("hardware", "accelerator", "radiation",
-                                                    "accelerator_ground_rate", "age")}
+                                                    "accelerator_ground_rate", "age",
+                                                    "radiation_mu", "radiation_sigma")}
     out["log_phi"] = (post.get("accelerator", "log_phi")[idx] if "accelerator" in post.values
                       else np.zeros(n))
     for j, g in enumerate(groups):
@@ -172,15 +204,13 @@ def fleet_hazard_draws(draws, groups, n_draws=None, rng=None, *, as_of=None,
                               g.accelerator_family)
         out["accelerator_ground_rate"][:, j] = np.exp(log_l)
         out["accelerator"][:, j] = rel.capacity_loss_fraction(np.exp(log_l + out["log_phi"]))
-        alt, inc = orbits.get(g.name, (getattr(g, "altitude_km", None),
-                                       getattr(g, "inclination_deg", None)))
-        if alt is None or inc is None:
-            raise ValueError(f"fleet group {g.name!r}: radiation needs altitude_km and "
-                             "inclination_deg; the group has none (element sets / catalog "
-                             "ids): pass orbits={name: (altitude_km, inclination_deg)}")
-        rate = dose_rate_draws(post, alt, inc, g.shielding_mm_al, idx)[:, 0]
-        out["radiation"][:, j] = rad.annual_failure_probability(
-            age, rate, post.get("radiation", "mu_f")[idx], post.get("radiation", "sigma")[idx])
+        if "radiation" not in post.values:
+            continue
+        mu, sigma = failure_dose_draws(post, tid_family(g), idx, rad_rng)
+        out["radiation_mu"][:, j], out["radiation_sigma"][:, j] = mu, sigma
+        if g.name in doses:
+            out["radiation"][:, j] = rad.annual_failure_probability(age, doses[g.name], mu,
+                                                                    sigma)
     return out
 
 
@@ -213,13 +243,15 @@ def batch_draws(post, n_draws: int, rng=None) -> dict:
                 lost_b=(1 - g["lost_mean"]) * g["lost_kappa"])
 
 
-def anchors(post, *, suncatcher_dose_5yr=750.0) -> dict:
+def anchors(post, *, suncatcher_dose_5yr=750.0, family: str = "memory") -> dict:
     """Posterior means and 90 % intervals of the anchor quantities.
 
     * ``r1_conventional``: bus reliability at 1 yr (Castet & Saleh ≈ 0.97).
-    * ``p5_suncatcher``: 5-year functional-failure probability of an accelerator at the
-      Suncatcher dose (750 rad over 5 yr).
-    * ``dose5_650sso_10mm``: model 5-year dose at 650 km SSO behind 10 mm Al.
+    * ``p5_suncatcher``: 5-year functional-failure probability of a device of ``family``
+      (default ``memory``: the HBM of the Suncatcher TPU v6e test) at the Suncatcher dose
+      (750 rad over 5 yr); ``p5_hard_suncatcher`` the same for hard failure.
+    * ``median_failure_krad_<family>``: the functional-failure median of every family with
+      TID records; ``median_failure_krad_new_family`` a family without (the hyperprior).
     """
     def q(x):
         return dict(mean=float(np.mean(x)), q05=float(np.quantile(x, 0.05)),
@@ -229,9 +261,14 @@ def anchors(post, *, suncatcher_dose_5yr=750.0) -> dict:
     if "conventional" in post.coords("bus", "z_h"):
         h1 = np.exp(post.get("bus", "log_h1", "conventional"))
         out["r1_conventional"] = q(np.exp(-h1))
-    mu, s = post.get("radiation", "mu_f"), post.get("radiation", "sigma")
+    if "radiation" not in post.values:
+        return out
+    mu, s = failure_dose_draws(post, family)
     out["p5_suncatcher"] = q(rad.failure_probability(suncatcher_dose_5yr, mu, s))
     out["p5_hard_suncatcher"] = q(rad.failure_probability(
         suncatcher_dose_5yr, mu + post.get("radiation", "gap"), s))
-    out["dose5_650sso_10mm"] = q(5 * dose_rate_draws(post, 650.0, 98.0, 10.0)[:, 0])
+    for fam in post.coords("radiation", "mu_f"):
+        out[f"median_failure_krad_{fam}"] = q(np.exp(post.get("radiation", "mu_f", fam)) / 1e3)
+    out["median_failure_krad_new_family"] = q(np.exp(failure_dose_draws(
+        post, "\x00new", rng=np.random.default_rng(1))[0]) / 1e3)
     return out

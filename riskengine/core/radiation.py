@@ -1,40 +1,41 @@
-"""Radiation damage: total ionising dose (TID) rate, solar particle events, dose to failure.
+"""Radiation damage: the dose to functional failure of a device and what a year's dose does.
 
-Numeric core in fixed units — altitude km, inclination deg, shielding mm Al, dose rad(Si),
-age years — plus the PyMC model builder. No I/O here.
+Numeric core in fixed units — dose rad(Si), age years. No I/O here; the PyMC model is built
+in :mod:`riskengine.models`.
 
-Dose rate
-    ``log D(h, i, t) = a + b x + c x**2 + beta_alt (h - 550 km) / 100 km + log f_inc(i)``
-    with ``x = ln(t / 3 mm)``. The depth curve (a, b, c) is fitted to the SPENVIS 550 km
-    dose-depth evidence (AP-8/AE-8 trapped particles; each published range read as a 90 %
-    interval, plus a model-error term ``sigma_d``). Outside the evidence's shielding range
-    the curve is extended linearly in ``ln t`` with its end slope (never rising with
-    thickness); below 0.5 mm it is held at 0.5 mm.
+The yearly dose itself comes from physics, not from a fit: trapped protons and electrons of
+NASA's AP-8/AE-8 averaged over the orbit and carried through spherical Al shielding
+(:mod:`riskengine.core.dose`, environment in :mod:`riskengine.radiation_env`), and solar
+particle events of the JPL form with a geomagnetic cut-off (:mod:`riskengine.core.spe`).
+The hazards stage computes each fleet group's dose once and stores it in the ``hazards``
+table; the radiation perils combine it here with the posterior failure dose.
 
-    Altitude dependence: trapped-particle dose in LEO roughly doubles per 100 km between
-    500 and 800 km (AP-8 curves, SPENVIS; Barth et al. 2003), so ``beta_alt ~ Normal(ln 2,
-    0.25)`` per 100 km (``assumptions.toml``); evidence at other altitudes updates it.
-    Inclination: a fixed piecewise-linear factor (0.6 below 30°, 1.0 at the 53° evidence
-    orbit, 1.2 polar/SSO above 80°), from ``assumptions.toml``.
+Dose to failure (hierarchical over device families)
+    Lognormal: ``ln D_fail ~ Normal(mu_f[family], sigma)`` for functional failure (HBM
+    irregularities, the insured functional failure) and ``Normal(mu_f[family] + gap,
+    sigma)`` for hard failure, with ``mu_f[family] = mu_f0 + tau_f z[family]``. Tests are
+    interval-censored (failure dose in (low, high]) or right-censored (survived to
+    ``low``): ``tid_devices.csv`` plus a user's beam tests. A family without records of
+    its own draws ``mu_f = mu_f0 + tau_f z`` with a new ``z`` (the hyperprior) and the run
+    is flagged.
 
-Solar particle events (SPE)
-    Shared events (all satellites of high-inclination orbits at once): Poisson rate per
-    year, lognormal dose per event behind 1 mm Al scaled as ``t**-n``; absent below the
-    geomagnetic-cutoff inclination. Their mean annual dose adds to the trapped dose.
-
-Dose to failure
-    Lognormal: ``ln D_fail ~ Normal(mu_f, sigma)`` for functional failure (HBM
-    irregularities, the insured functional failure) and ``Normal(mu_f + gap, sigma)`` for
-    hard failure. Beam tests are interval-censored (failure dose in (low, high]) or
-    right-censored (survived to ``low``).
-
-    * ``mu_f ~ Normal(ln 10 krad, 1.5)``: deep-submicron commercial CMOS typically
+    * ``mu_f0 ~ Normal(ln 10 krad, 1.5)``: deep-submicron commercial CMOS typically
       tolerates ~5-50 krad(Si) TID (NASA NEPP COTS test reports); wide on purpose.
+    * ``tau_f ~ HalfNormal(1.0)``: spread of the family medians; commercial device families
+      range from ~1-2 krad (HBM functional onset, Suncatcher 2025) to >50 krad (Raspberry Pi
+      Zero W board, Hanson & Hayes 2025): a factor ~e per family is the prior's scale.
     * ``sigma ~ LogNormal(ln 0.3, 0.5)``: part-to-part TID spread of one part type is a
       lognormal sigma of ~0.1-0.6 (ECSS-Q-ST-60-15C radiation hardness assurance
-      practice; JPL/NEPP lot-variability data).
+      practice; JPL/NEPP lot-variability data), shared by the families.
     * ``gap ~ LogNormal(ln 1, 0.75)``: hard failure comes after functional degradation;
       median ratio e ≈ 2.7 in dose.
+
+A year's failure probability
+    A device that works at the start of the insured year has taken ``D0`` (its age times
+    the yearly dose); it fails in the year when its failure dose lies in ``(D0, D0 + D]``
+    (:func:`conditional_failure_probability`). ``D`` is the trapped dose plus the year's
+    solar-proton dose: its expectation when the solar events are not simulated, the
+    sampled events' dose when they are (the ``solar_particle_event`` peril).
 
 Single-event upsets are an availability rate (upsets per device-day), reported, not insured.
 """
@@ -42,108 +43,10 @@ Single-event upsets are an availability rate (upsets per device-day), reported, 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
-REF_ALT_KM = 550.0
-REF_SHIELD_MM = 3.0
-MIN_SHIELD_MM = 0.5
-RAD_PRIORS = dict(a=(np.log(1000.0), 2.0), b=(-1.5, 1.0), c=(0.0, 0.5), sigma_d=0.3,
-                  mu_f=(np.log(10_000.0), 1.5), sigma=(np.log(0.3), 0.5), gap=(0.0, 0.75))
-
-
-# --------------------------------------------------------------------------- dose rate
-def inclination_factor(inclination_deg, assumptions):
-    """Multiplicative dose factor for the orbit inclination (1 at the 53° evidence orbit).
-
-    Retrograde orbits fold onto prograde (98° SSO acts as 82°).
-
-    Examples
-    --------
-    >>> from riskengine.evidence import load_evidence
-    >>> a = load_evidence().assumptions
-    >>> float(inclination_factor(98.0, a)), float(inclination_factor(53.0, a))
-    (1.2, 1.0)
-    """
-    inc = np.asarray(inclination_deg, float)
-    inc = np.where(inc > 90, 180 - inc, inc)
-    s = assumptions["inclination"]
-    return np.interp(inc, [s["low_inclination_deg"], 53.0, s["polar_inclination_deg"]],
-                     [s["low_inclination_factor"], 1.0, s["polar_factor"]])
-
-
-def _log_depth_curve(shield_mm, a, b, c, x_range):
-    """ln dose at the reference orbit vs shielding, linear extension outside ``x_range``."""
-    x = np.log(np.maximum(np.asarray(shield_mm, float), MIN_SHIELD_MM) / REF_SHIELD_MM)
-    a, b, c = (np.asarray(v, float)[..., None] if np.ndim(v) else v for v in (a, b, c))
-    lo, hi = x_range
-    xc = np.clip(x, lo, hi)
-    q = a + b * xc + c * xc**2
-    slope_hi = np.minimum(b + 2 * c * hi, 0.0)
-    slope_lo = np.minimum(b + 2 * c * lo, 0.0)
-    return q + np.where(x > hi, slope_hi * (x - hi), 0.0) + np.where(x < lo, slope_lo * (x - lo),
-                                                                     0.0)
-
-
-def trapped_dose_rate(altitude_km, inclination_deg, shield_mm, a, b, c, beta_alt, assumptions,
-                      x_range=(np.log(1 / 3), np.log(10 / 3))):
-    """Annual trapped-particle TID, rad(Si)/yr.
-
-    Scalars or per-draw parameter arrays ``(n_draws,)`` with per-satellite orbit arrays
-    ``(n,)`` give ``(n_draws, n)``.
-
-    Examples
-    --------
-    >>> from riskengine.evidence import load_evidence
-    >>> a = load_evidence().assumptions
-    >>> d = trapped_dose_rate(550.0, 53.0, 3.0, np.log(940.0), -1.6, 0.1, np.log(2), a)
-    >>> round(float(d))
-    940
-    """
-    logd = _log_depth_curve(shield_mm, a, b, c, x_range)
-    beta = np.asarray(beta_alt, float)
-    beta = beta[..., None] if beta.ndim else beta
-    alt = (np.asarray(altitude_km, float) - REF_ALT_KM) / 100.0
-    return np.exp(logd + beta * alt) * inclination_factor(inclination_deg, assumptions)
-
-
-def spe_mean_annual_dose(inclination_deg, shield_mm, assumptions):
-    """Mean SPE dose per year, rad(Si): rate × mean lognormal dose × shielding scaling.
-
-    Examples
-    --------
-    >>> from riskengine.evidence import load_evidence
-    >>> a = load_evidence().assumptions
-    >>> float(spe_mean_annual_dose(30.0, 3.0, a))
-    0.0
-    """
-    s = assumptions["solar_particle_events"]
-    inc = np.asarray(inclination_deg, float)
-    inc = np.where(inc > 90, 180 - inc, inc)
-    per_event = s["median_dose_rad_1mm"] * np.exp(s["log_sd"] ** 2 / 2) * np.power(
-        np.maximum(np.asarray(shield_mm, float), MIN_SHIELD_MM), -s["shielding_exponent"])
-    return np.where(inc >= s["min_inclination_deg"], s["events_per_year"] * per_event, 0.0)
-
-
-def simulate_spe_doses(rng, years, inclination_deg, shield_mm, assumptions):
-    """Simulated SPE dose per year (rad(Si)), shared by every satellite of the orbit.
-
-    Examples
-    --------
-    >>> from riskengine.evidence import load_evidence
-    >>> a = load_evidence().assumptions
-    >>> d = simulate_spe_doses(np.random.default_rng(1), 1000, 98.0, 3.0, a)
-    >>> d.shape
-    (1000,)
-    """
-    s = assumptions["solar_particle_events"]
-    n = rng.poisson(s["events_per_year"], size=years)
-    out = np.zeros(years)
-    idx = np.repeat(np.arange(years), n)
-    doses = s["median_dose_rad_1mm"] * np.exp(s["log_sd"] * rng.standard_normal(idx.size))
-    np.add.at(out, idx, doses)
-    inc = inclination_deg if inclination_deg <= 90 else 180 - inclination_deg
-    scale = max(shield_mm, MIN_SHIELD_MM) ** -s["shielding_exponent"]
-    return out * scale * (inc >= s["min_inclination_deg"])
+RAD_PRIORS = dict(mu_f0=(np.log(10_000.0), 1.5), tau_f=1.0, sigma=(np.log(0.3), 0.5),
+                  gap=(0.0, 0.75))
 
 
 # --------------------------------------------------------------------------- failure
@@ -157,6 +60,30 @@ def failure_probability(dose, mu, sigma):
     """
     d = np.maximum(np.asarray(dose, float), 1e-12)
     return ndtr((np.log(d) - np.asarray(mu)) / np.asarray(sigma))
+
+
+def conditional_failure_probability(dose_before, dose_added, mu, sigma):
+    """Probability that a device working after ``dose_before`` (rad) fails while it takes
+    ``dose_added`` more: ``(F(D0 + D) - F(D0)) / (1 - F(D0))`` for the lognormal failure
+    dose ``F`` (computed from survival functions in log space: exact in both tails).
+
+    Arguments broadcast (e.g. per-draw ``mu``, ``sigma`` against per-year doses).
+
+    Examples
+    --------
+    >>> p = conditional_failure_probability(0.0, 2000.0, np.log(2000.0), 0.3)
+    >>> round(float(p), 3)
+    0.5
+    >>> p = conditional_failure_probability(2000.0, 0.0, np.log(2000.0), 0.3)
+    >>> float(p)
+    0.0
+    """
+    d0 = np.maximum(np.asarray(dose_before, float), 1e-12)
+    d1 = d0 + np.maximum(np.asarray(dose_added, float), 0.0)
+    mu, sigma = np.asarray(mu, float), np.asarray(sigma, float)
+    ls0 = log_ndtr(-(np.log(d0) - mu) / sigma)
+    ls1 = log_ndtr(-(np.log(d1) - mu) / sigma)
+    return np.clip(-np.expm1(ls1 - ls0), 0.0, 1.0) + 0.0   # no -0.0
 
 
 def failure_probability_by_age(age_yr, dose_rate, mu, sigma):
@@ -180,9 +107,8 @@ def annual_failure_probability(age_yr, dose_rate, mu, sigma):
     >>> bool(0 <= p < 1)
     True
     """
-    f0 = failure_probability_by_age(age_yr, dose_rate, mu, sigma)
-    f1 = failure_probability_by_age(np.asarray(age_yr) + 1.0, dose_rate, mu, sigma)
-    return np.clip((f1 - f0) / np.maximum(1.0 - f0, 1e-300), 0.0, 1.0)
+    rate = np.asarray(dose_rate, float)
+    return conditional_failure_probability(np.asarray(age_yr, float) * rate, rate, mu, sigma)
 
 
 def seu_upsets_per_day(memory_gib, rate_per_bit_day):

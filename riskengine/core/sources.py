@@ -11,7 +11,13 @@ of the ``hazards`` table become sources through :func:`hazard_set_from_rows`, co
   satellite) that share one rate.
 * :class:`EventSource` — shared Poisson events per year; each event hits each satellite of
   each unit independently with the unit's hit probability (``scope='event'``,
-  ``common_shock``: storms, breakup clouds, solar particle events).
+  ``common_shock``: storms, breakup clouds); storms may also be driven by the sampled solar
+  particle events (``driven_by``).
+* :class:`CapacitySource` — accelerator capacity lost per satellite-year (random failures
+  and radiation dose on the same units and spares).
+* :class:`SolarEventSource` — solar particle events: one set of events per simulated year
+  common to the whole fleet; their sampled dose raises the dose-failure probability of the
+  :class:`CapacitySource` in that year (correlated radiation damage, :class:`SolarDose`).
 
 Parameter uncertainty: rates, hit probabilities and severity parameters carry a leading
 ``draw`` axis (length 1 for point estimates). The engine draws one index per simulated
@@ -166,6 +172,12 @@ class EventSource:
     #: hit probability does not depend on the event's time
     exposure_tau: np.ndarray | None = None
     exposure_rate: np.ndarray | None = None
+    #: label of a :class:`SolarEventSource` whose events also drive these events: each
+    #: sampled solar particle event brings one more event of this source in the same year
+    #: with probability ``driven_probability`` (the same eruption; ``rate`` is then the
+    #: rate of the events that come without one)
+    driven_by: str | None = None
+    driven_probability: float = 0.0
 
     @property
     def n_draws(self) -> int:
@@ -249,6 +261,57 @@ def lost_units_pmf(n: int, spares: int, p_random, p_dose=0.0, used_before=0.0) -
 
 
 @dataclass
+class SolarDose:
+    """What the capacity source needs to add a simulated year's solar-proton dose, per fleet
+    group: dose per unit event fluence ``rad_per_fluence`` (rad(Si) per proton/cm^2 above
+    30 MeV), the lognormal failure dose per draw (``mu``, ``sigma``, ln rad(Si)), the dose
+    taken before the year ``dose_before`` and the year's dose without solar protons
+    ``dose_year`` (rad(Si)). ``peril`` is the label of the :class:`SolarEventSource`."""
+
+    peril: str
+    rad_per_fluence: dict
+    mu: dict
+    sigma: dict
+    dose_before: dict
+    dose_year: dict
+
+
+@dataclass
+class SolarCapacity:
+    """:class:`SolarDose` as per-unit arrays of a :class:`CapacitySource` (units = groups),
+    plus the inputs of :func:`lost_units_pmf` to recompute a year's distribution."""
+
+    peril: str
+    rad_per_fluence: np.ndarray   # (n_units,)
+    mu: np.ndarray                # (n_draws, n_units)
+    sigma: np.ndarray             # (n_draws, n_units)
+    dose_before: np.ndarray       # (n_units,)
+    dose_year: np.ndarray         # (n_units,)
+    p_random: np.ndarray          # (n_draws, n_units)
+    p_dose: np.ndarray            # (n_draws, n_units) at dose_year alone
+    used_before: np.ndarray       # (n_draws, n_units)
+    spares: np.ndarray            # (n_units,)
+
+
+@dataclass
+class SolarEventSource:
+    """Solar particle events common to every satellite: per simulated year the events and
+    their fluences F(>30 MeV) are sampled ONCE (:func:`riskengine.core.spe.sample_spe_year`:
+    solar-active year with ``model.active_year_fraction``, Poisson event counts, log-normal
+    fluences); each fleet group's dose is the fluence times its dose per unit fluence
+    (shielding and geomagnetic cut-off). The events are occurrences of ``peril``; the damage
+    they do is accelerator failures booked by the :class:`CapacitySource` that names this
+    peril in its ``solar`` (a year's heavy tail is sampled, not averaged)."""
+
+    peril: str
+    model: object                 # riskengine.core.spe.SPEModel
+
+    @property
+    def n_draws(self) -> int:
+        return 1
+
+
+@dataclass
 class CapacitySource:
     """Loss of compute capacity per satellite and year: accelerators failing at random and
     from radiation dose draw on the same units and the satellite's own spares.
@@ -273,6 +336,8 @@ class CapacitySource:
     p0: np.ndarray                # (n_draws, n_units) P(no loss)
     cdf: np.ndarray               # (n_draws, n_units, n_max + 1) CDF of L given L > 0
     dose_share: np.ndarray        # (n_draws, n_units) share of lost units due to dose
+    #: the sampled solar dose of each year added to the dose (None: the year's dose is fixed)
+    solar: SolarCapacity | None = None
 
     @property
     def n_draws(self) -> int:
@@ -431,12 +496,15 @@ class HazardSet:
                            p_random: dict[str, np.ndarray], p_dose: dict[str, np.ndarray],
                            accelerators: dict[str, int], spares: dict[str, int],
                            payload_share: dict[str, float],
-                           used_before: dict[str, np.ndarray] | None = None) -> None:
+                           used_before: dict[str, np.ndarray] | None = None, *,
+                           solar: SolarDose | None = None) -> None:
         """Accelerator capacity loss of every satellite of the named groups (see
         :class:`CapacitySource`): per-draw annual failure probabilities of one unit, at random
         (``p_random``, label ``peril``) and from dose (``p_dose``, label ``dose_peril``);
         ``used_before``: expected unit failures per satellite before the insured year
-        (spares already used; default none).
+        (spares already used; default none). ``solar``: each year's sampled solar-proton
+        dose adds to the dose of the groups it names (``p_dose`` is then the probability
+        without solar protons; :class:`SolarDose`).
 
         Examples
         --------
@@ -474,8 +542,45 @@ class HazardSet:
             q_any = 1.0 - (1.0 - pr) * (1.0 - pd)
             dshare[:, j] = np.divide(pd, q_any, out=np.zeros(nd), where=q_any > 0)
         share = np.array([float(payload_share.get(g, 0.6)) for g in names])
+        sol = None
+        if solar is not None:
+            def per_unit(d, default=0.0):
+                return np.array([float(d.get(g, default)) for g in names])
+
+            def per_draw(d, default):
+                return np.column_stack([np.broadcast_to(np.asarray(d.get(g, default), float),
+                                                        (nd,)) for g in names])
+
+            sol = SolarCapacity(
+                peril=solar.peril, rad_per_fluence=per_unit(solar.rad_per_fluence),
+                mu=per_draw(solar.mu, 0.0), sigma=per_draw(solar.sigma, 1.0),
+                dose_before=per_unit(solar.dose_before), dose_year=per_unit(solar.dose_year),
+                p_random=per_draw({g: np.clip(np.asarray(p_random[g], float), 0, 1)
+                                   for g in names}, 0.0),
+                p_dose=per_draw({g: np.clip(np.asarray(p_dose.get(g, 0.0), float), 0, 1)
+                                 for g in names}, 0.0),
+                used_before=per_draw(used_before or {}, 0.0),
+                spares=np.array([int(spares.get(g, 0)) for g in names], np.int64))
+            if np.any(sol.sigma <= 0) or not np.all(np.isfinite(sol.mu)):
+                raise ConfigError("solar dose: the failure-dose sigma must be positive and mu "
+                                  "finite")
         self.sources.append(CapacitySource(peril, dose_peril, Units.from_lists(lists), n_acc,
-                                           share, p0, cdf, dshare))
+                                           share, p0, cdf, dshare, sol))
+
+    def add_solar_events(self, peril: str, model) -> None:
+        """Solar particle events of ``model`` (:class:`riskengine.core.spe.SPEModel`) shared by
+        the whole fleet (:class:`SolarEventSource`); add them BEFORE the capacity source that
+        turns their dose into accelerator failures.
+
+        Examples
+        --------
+        >>> from riskengine.core.spe import SPEModel
+        >>> hs = HazardSet(np.full(3, 1e8), np.zeros(3, int), ["a"], [])
+        >>> hs.add_solar_events("solar_particle_event", SPEModel(6.0, 6.9, 1.23))
+        >>> hs.perils
+        ['solar_particle_event']
+        """
+        self.sources.append(SolarEventSource(peril, model))
 
     def add_batch_defects(self, peril: str, batch_size: int, draws: dict,
                           partial_damage: float, groups: list[str] | None = None) -> None:

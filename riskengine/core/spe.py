@@ -95,6 +95,17 @@ class SPEModel:
         s = self.log10_fluence_sd * np.log(10.0)
         return float(10.0**self.log10_fluence_mean * np.exp(0.5 * s * s))
 
+    def mean_events_per_year(self) -> float:
+        """Mean number of events per year over the solar cycle.
+
+        Examples
+        --------
+        >>> round(SPEModel(6.0, 8.0, 0.0).mean_events_per_year(), 3)    # 6 x 7/11
+        3.818
+        """
+        p = self.active_year_fraction
+        return float(p * self.rate_per_active_year + (1 - p) * self.rate_per_quiet_year)
+
     def mean_annual_fluence(self, active: bool | None = True) -> float:
         """Mean F(>30 MeV) per year: active, quiet (``False``) or cycle-averaged (``None``).
 
