@@ -27,20 +27,88 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskengine.core.lifetime import CD_DEFAULT, DensityTable, SolarCycle, lifetime_years_cycle
+from riskengine.core.lifetime import CD_DEFAULT, DensityTable, SolarCycle
 
-__all__ = ["band_passage", "exposure_in_year", "inception_exposure", "derelicts_at_inception"]
+__all__ = ["MAX_YEARS", "descent_times", "band_passage", "exposure_in_year",
+           "inception_exposure", "derelicts_at_inception"]
+
+MAX_YEARS = 100.0
+"""Decay followed for this long: a band reached later, or left later, is as good as never
+reached / never left for the policy years a portfolio insures (ages of decades at most)."""
+
+
+def descent_times(alt0_km, levels_km, area_to_mass_m2_kg, table: DensityTable, *,
+                  cd: float = CD_DEFAULT, phases: int = 12, cycle: SolarCycle = SolarCycle(),
+                  step_days: float = 30.0, max_years: float = MAX_YEARS,
+                  f107_step: float = 1.0) -> np.ndarray:
+    """Years until a dead satellite starting at ``alt0_km`` first reaches each altitude of
+    ``levels_km``, for ``phases`` equally spaced solar-cycle phases at failure.
+
+    The King-Hele circular decay of :func:`riskengine.core.lifetime.lifetime_years_cycle`
+    (each ``step_days`` at the cycle's F10.7, exact along that F10.7's τ curve), run once
+    for all levels: a level is reached within a step when ``τ(level) ≥ τ(h) − B Δt``, at
+    ``t + (τ(h) − τ(level)) / B``. Levels at or above the start: 0; not reached within
+    ``max_years``: ``inf``.
+
+    Returns
+    -------
+    ndarray (phases, n_levels)
+
+    Examples
+    --------
+    >>> from riskengine.core.lifetime import exponential_table, lifetime_years_cycle
+    >>> t = exponential_table(1e-12, 400.0, 60.0)
+    >>> d = descent_times(450.0, [450.0, 300.0, 120.0], 0.01, t, phases=2)
+    >>> ref = lifetime_years_cycle(450.0, 0.01, t, phase_rad=[0.0, np.pi])
+    >>> d[:, 0].tolist(), bool(np.allclose(d[:, 2], ref, rtol=1e-9))
+    ([0.0, 0.0], True)
+    """
+    from riskengine.core.constants import SECONDS_PER_YEAR
+    from riskengine.core.lifetime import REENTRY_ALT_KM, decay_tau
+
+    lv = np.atleast_1d(np.asarray(levels_km, float))
+    a0 = float(alt0_km)
+    B = cd * float(area_to_mass_m2_kg)
+    out = np.full((phases, lv.size), np.inf)
+    out[:, lv >= a0] = 0.0
+    if B <= 0 or a0 > table.alt_km[-1]:
+        return out
+    lo = max(cycle.mean - abs(cycle.amplitude), float(table.f107[0]) if table.f107.size > 1 else 0.0)
+    hi = cycle.mean + abs(cycle.amplitude)
+    fg = np.arange(np.floor(lo / f107_step) * f107_step, hi + f107_step, f107_step)
+    curves = [decay_tau(table, f, reentry_alt_km=REENTRY_ALT_KM) for f in fg]
+    h = curves[0][0]
+    tau = np.stack([c[1] for c in curves])                               # (nF, K)
+    tau_lv = np.stack([np.interp(lv, h, row) for row in tau])             # (nF, L)
+    ph = 2.0 * np.pi * np.arange(phases) / phases
+    alt = np.full(phases, a0)
+    t, dt = 0.0, step_days / 365.25
+    todo = lv < a0
+    while t < max_years and todo.any():
+        fi = np.clip(np.rint((cycle.f107(t, ph) - fg[0]) / f107_step).astype(np.int64), 0,
+                     fg.size - 1)
+        for j in range(phases):
+            row = tau[fi[j]]
+            now = float(np.interp(alt[j], h, row))
+            new = now - B * dt * SECONDS_PER_YEAR
+            hit = todo & ~np.isfinite(out[j]) & (tau_lv[fi[j]] >= new) & (lv < alt[j] + 1e-12)
+            out[j, hit] = t + (now - tau_lv[fi[j], hit]) / B / SECONDS_PER_YEAR
+            alt[j] = float(np.interp(max(new, 0.0), row, h)) if new > 0 else REENTRY_ALT_KM
+        t += dt
+        todo = (lv < a0) & ~np.all(np.isfinite(out), axis=0)
+    return out
 
 
 def band_passage(alt0_km, lo_km, hi_km, area_to_mass_m2_kg, table: DensityTable, *,
                  cd: float = CD_DEFAULT, phases: int = 12, cycle: SolarCycle = SolarCycle(),
-                 max_years: float = 500.0):
+                 max_years: float = MAX_YEARS):
     """Years until a derelict starting at ``alt0_km`` enters ``[lo_km, hi_km]`` and years in it.
 
-    The derelict decays on a circular orbit (:func:`riskengine.core.lifetime.lifetime_years_cycle`
-    with the band's edges as "re-entry" altitudes), averaged over ``phases`` equally spaced
-    phases of the solar cycle at failure. A band above the start is never reached
-    (``delay = inf``, ``dwell = 0``); a band holding the start is entered at once.
+    From :func:`descent_times` to the band's top (or the start, inside the band) and
+    bottom, averaged over ``phases`` equally spaced phases of the solar cycle at failure. A
+    band above the start is never reached (``delay = inf``, ``dwell = 0``); a band holding
+    the start is entered at once; a dwell beyond ``max_years`` is ``inf`` (the derelict
+    stays for every policy year that matters).
 
     Parameters
     ----------
@@ -53,8 +121,7 @@ def band_passage(alt0_km, lo_km, hi_km, area_to_mass_m2_kg, table: DensityTable,
 
     Returns
     -------
-    (delay_years, dwell_years) : floats; ``inf`` dwell above the table's top or beyond
-    ``max_years``.
+    (delay_years, dwell_years) : floats
 
     Examples
     --------
@@ -71,16 +138,12 @@ def band_passage(alt0_km, lo_km, hi_km, area_to_mass_m2_kg, table: DensityTable,
         raise ValueError(f"band needs lo_km < hi_km, got {lo_km}, {hi_km}")
     if a0 < lo:
         return float("inf"), 0.0
-    ph = 2.0 * np.pi * np.arange(phases) / phases
-    top = min(a0, hi)
-    t_lo = lifetime_years_cycle(a0, area_to_mass_m2_kg, table, cd=cd, phase_rad=ph, cycle=cycle,
-                                max_years=max_years, reentry_alt_km=lo)
-    t_hi = (np.zeros(phases) if top >= a0 else
-            lifetime_years_cycle(a0, area_to_mass_m2_kg, table, cd=cd, phase_rad=ph,
-                                 cycle=cycle, max_years=max_years, reentry_alt_km=top))
-    delay = float(np.mean(t_hi))
-    with np.errstate(invalid="ignore"):
-        dwell = float(np.mean(t_lo - t_hi))
+    t = descent_times(a0, [min(a0, hi), lo], area_to_mass_m2_kg, table, cd=cd, phases=phases,
+                      cycle=cycle, max_years=max_years)
+    if not np.all(np.isfinite(t[:, 0])):
+        return float("inf"), 0.0
+    delay = float(np.mean(t[:, 0]))
+    dwell = float(np.mean(t[:, 1] - t[:, 0]))
     return delay, (float("inf") if not np.isfinite(dwell) else dwell)
 
 

@@ -6,7 +6,9 @@ bit whatever the write chunk size or the number of worker processes (a Dask scal
 :func:`simulate_block` over block indices the same way).
 
 Inside a block everything is vectorised over events and hits (no Python loop over years or
-satellites): event counts per year per source, hits per event, damage per hit, depletion
+satellites): event counts per year per source, hits per event, damage per hit, then the
+collisions with the fleet's own derelicts, drawn from that year's failures
+(:class:`riskengine.core.sources.DerelictSource`: a year with more failures has more), depletion
 within the year (hits sorted by year, satellite and time of the event; a satellite's
 remaining capacity is one minus what earlier hits that year removed), then the financial
 module of :mod:`riskengine.core.policy`.

@@ -391,7 +391,9 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
                                      "catalog_epoch": handle.catalog_epoch,
                                      "error": f"{type(exc).__name__}: {exc}"[:4000]})
                 recorded = True
-            if recorded:   # the failure and its cause are part of the record
+            # the failure and its cause are part of the record -- unless the disk refused
+            # the run's writes: then the shared store stays as it was (the message says so)
+            if recorded and io is None:
                 with contextlib.suppress(Exception):
                     publish.publish(con, [run_id], TABLES, ensure_schema, rows=False)
         if io is not None:

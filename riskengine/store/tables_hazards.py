@@ -10,6 +10,12 @@ One row per (fleet group or satellite) x peril x parameter draw.
 
 Severity is the fraction of a satellite's capacity lost per hit: ``'total'`` (1.0),
 ``'fixed'`` (``severity_a``), or ``'beta'`` (Beta(``severity_a``, ``severity_b``)).
+
+``method='derelict'`` rows (the collision peril's ``<name>_derelict`` label) describe
+collisions with the fleet's own dead satellites: ``annual_rate`` per derelict-year in the
+band of ``fleet_group``, for dead satellites of ``source_group`` that reach the band
+``delay_years`` after failing and stay ``dwell_years``; the loss engine draws them from the
+failures of each simulated year (:class:`riskengine.core.sources.DerelictSource`).
 """
 
 from riskengine.store.schema import RUN_ID, _t, register
@@ -29,4 +35,9 @@ HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
     ("method", "VARCHAR", "flux | screening | posterior | model"),
     ("altitude_km", "DOUBLE", "mean altitude of the group/satellite"),
     ("notes", "VARCHAR", "source / assumptions"),
+    ("source_group", "VARCHAR", "derelict rows: the fleet group whose dead satellites cross "
+                                "this group's band"),
+    ("delay_years", "DOUBLE", "derelict rows: years from failure until the band is reached"),
+    ("dwell_years", "DOUBLE", "derelict rows: years the dead satellite spends in the band"),
+    ("lifetime_years", "DOUBLE", "derelict rows: years until the dead satellite re-enters"),
 ]))
