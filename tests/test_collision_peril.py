@@ -282,6 +282,27 @@ def test_kill_probability_and_surfaces_move_the_lethal_share():
         _portfolio([{"type": "untracked_debris", "params": {"groups": {"nope": {}}}}])
 
 
+def test_kill_probability_and_critical_share_are_the_named_assumptions():
+    """The perforation outcome rests on assumptions.toml [untracked_debris], not on numbers
+    in the code: the peril's default, its sensitivity cases and the default critical (bus)
+    area of the ballistic surfaces are the file's."""
+    from riskengine.core.ballistic import DEFAULT_SURFACES
+    from riskengine.evidence import evidence_dir, read_assumptions
+    from riskengine.perils import get
+
+    a = read_assumptions(evidence_dir() / "assumptions.toml")["untracked_debris"]
+    assert a["source"] and a["critical_area_share_source"]
+    cls = get("untracked_debris")
+    assert cls.Params().kill_probability == a["kill_probability"]
+    ka = {k.param: k.values for k in cls.key_assumptions}
+    assert ka["kill_probability"] == tuple(a["kill_probability_sensitivity"])
+    assert ka["critical_area_share"] == tuple(a["critical_area_share_sensitivity"])
+    assert sum(s.area_share for s in DEFAULT_SURFACES if s.critical) == pytest.approx(
+        a["critical_area_share"])
+    extra = cls.Params.model_fields["kill_probability"].json_schema_extra
+    assert "assumptions.toml [untracked_debris]" in extra["assumption"]
+
+
 def test_untracked_flux_takes_the_ordem_checked_path():
     """The peril's flux of >= 3 mm debris at the ORDEM2000 reference orbits is the core's
     reference_orbit_flux (x 4: cross-section vs tumbling surface) and within the same

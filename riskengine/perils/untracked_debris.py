@@ -49,11 +49,14 @@ from riskengine.core import ballistic as bl
 from riskengine.core import debris as dbr
 from riskengine.core import smalldebris as sd
 from riskengine.core.flux import CLASSES
+from riskengine.evidence import evidence_dir, read_assumptions
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SIZES_CM = (0.1, 0.3, 1.0, 10.0)
+#: named assumptions of what a perforation does (``assumptions.toml [untracked_debris]``)
+_A = read_assumptions(evidence_dir() / "assumptions.toml")["untracked_debris"]
 PAYLOAD = CLASSES.index("PAYLOAD")
 
 
@@ -85,24 +88,27 @@ _FIELDS = tuple(SurfaceSpec.model_fields)
 
 class UntrackedDebrisParams(Params):
     kill_probability: float = param(
-        0.3, ge=0, le=1, unit="probability",
+        _A["kill_probability"], ge=0, le=1, unit="probability",
         description="probability that a perforation of a critical component kills the "
                     "satellite (the rest are partial losses)",
-        assumption="perforation of an equipment cover is necessary, not sufficient, for its "
-                   "failure (Schäfer et al. 2008 §2.2), and critical units are often "
-                   "redundant: component-level ESABASE2/Debris analysis with redundancy gives "
-                   "a ~4 % mission vulnerability for a LEO case-study satellite, well below "
-                   "counting every structural perforation (Grassi et al. 2013, 6th European "
-                   "Conference on Space Debris). 1.0 would make debris ~25 % of all satellite "
-                   "failures, against ~11 debris-attributed failures on record. Priced at 0.1 "
-                   "and 1.0 in the sensitivity table")
+        assumption="assumptions.toml [untracked_debris] kill_probability: perforation of an "
+                   "equipment cover is necessary, not sufficient, for its failure (Schäfer "
+                   "et al. 2008 §2.2), and critical units are often redundant (component-level "
+                   "ESABASE2/Debris analysis with redundancy: ~4 % mission vulnerability, well "
+                   "below counting every structural perforation, Grassi et al. 2013). 1.0 would "
+                   "make debris ~25 % of all satellite failures, against ~11 debris-attributed "
+                   "failures on record. Priced at "
+                   + " and ".join(f"{v:g}" for v in _A["kill_probability_sensitivity"])
+                   + " in the sensitivity table")
     critical_area_share: float | None = param(
         None, ge=0, le=1, unit="share",
         description="share of the cross-section whose perforation is critical (the critical "
                     "areas rescaled to it, the others to the rest); default: the surfaces' own "
-                    "(bus 0.15)",
-        assumption="avionics, power and propulsion behind the bus walls of a large-array "
-                   "satellite; priced at 0.05 and 0.3 in the sensitivity table")
+                    f"(bus {_A['critical_area_share']:g})",
+        assumption="assumptions.toml [untracked_debris] critical_area_share: avionics, power "
+                   "and propulsion behind the bus walls of a large-array satellite; priced at "
+                   + " and ".join(f"{v:g}" for v in _A["critical_area_share_sensitivity"])
+                   + " in the sensitivity table")
     surfaces: dict[str, SurfaceSpec] = param(
         {}, unit="", description="changes to the default vulnerable areas (bus, "
         "compute_modules, radiators, solar_arrays) for every group, or new areas (all keys "
@@ -145,9 +151,9 @@ class UntrackedDebris(Peril):
     default = True
     needs = frozenset({"fleet", "catalog"})
     key_assumptions = (
-        KeyAssumption("kill_probability", (0.1, 1.0),
+        KeyAssumption("kill_probability", tuple(_A["kill_probability_sensitivity"]),
                       "kill probability of a perforated critical component"),
-        KeyAssumption("critical_area_share", (0.05, 0.3),
+        KeyAssumption("critical_area_share", tuple(_A["critical_area_share_sensitivity"]),
                       "critical share of the satellite's cross-section"),
     )
 
