@@ -344,6 +344,27 @@ def test_breakup_takes_the_derived_avoidance(example):
     assert len(lam) == 1 and 0 < lam[0] < 2
 
 
+def test_report_shows_the_rate_at_plus_minus_5_km_and_the_derived_avoidance(example):
+    """The report's collision section (riskengine.report) from the hazards run's stats: the
+    catalog rate at the shell and 5 km either side, the derived share with its interval,
+    manoeuvres beside the operator reports, lethal debris before/after."""
+    from riskengine.hazards import hazard_stats
+    from riskengine.report import _shells_section
+
+    _, res = example
+    g = hazard_stats(res)["groups"]["dc"]
+    html = _shells_section({"dc": {"collision": g["collision"],
+                                   "untracked": g["untracked_debris"], "derelicts": None}})
+    near = g["collision"]["altitude"]["rates"]
+    assert "flux minimum" in html and "−5 km" in html and "+5 km" in html
+    for r in near:
+        assert f"{r:.3g}" in html
+    share = g["collision"]["share_avoided"]
+    assert f"{share:.1%}" in html and "Starlink" in html and "NASA CARA" in html
+    assert f"{g['untracked_debris']['lethal_share']:.3%}" in html
+    assert _shells_section({}) == ""
+
+
 def test_cli_hazards_json_prints_the_issue_20_figures(full_3le, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
