@@ -353,6 +353,10 @@ def test_report_shows_the_rate_at_plus_minus_5_km_and_the_derived_avoidance(exam
 
     _, res = example
     g = hazard_stats(res)["groups"]["dc"]
+    # what `riskengine hazards --json` prints per group (the CLI test is marked slow)
+    assert g["collision_share_avoided"] == g["collision"]["share_avoided"]
+    assert g["maneuvers_per_satellite_year"] > 0
+    assert list(g["collision_catalog_rate_at_offsets"]) == ["-5 km", "+0 km", "+5 km"]
     html = _shells_section({"dc": {"collision": g["collision"],
                                    "untracked": g["untracked_debris"], "derelicts": None}})
     near = g["collision"]["altitude"]["rates"]
@@ -365,6 +369,7 @@ def test_report_shows_the_rate_at_plus_minus_5_km_and_the_derived_avoidance(exam
     assert _shells_section({}) == ""
 
 
+@pytest.mark.slow   # a whole hazards run through the CLI and the store (~10 s)
 def test_cli_hazards_json_prints_the_issue_20_figures(full_3le, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
