@@ -590,12 +590,14 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
 
 
 def hazard_context(con, p, li: LossInputs):
-    """The hazards stage's context of a priced run (catalog from the store, the run's
-    screening), with every peril's shared state computed: what a sensitivity case needs
-    to recompute one peril's rows."""
-    from riskengine.catalog.ingest import catalog_from_db
+    """The hazards stage's context of a priced run (the catalog the hazards stage takes,
+    the run's screening), with every peril's shared state computed: what a sensitivity
+    case needs to recompute one peril's rows.
 
-    cat = catalog_from_db(con) if "catalog" in needs(p) else None
+    The catalog comes from :func:`ensure_catalog`, as in :func:`hazards`: the store alone
+    is empty when the hazards stage priced the embedded default catalog, and the
+    recomputed rows of every catalog peril would then be zero."""
+    cat = ensure_catalog(con, p)[0] if "catalog" in needs(p) else None
     srun = li.inputs.get("screening_run_id")
     screening = portfolio_screening(con, p, li.fleet, cat, srun)[1] if srun else None
     from riskengine.hazards import screening_conjunctions

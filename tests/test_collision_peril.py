@@ -335,6 +335,39 @@ def test_untracked_flux_takes_the_ordem_checked_path():
     assert np.all((ratio > 1 / 2.2) & (ratio < 2.2)), ratio.round(2)
 
 
+def test_sensitivity_cases_recompute_rows_on_the_catalog_the_hazards_stage_took(db_path,
+                                                                                monkeypatch):
+    """A sensitivity case recomputes its peril's rows on the catalog the hazards stage priced.
+    With the embedded default catalog (read, never stored) the store's catalog is empty: the
+    cases of kill_probability, band_km and the manoeuvre threshold then priced every catalog
+    peril at zero (both kill probabilities gave the same -$26.5 M on the example)."""
+    from types import SimpleNamespace
+
+    from riskengine import sensitivity, stages
+    from riskengine.catalog.reader import default_catalog
+    from riskengine.perils import instantiate
+    from riskengine.store import connect
+
+    monkeypatch.delenv("RISKENGINE_CATALOG", raising=False)
+    p = _portfolio([{"type": "untracked_debris"}],
+                   fleet=[dict(SHELL, planes=2, per_plane=2, altitude_spread_km=0.0)])
+    con = connect(db_path)
+    cat, info = stages.ensure_catalog(con, p)
+    if default_catalog() is None or info.get("source") != "default":
+        pytest.skip("the embedded default catalog is not what this checkout prices")
+    assert con.execute("SELECT count(*) FROM catalog_objects").fetchall()[0][0] == 0
+    hctx = stages.hazard_context(con, p, SimpleNamespace(fleet=resolve_fleet(p, cat), inputs={}))
+    assert len(hctx.catalog) == len(cat)
+    x = instantiate(p.perils)[0]
+    rate = {}
+    for kp in (0.3, 1.0):
+        rows = sensitivity._replace_rows({"peril": [], "annual_rate": []}, x,
+                                         x.with_params(kill_probability=kp), hctx)
+        rate[kp] = sum(r for q, r in zip(rows["peril"], rows["annual_rate"])
+                       if q == "untracked_debris")
+    assert 0 < rate[0.3] < rate[1.0]
+
+
 # --------------------------------------------------------------------- breakup, CLI
 def test_breakup_takes_the_derived_avoidance(example):
     _, res = example
