@@ -30,7 +30,7 @@ from riskengine.core import reliability as rel
 from riskengine.core.posterior import (Posterior, anchors, dose_rate_draws, fleet_hazard_draws,  # noqa: F401
                                        group_age_years)
 
-MODELS = ("bus", "accelerator", "batch", "radiation")
+MODELS = ("bus", "accelerator", "batch", "radiation", "launch")
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,16 @@ def build_models(ev) -> dict:
     --------
     >>> from riskengine.evidence import load_evidence
     >>> sorted(build_models(load_evidence()))
-    ['accelerator', 'batch', 'bus', 'radiation']
+    ['accelerator', 'batch', 'bus', 'launch', 'radiation']
     """
     from riskengine import models
+    from riskengine.launch_record import load_record
 
     return {"bus": models.build_bus_model(ev.bus),
             "accelerator": models.build_accelerator_model(ev.accelerator, ev.assumptions),
             "batch": models.build_batch_model(ev.batch, ev.assumptions),
-            "radiation": models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions)}
+            "radiation": models.build_radiation_model(ev.dose_depth, ev.beam, ev.assumptions),
+            "launch": models.build_launch_model(load_record())}
 
 
 def sample_model(model, settings: FitSettings = FitSettings(), seed: int | None = None):
@@ -169,15 +171,22 @@ def prior_sds(model, draws: int = 4000, seed: int = 0) -> dict:
     >>> round(prior_sds(m)[("x", "")], 1)
     2.0
     """
+    import logging
     import warnings
 
     import pymc as pm
 
     names = [v.name for v in model.free_RVs] + [v.name for v in model.deterministics]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prior = pm.sample_prior_predictive(draws=draws, model=model, var_names=names,
-                                           random_seed=seed).prior
+    log = logging.getLogger("pymc")
+    level = log.level
+    log.setLevel(logging.WARNING)     # no "Sampling: [...]" line on the user's terminal
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prior = pm.sample_prior_predictive(draws=draws, model=model, var_names=names,
+                                               random_seed=seed).prior
+    finally:
+        log.setLevel(level)
     out = {}
     for var in prior.data_vars:
         a = prior[var]
@@ -359,7 +368,12 @@ def content_hash(ev, settings: FitSettings) -> str:
     >>> len(content_hash(load_evidence(), FitSettings()))
     64
     """
+    from riskengine import launch_record
+
     h = hashlib.sha256(ev.content_hash().encode())
+    h.update(launch_record.load_record().content_hash().encode())
+    h.update(Path(launch_record.__file__).read_bytes())
+    h.update(Path(__import__("riskengine.core.campaign", fromlist=["x"]).__file__).read_bytes())
     for mod in (rel, rad, __import__("riskengine.models", fromlist=["x"]),
                 __import__("riskengine.evidence", fromlist=["x"])):
         h.update(Path(mod.__file__).read_bytes())
@@ -420,8 +434,10 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
     results = fit_models(ev, settings, progress=progress)
     fits_dir = Path(fits_dir) if fits_dir is not None else _default_fits_dir(con)
     fits_dir.mkdir(parents=True, exist_ok=True)
+    from riskengine.launch_record import record_summary
+
     config = {"settings": settings.__dict__, "content_hash": chash,
-              "assumptions": ev.assumptions, "subsystems": ev.subsystems,
+              "assumptions": {**ev.assumptions, "launch_record": record_summary()}, "subsystems": ev.subsystems,
               "families_with_evidence": families_with_evidence(ev), "evidence_files": [str(p) for p in ev.files],
               "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families}
     checks = batch_checks(ev, settings) if "batch" in results else None

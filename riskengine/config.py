@@ -37,6 +37,9 @@ SEED_MAX = 2**63 - 1
 #: but one line of at most 200 characters.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200,
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
+#: A launch-vehicle family key (``falcon9``, ``starship``): lower case, digits, underscore.
+VehicleFamily = Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                                 pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class _Model(BaseModel):
@@ -65,6 +68,11 @@ class Simulation(_Model):
     sensitivity_years: int | None = Field(
         None, gt=0, le=10_000_000, description="years per sensitivity case (default: the "
         "run's years, at most 20,000)")
+    psept_samples: int = Field(
+        10, ge=1, le=1000,
+        description="per-sample EP curves (PSEPT): the parameter draws are split into this "
+        "many classes of equal size by their expected loss, and each class's simulated years "
+        "give one EP curve (one curve per draw when there are no more draws than this)")
 
 
 class CatalogSettings(_Model):
@@ -75,6 +83,22 @@ class CatalogSettings(_Model):
 
 
 # ----------------------------------------------------------------------------- fleet
+class Formation(_Model):
+    """A formation-flying cluster: consecutive satellites of a group fly together, held
+    within ``accuracy_m`` of a nominal geometry whose neighbours come no closer than
+    ``min_separation_m`` (the ``cluster_collision`` peril)."""
+
+    satellites: int = Field(..., ge=2, le=100_000,
+                            description="satellites per cluster (consecutive in the group)")
+    neighbours: int = Field(6, ge=1, le=26, description="nearest neighbours per satellite "
+                            "(6 in a planar hexagonal packing)")
+    min_separation_m: float = Field(..., gt=0, le=100_000,
+                                    description="nominal closest approach of neighbours, m")
+    accuracy_m: float = Field(..., ge=0, le=10_000,
+                              description="1-sigma relative position error per axis "
+                              "(navigation and station-keeping), m")
+
+
 class FleetGroup(_Model):
     """A group of insured satellites: a Walker-delta shell, or element sets from a file."""
 
@@ -107,13 +131,36 @@ class FleetGroup(_Model):
     accelerator_family: str = "gpu"
     accelerator_spares: float = Field(
         0.0, ge=0, le=0.9,
-        description="share of the accelerators that is design margin (spares): random "
-        "accelerator failures up to this share of the group per insured year are expected "
-        "degradation, not a loss (radiation damage hits spares too and is not absorbed)")
+        description="cold spares per satellite as a share of its accelerators: "
+        "round(accelerators x accelerator_spares) spares replace failed units (random or "
+        "dose) until used up; capacity lost beyond them is a partial loss")
     payload_share: float = Field(0.6, gt=0, le=1,
                                  description="share of the sum insured carried by the accelerators")
     bus_family: str = "conventional"
     launch_date: dt.date | None = None
+    formation: Formation | None = Field(None, description="formation-flying clusters")
+    agreed_value: list[tuple[float, float]] | None = Field(
+        None, min_length=1, max_length=1000,
+        description="agreed value by age: [[age_years, share_of_sum_insured], ...], linear "
+        "between the points and flat outside them; a loss is paid on the value at the "
+        "satellite's age when it happens (age from launch_date at [simulation] inception)")
+
+    @model_validator(mode="after")
+    def _agreed_value(self):
+        if self.agreed_value is None:
+            return self
+        ages = [a for a, _ in self.agreed_value]
+        if any(not 0 <= a <= 100 for a in ages) or any(b <= a for a, b in zip(ages, ages[1:])):
+            raise ValueError(f"agreed_value ages must be increasing years in [0, 100] (got "
+                             f"{ages}); e.g. [[0, 1.0], [3, 0.5], [5, 0.2]]")
+        shares = [v for _, v in self.agreed_value]
+        if any(not 0 <= v <= 1 for v in shares):
+            raise ValueError(f"agreed_value shares of sum_insured must lie in [0, 1] (got "
+                             f"{shares})")
+        if self.launch_date is None:
+            raise ValueError("agreed_value depreciates with age: give the group's "
+                             "launch_date")
+        return self
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -165,18 +212,80 @@ PerilEntry = Annotated[Any, BeforeValidator(_perils.validate_entry)]
 
 
 # ----------------------------------------------------------------------------- policy
+#: The reinsurer's default loading on its expected ceded loss, a named assumption.
+REINSURER_MARGIN_ASSUMPTION = (
+    "reinsurance priced at twice its expected ceded loss (margin 1.0): the low end of the "
+    "multiples at which catastrophe risk traded in the cat bond market since 2020 (Artemis "
+    "Deal Directory: average spread / expected loss above 2 in every quarter since 2020, "
+    "4.54 over 2023; AM Best 2024: above 4.1 in H1 2024). Space excess of loss is not traded "
+    "as cat bonds: the nearest priced market, not a quote; quota shares usually cost less "
+    "(set margin per layer)")
+
+
 class ReinsuranceLayer(_Model):
-    """Excess of loss on the annual (aggregate) loss: ``share`` of ``limit`` xs ``attachment``."""
+    """One reinsurance cover (riskengine.core.reinsurance): excess of loss ``share`` of
+    ``limit`` xs ``attachment`` per risk (satellite), per occurrence or on the year's loss,
+    or a quota share of every loss."""
 
     name: Name = "layer"
-    attachment: float = Field(..., ge=0, le=MAX_USD)
-    limit: float = Field(..., gt=0, le=MAX_USD)
+    type: Literal["xol", "quota_share"] = Field(
+        "xol", description="xol: excess of loss; quota_share: `share` of every gross loss")
+    attachment: float | None = Field(None, ge=0, le=MAX_USD)
+    limit: float | None = Field(None, gt=0, le=MAX_USD)
     share: float = Field(1.0, gt=0, le=1)
-    basis: Literal["occurrence", "aggregate"] = "aggregate"
+    basis: Literal["risk", "occurrence", "aggregate"] = Field(
+        "aggregate", description="risk: each satellite's loss in an occurrence; occurrence: "
+        "each occurrence; aggregate: the year's loss (stop loss)")
+    reinstatements: int | None = Field(
+        None, ge=0, le=100, description="per-risk and per-occurrence layers: the layer pays "
+        "at most (1 + reinstatements) x limit a year (default: unlimited)")
+    reinstatement_premium: float | list[float] = Field(
+        1.0, description="premium of each reinstatement as a share of the layer's upfront "
+        "premium, pro rata to the amount reinstated (one number for all, or one per "
+        "reinstatement)")
+    margin: float | None = Field(
+        None, ge=0, le=100, description="the reinsurer's loading on its expected ceded loss "
+        "(default: [pricing] reinsurer_margin)")
+
+    @model_validator(mode="after")
+    def _kind(self):
+        given = self.model_fields_set
+        if self.type == "quota_share":
+            extra = sorted(given & {"attachment", "limit", "basis", "reinstatements"})
+            if extra:
+                raise ValueError(f"a quota_share layer takes only name, share and margin; "
+                                 f"remove {extra}")
+            return self
+        missing = [k for k in ("attachment", "limit") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"an excess-of-loss layer needs {' and '.join(missing)} (USD)")
+        if self.reinstatements is not None and self.basis == "aggregate":
+            raise ValueError("reinstatements apply to basis = 'risk' or 'occurrence' layers; "
+                             "an aggregate layer's limit is already annual")
+        rp = self.reinstatement_premium
+        rates = [rp] if isinstance(rp, (int, float)) else list(rp)
+        if any(not 0 <= r <= 10 for r in rates):
+            raise ValueError(f"reinstatement_premium must lie in [0, 10] (got {rp})")
+        n = self.reinstatements or 0
+        if isinstance(rp, list) and len(rp) != n:
+            raise ValueError(f"reinstatement_premium lists {len(rp)} rates for {n} "
+                             "reinstatements: give one per reinstatement or one number")
+        return self
+
+    @property
+    def reinstatement_rates(self) -> list[float]:
+        """The premium share of each reinstatement (``reinstatements`` entries)."""
+        rp = self.reinstatement_premium
+        n = self.reinstatements or 0
+        return [float(rp)] * n if isinstance(rp, (int, float)) else [float(r) for r in rp]
 
 
 class Policy(_Model):
     deductible: float = Field(0.0, ge=0, le=MAX_USD, description="per satellite per loss, USD")
+    deductible_type: Literal["straight", "franchise"] = Field(
+        "straight", description="straight: pays the loss above the deductible; franchise: "
+        "nothing up to it, the whole loss above it")
+    occurrence_deductible_type: Literal["straight", "franchise"] = "straight"
     ctl_threshold: float = Field(0.75, gt=0, le=1,
                                  description="capacity loss fraction treated as total loss")
     partial_loss: Literal["proportional", "none"] = "proportional"
@@ -185,12 +294,71 @@ class Policy(_Model):
     aggregate_deductible: float = Field(0.0, ge=0, le=MAX_USD)
     aggregate_limit: float | None = Field(None, gt=0, le=MAX_USD)
     reinsurance: list[ReinsuranceLayer] = Field(default_factory=list)
+    cover: Literal["in_orbit_annual", "launch_plus_one_year"] = Field(
+        "in_orbit_annual", description="in_orbit_annual: the fleet's insured year in orbit; "
+        "launch_plus_one_year: each launched satellite from ignition to one year after its "
+        "launch (launch, raising and first year in orbit), for the [[launch]] plan")
+
+    @model_validator(mode="after")
+    def _quota(self):
+        qs = sum(ly.share for ly in self.reinsurance if ly.type == "quota_share")
+        if qs > 1 + 1e-12:
+            raise ValueError(f"quota_share layers cede {qs:g} of every loss together; their "
+                             "shares must add up to at most 1")
+        return self
+
+
+class Launch(_Model):
+    """One launch of the deployment plan: ``satellites`` of fleet group ``group`` on a
+    ``vehicle`` of a family of the launch record (``riskengine perils`` lists them; a family
+    without flights prices from the new-vehicle prior and flags the run)."""
+
+    date: dt.date = Field(..., description="launch date (ignition: the policy attaches)")
+    vehicle: VehicleFamily = Field(..., description="vehicle family, e.g. falcon9, starship")
+    satellites: int = Field(..., ge=1, le=100_000, description="satellites on board")
+    group: Name = Field(..., description="the [[fleet]] group the satellites belong to")
+    failure_probability: float | None = Field(
+        None, ge=0, le=1, description="fix this launch's failure probability instead of the "
+        "family's posterior")
+
+
+class LaunchSchedule(_Model):
+    """A regular cadence that expands to ``launches`` [[launch]] entries, ``interval_days``
+    apart from ``start``."""
+
+    start: dt.date
+    launches: int = Field(..., ge=1, le=1_000_000, description="number of launches")
+    interval_days: float = Field(..., gt=0, le=3660, description="days between launches")
+    vehicle: VehicleFamily
+    satellites: int = Field(..., ge=1, le=100_000, description="satellites per launch")
+    group: Name
+    failure_probability: float | None = Field(None, ge=0, le=1)
+
+    def expand(self) -> list[Launch]:
+        """The launches of the schedule.
+
+        Examples
+        --------
+        >>> s = LaunchSchedule(start="2027-01-01", launches=3, interval_days=10.5,
+        ...                    vehicle="starship", satellites=200, group="g")
+        >>> [str(x.date) for x in s.expand()]
+        ['2027-01-01', '2027-01-11', '2027-01-22']
+        """
+        return [Launch(date=self.start + dt.timedelta(days=int(i * self.interval_days)),
+                       vehicle=self.vehicle, satellites=self.satellites, group=self.group,
+                       failure_probability=self.failure_probability)
+                for i in range(self.launches)]
 
 
 class Pricing(_Model):
-    cost_of_capital: float = Field(0.10, ge=0, le=1, description="per year on (VaR99.5 - EL)")
+    cost_of_capital: float = Field(0.10, ge=0, le=1,
+                                   description="per year on the net capital (VaR - EL)")
     expense_ratio: float = Field(0.15, ge=0, lt=1, description="expenses as share of premium")
     capital_quantile: float = Field(0.995, gt=0.5, lt=1)
+    reinsurer_margin: float = Field(
+        1.0, ge=0, le=100, description="the reinsurer's loading on its expected ceded loss "
+        "(reinsurance premium = (1 + margin) x expected ceded loss, reinstatement premiums "
+        "included)", json_schema_extra={"assumption": REINSURER_MARGIN_ASSUMPTION})
 
 
 class Portfolio(_Model):
@@ -204,7 +372,15 @@ class Portfolio(_Model):
         "`riskengine perils`")
     policy: Policy = Field(default_factory=Policy)
     pricing: Pricing = Field(default_factory=Pricing)
+    launch: list[Launch] = Field(default_factory=list, description="the deployment plan")
+    launch_schedule: list[LaunchSchedule] = Field(
+        default_factory=list, description="regular launch cadences (expand to [[launch]])")
     source_path: str | None = Field(None, exclude=True)
+
+    def all_launches(self) -> list[Launch]:
+        """``[[launch]]`` and the expanded ``[[launch_schedule]]`` entries, by date (stable)."""
+        out = list(self.launch) + [x for s in self.launch_schedule for x in s.expand()]
+        return sorted(out, key=lambda x: x.date)
 
     @model_validator(mode="after")
     def _fleet_needed(self):
@@ -226,6 +402,31 @@ class Portfolio(_Model):
                     if g not in names:
                         raise ValueError(f"perils[{i}].{key}: fleet group {g!r} is not "
                                          f"defined (groups: {names}); use a [[fleet]] name")
+        dep = [g.name for g in self.fleet if g.agreed_value is not None]
+        if dep and self.simulation.inception is None:
+            raise ValueError(f"fleet groups {dep} have an agreed_value by age: set "
+                             "[simulation] inception (the start of the insured year) so the "
+                             "ages, and the price, are reproducible")
+        for key, entries in (("launch", self.launch), ("launch_schedule", self.launch_schedule)):
+            for i, x in enumerate(entries):
+                if x.group not in names:
+                    raise ValueError(f"{key}[{i}].group = {x.group!r} is not a [[fleet]] group "
+                                     f"(groups: {names}); name the group the satellites "
+                                     "belong to")
+        carried: dict = {}
+        for x in self.launch:
+            carried[x.group] = carried.get(x.group, 0) + x.satellites
+        for s in self.launch_schedule:
+            carried[s.group] = carried.get(s.group, 0) + s.satellites * s.launches
+        for g in self.fleet:
+            if g.count is not None and carried.get(g.name, 0) > g.count:
+                raise ValueError(f"the launches of fleet group {g.name!r} carry "
+                                 f"{carried[g.name]:,} satellites but the group holds "
+                                 f"{g.count:,}: enlarge the group or launch fewer")
+        if self.policy.cover == "launch_plus_one_year" and not (self.launch
+                                                                or self.launch_schedule):
+            raise ValueError("policy.cover = 'launch_plus_one_year' needs a deployment plan: "
+                             "add [[launch]] or [[launch_schedule]] entries")
         return self
 
 
@@ -273,8 +474,14 @@ def parse_portfolio(data: dict, source: str = "<config>") -> Portfolio:
                 if err["loc"] and err["loc"][0] == "perils":
                     msg = ("unknown key (check the spelling; `riskengine perils` lists the keys "
                            "of every peril type)")
+            elif err["type"] == "string_pattern_mismatch" and err["loc"][-1] == "vehicle":
+                msg = ("must be a vehicle family key: lower-case letters, digits and _ (e.g. "
+                       "falcon9, starship; the families with a record are in riskengine/data/launch/launch_record.csv)")
             elif err["type"] == "string_pattern_mismatch":
                 msg = "must be one line of text without control characters (tabs, newlines)"
+            if not err["loc"]:   # a check across keys: the message names them
+                lines.append(f"  {msg}")
+                continue
             lines.append(f"  {key}: {msg} (got {got_s})")
         raise ConfigError(f"{source}: invalid portfolio config\n" + "\n".join(lines)) from None
     p.source_path = source

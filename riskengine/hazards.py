@@ -32,8 +32,8 @@ class HazardResult:
     def add(self, **kw):
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
                   "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
-                  "altitude_km", "notes", "source_group", "delay_years", "dwell_years",
-                  "lifetime_years"):
+                  "altitude_km", "notes", "severity_p_total", "cloud_lifetime_years",
+                  "source_group", "delay_years", "dwell_years", "lifetime_years"):
             self.rows.setdefault(k, []).append(kw.get(k))
 
     def _get(self, peril: str, key: str):

@@ -252,3 +252,58 @@ def build_radiation_model(dose_depth, beam, assumptions, priors=None):
         if terms:
             pm.Potential("beam_tests", pt.add(*terms) if len(terms) > 1 else terms[0])
     return model
+
+
+def build_launch_model(record, priors=None):
+    """PyMC model of the failure probability of a launch per vehicle family
+    (:class:`riskengine.launch_record.LaunchRecord`), with a prior for new vehicles.
+
+    Hierarchical over families on the log-odds scale (non-centred):
+    ``logit p_f = mu + sigma z_f`` for a family's flights after its first, and
+    ``logit p1_f = logit p_f + delta`` for its first flight (the early-flight excess, fitted
+    from every family's first flight). Likelihood: binomial in failure-equivalents
+    (``failures + partial_weight x partial``; fractional counts through a Potential).
+    A new vehicle (no flights) is a new family: ``z_new ~ Normal(0, 1)``,
+    ``p_new_first = invlogit(mu + sigma z_new + delta)`` for its first flight and
+    ``p_new = invlogit(mu + sigma z_new)`` after it. Priors:
+    :data:`riskengine.core.campaign.LAUNCH_PRIORS`.
+
+    Deterministics per family: ``p`` (a flight after the first) and ``p_first``.
+
+    Examples
+    --------
+    >>> from riskengine.launch_record import load_record
+    >>> m = build_launch_model(load_record())
+    >>> sorted(v.name for v in m.free_RVs)
+    ['delta', 'mu', 'sigma', 'z', 'z_new']
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from riskengine.core.campaign import LAUNCH_PRIORS
+
+    def _log_sigmoid(x):
+        return -pt.softplus(-x)
+
+    pr = {**LAUNCH_PRIORS, **(priors or {})}
+    w = float(pr["partial_weight"])
+    first = record.first_outcome                       # 0 success, 1 partial, 2 failure
+    y1 = np.where(first == 2, 1.0, np.where(first == 1, w, 0.0))
+    n_rest = record.array("flights").astype(float) - 1.0
+    y_rest = (record.array("failures") + w * record.array("partial")) - y1
+    with pm.Model(coords={"family": record.families}) as model:
+        mu = pm.Normal("mu", *pr["mu"])
+        sigma = pm.HalfNormal("sigma", pr["sigma"])
+        delta = pm.Normal("delta", *pr["delta"])
+        z = pm.Normal("z", 0.0, 1.0, dims="family")
+        z_new = pm.Normal("z_new", 0.0, 1.0)
+        eta = mu + sigma * z
+        eta1 = eta + delta
+        pm.Deterministic("p", pm.math.invlogit(eta), dims="family")
+        pm.Deterministic("p_first", pm.math.invlogit(eta1), dims="family")
+        pm.Deterministic("p_new", pm.math.invlogit(mu + sigma * z_new))
+        pm.Deterministic("p_new_first", pm.math.invlogit(mu + sigma * z_new + delta))
+        ll = (y1 * _log_sigmoid(eta1) + (1.0 - y1) * _log_sigmoid(-eta1)
+              + y_rest * _log_sigmoid(eta) + (n_rest - y_rest) * _log_sigmoid(-eta))
+        pm.Potential("record", pt.sum(ll))
+    return model

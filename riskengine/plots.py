@@ -80,7 +80,8 @@ def ep_curve_figure(curves: dict, title: str = "Exceedance probability", conf: f
     fig = _fig()
     ax = fig.add_subplot()
     rp = np.unique(np.concatenate([np.geomspace(1.5, 1000, 60), RETURN_PERIODS]))
-    colors = {"AEP": "#1f5fa8", "OEP": "#d2691e"}
+    colors = {"AEP": "#1f5fa8", "OEP": "#d2691e", "AEP gross": "#1f5fa8",
+              "OEP gross": "#d2691e", "AEP net": "#2e8b57", "OEP net": "#8b2e6b"}
     for name, annual in curves.items():
         annual = np.asarray(annual, float)
         rp_ok = rp[rp <= len(annual)]
@@ -189,3 +190,73 @@ def figure_png_base64(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def campaign_timeline_figure(dates, satellites, vehicles, lost_by_phase,
+                             title: str = "Launch campaign"):
+    """The campaign timeline: satellites on each launch at its date (by vehicle family), and
+    the expected satellites lost, cumulative over the campaign, by phase.
+
+    ``dates`` (ISO strings or dates), ``satellites`` and ``vehicles`` per launch;
+    ``lost_by_phase`` ``(n_launches, 3)`` expected satellites lost at launch, while raising
+    and in the first year in orbit.
+    """
+    import datetime as dt
+
+    d = [x if isinstance(x, dt.date) else dt.date.fromisoformat(str(x)) for x in dates]
+    fig = _fig(8.0, 5.2)
+    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1])
+    for k, v in enumerate(dict.fromkeys(vehicles)):
+        m = [i for i, x in enumerate(vehicles) if x == v]
+        ax.vlines([d[i] for i in m], 0, [satellites[i] for i in m], color=f"C{k}", lw=1.2,
+                  label=plain(v))
+    ax.set_ylabel("satellites per launch")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(plain(title))
+    ax.grid(True, alpha=0.3)
+    lost = np.cumsum(np.asarray(lost_by_phase, float), axis=0)
+    ax2.stackplot(d, lost.T, labels=["launch", "raising", "first year in orbit"],
+                  colors=["#b2182b", "#ef8a62", "#67a9cf"], alpha=0.85, step="post")
+    ax2.set_ylabel("expected satellites lost\n(cumulative)")
+    ax2.legend(loc="upper left", fontsize=8, frameon=False)
+    ax2.grid(True, alpha=0.3)
+    return fig
+
+
+def launch_posterior_figure(rows, title: str = "Launch failure probability per flight"):
+    """Posterior mean and 90 % interval of a flight's failure probability per vehicle family
+    (after its first flight), beside the raw rate of its record (failures + half the partial
+    failures, per flight). ``rows``: :func:`riskengine.launch_record.posterior_table`."""
+    fig = _fig(7.0, max(2.4, 0.5 * len(rows) + 1.2))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    m = np.array([r["p_mean"] for r in rows])
+    lo = m - np.array([r["p_q05"] for r in rows])
+    hi = np.array([r["p_q95"] for r in rows]) - m
+    ax.errorbar(100 * m, y, xerr=[100 * lo, 100 * hi], fmt="o", color="#1f5fa8",
+                label="posterior mean, 90 % interval")
+    raw = np.array([r["record_rate"] for r in rows], float)
+    ok = np.isfinite(raw)
+    ax.plot(100 * raw[ok], y[ok], "x", color="#b2182b", label="record (failures / flights)")
+    ax.set_yticks(y, [plain(f"{r['family']} ({r['flights'] or 0} flights)") for r in rows])
+    ax.set_xlabel("failure probability per flight (%)")
+    ax.set_title(plain(title))
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return fig
+
+
+def campaign_pml_figure(years, aal, pml, title: str = "Launch policies by year of launch"):
+    """Expected loss and 1-in-200 loss of each calendar year's launch policies."""
+    fig = _fig(7.0, 3.6)
+    ax = fig.add_subplot()
+    x = np.arange(len(years))
+    ax.bar(x - 0.2, np.asarray(aal, float) / 1e9, 0.4, label="expected loss", color="#67a9cf")
+    ax.bar(x + 0.2, np.asarray(pml, float) / 1e9, 0.4, label="1-in-200", color="#b2182b")
+    ax.set_xticks(x, [str(y) for y in years])
+    ax.set_ylabel("USD bn")
+    ax.set_title(plain(title))
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(True, axis="y", alpha=0.3)
+    return fig

@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from riskengine import plots
-from riskengine.summary import load, pct, results_rows, usd
+from riskengine.config import REINSURER_MARGIN_ASSUMPTION
+from riskengine.summary import (campaign_launches, exact_rows, layer_rows, load, pct,
+                                premium_rows, psept_text, results_rows, usd)
 
 _usd = usd   # kept for callers of the old name
 
@@ -73,13 +75,19 @@ def report_data(con, run_id: str) -> dict:
     s = load(con, run_id)
     run = s.run
     ep = con.execute("SELECT return_period, aep, oep, aep_tvar, oep_tvar FROM ep_wide "
-                     "WHERE run_id = ? ORDER BY return_period", [run_id]).fetchall()
+                     "WHERE run_id = ? AND perspective = 'gross' ORDER BY return_period",
+                     [run_id]).fetchall()
+    ep_all = {}
+    for persp, rp, aep, oep in con.execute(
+            "SELECT perspective, return_period, aep, oep FROM ep_wide WHERE run_id = ?",
+            [run_id]).fetchall():
+        ep_all[(persp, rp)] = (aep, oep)
     ylt = con.execute("SELECT loss FROM ylt WHERE run_id = ? ORDER BY year",
                       [run_id]).fetchnumpy()["loss"]
     years = int(run["years"] or len(ylt))
     occ = np.zeros(years)
-    yr = con.execute("SELECT year, max(loss) AS m FROM elt WHERE run_id = ? GROUP BY year",
-                     [run_id]).fetchnumpy()
+    yr = con.execute("SELECT year, max(coalesce(gross_loss, loss)) AS m FROM elt "
+                     "WHERE run_id = ? GROUP BY year", [run_id]).fetchnumpy()
     if len(yr["year"]):
         occ[np.asarray(yr["year"], int) - 1] = yr["m"]
     inputs = json.loads(run["inputs"]) if run.get("inputs") else {}
@@ -113,13 +121,27 @@ def report_data(con, run_id: str) -> dict:
             hin = json.loads(row[0][1]) if row[0][1] else {}
             catalog = {"epoch": row[0][0], "source": hin.get("catalog"),
                        "screening_run_id": hin.get("screening_run_id")}
+    net = None
+    if _has_table(con, "ylt_net"):
+        d = con.execute("SELECT net_loss FROM ylt_net WHERE run_id = ? ORDER BY year",
+                        [run_id]).fetchnumpy()["net_loss"]
+        net = np.asarray(d, float) if len(d) else None
+    psept = []
+    if _has_table(con, "psept"):
+        psept = con.execute("SELECT perspective, sample, draws, years, draw_expected_loss, loss, "
+                            "std_error FROM psept WHERE run_id = ? AND curve = 'AEP' AND "
+                            "return_period = 200 ORDER BY perspective, sample",
+                            [run_id]).fetchall()
     return dict(run=run, summary=s, metrics=s.metrics, ep=ep, ylt=np.asarray(ylt, float),
+                ep_all=ep_all, net=net, psept=psept,
                 occ=occ, perils=[(p["peril"], p["events_per_year"], p["ground_up_aal"],
                                   p["aal_before_aggregate_terms"], p["aal_after_aggregate_terms"])
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
                 catalog=catalog, checks=checks, sensitivity=sens,
-                shells=_shell_data(con, hz, run))
+                shells=_shell_data(con, hz, run),
+                launches=campaign_launches(con, run_id),
+                launch_record=_launch_record(con, fit_id))
 
 
 def _shell_data(con, hazards_run: str | None, run: dict) -> dict:
@@ -225,7 +247,7 @@ def _assumptions(s) -> list[tuple[str, str, str, str]]:
             val = getattr(x.params, p["name"], None)
             why = p["source"] or f"assumption: {p['assumption']}"
             rows.append((x.name, p["name"], f"{val} {p['unit']}".strip(), why))
-        if "posterior" in x.needs:
+        if "posterior" in x.needs or x.type in ("launch", "deployment"):
             rows.append((x.name, "(posterior)", "riskengine fit",
                          EVIDENCE.get(x.type, "Bayesian posterior of the evidence files")))
     return rows
@@ -243,6 +265,14 @@ EVIDENCE = {
                     "defect probability (prior Beta(1, 19), prior-dominated)",
     "radiation": "SPENVIS AP-8/AE-8 dose-depth at 550 km; Google Suncatcher (2025) TPU v6e beam "
                  "tests: HBM irregularities from ~2 krad(Si), no hard failure to 15 krad",
+    "launch": "the public launch record by vehicle family (riskengine/data/launch/"
+              "launch_record.csv, each row with its source and date: Falcon 9 to 2025-04-14, "
+              "Electron to 2023-09-19, Ariane 5 complete, H3 to 2025-12-22, Vega C to "
+              "2022-12-21, Starship test flights to 2025-10-13); new vehicles from the "
+              "first-flight excess (D. Day, The Space Review 2006); or the plan's fixed "
+              "failure_probability",
+    "deployment": "raising bus failure from the hardware bus posterior (Castet & Saleh 2009 "
+                  "infant mortality) unless params.bus_failure_probability is given",
 }
 
 
@@ -303,10 +333,14 @@ def render_html(data: dict) -> str:
              f"{run['created_at']:%Y-%m-%d %H:%M} UTC · {run['years']:,} simulated years · "
              f"seed {_e(run['seed'])}</p></header><main>"]
     if s.flags:
+        sev = s.extra.get("flag_severity", {})
         parts.append("<section id='warnings' class='warn'><h2>Warnings</h2><ul>"
-                     + "".join(f"<li><b>{_e(c)}</b>: {_e(msg)}</li>" for c, msg in s.flags)
+                     + "".join(f"<li><b>{_e(c)}</b>{' (note)' if sev.get(c) == 'info' else ''}: "
+                               f"{_e(msg)}</li>" for c, msg in s.flags)
                      + "</ul></section>")
-    cards = [("Expected loss (AAL)", usd(m("aal"))), ("1-in-200 (VaR 99.5 %)", usd(m("var_0.995"))),
+    cards = [("Expected loss (AAL, gross)", usd(m("aal"))),
+             ("1-in-200 gross / net", f"{usd(m('var_0.995'))} / "
+                                      f"{usd(m('var_0.995', 'net') or m('var_0.995'))}"),
              ("Technical premium", usd(m("premium"))), ("Rate on line", pct(m("rate_on_line")))]
     parts.append("<section id='summary'><h2>Summary</h2><div class='cards'>" + "".join(
         f"<div class='card'><div class='l'>{_e(label)}</div><div class='v'>{_e(v)}</div></div>"
@@ -320,23 +354,67 @@ def render_html(data: dict) -> str:
                  "<div>" + _table(["term", "value"], s.terms) + "</div><div>"
                  + (_table(["reinsurance layer"], [(ly,) for ly in s.layers]) if s.layers
                     else "<p class='muted'>No reinsurance.</p>") + "</div></div></section>")
-    se = s.metrics.get("aal", (None, None))[1]
-    build = [("expected loss", usd(m("expected_loss"))),
-             ("+ cost of capital (rate × (VaR − EL))", usd(m("capital_charge"))),
-             ("+ expenses", usd(m("expenses"))), ("= technical premium", usd(m("premium"))),
-             ("limit", usd(m("limit"))), ("rate on line", pct(m("rate_on_line"), 2))]
+    se = s.se("aal", "gross") or s.se("aal")
+    spread = psept_text(s)
     parts.append("<section id='premium'><h2>Results and price</h2><div class='two'><div>"
-                 + _table(["", "gross", "ceded", "net"], results_rows(s), (1, 2, 3))
+                 + _table(["", "ground-up", "gross", "ceded", "net"], results_rows(s), (1, 2, 3, 4))
                  + f"<p class='muted'>Monte Carlo standard error of the AAL: {_e(usd(se))}. "
-                   "Gross: after the policy's satellite, occurrence and aggregate terms; net: "
-                   "after reinsurance.</p></div><div>"
-                 + _table(["premium build-up", ""], build, (1,)) + "</div></div></section>")
-    ep_rows = [(f"{int(rp):,}", usd(a), usd(o), usd(at), usd(ot))
-               for rp, a, o, at, ot in data["ep"]]
-    fig = plots.ep_curve_figure({"AEP": data["ylt"], "OEP": data["occ"]})
+                   "Ground-up: the damage at the agreed value before any term; gross: after the "
+                   "policy's satellite, occurrence and aggregate terms; net: after reinsurance. "
+                   "Each column's OEP and AEP are taken on its own perspective.</p>"
+                 + (f"<p>{_e(spread)}</p>" if spread else "")
+                 + "</div><div>" + _table(["premium build-up", ""], premium_rows(s), (1,))
+                 + "</div></div>"
+                 + (("<h3>Reinsurance priced from the same simulation</h3>"
+                     + _table(["layer", "kind", "expected recoveries", "upfront premium",
+                               "expected reinstatement premium", "cost"], layer_rows(s),
+                              (2, 3, 4, 5))
+                     + "<p class='muted'>Each layer is priced at its expected recoveries plus the "
+                       "reinsurer's margin (the expected-value principle; with reinstatements the "
+                       "upfront premium is (1 + margin) E[ceded] / (1 + E[reinstatement factor]), "
+                       "Sundt 1991). The capital is held on the net position: the net loss plus "
+                       "the reinstatement premiums it triggers. Margins: "
+                       + _e(", ".join(f"{x['layer']} {x['margin']:.2f}"
+                                      for x in s.extra.get("layer_prices", [])
+                                      if x.get("margin") is not None) or "—")
+                       + f". Default margin, a named assumption: {_e(REINSURER_MARGIN_ASSUMPTION)}."
+                       "</p>") if layer_rows(s) else "")
+                 + "</section>")
+    ea = data.get("ep_all", {})
+    rps = sorted({rp for _, rp in ea})
+    ep_rows = [(f"{int(rp):,}",) + tuple(usd(ea.get((p_, rp), (None, None))[i])
+                                         for i in (0, 1) for p_ in ("ground_up", "gross", "net"))
+               for rp in rps]
+    curves = {"AEP gross": data["ylt"], "OEP gross": data["occ"]}
+    if data.get("net") is not None:
+        curves["AEP net"] = data["net"]
+    fig = plots.ep_curve_figure(curves)
     parts.append("<section id='ep'><h2>Exceedance probability</h2>" + _img(fig, "EP curves")
-                 + _table(["return period (yr)", "AEP (aggregate)", "OEP (occurrence)",
-                           "AEP TVaR", "OEP TVaR"], ep_rows, (1, 2, 3, 4)) + "</section>")
+                 + _table(["return period (yr)", "AEP ground-up", "AEP gross", "AEP net",
+                           "OEP ground-up", "OEP gross", "OEP net"], ep_rows, tuple(range(1, 7)))
+                 + "<p class='muted'>AEP: the annual loss; OEP: the year's largest occurrence, "
+                   "each on its own perspective (a gross occurrence pays its share of the "
+                   "aggregate terms in the order the year's occurrences happen).</p></section>")
+    if data.get("psept"):
+        parts.append("<section id='psept'><h2>Parameter uncertainty: per-sample EP</h2>"
+                     "<p class='muted'>The posterior parameter draws ranked by their expected "
+                     "loss and split into classes; the 1-in-200 annual loss of the years "
+                     "simulated with each class (the 'PSEPT' of the Oasis Open Results Data). "
+                     "The spread mixes parameter uncertainty with each class's Monte Carlo "
+                     "error (shown).</p>"
+                     + _table(["perspective", "class", "draws", "years", "draws' expected loss",
+                               "1-in-200", "± Monte Carlo"],
+                              [(p_, k, f"{d:,}", f"{y:,}", usd(el), usd(v), usd(e))
+                               for p_, k, d, y, el, v, e in data["psept"]], (1, 2, 3, 4, 5, 6))
+                     + "</section>")
+    if exact_rows(s):
+        parts.append("<section id='exact'><h2>Convergence check: exact compound perils</h2>"
+                     "<p class='muted'>Every compound (frequency x severity) peril's annual loss "
+                     "computed exactly by FFT (bracketed by the severity rounded down and up) "
+                     "beside this run's simulated years of the peril; a check fails when the "
+                     "simulation is more than 4 standard errors outside the bracket.</p>"
+                     + _table(["peril", "perspective", "", "exact (FFT)", "simulated",
+                               "check"], exact_rows(s), (3, 4)) + "</section>")
     if s.perils:
         fig = plots.bar_figure([p["peril"] for p in s.perils],
                                [max(p["aal_after_aggregate_terms"] or 0, 0) for p in s.perils],
@@ -352,15 +430,18 @@ def render_html(data: dict) -> str:
                        usd(p["premium"]), pct(p["premium_share"])) for p in s.perils],
                      tuple(range(1, 9)))
             + "<p class='muted'>AAL before aggregate terms: the peril's occurrences after the "
-              "per-satellite and per-occurrence terms. After aggregate terms: the year's loss "
-              "after the annual aggregate deductible and limit, shared pro rata over the year's "
-              "occurrences — these add up to the portfolio AAL, and the difference is what the "
-              "aggregate terms retain or cap. Standalone 1-in-200: the 99.5 % quantile of the "
-              "peril's own annual loss.</p></section>")
+              "per-satellite and per-occurrence terms. After aggregate terms: what the policy "
+              "pays for them after the annual aggregate deductible and limit, which the year's "
+              "occurrences use up in the order they happen — these add up to the portfolio's "
+              "gross AAL, and the difference is what the aggregate terms retain or cap. Capital "
+              "and premium are allocated on the net (after reinsurance). Standalone 1-in-200: "
+              "the 99.5 % quantile of the peril's own annual loss.</p></section>")
     parts.append(_shells_section(data.get("shells") or {}))
+    if s.extra.get("campaign"):
+        parts.append(_campaign_section(data))
     if data["groups"]:
         parts.append("<section id='allocation'><h2>Where the premium goes</h2>" + _table(
-            ["fleet group", "expected loss", "co-TVaR capital", "premium"],
+            ["fleet group", "net expected loss", "co-TVaR capital (net)", "premium"],
             [(n, usd(el), usd(cap), usd(pr)) for n, el, cap, pr in data["groups"]], (1, 2, 3))
             + "</section>")
     sens = data.get("sensitivity") or {}
@@ -449,6 +530,72 @@ def render_html(data: dict) -> str:
     parts.append("<section id='appendix'><h2>Appendix</h2>" + "".join(appendix) + "</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
+
+
+def _launch_record(con, fit_id) -> dict:
+    """The launch record a fit was fitted to (stored in the fit run's config)."""
+    if not fit_id:
+        return {}
+    row = con.execute("SELECT config FROM runs WHERE run_id = ?", [fit_id]).fetchall()
+    try:
+        return json.loads(row[0][0]).get("assumptions", {}).get("launch_record", {})
+    except (IndexError, TypeError, json.JSONDecodeError):
+        return {}
+
+
+def _campaign_section(data: dict) -> str:
+    """The launch campaign: timeline plot, results by calendar year, the riskiest launches."""
+    from riskengine.summary import campaign_table
+
+    s = data["summary"]
+    launches = data.get("launches") or []
+    parts = ["<section id='campaign'><h2>Launch campaign</h2>"]
+    if launches:
+        fig = plots.campaign_timeline_figure(
+            [x["date"] for x in launches], [x["satellites"] for x in launches],
+            [x["vehicle"] for x in launches],
+            [[x["lost_launch"], x["lost_raising"], x["lost_orbit"]] for x in launches])
+        parts.append(_img(fig, "campaign timeline"))
+    c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+    parts.append("<div class='two'><div>" + _table(c1, r1, tuple(range(1, 7))) + "</div><div>"
+                 + _table(c2, r2, tuple(range(1, 6))) + "</div></div>")
+    parts.append("<p class='muted'>Launch + 1 year: each satellite is insured from ignition "
+                 "to one year after its launch. L: launch failure (every satellite on board, one "
+                 "occurrence); R: raising (a storm at the insertion orbit, bus failure while "
+                 "raising); O: the rest of the first year in orbit (every in-orbit peril). A "
+                 "calendar year holds the policies of that year's launches; its 1-in-200 is the "
+                 "99.5 % quantile of their annual loss; premiums are the co-TVaR allocation of "
+                 "the technical premium.</p>")
+    post = [d for d in data.get("diagnostics", []) if d["model"] == "launch"
+            and d["parameter"] in ("p", "p_new", "p_new_first")]
+    if post:
+        rec = data.get("launch_record") or {}
+        rows = []
+        for d in post:
+            r = rec.get(d["coord"], {})
+            name = d["coord"] or ("new vehicle, first flight" if d["parameter"] == "p_new_first"
+                                  else "new vehicle, later flights")
+            rows.append((name, f"{r['flights']:,}" if r else "—",
+                         f"{r['failures']} + {r['partial']} partial" if r else "—",
+                         r.get("as_of", "—"), pct(d["mean"], 2),
+                         f"{pct(d['q05'], 2)} – {pct(d['q95'], 2)}",
+                         r.get("source", "hierarchical prior") if r else "hierarchical prior"))
+        parts.append("<h3>Launch failure probability per flight: posterior beside the record"
+                     "</h3>" + _table(["family", "flights", "failures", "record as of",
+                                        "posterior mean", "90 % interval", "source"],
+                                       rows, (1, 4, 5)))
+    if launches:
+        top = sorted(launches, key=lambda x: -(x["loss_launch"] + x["loss_raising"]
+                                              + x["loss_orbit"]))[:10]
+        parts.append("<h3>Launches with the largest expected loss</h3>" + _table(
+            ["launch", "date", "vehicle", "satellites", "insured", "P(failure)",
+             "expected loss", "premium"],
+            [(x["launch"], x["date"], x["vehicle"], f"{x['satellites']:,}",
+              usd(x["sum_insured"]), pct(x["failure_probability"], 2),
+              usd(x["loss_launch"] + x["loss_raising"] + x["loss_orbit"]),
+              usd(x["premium_launch"] + x["premium_raising"] + x["premium_orbit"]))
+             for x in top], (3, 4, 5, 6, 7)))
+    return "".join(parts) + "</section>"
 
 
 def write_report(con, run_id: str, out: str | Path | None = None) -> Path:

@@ -374,9 +374,11 @@ def _fill_pc(cols: dict) -> dict:
         cols["pc_max"] = np.asarray(out["pc_max"], float)
     for ax, name in (("r", "radial"), ("t", "in_track"), ("n", "cross_track")):
         cols[f"sigma_{name}_km"] = np.hypot(out[f"sigma_{ax}1_m"], out[f"sigma_{ax}2_m"]) / 1e3
-    cols["pc_method"] = np.full(n, "foster-2d; TLE covariance (Aida & Kirschner 2013)", object)
+    cols["pc_method"] = np.array([f"{m}; TLE covariance (Aida & Kirschner 2013)"
+                                  for m in out["method"]], object)
+    n3 = int(np.sum(out["method"] == "hall-3d-nc"))
     return {"pc": "screening_pc", "pc_max": "alfano" if with_max else
-            f"skipped (> {PC_MAX_EVENTS} events)"}
+            f"skipped (> {PC_MAX_EVENTS} events)", "pc_nonlinear_events": n3}
 
 
 # --------------------------------------------------------------------------- reference

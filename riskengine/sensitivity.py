@@ -25,8 +25,30 @@ import numpy as np
 
 from riskengine import perils as registry
 
-#: Years simulated per case unless the portfolio says otherwise.
+#: Years simulated per case unless the portfolio says otherwise (at most).
 DEFAULT_YEARS = 20_000
+#: Expected hits and occurrences simulated per case at most (bounds a case's cost for a
+#: large fleet: a million satellites get a few hundred years a case).
+HITS_PER_CASE = 200_000_000
+
+
+def default_years(hs, years: int) -> int:
+    """Years per case: the run's years, at most :data:`DEFAULT_YEARS` and at most
+    :data:`HITS_PER_CASE` expected hits (at least 200).
+
+    Examples
+    --------
+    >>> from riskengine.core.sources import HazardSet
+    >>> import numpy as np
+    >>> hs = HazardSet(np.full(1_000_000, 3e6), np.zeros(1_000_000, int), ["s"], [])
+    >>> hs.add_independent_failure("hardware", 0.02)
+    >>> default_years(hs, 20_000)
+    4949
+    """
+    from riskengine.core.engine import expected_hits_per_year
+
+    per_year = max(expected_hits_per_year(hs), 1.0)
+    return int(max(200, min(years, DEFAULT_YEARS, HITS_PER_CASE // per_year)))
 
 
 def cases(objs) -> list[tuple[int, object, object, object]]:
@@ -47,9 +69,16 @@ def cases(objs) -> list[tuple[int, object, object, object]]:
 
 
 def _metrics(res, pricing, policy, total_si) -> dict:
-    from riskengine.core.pricing import price
+    from riskengine.core.pricing import price, price_layers
+    from riskengine.losses import reinstatement_premiums
 
-    pr = price(res.gross, pricing, policy, total_si)
+    # priced as the run itself is (riskengine.stages.price_run): the reinsurance layers
+    # from the same years, the capital on the net position
+    lp = (price_layers(policy.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
+                       res.rho, pricing.reinsurer_margin) if res.n_layers else [])
+    pr = price(res.gross, pricing, policy, total_si, net=res.net, layers=lp,
+               reinstatement_paid=(reinstatement_premiums(res, [x.upfront_premium for x in lp])
+                                   if lp else None))
     return dict(aal=pr.expected_loss, aal_se=pr.expected_loss_se, var=pr.var,
                 premium=pr.premium, ground_up_aal=float(np.mean(res.ground_up)))
 

@@ -74,6 +74,8 @@ class Options:
         Upper-case name fragments dropped from the catalog in the hazards stage.
     fit_settings : riskengine.bayes.FitSettings, optional
         Sampler settings of the Bayesian fit (default: ``$RISKENGINE_FIT_DRAWS`` draws).
+    sensitivity : bool, optional
+        Override ``[simulation] sensitivity`` (the key-assumption cases).
     say : callable(str)
         Receives one line per finished step (the CLI prints them).
     progress : callable(task, done, total)
@@ -88,6 +90,7 @@ class Options:
     screening_run: str | None = None
     exclude_names: tuple[str, ...] = ()
     fit_settings: object | None = None
+    sensitivity: bool | None = None
     say: Callable[[str], None] = _quiet
     progress: Callable[[str, int, int], None] | None = None
     info: dict = field(default_factory=dict)
@@ -117,7 +120,7 @@ def needs(p) -> set[str]:
     """What the portfolio's perils need: ``fleet``, ``catalog``, ``posterior``."""
     out: set[str] = set()
     for x in portfolio_perils(p):
-        out |= set(x.needs)
+        out |= set(x.runtime_needs(p) if hasattr(x, "runtime_needs") else x.needs)
     if any(g.norad_ids is not None for g in p.fleet):
         out.add("catalog")
     return out
@@ -415,6 +418,8 @@ class LossInputs:
     as_of: object
     epoch: object
     inputs: dict
+    #: the deployment plan (:class:`riskengine.campaign.LaunchPlan`), None without launches
+    plan: object = None
 
 
 def loss_inputs(con, p, opts: Options | None = None) -> LossInputs:
@@ -460,7 +465,9 @@ def loss_inputs(con, p, opts: Options | None = None) -> LossInputs:
     as_of = p.simulation.inception or (epoch.date() if epoch is not None else None)
     seed = int(p.simulation.seed if opts.seed is None else opts.seed)
     inputs["inception"] = str(as_of) if as_of else None
-    return LossInputs(fleet, rows, post, seed, as_of, epoch, inputs)
+    plan = _launch_plan(p, fleet)
+    opts.info["launch_plan"] = plan
+    return LossInputs(fleet, rows, post, seed, as_of, epoch, inputs, plan)
 
 
 def assemble_hazard_set(objs, li: LossInputs):
@@ -470,10 +477,26 @@ def assemble_hazard_set(objs, li: LossInputs):
 
     si, grp, _ = li.fleet.satellite_arrays()
     hs = HazardSet(si, grp, li.fleet.names)
+    from riskengine.losses import agreed_value_of
+
+    hs.agreed_value = agreed_value_of(li.fleet.groups, grp, li.as_of)
     ctx = registry.LossContext(fleet=li.fleet, rows=li.rows, posterior=li.posterior,
                                seed=li.seed, as_of=li.as_of)
+    plan = li.plan
+    if plan is not None:
+        ctx.shared["launch_plan"] = plan      # shared with the launch perils
+        if plan.covered:   # launch + 1 year: only the launched satellites are insured
+            hs.sum_insured = np.where(plan.core.sat_launch >= 0, hs.sum_insured, 0.0)
     for x in objs:
         x.add_sources(hs, ctx)
+    if plan is not None and plan.covered:
+        hs.campaign = plan.core   # results by launch, calendar year and phase
+        missing = [t for t in ("launch", "deployment") if t not in {x.type for x in objs}]
+        if missing:
+            plan.flag("launch_phase_not_modelled", (
+                f"policy.cover = 'launch_plus_one_year' but [[perils]] has no "
+                f"{' or '.join(missing)} peril: that phase of the launch policies is priced at "
+                "zero; add " + ", ".join(f'type = "{t}"' for t in missing)))
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
     from riskengine.perils import _derelict
 
@@ -496,6 +519,22 @@ def build_hazard_set(con, p, opts: Options | None = None):
     return hs, li.inputs, li.epoch
 
 
+def _launch_plan(p, fleet):
+    """The portfolio's deployment plan (``None`` without launches), shared with the launch
+    perils; under ``launch_plus_one_year`` cover only the launched satellites are insured."""
+    from riskengine.campaign import build_plan
+
+    plan = build_plan(p, fleet)
+    if plan is None:
+        return None
+    if not plan.covered:
+        plan.flag("launch_not_covered", (
+            f"the portfolio has {plan.core.n_launches:,} launches but policy.cover = "
+            "'in_orbit_annual': the launch and raising phases are not insured and the fleet "
+            "is priced as if on station; set cover = 'launch_plus_one_year' to price them"))
+    return plan
+
+
 def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> str:
     """Monte Carlo losses of ``p`` with its policy terms, EP curves, metrics and the
     technical premium, in one run; the run id.
@@ -504,7 +543,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
     posterior (:func:`fit`, reused while unchanged). With ``workers > 1`` or a
     ``scheduler`` the blocks of years run on Dask; the tables are identical.
     """
-    from riskengine.losses import NO_SATELLITE, write_simulation
+    from riskengine.losses import write_simulation
     from riskengine.store import run
 
     opts = opts or Options()
@@ -543,26 +582,17 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                                             progress=tick)
         else:
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
-        from riskengine.core.pricing import price as technical_price
-
-        pr = technical_price(res.gross, p.pricing, p.policy, float(hs.sum_insured.sum()),
-                             {"group": res.components["group"],
-                              "peril": res.components["peril"]})
-        rows = pr.metric_rows()
-        r.write("metrics", {"metric": np.array([x[0] for x in rows], object),
-                            "value": np.array([x[1] for x in rows], float),
-                            "std_error": np.array([np.nan if x[2] is None else x[2]
-                                                   for x in rows], float)})
-        keep = [a for a in pr.allocations
-                if not (a["name"] == NO_SATELLITE and a["expected_loss"] == 0)]
-        if keep:
-            r.write("allocations", {k: np.array([a[k] for a in keep],
-                                                object if k in ("dimension", "name") else float)
-                                    for k in keep[0]})
+        pr = price_run(r, p, res, hs)
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
         if ctx.shared.get("derelict_summary"):
             r.stats["derelicts"] = ctx.shared["derelict_summary"]
+        if hs.agreed_value is not None:
+            r.stats["agreed_value_at_inception"] = float(
+                (hs.sum_insured * hs.agreed_value.at_inception()).sum())
+        plan = opts.info.get("launch_plan")
+        if plan is not None:
+            _write_campaign(r, plan, res, pr, hs, p)
         hz = inputs.get("hazards_run_id")
         if hz:   # the catalog warnings of the hazards run this price rests on
             for code, message, severity in con.execute(
@@ -571,10 +601,12 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                 r.flag(code, message, severity or "warning")
         for code, message, severity in evidence_flags(con, p, li):
             r.flag(code, message, severity)
-        if p.simulation.sensitivity:
+        want = p.simulation.sensitivity if opts.sensitivity is None else opts.sensitivity
+        if want:
             from riskengine import sensitivity
 
-            n = int(p.simulation.sensitivity_years or min(years, sensitivity.DEFAULT_YEARS))
+            n = int(p.simulation.sensitivity_years
+                    or sensitivity.default_years(hs, years))
             todo = sensitivity.cases(objs)
             if todo:
                 opts.say(f"sensitivity: {len(todo)} cases x {n:,} years")
@@ -671,6 +703,99 @@ def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:
 def _evidence_families(post, model: str) -> list[str]:
     """Families with records of their own in the fit's evidence (from the fit config)."""
     return list((getattr(post, "evidence_families", None) or {}).get(model, []))
+
+
+def price_run(r, p, res, hs):
+    """Price a simulated run into its store run ``r``: the reinsurance layers from the same
+    simulation, the premium with the capital on the net position, the allocations on the
+    net, the reinsurance year table, the flags and the exact check of compound perils."""
+    from riskengine.core.pricing import price as technical_price
+    from riskengine.core.pricing import price_layers
+    from riskengine.flags import pricing_flags
+    from riskengine.losses import (NO_SATELLITE, reinstatement_premiums, write_metrics,
+                                   write_ylt_net)
+
+    pol = p.policy
+    lp = (price_layers(pol.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
+                       res.rho, p.pricing.reinsurer_margin) if res.n_layers else [])
+    premiums = [x.upfront_premium for x in lp]
+    tiv = float(hs.sum_insured.sum())
+    if hs.agreed_value is not None:
+        tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
+    comps = {"group": res.components["group"], "peril": res.components["peril"]}
+    if getattr(res, "campaign", None) is not None:
+        # launch campaigns: by phase and by calendar year x phase (summarised on the gross;
+        # the reinsurance is not split by phase)
+        comps.update(phase=res.components["phase"], campaign=res.components["campaign"])
+    pr = technical_price(res.gross, p.pricing, pol, tiv, comps,
+                         net=res.net, layers=lp,
+                         reinstatement_paid=reinstatement_premiums(res, premiums) if lp else None,
+                         gross_components={"group": res.components["group_gross"],
+                                           "peril": res.components["peril_gross"]})
+    write_metrics(r, pr.metric_rows())
+    write_ylt_net(r, res, premiums)
+    if lp:
+        cols = ("layer", "kind", "attachment", "limit", "share", "reinstatements",
+                "expected_ceded", "expected_ceded_std_error", "expected_reinstatements",
+                "margin", "upfront_premium", "expected_reinstatement_premium", "cost")
+        rows = [(x.name, x.kind, ly.attachment, ly.limit, ly.share, ly.reinstatements,
+                 x.expected_ceded, x.expected_ceded_se, x.expected_rho, x.margin,
+                 x.upfront_premium, x.expected_reinstatement_premium, x.cost)
+                for x, ly in zip(lp, pol.reinsurance)]
+        r.write("reinsurance_layers", {c: [row[i] for row in rows] for i, c in enumerate(cols)})
+    keep = [a for a in pr.allocations
+            if not (a["name"] == NO_SATELLITE and a["expected_loss"] == 0
+                    and a["gross_expected_loss"] == 0)]
+    if keep:
+        r.write("allocations", {k: np.array([a[k] for a in keep],
+                                            object if k in ("dimension", "name") else float)
+                                for k in keep[0]})
+    for code, message, severity in pricing_flags(
+            pr, pol, p.pricing, res.years, res.n_occ_limit, res.n_agg_limit,
+            getattr(pol, "cover", "in_orbit_annual")):
+        r.flag(code, message, severity)
+    write_exact(r, p, res)
+    return pr
+
+
+def write_exact(r, p, res) -> None:
+    """The exact (FFT) aggregate distributions of the run's compound perils beside their
+    simulated years (table ``ep_exact``; :mod:`riskengine.exact`)."""
+    from riskengine.exact import exact_rows
+
+    def peril_years(name):
+        d = r.execute("SELECT year, sum(loss) AS l, sum(ground_up_loss) AS g FROM elt "
+                      "WHERE run_id = ? AND peril = ? GROUP BY year", [r.run_id, name]).fetchnumpy()
+        loss, gu = np.zeros(res.years), np.zeros(res.years)
+        if len(d["year"]):
+            k = np.asarray(d["year"], np.int64) - 1
+            loss[k], gu[k] = d["l"], d["g"]
+        return loss, gu
+
+    rows = exact_rows(p, res, peril_years)
+    if rows:
+        r.write("ep_exact", {k: [row[k] for row in rows] for k in rows[0]})
+
+
+def _write_campaign(r, plan, res, pr, hs, p) -> None:
+    """``campaign_launches``, ``campaign_years`` and the plan's flags into run ``r``."""
+    from riskengine.campaign import result_tables
+
+    by_code: dict = {}
+    for code, message in plan.flags:
+        by_code.setdefault(code, []).append(message)
+    for code, msgs in by_code.items():
+        r.flag(code, "; ".join(msgs), "info" if code in ("launch_few_flights",
+                                                          "launch_not_covered") else "warning")
+    if res.campaign is None:
+        return
+    tables = result_tables(plan, res, pr.allocations, hs.sum_insured,
+                           p.pricing.capital_quantile)
+    for name, cols in tables.items():
+        r.write(name, cols)
+    r.stats["campaign"] = {"launches": plan.core.n_launches,
+                           "satellites": int(plan.core.units.size.sum()),
+                           "years": plan.core.years}
 
 
 # --------------------------------------------------------------------------- price

@@ -28,13 +28,19 @@ def test_every_query_runs(con):
 
 def test_answers_match_tables(con):
     rid = con.execute("select run_id from runs limit 1").fetchone()[0]
-    aal = con.execute("select value from metrics where run_id=? and metric='aal'", [rid]).fetchone()[0]
+    aal = con.execute("select value from metrics where run_id=? and metric='aal' and "
+                      "perspective='gross'", [rid]).fetchone()[0]
     years, aal_sql, _ = query(con, "aal_check", run=rid).fetchone()
     assert years == 2000 and aal_sql == pytest.approx(aal, rel=1e-12)
     top = query(con, "top_events", run=rid).fetchall()
     assert len(top) == 10 and top[0][5] == max(r[5] for r in top)
-    pml = query(con, "pml_200", run=rid).fetchone()
-    assert pml[1] == con.execute("select loss from ep_curve where run_id=? and curve='AEP' and return_period=200", [rid]).fetchone()[0]
+    pml = {r[0]: r for r in query(con, "pml_200", run=rid).fetchall()}
+    assert set(pml) == {"gross", "net"}
+    assert pml["gross"][2] == con.execute(
+        "select loss from ep_curve where run_id=? and curve='AEP' and return_period=200 "
+        "and perspective='gross'", [rid]).fetchone()[0]
+    gn = {r[0]: r for r in query(con, "gross_net", run=rid).fetchall()}
+    assert gn["net"][1] == pytest.approx(0.9 * gn["gross"][1])
     assert len(query(con, "run_comparison").fetchall()) == 2
 
 

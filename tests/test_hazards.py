@@ -154,6 +154,28 @@ def test_written_run_feeds_the_loss_engine(catalog, db_path, monkeypatch, full_3
     # lethal debris hits leave derelicts: the derelict source is in the engine input
     assert set(hs.perils) == {"collision", "untracked_debris", "untracked_debris_partial",
                               "breakup", "collision_derelict"}
+    # breakups: the mixture severity and the exposure from the event to the year's end
+    # survive the store, and the engine's hit rate gives back the stored mean probability
+    from riskengine.core.debris import mean_cloud_hit_probability
+    from riskengine.perils.breakup import breakup_severity
+
+    rows = con.execute("SELECT fleet_group, hit_probability, severity, severity_a, severity_b, "
+                       "severity_p_total, cloud_lifetime_years FROM hazards WHERE run_id = ? "
+                       "AND peril = 'breakup' ORDER BY fleet_group", [run_id]).fetchall()
+    srcs = {hs.group_names[int(hs.group[s.units.sats[0]])]: s for s in hs.sources
+            if s.peril == "breakup"}
+    for g, p_mean, sev, a, b, pt, tau in rows:
+        assert sev == "mixture" and 0 < pt < 0.2 and tau > 0
+        src = srcs[g]
+        assert src.severity == "mixture" and src.sev_total.tolist() == [pt]
+        assert src.exposure_tau.tolist() == [tau]
+        assert mean_cloud_hit_probability(src.exposure_rate[0, 0], tau) == pytest.approx(p_mean,
+                                                                                       rel=1e-9)
+    from riskengine.core import debris as dbr
+
+    g = p.fleet[0]
+    dm = dbr.untracked_damage(g.shielding_mm_al, g.mass_kg, beta=dbr.SBM_SLOPE, d_max_cm=100.0)
+    assert (rows[0][5], rows[0][3], rows[0][4]) == pytest.approx(breakup_severity(dm))
 
 
 def test_cli_hazards_table_and_plot(full_3le, tmp_path, monkeypatch):

@@ -99,10 +99,15 @@ def test_layered_cover_occurrence_and_aggregate_terms():
     _check_cdf(r.gross, z, Fu[k], Fd[k])
     assert r.gross.max() <= L and np.isclose(r.gross.max(), L)
     assert np.mean(r.gross >= L) > 0  # the limit is reached in some years
-    # occurrence terms: OEP = P(max Y <= y) = exp(-lam P(Y > y))
+    # occurrence terms: OEP = P(max Y <= y) = exp(-lam P(Y > y)). The gross OEP is taken
+    # after the aggregate terms too (each occurrence pays its share of them in order), so
+    # the closed form is that of the same cover without aggregate terms (same seed)
+    r_occ = _compound(Exponential(distribution="exponential", mean=theta), lam,
+                      Policy(occurrence_deductible=d, occurrence_limit=l))
     y = np.array([0.2, 0.7, 1.5, 1.99])
-    _check_cdf(r.oep, y, np.exp(-lam * (1 - F(y + d))))
-    assert r.oep.max() <= l
+    _check_cdf(r_occ.oep, y, np.exp(-lam * (1 - F(y + d))))
+    assert r_occ.oep.max() <= l
+    assert (r.oep <= r_occ.oep + 1e-12).all()    # aggregate terms never raise an occurrence
 
 
 @pytest.mark.parametrize("n, p, rate, s, years", [

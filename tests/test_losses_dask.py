@@ -44,10 +44,15 @@ limit = 100_000_000
 
 def _tables(con, rid):
     ylt = con.execute("select year, loss, ground_up_loss from ylt where run_id=? order by year", [rid]).fetchall()
-    elt = con.execute("select event_id, year, peril, satellites, loss from elt where run_id=? order by event_id", [rid]).fetchall()
-    net = con.execute("select year, net_loss from ylt_net where run_id=? order by year", [rid]).fetchall()
-    met = con.execute("select metric, value from metrics where run_id=? order by metric", [rid]).fetchall()
-    return ylt, elt, net, met
+    elt = con.execute("select event_id, year, peril, satellites, loss, gross_loss, net_loss from elt "
+                      "where run_id=? order by event_id", [rid]).fetchall()
+    net = con.execute("select year, net_loss, reinstatement_premium from ylt_net where run_id=? "
+                      "order by year", [rid]).fetchall()
+    met = con.execute("select perspective, metric, value from metrics where run_id=? "
+                      "order by all", [rid]).fetchall()
+    ep = con.execute("select * exclude (run_id) from ep_curve where run_id=? order by all",
+                     [rid]).fetchall()
+    return ylt, elt, net, met, ep
 
 
 def test_two_dask_workers_identical_to_single_process(tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from riskengine.config import parse_portfolio
-from riskengine.losses import RETURN_PERIODS, write_simulation
+from riskengine.losses import RETURN_PERIODS, write_simulation, write_ylt_net
 from riskengine.store import connect, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +47,7 @@ def _simulate(db, cfg=FLEET_CFG, **kw):
     con = connect(db)
     with run(con, "simulate", seed=p.simulation.seed, years=p.simulation.years) as r:
         res = write_simulation(p, r, **kw)
+        write_ylt_net(r, res)
     return con, r.run_id, res
 
 
@@ -62,11 +63,12 @@ def test_tables_follow_the_contract(db_path):
     assert np.array_equal(y["year"], np.arange(1, n + 1))  # every year, zero years too
     assert (y["loss"] == 0).any()
     avg = con.execute("SELECT avg(loss) FROM ylt WHERE run_id=?", [rid]).fetchone()[0]
-    aal = con.execute("SELECT value FROM metrics WHERE run_id=? AND metric='aal'", [rid]).fetchone()[0]
+    aal = con.execute("SELECT value FROM metrics WHERE run_id=? AND metric='aal' AND "
+                      "perspective='gross'", [rid]).fetchone()[0]
     assert np.isclose(avg, aal)
     # elt: one row per occurrence, unique ids, loss after occurrence terms
-    e = con.execute("SELECT event_id, year, peril, satellites, loss, ground_up_loss FROM elt "
-                    "WHERE run_id=? ORDER BY event_id", [rid]).fetchnumpy()
+    e = con.execute("SELECT event_id, year, peril, satellites, loss, ground_up_loss, gross_loss, "
+                    "net_loss FROM elt WHERE run_id=? ORDER BY event_id", [rid]).fetchnumpy()
     assert len(np.unique(e["event_id"])) == len(e["event_id"]) == res.n_events
     assert set(e["peril"]) == {"hardware", "storm", "breakup", "liability"}
     assert e["loss"].max() <= 3e8 and (e["loss"] >= 0).all()
@@ -76,25 +78,53 @@ def test_tables_follow_the_contract(db_path):
     assert np.allclose(y["loss"], np.minimum(np.maximum(per_year - 1e7, 0), 6e8))
     gu = np.bincount(e["year"], weights=e["ground_up_loss"], minlength=n + 1)[1:]
     assert np.allclose(y["ground_up_loss"], gu)
-    # EP curves and metrics
-    ep = con.execute("SELECT curve, return_period, loss, tvar FROM ep_curve WHERE run_id=? "
-                     "ORDER BY curve, return_period", [rid]).fetchall()
-    assert {c for c, *_ in ep} == {"AEP", "OEP"}
-    aep = [(rp, loss, tv) for c, rp, loss, tv in ep if c == "AEP"]
-    assert [rp for rp, *_ in aep] == list(map(float, RETURN_PERIODS))
-    assert all(tv >= loss for _, loss, tv in aep)
-    assert np.all(np.diff([loss for _, loss, _ in aep]) >= 0)
-    m = dict(con.execute("SELECT metric, std_error FROM metrics WHERE run_id=?", [rid]).fetchall())
-    for k in ("aal", "std", "var_0.99", "tvar_0.99", "var_0.995", "tvar_0.995", "var_0.999",
-              "tvar_0.999", "net_aal", "ceded_aal"):
-        assert k in m and m[k] is not None and m[k] >= 0, k
-    net = con.execute("SELECT sum(gross_loss - ceded - net_loss), min(ceded), "
-                      "max(ceded - gross_loss) FROM ylt_net WHERE run_id=?", [rid]).fetchone()
-    assert abs(net[0]) < 1e-3 and net[1] >= 0 and net[2] <= 1e-6
-    # allocation to perils/groups adds up to the annual loss (means and tail rows)
-    for acc in res.components.values():
-        assert np.isclose(acc.mean().sum(), res.gross.mean(), rtol=1e-9)
-        assert np.isclose(acc.co_tvar().sum(), np.sort(res.gross)[-acc.m:].mean(), rtol=1e-9)
+    # each occurrence's gross loss is its share of the aggregate terms: they add up to the year
+    gross_y = np.bincount(e["year"], weights=e["gross_loss"], minlength=n + 1)[1:]
+    assert np.allclose(gross_y, y["loss"], rtol=1e-9, atol=1e-3)
+    assert (e["gross_loss"] <= e["loss"] + 1e-6).all() and (e["net_loss"] <= e["gross_loss"] + 1e-6).all()
+    # net = gross - ceded, year by year, and the occurrences' net losses add up to it
+    yn = con.execute("SELECT year, gross_loss, ceded, net_loss FROM ylt_net WHERE run_id=? "
+                     "ORDER BY year", [rid]).fetchnumpy()
+    np.testing.assert_array_equal(yn["gross_loss"], y["loss"])
+    np.testing.assert_array_equal(yn["net_loss"], yn["gross_loss"] - yn["ceded"])
+    net_y = np.bincount(e["year"], weights=e["net_loss"], minlength=n + 1)[1:]
+    assert np.allclose(net_y, yn["net_loss"], rtol=1e-9, atol=1e-3)
+    assert (yn["ceded"] >= 0).all() and (yn["ceded"] <= yn["gross_loss"] + 1e-6).all()
+    # EP curves: AEP and OEP on each perspective, from the same year arrays
+    ep = con.execute("SELECT perspective, curve, return_period, loss, tvar FROM ep_curve "
+                     "WHERE run_id=? ORDER BY perspective, curve, return_period", [rid]).fetchall()
+    assert {(p_, c) for p_, c, *_ in ep} == {(p_, c) for p_ in ("ground_up", "gross", "net")
+                                              for c in ("AEP", "OEP")}
+    for persp, annual, occ_col in (("ground_up", y["ground_up_loss"], "ground_up_loss"),
+                                   ("gross", y["loss"], "gross_loss"),
+                                   ("net", yn["net_loss"], "net_loss")):
+        aep = [(rp, loss, tv) for p_, c, rp, loss, tv in ep if p_ == persp and c == "AEP"]
+        assert [rp for rp, *_ in aep] == list(map(float, RETURN_PERIODS))
+        assert all(tv >= loss for _, loss, tv in aep)
+        assert np.all(np.diff([loss for _, loss, _ in aep]) >= 0)
+        xs = np.sort(annual)
+        for rp, loss, _ in aep:
+            assert loss == xs[int(np.ceil(n * (1 - 1 / rp))) - 1]
+        occ = np.zeros(n)
+        np.maximum.at(occ, e["year"] - 1, e[occ_col])
+        xs = np.sort(occ)
+        oep = {rp: loss for p_, c, rp, loss, _ in ep if p_ == persp and c == "OEP"}
+        for rp, loss in oep.items():
+            assert loss == xs[int(np.ceil(n * (1 - 1 / rp))) - 1], (persp, rp)
+        # the largest occurrence of a year never exceeds the year's loss, on every perspective
+        assert all(oep[rp] <= a + 1e-6 for rp, a, _ in aep)
+    m = {(p_, k): se for p_, k, se in con.execute(
+        "SELECT perspective, metric, std_error FROM metrics WHERE run_id=?", [rid]).fetchall()}
+    for persp in ("ground_up", "gross", "net"):
+        for k in ("aal", "std", "var_0.99", "tvar_0.99", "var_0.995", "tvar_0.995", "var_0.999",
+                  "tvar_0.999", "oep_var_0.995"):
+            assert (persp, k) in m and m[(persp, k)] is not None and m[(persp, k)] >= 0, (persp, k)
+    assert ("net", "ceded_aal") in m
+    # allocation to perils/groups adds up to the annual net (means and tail rows) and gross
+    for name, acc in res.components.items():
+        total = res.gross if name.endswith("_gross") else res.net
+        assert np.isclose(acc.mean().sum(), total.mean(), rtol=1e-9)
+        assert np.isclose(acc.co_tvar().sum(), np.sort(total)[-acc.m:].mean(), rtol=1e-9)
 
 
 def test_same_seed_same_ylt_whatever_chunks_and_workers(tmp_path):

@@ -18,7 +18,7 @@ NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 #: figures each notebook must show inline (image/png outputs), and its Monte Carlo years
 EXPECT = {"01_quickstart.ipynb": (2, 2_000), "02_conjunctions.ipynb": (2, 2_000),
           "03_hardware_radiation.ipynb": (4, 2_000), "04_loss_tables_sql.ipynb": (1, 2_000),
-          "05_million_satellites.ipynb": (3, 40)}
+          "05_million_satellites.ipynb": (3, 40), "06_launch_campaign.ipynb": (3, 200)}
 NOISE = ("Warning", "IProgress", "BLAS", "ArviZ is undergoing")
 
 

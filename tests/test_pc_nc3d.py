@@ -196,3 +196,27 @@ def test_velocity_aligned_sphere_rule_against_a_fine_rule():
     assert np.abs(got[ok] / ref[ok] - 1).max() < 1e-6
     leb17 = _rate(X, P, R, 17)
     assert np.abs(leb17[ok] / ref[ok] - 1).max() > 1e-3
+
+
+def test_screening_uses_3d_nc_where_2d_is_not_valid():
+    """Screened events flagged non-linear (low relative speed / long encounter) get Hall's
+    3D-Nc as their Pc; fast crossings keep the 2D value (issue #23)."""
+    from riskengine.core.pc.nc3d import nc3d
+    from riskengine.core.pc.screening import screening_pc
+
+    r1, v1 = [[6928.0, 0, 0], [6928.0, 0, 0]], [[0, 7.585, 0], [0, 7.585, 0]]
+    r2 = [[6928.0, 0.3, 0.0], [6928.0, 0.2, 0.05]]
+    v2 = [[0, 7.585, 0.002], [0, 0, 7.585]]          # 2 m/s co-orbital; 10.7 km/s crossing
+    out = screening_pc(r1, v1, r2, v2, [1.0, 1.0], [1.0, 2.0], 20.0, class1="PAYLOAD",
+                       class2="PAYLOAD")
+    assert out["method"].tolist() == ["hall-3d-nc", "foster-2d"]
+    assert out["pc"][1] == out["pc_2d"][1]
+    from riskengine.core.pc.covariance import tle_covariance_rtn
+    c = tle_covariance_rtn([1.0], "LEO", "PAYLOAD")[0]
+    six = np.zeros((1, 6, 6))
+    six[0, :3, :3] = c
+    ref = nc3d([r1[0]], [v1[0]], six, [r2[0]], [v2[0]], six, 20.0)["pc"][0]
+    assert out["pc"][0] == pytest.approx(ref, rel=1e-12)
+    off = screening_pc(r1, v1, r2, v2, [1.0, 1.0], [1.0, 2.0], 20.0, class1="PAYLOAD",
+                       class2="PAYLOAD", nonlinear=False)
+    assert off["method"].tolist() == ["foster-2d", "foster-2d"]

@@ -31,8 +31,8 @@ def test_every_parameter_has_a_source_or_a_named_assumption():
 
 def test_default_set_is_the_physical_set_in_source_order():
     assert [p.type for p in perils.default_set()] == [
-        "collision", "untracked_debris", "breakup", "space_weather", "hardware", "batch_defect",
-        "radiation"]
+        "collision", "untracked_debris", "breakup", "space_weather", "launch", "hardware",
+        "batch_defect", "deployment", "radiation"]
     coll = perils.default_set()[0]
     # issue #20: avoidance and the own-shell factor are derived (the old 0.99 / 0.01 were
     # unsourced); they remain as explicit overrides

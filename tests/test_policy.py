@@ -50,19 +50,45 @@ def test_occurrence_then_aggregate():
 
 
 def test_reinsurance_aggregate_and_occurrence_layers():
+    """Per-occurrence layers inure to the aggregate layer: the stop loss covers what the
+    occurrence layer left (by hand: year 1 keeps 150 - 30 - 20 = 100, below the 100
+    attachment; year 2 keeps 400 - 50 - 50 = 300, so 0.5 x 200)."""
     gross = np.array([0.0, 150.0, 400.0])
     layers = [ReinsuranceLayer(name="a", attachment=100, limit=200, share=0.5),
               ReinsuranceLayer(name="o", attachment=50, limit=50, basis="occurrence")]
     occ = np.array([80.0, 70.0, 300.0, 100.0])
     yr = np.array([1, 1, 2, 2])
     c = reinsurance(gross, layers, occ, yr)
-    assert c[0].tolist() == [0.0, 25.0, 100.0]
+    assert c[0].tolist() == [0.0, 0.0, 100.0]
     assert c[1].tolist() == [0.0, 50.0, 100.0]
-    # ceded never exceeds the gross loss
-    c2 = reinsurance(np.array([60.0]), layers[1:] * 3, np.array([200.0]), np.array([0]))
-    assert np.isclose(c2.sum(), 60.0)
+    # overlapping layers of one kind never recover more than the loss they cover
+    same = [ReinsuranceLayer(name=f"o{k}", attachment=0, limit=50, basis="occurrence")
+            for k in range(3)]
+    c2 = reinsurance(np.array([60.0]), same, np.array([60.0]), np.array([0]))
+    assert np.isclose(c2.sum(), 60.0) and np.allclose(c2[:, 0], 20.0)
     with pytest.raises(ValueError, match="occ_loss"):
         reinsurance(gross, layers)
+
+
+def test_franchise_deductibles():
+    """A franchise deductible pays nothing up to it and the whole loss above it (Klugman,
+    Panjer & Willmot, Loss Models, sec. 8.2); a straight one pays the excess."""
+    x = np.array([50.0, 100.0, 100.01, 400.0])
+    assert layer(x, 100).tolist() == pytest.approx([0.0, 0.0, 0.01, 300.0])
+    assert layer(x, 100, franchise=True).tolist() == [0.0, 0.0, 100.01, 400.0]
+    pol = Policy(occurrence_deductible=100, occurrence_deductible_type="franchise",
+                 occurrence_limit=300)
+    assert occurrence_terms(x, pol).tolist() == [0.0, 0.0, 100.01, 300.0]
+    _, ins, _ = satellite_terms([0.05, 0.2], [1.0, 1.0], [1000.0, 1000.0], deductible=100,
+                                deductible_type="franchise")
+    assert ins.tolist() == [0.0, 200.0]
+    # expected payment per loss of an exponential(theta) loss, by the memoryless property:
+    # straight E[(X - d)+] = theta e^(-d/theta); franchise E[X; X > d] = (theta + d) e^(-d/theta)
+    th, d = 2.0, 1.0
+    z = np.random.default_rng(0).exponential(th, 400_000)
+    for fr, exact in ((False, th * np.exp(-d / th)), (True, (th + d) * np.exp(-d / th))):
+        y = layer(z, d, franchise=fr)
+        assert abs(y.mean() - exact) < 4.5 * y.std() / np.sqrt(len(y))
 
 
 # ---- the financial module inside the engine: same seed -> same events, so terms compare

@@ -29,15 +29,30 @@ def _fake_run(con, years=2000, seed=1):
         r.write("ylt", {"year": np.arange(1, years + 1), "loss": annual, "ground_up_loss": annual})
         r.write("elt", {"event_id": np.arange(len(yr)), "year": yr, "peril": np.where(loss > 4e6, "big", "small"),
                         "satellites": np.ones(len(yr), int), "loss": loss, "ground_up_loss": loss})
-        for name, x in (("AEP", annual), ("OEP", occ)):
-            q = np.quantile(x, 1 - 1 / rps)
-            r.write("ep_curve", {"curve": [name] * len(rps), "return_period": rps, "loss": q,
-                                 "tvar": [x[x >= v].mean() for v in q]})
+        for persp in ("gross", "net"):
+            for name, x in (("AEP", annual), ("OEP", occ)):
+                x = x if persp == "gross" else 0.9 * x
+                q = np.quantile(x, 1 - 1 / rps)
+                r.write("ep_curve", {"perspective": persp, "curve": [name] * len(rps),
+                                     "return_period": rps, "loss": q,
+                                     "tvar": [x[x >= v].mean() for v in q]})
         var = np.quantile(annual, 0.995)
-        r.write("metrics", {"metric": ["aal", "std", "var_0.995", "tvar_0.995", "premium"],
+        r.write("metrics", {"perspective": ["gross"] * 5 + ["net"] * 2,
+                            "metric": ["aal", "std", "var_0.995", "tvar_0.995", "premium",
+                                       "aal", "var_0.995"],
                             "value": [annual.mean(), annual.std(), var, annual[annual >= var].mean(),
-                                      annual.mean() * 1.3],
-                            "std_error": [annual.std() / np.sqrt(years), None, None, None, None]})
+                                      annual.mean() * 1.3, 0.9 * annual.mean(), 0.9 * var],
+                            "std_error": [annual.std() / np.sqrt(years)] + [None] * 6})
+        r.write("reinsurance_layers", {"layer": ["qs"], "kind": ["quota_share"], "share": [0.1],
+                                       "expected_ceded": [0.1 * annual.mean()],
+                                       "upfront_premium": [0.15 * annual.mean()],
+                                       "expected_reinstatement_premium": [0.0],
+                                       "cost": [0.05 * annual.mean()]})
+        half = [np.arange(years) < years // 2, np.arange(years) >= years // 2]
+        for k, m in enumerate(half):
+            r.write("psept", {"perspective": ["gross"], "curve": ["AEP"], "sample": [k + 1],
+                              "draws": [1], "years": [int(m.sum())], "return_period": [200.0],
+                              "loss": [float(np.quantile(annual[m], 0.995))]})
         r.write("allocations", {"dimension": ["group", "group", "peril", "peril"],
                                 "name": ["shell-a", "shell-b", "big", "small"],
                                 "expected_loss": [0.6 * annual.mean(), 0.4 * annual.mean()] * 2,
@@ -55,9 +70,11 @@ def test_report_sections_and_numbers(db_path, tmp_path):
     page = out.read_text()
     for sec in ("summary", "premium", "ep", "perils", "assumptions", "fit", "reproduce"):
         assert f"id='{sec}'" in page
-    aal = con.execute("select value from metrics where run_id=? and metric='aal'", [rid]).fetchone()[0]
+    aal = con.execute("select value from metrics where run_id=? and metric='aal' "
+                      "and perspective='gross'", [rid]).fetchone()[0]
     assert _usd(aal) in page
-    for rp, loss in con.execute("select return_period, loss from ep_curve where run_id=? and curve='AEP'", [rid]).fetchall():
+    for rp, loss in con.execute("select return_period, loss from ep_curve where run_id=? and "
+                                "curve='AEP' and perspective='gross'", [rid]).fetchall():
         assert _usd(loss) in page
     imgs = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(imgs) >= 2

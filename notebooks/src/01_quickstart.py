@@ -46,26 +46,29 @@ con.execute("""
 # %% [markdown]
 # ## Exceedance-probability curves
 # AEP uses the annual aggregate loss of every simulated year (`ylt`, zero years included);
-# OEP the largest occurrence of each year (`elt`). The bands are exact order-statistic
-# confidence intervals of the Monte Carlo estimate.
+# OEP the largest occurrence of each year (`elt.gross_loss`: both on the gross perspective,
+# after the policy's terms; `ep_curve` also holds the ground-up and net curves). The bands
+# are exact order-statistic confidence intervals of the Monte Carlo estimate.
 
 # %%
 years = con.execute("SELECT years FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
 annual = con.execute("SELECT loss FROM ylt WHERE run_id = ? ORDER BY year",
                      [run_id]).fetchnumpy()["loss"]
 occ = np.zeros(years)
-ev = con.execute("SELECT year, max(loss) AS m FROM elt WHERE run_id = ? GROUP BY year",
-                 [run_id]).fetchnumpy()
+ev = con.execute("SELECT year, max(coalesce(gross_loss, loss)) AS m FROM elt "
+                 "WHERE run_id = ? GROUP BY year", [run_id]).fetchnumpy()
 occ[np.asarray(ev["year"], int) - 1] = ev["m"]
 plots.ep_curve_figure({"AEP": annual, "OEP": occ}, title=f"EP curves, {years:,} years")
 
 # %% [markdown]
 # ## Where the premium comes from
-# Expected loss, co-TVaR capital and premium allocated to fleet groups and perils.
+# Expected loss, co-TVaR capital and premium allocated to fleet groups and perils (on the
+# net of reinsurance; the gross expected loss beside).
 
 # %%
 alloc = con.execute("""
-    SELECT dimension, name, expected_loss / 1e6 AS "expected loss $m",
+    SELECT dimension, name, gross_expected_loss / 1e6 AS "gross expected loss $m",
+           expected_loss / 1e6 AS "net expected loss $m",
            capital / 1e6 AS "capital $m", premium / 1e6 AS "premium $m"
     FROM allocations WHERE run_id = ? ORDER BY dimension, premium DESC""", [run_id]).df()
 alloc.style.format(precision=2).hide(axis="index")

@@ -33,6 +33,17 @@ query(con, "pml_200", run=base).df()
 query(con, "tvar_995", run=base).df()
 
 # %% [markdown]
+# ## Ground-up, gross and net
+# Every result exists on three perspectives: ground-up (the damage), gross (after the
+# policy's terms) and net (after reinsurance, priced from the same simulation).
+
+# %%
+query(con, "gross_net", run=base).df()
+
+# %%
+query(con, "reinsurance_layers", run=base).df()
+
+# %% [markdown]
 # ## AAL by peril and the top 10 events
 
 # %%
@@ -68,7 +79,7 @@ ep = con.execute("""
     SELECT return_period AS "return period (yr)",
            max(aep) FILTER (WHERE run_id = ?) / 1e6 AS "base $m",
            max(aep) FILTER (WHERE run_id = ?) / 1e6 AS "high deductible $m"
-    FROM ep_wide WHERE run_id IN (?, ?) GROUP BY 1 ORDER BY 1""",
+    FROM ep_wide WHERE run_id IN (?, ?) AND perspective = 'gross' GROUP BY 1 ORDER BY 1""",
                  [base, other, base, other]).df()
 ep.style.format(precision=1).hide(axis="index")
 

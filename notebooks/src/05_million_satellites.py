@@ -78,9 +78,10 @@ print(f"priced {YEARS:,} years in {time.perf_counter() - t0:.0f} s: run {run_id}
 import duckdb
 
 ro = duckdb.connect(str(nb.db), read_only=True)
-ro.execute("""SELECT metric, value / 1e9 AS "USD bn" FROM metrics WHERE run_id = ?
-              AND metric IN ('ground_up_aal', 'aal', 'std', 'var_0.995', 'tvar_0.995',
-                             'premium', 'limit') ORDER BY metric""",
+ro.execute("""SELECT perspective, metric, value / 1e9 AS "USD bn" FROM metrics
+              WHERE run_id = ? AND metric IN ('aal', 'std', 'var_0.995', 'tvar_0.995',
+                                              'premium', 'limit', 'capital')
+              ORDER BY perspective, metric""",
            [run_id]).df().style.format(precision=3).hide(axis="index")
 
 # %% [markdown]
@@ -104,7 +105,8 @@ plots.bar_figure(shells, per_sat_premium, "Technical premium per satellite by sh
 # %%
 aep = ro.sql(f"SELECT loss FROM ylt WHERE run_id = '{run_id}' ORDER BY year").fetchnumpy()["loss"]
 occ = np.zeros(len(aep))
-top = ro.sql(f"SELECT year, max(loss) AS m FROM elt WHERE run_id = '{run_id}' GROUP BY year").fetchnumpy()
+top = ro.sql(f"SELECT year, max(coalesce(gross_loss, loss)) AS m FROM elt "
+             f"WHERE run_id = '{run_id}' GROUP BY year").fetchnumpy()
 occ[top["year"] - 1] = top["m"]
 fig = plots.ep_curve_figure({"AEP": aep, "OEP": occ},
                             title="One million satellites: exceedance probability")

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("riskengine.cli.price", "simulate", "Monte Carlo loss simulation."),
     "price": ("riskengine.cli.price", "price", "Run the whole pricing pipeline."),
     "report": ("riskengine.cli.report", "report", "Write the HTML pricing report of a run."),
+    "export": ("riskengine.cli.export", "export",
+               "Export a run's loss tables (Oasis Open Results Data, Parquet)."),
     "perils": ("riskengine.cli.perils", "perils",
                "List every peril with its parameters, defaults and sources."),
     "sql": ("riskengine.cli.sql", "sql", "Query the store read-only (SQL, cookbook)."),

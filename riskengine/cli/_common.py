@@ -29,6 +29,9 @@ def simulation_options(f):
         click.option("--hazards-run", default=None,
                      help="Use this stored hazards run (default: the newest one of this "
                           "portfolio's fleet and perils; `price` computes a fresh one)."),
+        click.option("--sensitivity/--no-sensitivity", default=None,
+                     help="Price each key assumption one at a time (default: [simulation] "
+                          "sensitivity, on)."),
     ]
     for o in reversed(opts):
         f = o(f)

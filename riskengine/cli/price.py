@@ -18,7 +18,7 @@ def _pricing_command(name: str, stage_name: str, doc: str):
     @click.argument("config", type=click.Path(exists=True, dir_okay=False))
     @db_option
     @simulation_options
-    def command(config, db, years, seed, workers, scheduler, hazards_run):
+    def command(config, db, years, seed, workers, scheduler, hazards_run, sensitivity):
         from riskengine import stages
         from riskengine.cli.summary import print_price_summary
 
@@ -26,7 +26,7 @@ def _pricing_command(name: str, stage_name: str, doc: str):
         c = console()
         con = open_store(db)
         with stage_options(c, years=years, seed=seed, workers=workers, scheduler=scheduler,
-                           hazards_run=hazards_run) as opts:
+                           hazards_run=hazards_run, sensitivity=sensitivity) as opts:
             run_id = getattr(stages, stage_name)(con, p, opts)
         print_price_summary(c, con, run_id, db)
 

@@ -121,11 +121,13 @@ def compare_runs(run_ids, db):
     missing = [r for r in run_ids if r not in known]
     if missing:
         raise click.ClickException(f"no complete run(s) {missing}; see `riskengine runs list`")
+    # one row per perspective and metric ("gross:aal", "net:var_0.995", ...)
+    label = "coalesce(perspective, 'gross') || ':' || metric"
     metrics = [m for (m,) in con.execute(
-        "SELECT DISTINCT metric FROM metrics WHERE run_id IN (" + ",".join("?" * len(run_ids))
-        + ") ORDER BY metric", list(run_ids)).fetchall()]
+        f"SELECT DISTINCT {label} AS m FROM metrics WHERE run_id IN ("
+        + ",".join("?" * len(run_ids)) + ") ORDER BY m", list(run_ids)).fetchall()]
     vals = {(r, m): (v, s) for r, m, v, s in con.execute(
-        "SELECT run_id, metric, value, std_error FROM metrics WHERE run_id IN ("
+        f"SELECT run_id, {label}, value, std_error FROM metrics WHERE run_id IN ("
         + ",".join("?" * len(run_ids)) + ")", list(run_ids)).fetchall()}
     rows = []
     for m in metrics:
@@ -138,7 +140,8 @@ def compare_runs(run_ids, db):
     c.print(rich_table("metrics (USD)", ["metric", *run_ids], rows))
     ep = {(r, c_, rp): v for r, c_, rp, v in con.execute(
         "SELECT run_id, curve, return_period, loss FROM ep_curve WHERE run_id IN ("
-        + ",".join("?" * len(run_ids)) + ")", list(run_ids)).fetchall()}
+        + ",".join("?" * len(run_ids)) + ") AND coalesce(perspective, 'gross') = 'gross'",
+        list(run_ids)).fetchall()}
     rps = sorted({k[2] for k in ep if k[1] == "AEP"})
-    c.print(rich_table("AEP (USD)", ["return period", *run_ids],
+    c.print(rich_table("gross AEP (USD)", ["return period", *run_ids],
                        [[float(rp), *[ep.get((r, "AEP", rp)) for r in run_ids]] for rp in rps]))

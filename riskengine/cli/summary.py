@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from riskengine.summary import load, pct, results_rows, usd
+from riskengine.summary import (campaign_table, exact_rows, layer_rows, load, pct, psept_text,
+                                results_rows, usd)
 
 
 def _table(title: str, columns: list[str], rows: list[list], right=(),
@@ -50,23 +51,43 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
     c.print(Text(f"{run.get('portfolio')}: {s.satellites:,} satellites in {groups} group"
                  f"{'s' if groups != 1 else ''}, total insured value {usd(s.tiv)}, {s.cover} "
                  f"cover", style="bold"))
+    sev = s.extra.get("flag_severity", {})
     for code, message in s.flags:
-        c.print(Text("warning ", style="bold yellow") + Text(f"[{code}] {message}"))
+        info = sev.get(code) == "info"
+        c.print(Text("note    " if info else "warning ", style="bold cyan" if info
+                     else "bold yellow") + Text(f"[{code}] {message}"))
     c.print(_table("Exposure", ["group", "orbit", "satellites", "sum insured", "TIV"],
                    [[e["group"], e["orbit"], f"{e['satellites']:,}" if e["satellites"] else None,
                      usd(e["sum_insured"]), usd(e["tiv"])] for e in s.exposure], right=(2, 3, 4)))
     c.print(_table("Terms", ["", ""], [list(t) for t in s.terms]
                    + [["reinsurance", ly] for ly in s.layers], header=False))
     c.print(_table(f"Results ({years:,} simulated years, seed {run.get('seed')})",
-                   ["", "gross", "ceded", "net"], [list(r) for r in results_rows(s)],
-                   right=(1, 2, 3)))
+                   ["", "ground-up", "gross", "ceded", "net"],
+                   [list(r) for r in results_rows(s)], right=(1, 2, 3, 4)))
+    spread = psept_text(s)
+    if spread:
+        c.print(Text(spread))
+    if layer_rows(s):
+        c.print(_table("Reinsurance priced from the same simulation",
+                       ["layer", "kind", "recoveries", "premium", "reinstatements", "cost"],
+                       [list(r) for r in layer_rows(s)], right=(2, 3, 4, 5)))
     prem, limit = s.m("premium"), s.m("limit")
-    se = s.metrics.get("aal", (None, None))[1]
+    se = s.se("aal", "gross") or s.se("aal")
+    ri = s.m("reinsurance_cost", "net")
     c.print(Text("technical premium ", style="bold") + Text(
-        f"{usd(prem)} = expected loss {usd(s.m('expected_loss'))} + cost of capital "
-        f"{usd(s.m('capital_charge'))} + expenses {usd(s.m('expenses'))}; rate on line "
-        f"{pct(s.m('rate_on_line'))} of the {usd(limit)} limit"
+        f"{usd(prem)} = expected loss {usd(s.m('expected_loss'))}"
+        + (f" + reinsurance cost {usd(ri)}" if ri else "")
+        + f" + cost of capital {usd(s.m('capital_charge', 'net') or s.m('capital_charge'))}"
+        f" (on the net capital {usd(s.m('capital', 'net') or s.m('capital'))}, allocated by "
+        "co-TVaR)"
+        f" + expenses {usd(s.m('expenses'))}; rate on line {pct(s.m('rate_on_line'))} of the "
+        f"{usd(limit)} limit"
+        + (f", {pct(s.m('rate_on_tiv'), 2)} of the insured value" if s.m("rate_on_tiv") else "")
         + (f" (AAL Monte Carlo error ±{usd(se)})" if se else "")))
+    if exact_rows(s):
+        c.print(_table("Exact check of compound perils (FFT vs this simulation)",
+                       ["peril", "perspective", "", "exact", "simulated", "check"],
+                       [list(r) for r in exact_rows(s)], right=(3, 4)))
     if s.perils:
         c.print(_table("By peril (AAL after aggregate terms; 1-in-200 standalone)",
                        ["peril", "events/yr", "AAL", "1-in-200", "premium", "share"],
@@ -79,6 +100,12 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
         c.print(_table("What drives the premium (one assumption at a time, common random "
                        "numbers)", ["assumption", "low .. high", "premium change"],
                        sens, right=(2,)))
+    if s.extra.get("campaign"):
+        c1, r1, c2, r2 = campaign_table(s.extra["campaign"])
+        c.print(_table("Launch campaign by year of launch: expected satellites lost by phase",
+                       c1, r1, right=(1, 2, 3, 4, 5, 6)))
+        c.print(_table("Launch campaign: premium by phase, largest launch loss, 1-in-200",
+                       c2, r2, right=(1, 2, 3, 4, 5)))
     c.print(Text(f"run {run_id} written to {db or 'riskengine.duckdb'}", style="green"))
     c.print(Text(f"full report: riskengine report {run_id}"
                  + (f" --db {db}" if db else "")))

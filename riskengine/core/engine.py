@@ -11,7 +11,14 @@ collisions with the fleet's own derelicts, drawn from that year's failures
 (:class:`riskengine.core.sources.DerelictSource`: a year with more failures has more), depletion
 within the year (hits sorted by year, satellite and time of the event; a satellite's
 remaining capacity is one minus what earlier hits that year removed), then the financial
-module of :mod:`riskengine.core.policy`.
+module of :mod:`riskengine.core.policy` and the reinsurance of
+:mod:`riskengine.core.reinsurance`.
+
+Three financial perspectives are kept apart, year by year and occurrence by occurrence:
+*ground-up* (the damage at the agreed value, before any term), *gross* (after the policy's
+satellite, occurrence and aggregate terms; each occurrence pays its share of the aggregate
+terms in the order occurrences happen) and *net* (gross minus what the reinsurance
+recovers). OEP and AEP are taken on the same perspective.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ import numpy as np
 
 from riskengine.core import policy as fm
 from riskengine.core.derelict import exposure_in_year
+from riskengine.core.debris import cloud_hit_probability
+from riskengine.core.reinsurance import cede, erode
 from riskengine.core.sources import (
     BatchSource,
     CapacitySource,
+    ClusterSource,
     CompoundSource,
     DerelictSource,
     EventSource,
@@ -82,12 +92,19 @@ def source_rngs(seed: int, block: int, labels: list[str]) -> list[np.random.Gene
 class BlockResult:
     """Outputs of one block. Year index ``y`` is 0-based within the block.
 
-    Year arrays (n_years,): ``gross`` (after all policy terms), ``ground_up``, ``oep``
-    (largest occurrence loss after occurrence terms), ``ceded`` (n_layers, n_years),
-    ``by_peril`` (n_years, n_perils) and ``by_group`` (n_years, n_groups + 1; the last
-    column is losses not tied to a satellite) — the annual loss allocated pro rata.
+    Year arrays (n_years,): ``gross`` (after all policy terms), ``ground_up``, ``net``
+    (gross minus ceded), the largest occurrence of the year on each perspective
+    (``oep_ground_up``, ``oep`` gross, ``oep_net``), ``ceded`` and ``rho`` (n_layers,
+    n_years: recovered per layer, and each layer's reinstatement premium as a multiple of
+    its upfront premium), ``draw`` (parameter draw of each year), ``by_peril`` (n_years,
+    n_perils) and ``by_group`` (n_years, n_groups + 1; the last column is losses not tied
+    to a satellite) — the net annual loss split by the occurrences' net losses — and
+    ``by_peril_gross`` / ``by_group_gross``, the same on the gross.
     Event arrays (n_events,), sorted by year then time: ``ev_year``, ``ev_peril``,
-    ``ev_sats``, ``ev_loss`` (after satellite + occurrence terms), ``ev_ground_up``.
+    ``ev_sats``, ``ev_loss`` (after satellite + occurrence terms), ``ev_ground_up``,
+    ``ev_gross`` (after the aggregate terms too), ``ev_net`` (after reinsurance).
+    ``n_occ_limit`` / ``n_agg_limit``: years with an occurrence at the occurrence limit /
+    with the aggregate limit reached.
     """
 
     n_years: int
@@ -103,9 +120,25 @@ class BlockResult:
     ev_loss: np.ndarray
     ev_ground_up: np.ndarray
     ev_count: np.ndarray | None = None  # occurrences per row (None: one each)
+    ev_gross: np.ndarray | None = None
+    ev_net: np.ndarray | None = None
+    oep_ground_up: np.ndarray | None = None
+    oep_net: np.ndarray | None = None
+    rho: np.ndarray | None = None
+    by_peril_gross: np.ndarray | None = None
+    by_group_gross: np.ndarray | None = None
+    draw: np.ndarray | None = None
+    n_occ_limit: int = 0
+    n_agg_limit: int = 0
+    #: launch campaigns: :meth:`riskengine.core.campaign.Campaign.block_summary`
+    campaign: dict | None = None
 
     def occurrences(self) -> np.ndarray:
         return np.ones(len(self.ev_year), np.int64) if self.ev_count is None else self.ev_count
+
+    @property
+    def net(self) -> np.ndarray:
+        return self.gross - (self.ceded.sum(axis=0) if self.ceded.shape[0] else 0.0)
 
 
 def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
@@ -158,13 +191,16 @@ def _select(q: np.ndarray, m: int, rng: np.random.Generator):
     return np.concatenate(rs).astype(np.int64), np.concatenate(ps).astype(np.int64)
 
 
-def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator):
-    """(event index, satellite) of every hit of shared events."""
+def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator,
+                q_event: np.ndarray | None = None):
+    """(event index, satellite) of every hit of shared events (``q_event``: the hit
+    probability of each event and unit, when it depends on the event)."""
     out_e, out_s = [], []
     for u in range(len(src.units.size)):
         m = int(src.units.size[u])
         sats = src.units.sats[src.units.offset[u]:src.units.offset[u] + m]
-        q = src.hit_probability[ev_draw % src.n_draws, u]
+        q = (src.hit_probability[ev_draw % src.hit_probability.shape[0], u]
+             if q_event is None else q_event[:, u])
         if m == 0 or not len(ev_draw):
             continue
         e, p = _select(q, m, rng)
@@ -173,6 +209,18 @@ def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator)
     if not out_e:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_e), np.concatenate(out_s)
+
+
+def _damage(src, dd: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Damage of hits whose parameter draws are ``dd``; severity ``mixture`` is a total loss
+    with probability ``sev_total`` and Beta(a, b) otherwise."""
+    a = src.sev_a[dd % len(src.sev_a)]
+    b = src.sev_b[dd % len(src.sev_b)]
+    if src.severity == "mixture":
+        pt = np.asarray(src.sev_total if src.sev_total is not None else np.zeros(1), float)
+        total = rng.random(len(dd)) < pt[dd % len(pt)]
+        return np.where(total, 1.0, rng.beta(a, b))
+    return sample_damage(src.severity, a, b, rng)
 
 
 def deplete(key: np.ndarray, damage: np.ndarray, ctl_threshold: float):
@@ -319,6 +367,36 @@ def _derelict_hits(src: DerelictSource, hs: HazardSet, ev_year, ev_peril, ev_tim
     return y, src.units.sats[pos], t
 
 
+def _cluster_hits(src: ClusterSource, draw: np.ndarray, rng: np.random.Generator):
+    """Collisions inside clusters: ``(event year)`` of each collision and ``(event index,
+    satellite, damage)`` of the two colliding satellites and the fragments' hits."""
+    d = draw % src.n_draws
+    lam = src.rate[d]                                           # (n_years, n_units)
+    counts = rng.poisson(lam)
+    yr, unit = np.nonzero(counts)
+    reps = counts[yr, unit]
+    yr, unit = np.repeat(yr, reps), np.repeat(unit, reps)
+    if not len(yr):
+        z = np.zeros(0, np.int64)
+        return z, z, z, np.zeros(0)
+    m = src.units.size[unit]
+    a = (rng.random(len(yr)) * m).astype(np.int64)
+    b = (rng.random(len(yr)) * (m - 1)).astype(np.int64)
+    b = b + (b >= a)                                            # a distinct partner
+    width = int(m.max())
+    frag = (rng.random((len(yr), width)) < src.fragment_probability) & (
+        np.arange(width)[None, :] < m[:, None])
+    frag[np.arange(len(yr)), a] = False
+    frag[np.arange(len(yr)), b] = False
+    fe, fp = np.nonzero(frag)
+    e = np.concatenate([np.arange(len(yr)), np.arange(len(yr)), fe])
+    pos = np.concatenate([a, b, fp])
+    dmg = np.concatenate([np.full(2 * len(yr), src.pair_damage),
+                          np.full(len(fe), src.fragment_damage)])
+    sats = src.units.sats[src.units.offset[unit[e]] + pos]
+    return yr, e, sats, dmg
+
+
 def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS) -> BlockResult:
     """Simulate ``n_years`` years of block ``block`` (pure: no I/O).
 
@@ -343,13 +421,15 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     """
     rng = block_rng(seed, block)
     perils = hs.perils
-    n_groups = len(hs.group_names)
     draw = (rng.integers(0, hs.n_draws, size=n_years) if hs.n_draws > 1
             else np.zeros(n_years, np.int64))
 
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
     year_end = []  # events dated at the end of the policy year (capacity claims)
+    timed = []     # (events, times): events dated before their hits (exposure to the
+    #                year's end) or by their source (launch campaigns)
+    launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
     n_ev = 0
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
@@ -360,7 +440,20 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         if isinstance(src, DerelictSource):
             deferred.append((src, rng, pc))
             continue
-        if isinstance(src, CompoundSource):
+        if hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
+            yrs, lu = src.sample_failures(draw, rng)
+            idx = n_ev + np.arange(len(yrs))
+            launch_fail.append((idx, yrs, lu, src))
+            ev_direct.append(np.zeros(len(yrs)))
+            timed.append((idx, np.zeros(len(yrs))))
+        elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
+            yrs, e, sat, dmg, t = src.sample_events(draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
+            timed.append((n_ev + np.arange(len(yrs)), t))
+        elif isinstance(src, CompoundSource):
             counts = sample_counts(src.frequency, n_years, rng)
             yrs = np.repeat(np.arange(n_years), counts)
             ev_direct.append(sample_severity(src.severity, len(yrs), rng))
@@ -377,6 +470,12 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
             continue
+        elif isinstance(src, ClusterSource):
+            yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
+            hit_ev.append(n_ev + e)
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
+            ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, BatchSource):
             yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
             hit_ev.append(n_ev + e)
@@ -398,20 +497,25 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             pos = src.units.offset[u] + (rng.random(len(yrs)) * src.units.size[u]).astype(np.int64)
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(src.units.sats[pos])
-            hit_dmg.append(sample_damage(src.severity, src.sev_a[dd % len(src.sev_a)],
-                                         src.sev_b[dd % len(src.sev_b)], rng))
+            hit_dmg.append(_damage(src, dd, rng))
             ev_direct.append(np.zeros(len(yrs)))
         else:  # EventSource
             d = draw % src.n_draws
             counts = rng.poisson(src.rate[d])
             yrs = np.repeat(np.arange(n_years), counts)
             dd = d[yrs]
-            e, s = _event_hits(src, dd, rng)
+            q_event = None
+            if getattr(src, "exposure_tau", None) is not None:
+                # the event's time sets the exposure left until the year's end
+                t = rng.random(len(yrs))
+                timed.append((n_ev + np.arange(len(yrs)), t))
+                er = src.exposure_rate
+                q_event = cloud_hit_probability(er[dd % er.shape[0]], src.exposure_tau[None, :],
+                                                t[:, None])
+            e, s = _event_hits(src, dd, rng, q_event)
             hit_ev.append(n_ev + e)
             hit_sat.append(s)
-            de = dd[e]
-            hit_dmg.append(sample_damage(src.severity, src.sev_a[de % len(src.sev_a)],
-                                         src.sev_b[de % len(src.sev_b)], rng))
+            hit_dmg.append(_damage(src, dd[e], rng))
             ev_direct.append(np.zeros(len(yrs)))
         ev_year.append(yrs)
         ev_peril.append(np.full(len(yrs), pc, np.int16))
@@ -425,7 +529,20 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_time = rng.random(n_ev)
     if year_end:
         ev_time[np.concatenate(year_end)] = 1.0
+    for idx, t in timed:
+        ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
+    # failed launches: every other hit that year on a satellite of the launch is void (it
+    # never reached orbit); the launch's own loss is added per occurrence below
+    for _idx, yrs, lu, src in launch_fail:
+        if not len(yrs) or not len(hit_sat):
+            continue
+        owner = src.sat_launch(hs.n_sats)[hit_sat]
+        failed = np.zeros(n_years * src.n_launches + 1, bool)
+        failed[yrs * src.n_launches + lu] = True
+        key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
+        keep = ~failed[key]
+        hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
     for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
                                    hit_dmg, draw, n_years, drng)
@@ -447,41 +564,107 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     remaining, ctl = deplete(ev_year[hit_ev] * max(hs.n_sats, 1) + hit_sat, hit_dmg,
                              pol.ctl_threshold)
     si = hs.sum_insured[hit_sat] if len(hit_sat) else np.zeros(0)
+    if getattr(hs, "agreed_value", None) is not None and len(hit_sat):
+        si = si * hs.agreed_value.factor(hit_sat, ev_time[hit_ev])   # value when it happens
     gu_hit, ins_hit, _ = fm.satellite_terms(hit_dmg, remaining, si, deductible=pol.deductible,
                                             ctl_threshold=pol.ctl_threshold,
-                                            partial_loss=pol.partial_loss, ctl=ctl)
+                                            partial_loss=pol.partial_loss, ctl=ctl,
+                                            deductible_type=getattr(pol, "deductible_type",
+                                                                    "straight"))
+    return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
+                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail)
 
+
+def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
+               hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=()) -> BlockResult:
+    """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
+    ground-up, gross and net perspectives."""
+    n_ev = len(ev_year)
     # ---- occurrence level
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
     ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
     ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
+    launch_ev = []   # (events, years, launches, insured, satellites, group)
+    for idx, yrs, lu, src in launch_fail:
+        if not len(yrs):
+            continue
+        gu_l, ins_l, k_l = src.launch_losses(hs.sum_insured, lambda d, r, si: fm.satellite_terms(
+            d, r, si, deductible=pol.deductible, ctl_threshold=pol.ctl_threshold,
+            partial_loss=pol.partial_loss, ctl=np.ones(len(si), bool),
+            deductible_type=getattr(pol, "deductible_type", "straight")))
+        ev_gu[idx] += gu_l[lu]
+        ev_ins[idx] += ins_l[lu]
+        ev_sats[idx] += k_l[lu]
+        grp = hs.group[src.units.sats[src.units.offset[lu]]]
+        launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp))
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
-    # ---- aggregate level
+    # ---- the occurrences in the order they happen (year, then time)
+    eo = np.lexsort((ev_time, ev_year))
+    rank = np.empty(n_ev, np.int64)
+    rank[eo] = np.arange(n_ev)
+    ev_year, ev_peril, ev_sats = ev_year[eo], ev_peril[eo], ev_sats[eo]
+    ev_gu, ev_ins, ev_loss, ev_direct = ev_gu[eo], ev_ins[eo], ev_loss[eo], ev_direct[eo]
+    hit_ev = rank[hit_ev]
+    launch_ev = [(rank[idx], yrs, lu, ins, k, grp) for idx, yrs, lu, ins, k, grp in launch_ev]
+
+    # ---- aggregate level: the year's loss, and each occurrence's share of it in order
     pre = _sum(ev_year, ev_loss, n_years)
     gross = fm.aggregate_terms(pre, pol)
+    ev_gross = erode(ev_loss, ev_year, pol.aggregate_deductible, pol.aggregate_limit)
     ground_up = _sum(ev_year, ev_gu, n_years)
-    oep = np.zeros(n_years)
-    if n_ev:
-        np.maximum.at(oep, ev_year, ev_loss)
-    ceded = fm.reinsurance(gross, pol.reinsurance, ev_loss, ev_year, n_years)
+    share = np.divide(ev_gross, ev_ins, out=np.zeros(n_ev), where=ev_ins > 0)
+    hit_gross = ins_hit * share[hit_ev]
 
-    # ---- pro-rata allocation of the annual loss to perils and fleet groups
-    factor = np.divide(gross, pre, out=np.zeros(n_years), where=pre > 0)
-    ev_alloc = ev_loss * factor[ev_year]
-    n_p = len(perils)
-    by_peril = _sum(ev_year * n_p + ev_peril, ev_alloc, n_years * n_p).reshape(n_years, n_p)
-    share = np.divide(ev_alloc, ev_ins, out=np.zeros(n_ev), where=ev_ins > 0)
-    g = n_groups + 1
+    # ---- reinsurance: quota share, per risk, per occurrence, aggregate
+    c = cede(pol.reinsurance, ev_gross, ev_year, n_years, hit_ev, hit_gross)
+    ceded, ev_net, hit_net = c.ceded, c.ev_net, c.hit_net
+
+    def year_max(x):
+        out = np.zeros(n_years)
+        if n_ev:
+            np.maximum.at(out, ev_year, x)
+        return out
+
+    oep_gu, oep, oep_net = year_max(ev_gu), year_max(ev_gross), year_max(ev_net)
+    n_occ = n_agg = 0
+    if pol.occurrence_limit is not None and n_ev:
+        at = ev_loss >= pol.occurrence_limit * (1 - 1e-12)
+        n_occ = int(len(np.unique(ev_year[at])))
+    if pol.aggregate_limit is not None:
+        n_agg = int(np.sum(gross >= pol.aggregate_limit * (1 - 1e-12)))
+
+    # ---- annual losses by peril and fleet group: the occurrences' own gross and net losses
+    n_p = len(hs.perils)
+    g = len(hs.group_names) + 1
     hit_grp = hs.group[hit_sat] if len(hit_sat) else np.zeros(0, np.int64)
-    by_group = _sum(ev_year[hit_ev] * g + hit_grp, ins_hit * share[hit_ev], n_years * g)
-    direct_grp = np.full(n_ev, n_groups, np.int64)
-    by_group += _sum(ev_year * g + direct_grp, ev_direct * share, n_years * g)
-    by_group = by_group.reshape(n_years, g)
+    no_sat = np.full(n_ev, g - 1, np.int64)
+    ev_grp = no_sat.copy()      # the group of an occurrence's loss without satellite hits
+    for idx, _yrs, _lu, _ins, _k, grp in launch_ev:
+        ev_grp[idx] = grp
 
-    eo = np.lexsort((ev_time, ev_year))
+    def split(ev_x, hit_x):
+        by_p = _sum(ev_year * n_p + ev_peril, ev_x, n_years * n_p).reshape(n_years, n_p)
+        direct = np.maximum(ev_x - _sum(hit_ev, hit_x, n_ev), 0.0)
+        by_g = (_sum(ev_year[hit_ev] * g + hit_grp, hit_x, n_years * g)
+                + _sum(ev_year * g + ev_grp, direct, n_years * g)).reshape(n_years, g)
+        return by_p, by_g
+
+    by_peril, by_group = split(ev_net, hit_net)
+    by_peril_g, by_group_g = split(ev_gross, hit_gross)
+
+    camp = None
+    if getattr(hs, "campaign", None) is not None:
+        le = None
+        if launch_ev:
+            le = tuple(np.concatenate(x) for x in zip(*[
+                (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, _g in launch_ev]))
+        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev, hit_sat,
+                                         hit_gross, ctl, ev_direct * share, le)
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
-                       ev_year[eo], ev_peril[eo], ev_sats[eo], ev_loss[eo], ev_gu[eo])
+                       ev_year, ev_peril, ev_sats, ev_loss, ev_gu, None, ev_gross, ev_net,
+                       oep_gu, oep_net, c.rho, by_peril_g, by_group_g,
+                       draw.astype(np.int32, copy=False), n_occ, n_agg, campaign=camp)
 
 
 def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
@@ -522,6 +705,10 @@ def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
     r.ev_sats = np.concatenate([r.ev_sats[big], agg(r.ev_sats).astype(np.int64)])[order]
     r.ev_loss = np.concatenate([r.ev_loss[big], agg(r.ev_loss)])[order]
     r.ev_ground_up = np.concatenate([r.ev_ground_up[big], agg(r.ev_ground_up)])[order]
+    for name in ("ev_gross", "ev_net"):
+        x = getattr(r, name)
+        if x is not None:
+            setattr(r, name, np.concatenate([x[big], agg(x)])[order])
     r.ev_count = np.concatenate([cnt[big], np.bincount(inv, weights=cnt[small],
                                                         minlength=len(uk)).astype(np.int64)])[order]
     return r
@@ -540,12 +727,17 @@ def expected_hits_per_year(hs: HazardSet) -> float:
     """
     total = 0.0
     for src in hs.sources:
-        if isinstance(src, CompoundSource):
+        if hasattr(src, "expected_hits"):  # riskengine.core.campaign sources
+            total += src.expected_hits()
+        elif isinstance(src, CompoundSource):
             m = getattr(src.frequency, "mean", 1.0)
             total += float(m) if isinstance(m, (int, float)) else 1.0
         elif isinstance(src, CapacitySource):
             p_hit = 1.0 - src.p0.mean(axis=0)
             total += 2.0 * len(src.labels) * float((p_hit * src.units.size).sum())
+        elif isinstance(src, ClusterSource):
+            total += float(np.mean(src.rate.sum(axis=1))) * (
+                3.0 + src.fragment_probability * float(src.units.size.mean()))
         elif isinstance(src, BatchSource):
             mean_hit = src.affected_a / (src.affected_a + src.affected_b)
             total += float(np.mean(src.defect_probability * (1.0 + mean_hit * src.units.size.mean()))
@@ -558,6 +750,84 @@ def expected_hits_per_year(hs: HazardSet) -> float:
             hits = (src.hit_probability * src.units.size[None, :]).sum(axis=1)
             total += float(np.mean(src.rate * (1.0 + hits)))
     return total
+
+
+def _mean_damage(src, nd: int) -> np.ndarray:
+    """Mean damage per hit of each draw (0..nd-1) of a satellite or event source."""
+    d = np.arange(nd)
+    a = np.asarray(src.sev_a, float)[d % len(src.sev_a)]
+    b = np.asarray(src.sev_b, float)[d % len(src.sev_b)]
+    if src.severity == "total":
+        return np.ones(nd)
+    if src.severity == "fixed":
+        return np.clip(a, 0.0, 1.0)
+    m = a / (a + b)
+    if src.severity == "mixture" and getattr(src, "sev_total", None) is not None:
+        pt = np.asarray(src.sev_total, float)[d % len(src.sev_total)]
+        return pt + (1 - pt) * m
+    return m
+
+
+def draw_expected_loss(hs: HazardSet) -> np.ndarray:
+    """Expected ground-up loss a year of each parameter draw, before depletion: the
+    statistic that ranks the draws into the classes of the per-sample EP curves.
+
+    Compound perils add the same to every draw and are left out; sources of kinds this
+    function does not know add nothing.
+
+    Examples
+    --------
+    >>> hs = HazardSet(np.full(10, 1e6), np.zeros(10, int), ["s"], [])
+    >>> hs.add_failure_draws("hw", {"s": np.array([0.01, 0.05])})
+    >>> (draw_expected_loss(hs) / 1e6).round(4).tolist()   # 10 sats x -log(1 - p) x 1e6
+    [0.1005, 0.5129]
+    """
+    nd = hs.n_draws
+    out = np.zeros(nd)
+    d = np.arange(nd)
+
+    def unit_si(units):
+        c = np.concatenate([[0.0], np.cumsum(hs.sum_insured[units.sats])])
+        return c[units.offset + units.size] - c[units.offset]
+
+    for src in hs.sources:
+        if isinstance(src, SatelliteSource):
+            rates = src.rates[d % src.rates.shape[0]]
+            out += (rates * unit_si(src.units)[None, :]).sum(axis=1) * _mean_damage(src, nd)
+        elif isinstance(src, EventSource):
+            q = src.hit_probability[d % src.hit_probability.shape[0]]
+            out += (src.rate[d % len(src.rate)] * (q * unit_si(src.units)[None, :]).sum(axis=1)
+                    * _mean_damage(src, nd))
+        elif isinstance(src, CapacitySource):
+            p0 = src.p0[d % src.n_draws]                          # (nd, n_units)
+            cdf = src.cdf[d % src.n_draws]                        # (nd, n_units, n_max + 1)
+            n_acc = np.asarray(src.accelerators, float)
+            lmax = np.arange(cdf.shape[2])
+            tail = np.where(lmax[None, None, :] < n_acc[None, :, None], 1.0 - cdf, 0.0)
+            e_lost = (1.0 - p0) * tail.sum(axis=2)                # E[lost units]
+            frac = e_lost / np.maximum(n_acc, 1)[None, :] * np.asarray(src.payload_share)[None, :]
+            out += (frac * unit_si(src.units)[None, :]).sum(axis=1)
+    return out
+
+
+def draw_classes(hs: HazardSet, n_classes: int) -> np.ndarray:
+    """Class 0..k-1 of every parameter draw: the draws ranked by
+    :func:`draw_expected_loss` and split into ``k = min(n_classes, n_draws)`` classes of
+    (nearly) equal size, class 0 the least risky; one class per draw when ``n_draws <=
+    n_classes``.
+
+    Examples
+    --------
+    >>> hs = HazardSet(np.full(10, 1e6), np.zeros(10, int), ["s"], [])
+    >>> hs.add_failure_draws("hw", {"s": np.array([0.05, 0.01, 0.03, 0.02])})
+    >>> draw_classes(hs, 2).tolist()
+    [1, 0, 1, 0]
+    """
+    nd = hs.n_draws
+    k = max(1, min(int(n_classes), nd))
+    rank = np.empty(nd, np.int64)
+    rank[np.argsort(draw_expected_loss(hs), kind="stable")] = np.arange(nd)
+    return (rank * k // nd).astype(np.int64)
 
 
 def block_years(hs: HazardSet, max_years: int = BLOCK_YEARS) -> int:

@@ -7,9 +7,15 @@ Levels, in order (OasisLMF-style item -> occurrence -> aggregate, then reinsuran
    insured), else each hit is a partial loss (``partial_loss='proportional'``: damage x sum insured; ``'none'``:
    nothing); then the per-satellite ``deductible``.
 2. occurrence: ``min(max(x - occurrence_deductible, 0), occurrence_limit)`` per event.
-3. aggregate: ``min(max(S - aggregate_deductible, 0), aggregate_limit)`` per year.
-4. excess-of-loss reinsurance layers ``share x min(max(L - attachment, 0), limit)`` on the
-   annual loss (``basis='aggregate'``) or on each occurrence (``basis='occurrence'``).
+3. aggregate: ``min(max(S - aggregate_deductible, 0), aggregate_limit)`` per year; each
+   occurrence's gross loss is its share of it in the order occurrences happen
+   (:func:`riskengine.core.reinsurance.erode`).
+4. reinsurance (quota share, per-risk, per-occurrence and aggregate excess of loss with
+   reinstatements): :mod:`riskengine.core.reinsurance`.
+
+Deductibles are *straight* (the insurer pays the loss above the deductible) or *franchise*
+(nothing up to the deductible, the whole loss above it; Klugman, Panjer & Willmot, *Loss
+Models*, 4th ed., sec. 8.2): ``deductible_type`` and ``occurrence_deductible_type``.
 
 All amounts in USD.
 """
@@ -19,21 +25,31 @@ from __future__ import annotations
 import numpy as np
 
 
-def layer(x, deductible: float = 0.0, limit: float | None = None) -> np.ndarray:
+def layer(x, deductible: float = 0.0, limit: float | None = None,
+          franchise: bool = False) -> np.ndarray:
     """``min(max(x - deductible, 0), limit)`` elementwise (``limit=None``: unlimited).
+
+    With ``franchise=True`` the deductible is a franchise: a loss up to it pays nothing, a
+    loss above it pays in full (up to the limit).
 
     Examples
     --------
     >>> layer([50, 150, 500], deductible=100, limit=200).tolist()
     [0.0, 50.0, 200.0]
+    >>> layer([50, 100, 150, 500], deductible=100, limit=200, franchise=True).tolist()
+    [0.0, 0.0, 150.0, 200.0]
     """
-    y = np.maximum(np.asarray(x, float) - deductible, 0.0)
+    x = np.asarray(x, float)
+    if franchise:
+        y = np.where(x > deductible, x, 0.0)
+    else:
+        y = np.maximum(x - deductible, 0.0)
     return y if limit is None else np.minimum(y, limit)
 
 
 def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
                     ctl_threshold: float = 0.75, partial_loss: str = "proportional",
-                    ctl=None):
+                    ctl=None, deductible_type: str = "straight"):
     """Ground-up and insured loss of each satellite hit.
 
     Parameters
@@ -48,6 +64,8 @@ def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
         Which hits are constructive total losses. Default ``damage >= ctl_threshold``; the
         loss engine passes the cumulative rule of :func:`riskengine.core.engine.deplete`
         (the hit that takes a satellite's damage in the year to the threshold).
+    deductible_type : {'straight', 'franchise'}
+        How the per-satellite ``deductible`` applies (see :func:`layer`).
 
     Returns
     -------
@@ -60,6 +78,9 @@ def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
     >>> g, i, lost = satellite_terms([0.8, 0.3], [1.0, 1.0], [100.0, 100.0], deductible=5)
     >>> g.tolist(), i.tolist(), lost.tolist()
     ([80.0, 30.0], [95.0, 25.0], [1.0, 0.3])
+    >>> satellite_terms([0.8, 0.03], [1.0, 1.0], [100.0, 100.0], deductible=5,
+    ...                 deductible_type="franchise")[1].tolist()
+    [100.0, 0.0]
     """
     damage = np.asarray(damage, float)
     remaining = np.asarray(remaining, float)
@@ -74,13 +95,17 @@ def satellite_terms(damage, remaining, sum_insured, *, deductible: float = 0.0,
         covered = np.where(ctl, remaining, 0.0)
     else:
         raise ValueError(f"partial_loss={partial_loss!r}: use 'proportional' or 'none'")
-    insured = layer(covered * si, deductible)
+    if deductible_type not in ("straight", "franchise"):
+        raise ValueError(f"deductible_type={deductible_type!r}: use 'straight' or 'franchise'")
+    insured = layer(covered * si, deductible, franchise=deductible_type == "franchise")
     return ground_up, insured, lost
 
 
 def occurrence_terms(loss, policy) -> np.ndarray:
-    """Per-occurrence deductible and limit of ``policy`` (a :class:`riskengine.config.Policy`)."""
-    return layer(loss, policy.occurrence_deductible, policy.occurrence_limit)
+    """Per-occurrence deductible (straight or franchise) and limit of ``policy`` (a
+    :class:`riskengine.config.Policy`)."""
+    franchise = getattr(policy, "occurrence_deductible_type", "straight") == "franchise"
+    return layer(loss, policy.occurrence_deductible, policy.occurrence_limit, franchise)
 
 
 def aggregate_terms(annual, policy) -> np.ndarray:
@@ -89,7 +114,9 @@ def aggregate_terms(annual, policy) -> np.ndarray:
 
 
 def reinsurance(annual_gross, layers, occ_loss=None, occ_year=None, n_years=None):
-    """Ceded loss per year and per layer.
+    """Ceded loss per year and per layer of a reinsurance programme
+    (:func:`riskengine.core.reinsurance.cede`) when each year's occurrences are given in
+    the order they happen; without occurrences, the year's loss is one occurrence.
 
     Parameters
     ----------
@@ -97,13 +124,12 @@ def reinsurance(annual_gross, layers, occ_loss=None, occ_year=None, n_years=None
         Annual loss after all policy terms.
     layers : list of :class:`riskengine.config.ReinsuranceLayer`
     occ_loss, occ_year : arrays, optional
-        Occurrence losses (after occurrence terms) and their 0-based year index, needed for
-        ``basis='occurrence'`` layers.
+        Gross occurrence losses in the order they happen and their 0-based year index
+        (they add up to ``annual_gross`` per year), needed for per-occurrence layers.
 
     Returns
     -------
     ceded : (n_layers, n_years) array
-        Capped so that the total ceded never exceeds the gross loss.
 
     Examples
     --------
@@ -112,17 +138,13 @@ def reinsurance(annual_gross, layers, occ_loss=None, occ_year=None, n_years=None
     >>> reinsurance(np.array([5.0, 25.0, 100.0]), L).tolist()
     [[0.0, 7.5, 10.0]]
     """
+    from riskengine.core.reinsurance import cede, kind_of
+
     annual_gross = np.asarray(annual_gross, float)
     n = len(annual_gross) if n_years is None else n_years
-    out = np.zeros((len(layers), n))
-    for k, ly in enumerate(layers):
-        if ly.basis == "occurrence":
-            if occ_loss is None:
-                raise ValueError(f"layer {ly.name!r} has basis='occurrence': pass occ_loss")
-            per = ly.share * layer(occ_loss, ly.attachment, ly.limit)
-            out[k] = np.bincount(occ_year, weights=per, minlength=n).astype(float)
-        else:
-            out[k] = ly.share * layer(annual_gross, ly.attachment, ly.limit)
-    total = out.sum(axis=0)
-    scale = np.where(total > annual_gross, annual_gross / np.where(total > 0, total, 1), 1.0)
-    return out * scale
+    if occ_loss is None:
+        if any(kind_of(ly) in ("occurrence", "risk") for ly in layers):
+            bad = next(ly for ly in layers if kind_of(ly) in ("occurrence", "risk"))
+            raise ValueError(f"layer {bad.name!r} has basis={bad.basis!r}: pass occ_loss")
+        occ_loss, occ_year = annual_gross, np.arange(n)
+    return cede(layers, np.asarray(occ_loss, float), np.asarray(occ_year), n).ceded

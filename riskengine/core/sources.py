@@ -157,6 +157,15 @@ class EventSource:
     severity: str = "total"
     sev_a: np.ndarray = field(default_factory=lambda: np.ones(1))
     sev_b: np.ndarray = field(default_factory=lambda: np.ones(1))
+    #: severity "mixture": share of hits that are total losses (the rest Beta(a, b)), (n_draws,)
+    sev_total: np.ndarray | None = None
+    #: exposure from the event to the end of the policy year, decaying with these e-folding
+    #: lifetimes (n_units,) at these hit rates per satellite-year of exposure (n_draws,
+    #: n_units): an event at time t hits w.p. 1 - exp(-rate tau (1 - exp(-(1 - t) / tau)))
+    #: (fragment clouds; :func:`riskengine.core.debris.cloud_hit_probability`); None: the
+    #: hit probability does not depend on the event's time
+    exposure_tau: np.ndarray | None = None
+    exposure_rate: np.ndarray | None = None
 
     @property
     def n_draws(self) -> int:
@@ -336,6 +345,26 @@ class DerelictSource:
 
 
 @dataclass
+class ClusterSource:
+    """Collisions inside formation-flying clusters: Poisson(``rate[d, u]``) collisions a
+    year in cluster ``u``; each is one occurrence in which two distinct satellites of the
+    cluster collide (damage ``pair_damage`` each) and every other satellite of the cluster
+    is hit by the fragments with probability ``fragment_probability`` (damage
+    ``fragment_damage``)."""
+
+    peril: str
+    units: Units
+    rate: np.ndarray                 # (n_draws, n_units)
+    pair_damage: float = 1.0
+    fragment_probability: float = 0.0
+    fragment_damage: float = 1.0
+
+    @property
+    def n_draws(self) -> int:
+        return self.rate.shape[0]
+
+
+@dataclass
 class HazardSet:
     """Everything the engine simulates: the insured satellites and the peril sources.
 
@@ -361,6 +390,11 @@ class HazardSet:
     group: np.ndarray
     group_names: list[str]
     sources: list = field(default_factory=list)
+    #: agreed value by age (:class:`riskengine.core.value.AgreedValue`); None: sum_insured
+    agreed_value: object | None = None
+    #: launch campaign (:class:`riskengine.core.campaign.Campaign`): results by launch,
+    #: calendar year and phase
+    campaign: object = None
 
     @property
     def n_sats(self) -> int:
@@ -544,6 +578,36 @@ class HazardSet:
             np.array([self.group_names.index(q["source"]) for q in pairs], np.int64),
             np.array([targets.index(q["target"]) for q in pairs], np.int64),
             arr["rate"], arr["delay"], arr["dwell"], base))
+
+    def add_cluster_collisions(self, peril: str, cluster_size: int, rates: dict[str, float],
+                               *, pair_damage: float = 1.0, fragment_probability: float = 0.0,
+                               fragment_damage: float = 1.0) -> None:
+        """Clusters of ``cluster_size`` consecutive satellites of each group in ``rates``
+        (collisions per cluster-year) as a :class:`ClusterSource`.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(162, 1e8), np.zeros(162, int), ["c"], [])
+        >>> hs.add_cluster_collisions("cluster_collision", 81, {"c": 1e-3})
+        >>> hs.sources[-1].units.size.tolist()
+        [81, 81]
+        """
+        lists, rate = [], []
+        for g, r in rates.items():
+            idx = self._sats([g])[0]
+            for i in range(0, len(idx), cluster_size):
+                part = idx[i:i + cluster_size]
+                if len(part) >= 2:
+                    lists.append(part)
+                    rate.append(float(r))
+        if not lists:
+            return
+        r = np.asarray(rate, float)[None, :]
+        if np.any(r < 0) or not np.all(np.isfinite(r)):
+            raise ConfigError(f"peril {peril!r}: collision rates must be finite and >= 0")
+        self.sources.append(ClusterSource(peril, Units.from_lists(lists), r,
+                                          float(pair_damage), float(fragment_probability),
+                                          float(fragment_damage)))
 
     def add_common_shock(self, peril: str, rate: float, satellite_probability: float,
                          groups: list[str] | None = None, damage_fraction: float = 1.0,

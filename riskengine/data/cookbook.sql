@@ -7,14 +7,14 @@
 SELECT portfolio, kind, run_id, created_at, years, seed FROM latest_runs ORDER BY portfolio, kind;
 
 -- name: pml_200
--- Probable maximum loss at 200 years (annual aggregate, AEP) and occurrence (OEP).
-SELECT return_period, aep AS pml_aggregate, oep AS pml_occurrence
-FROM ep_wide WHERE run_id = $run AND return_period = 200;
+-- Probable maximum loss at 200 years (annual aggregate, AEP) and occurrence (OEP), per perspective.
+SELECT perspective, return_period, aep AS pml_aggregate, oep AS pml_occurrence
+FROM ep_wide WHERE run_id = $run AND return_period = 200 ORDER BY perspective;
 
 -- name: tvar_995
--- TVaR and VaR at 99.5 % with their Monte Carlo standard errors.
-SELECT metric, value, std_error FROM metrics
-WHERE run_id = $run AND metric IN ('var_0.995', 'tvar_0.995') ORDER BY metric;
+-- TVaR and VaR at 99.5 % with their Monte Carlo standard errors, per perspective.
+SELECT perspective, metric, value, std_error FROM metrics
+WHERE run_id = $run AND metric IN ('var_0.995', 'tvar_0.995') ORDER BY perspective, metric;
 
 -- name: top_events
 -- The 10 largest occurrences.
@@ -27,9 +27,9 @@ SELECT peril, events_per_year, ground_up_aal, aal FROM aal_by_peril
 WHERE run_id = $run ORDER BY aal DESC;
 
 -- name: ep_table
--- The EP table in wide form.
-SELECT return_period, aep, oep, aep_tvar, oep_tvar FROM ep_wide
-WHERE run_id = $run ORDER BY return_period;
+-- The EP table in wide form (ground_up, gross, net).
+SELECT perspective, return_period, aep, oep, aep_tvar, oep_tvar FROM ep_wide
+WHERE run_id = $run ORDER BY perspective, return_period;
 
 -- name: aal_check
 -- The AAL straight from the year loss table (every simulated year has a row).
@@ -51,3 +51,21 @@ SELECT avg(CASE WHEN loss = 0 THEN 1 ELSE 0 END) AS share_zero_years FROM ylt WH
 SELECT name AS fleet_group, expected_loss, capital, premium,
        premium / sum(premium) OVER () AS premium_share
 FROM allocations WHERE run_id = $run AND dimension = 'group' ORDER BY premium DESC;
+
+-- name: gross_net
+-- Expected loss and 1-in-200 on each perspective: ground-up, gross (policy terms), net (reinsurance).
+SELECT perspective,
+       max(value) FILTER (WHERE metric = 'aal') AS aal,
+       max(value) FILTER (WHERE metric = 'var_0.995') AS var_995,
+       max(value) FILTER (WHERE metric = 'oep_var_0.995') AS oep_var_995
+FROM metrics WHERE run_id = $run AND perspective IS NOT NULL GROUP BY perspective ORDER BY perspective;
+
+-- name: reinsurance_layers
+-- Each reinsurance layer priced from the simulation: expected recoveries, premiums, cost.
+SELECT layer, kind, expected_ceded, upfront_premium, expected_reinstatement_premium, cost
+FROM reinsurance_layers WHERE run_id = $run ORDER BY layer;
+
+-- name: psept_spread
+-- The 1-in-200 annual loss of each class of parameter draws (per-sample EP curves).
+SELECT perspective, sample, draws, years, loss, std_error FROM psept
+WHERE run_id = $run AND curve = 'AEP' AND return_period = 200 ORDER BY perspective, sample;

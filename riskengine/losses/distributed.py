@@ -1,9 +1,10 @@
 """The loss engine on Dask: blocks of years run on workers, tables travel as Parquet.
 
 Each worker runs :func:`riskengine.core.engine.simulate_block` for its block (the same
-per-block random stream as the single-process path), writes the block's ``ylt``, ``elt``
-and ``ylt_net`` rows as Parquet into the run's scratch folder, and returns only the
-year-level arrays that EP curves, metrics and pricing need. The client then inserts all
+per-block random stream as the single-process path), writes the block's ``ylt`` and
+``elt`` rows as Parquet into the run's scratch folder, and returns only the year-level
+arrays that EP curves, metrics and pricing need (``ylt_net`` is written from them once
+the layers are priced). The client then inserts all
 Parquet files into the run's tables inside its single DuckDB transaction; event ids are
 numbered in (year, time) order exactly as the single-process writer numbers them. The
 tables are therefore identical to ``workers=1``, whatever the number of workers.
@@ -40,18 +41,17 @@ def _block_task(shared: dict, task: tuple[int, int]):
         os.replace(tmp, path)  # a retried block replaces its file atomically
 
     put("ylt", {"year": year, "loss": r.gross, "ground_up_loss": r.ground_up})
-    if r.ceded.shape[0]:
-        c = r.ceded.sum(axis=0)
-        put("ylt_net", {"year": year, "gross_loss": r.gross, "ceded": c, "net_loss": r.gross - c})
     if len(r.ev_year):
         names = np.asarray(peril_names or ["-"], object)
         put("elt", {"block": np.full(len(r.ev_year), block, np.int64),
                     "ev": np.arange(len(r.ev_year), dtype=np.int64),
                     "year": a + 1 + r.ev_year, "peril": names[r.ev_peril].astype(str),
                     "satellites": r.ev_sats, "loss": r.ev_loss,
-                    "ground_up_loss": r.ev_ground_up, "occurrences": r.occurrences()})
+                    "ground_up_loss": r.ev_ground_up, "occurrences": r.occurrences(),
+                    "gross_loss": r.ev_gross, "net_loss": r.ev_net})
     n_ev = len(r.ev_year)
     r.ev_year = r.ev_peril = r.ev_sats = r.ev_loss = r.ev_ground_up = r.ev_count = None  # stay on worker
+    r.ev_gross = r.ev_net = None
     return block, r, n_ev, None
 
 
@@ -69,8 +69,8 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
     try:
         shared = dict(hs=hs, pol=pol, seed=seed, out_dir=str(out), perils=list(hs.perils),
                       size=size, elt_min_loss=portfolio.simulation.elt_min_loss)
-        n_l = len(pol.reinsurance)
-        acc = ResultBuilder(hs, pol, years, seed, portfolio.pricing.capital_quantile)
+        acc = ResultBuilder(hs, pol, years, seed, portfolio.pricing.capital_quantile,
+                            psept_samples=portfolio.simulation.psept_samples)
         done = 0
         ev_count = np.zeros(len(todo), np.int64)
         for b, r, n_ev, _ in Executor(client=client).map(_block_task, todo, shared=shared):
@@ -82,8 +82,6 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
         # all blocks done: load the Parquet parts inside the run's transaction
         ylt = sorted(str(p) for p in (out / "ylt").glob("*.parquet"))
         scale.load_parquet(handle, "ylt", ylt)
-        if n_l:
-            scale.load_parquet(handle, "ylt_net", sorted(str(p) for p in (out / "ylt_net").glob("*.parquet")))
         elt = sorted(str(p) for p in (out / "elt").glob("*.parquet")) if (out / "elt").exists() else []
         n_events = 0
         if elt:
@@ -98,8 +96,9 @@ def write_simulation_dask(portfolio, handle, hs, client, *, years: int, seed: in
             try:
                 handle.execute(
                     "INSERT INTO elt (run_id, event_id, year, peril, satellites, loss, "
-                    "ground_up_loss, occurrences) SELECT ?, o.off + e.ev + 1, e.year, e.peril, "
-                    "e.satellites, e.loss, e.ground_up_loss, e.occurrences "
+                    "ground_up_loss, occurrences, gross_loss, net_loss) SELECT ?, "
+                    "o.off + e.ev + 1, e.year, e.peril, e.satellites, e.loss, e.ground_up_loss, "
+                    "e.occurrences, e.gross_loss, e.net_loss "
                     f"FROM read_parquet({files}) e "
                     "JOIN _block_offsets o USING (block)", [handle.run_id])
             finally:

@@ -4,8 +4,21 @@ Catastrophic collisions among all objects within ``band_km`` of the group's alti
 (catalog x catalog, catalog x fleet, fleet x fleet; :func:`riskengine.core.collision.breakup_rate_in_band`)
 are shared events (scope ``event``): each event's NASA Standard Breakup Model cloud
 (fragments larger than the shield's critical diameter) hits each satellite of the group
-with ``hit_probability`` over the cloud's decaying exposure — the correlated peril of a
-constellation book. Severity: the mixture of total and partial losses, as a Beta.
+over the cloud's exposure — the correlated peril of a constellation book.
+
+Exposure: a breakup happens at a uniformly distributed time ``t`` of the policy year, and
+its cloud threatens the fleet from then to the year's end, thinning as fragments decay
+(e-folding lifetime ``tau`` of cm-size fragments at the shell's altitude): exposure
+``tau (1 - exp(-(1 - t) / tau))`` years, about half a year on average, not a whole one
+(:func:`riskengine.core.debris.cloud_exposure_to_year_end`). The hazards row carries the
+hit probability averaged over ``t`` and the lifetime; the loss engine gives every event
+the hit probability of its own time.
+
+Severity: a penetrating fragment at or above the catastrophic 40 J/g energy destroys the
+satellite, a smaller one destroys part of it (Beta) — the mixture itself (severity
+``mixture``), which keeps the share of hits at or above the constructive-total-loss
+threshold that a Beta matched to its first two moments misstates
+(:func:`breakup_severity`).
 
 Examples
 --------
@@ -55,14 +68,27 @@ class BreakupParams(Params):
         description="radial spread of the fragment cloud",
         assumption="cloud orbits spread ~±100 km (eccentricity) from the breakup altitude, "
                    "as the Iridium-Cosmos and Fengyun-1C clouds did in their first year")
-    horizon_years: float = param(
-        1.0, gt=0, le=100, allow_inf_nan=False, unit="yr",
-        description="exposure horizon of a cloud counted against the insured year",
-        assumption="one policy year of exposure per event; the cloud's decay shortens it")
     projectile_mass_kg: float | None = param(
         None, gt=0, le=1e6, allow_inf_nan=False, unit="kg",
         description="mass of the impactor (default: the group's satellite mass)",
         assumption="a collision between two objects of the shell's own class")
+
+
+def breakup_severity(dm: dict) -> tuple[float, float, float]:
+    """``(p_total, a, b)``: the damage of a penetrating fragment, a total loss with
+    probability ``p_total`` (at or above 40 J/g) and Beta(a, b) otherwise, from
+    :func:`riskengine.core.debris.untracked_damage` over the SBM fragment sizes.
+
+    Examples
+    --------
+    >>> from riskengine.core import debris as dbr
+    >>> dm = dbr.untracked_damage(10.0, 1500.0, beta=dbr.SBM_SLOPE, d_max_cm=100.0)
+    >>> pt, a, b = breakup_severity(dm)
+    >>> round(pt, 4), round(a / (a + b), 4)
+    (0.0275, 0.0356)
+    """
+    pt = dm["p_total"] / max(dm["p_total"] + dm["p_partial"], 1e-300)
+    return float(pt), float(dm["beta_a"]), float(dm["beta_b"])
 
 
 @register
@@ -106,30 +132,27 @@ class Breakup(Peril):
                 orb.inc_deg[ks], weights=orb.count[ks]))], [0.0], [CLASSES.index("DEBRIS")],
                 [n_frag])
             hit_rate = collision_rates(tgt.subset(ks), frag, grid).total   # per sat-yr
-            expo = float(dbr.cloud_exposure_years(dbr.fragment_lifetime_years(h),
-                                                  p.horizon_years))
-            p_hit = 1.0 - np.exp(-hit_rate * expo)
+            tau = float(dbr.fragment_lifetime_years(h))
+            # exposure from a uniform time of the year to its end, decaying: averaged here,
+            # the engine gives each event the probability of its own time
+            p_hit = np.asarray(dbr.mean_cloud_hit_probability(hit_rate, tau), float)
             rate[ks] = lam
             p_hit_all[ks] = p_hit
-            # severity: mixture of total (p_total) and Beta partial, moment-matched to a Beta
-            pt = dm["p_total"] / max(dm["p_total"] + dm["p_partial"], 1e-300)
-            a, b = dm["beta_a"], dm["beta_b"]
-            mu_p = a / (a + b)
-            ex2_p = mu_p * (a + 1) / (a + b + 1)
-            mu = pt + (1 - pt) * mu_p
-            var = max(pt + (1 - pt) * ex2_p - mu ** 2, 1e-9)
-            kappa = max(mu * (1 - mu) / var - 1.0, 1e-3)
+            pt, a, b = breakup_severity(dm)
             note = (f"catastrophic collisions within ±{p.band_km:g} km: {lam:.3g}/yr; SBM cloud "
                     f"{n_frag:.3g} fragments >= {dm['d_crit_cm']:.2f} cm (M={m + mp:g} kg), "
-                    f"spread ±{p.spread_km:g} km, exposure {expo:.2f} yr")
+                    f"spread ±{p.spread_km:g} km; exposure from the event to the year's end, "
+                    f"fragment lifetime {tau:.3g} yr; severity: total w.p. {pt:.4f}, else "
+                    f"Beta({a:.3f}, {b:.3f})")
             one = walker[ks].all()
             p_rep = p_hit[:1] if one else p_hit
             for j, k in enumerate(ks[:1] if one else ks):
                 rows.append(dict(fleet_group=gname, satellite_id=satellite_id(orb, k),
                                  peril=self.name, scope="event", annual_rate=lam,
-                                 hit_probability=float(p_rep[j]), severity="beta",
-                                 severity_a=float(mu * kappa), severity_b=float((1 - mu) * kappa),
-                                 method="flux", altitude_km=h, notes=note))
+                                 hit_probability=float(p_rep[j]), severity="mixture",
+                                 severity_a=a, severity_b=b, severity_p_total=pt,
+                                 cloud_lifetime_years=tau, method="flux", altitude_km=h,
+                                 notes=note))
         ctx.shared.setdefault("breakup", {}).update(rate=rate, hit_probability=p_hit_all)
         return rows
 
@@ -164,3 +187,34 @@ class Breakup(Peril):
             return a, float(min(sf, 1e6)), a_pl
 
         return shares
+
+    def add_sources(self, hs, ctx) -> None:
+        """The stored rows as shared events (:meth:`Peril.add_sources`), then each event's
+        exposure to the year's end and the mixture severity from the rows' extra columns
+        (rows of hazards runs written before them stay time-independent)."""
+        from riskengine.core.debris import cloud_hit_rate
+        from riskengine.core.sources import EventSource
+
+        before = len(hs.sources)
+        super().add_sources(hs, ctx)
+        idx = ctx.rows_for(self.name)
+        col = ctx.rows.get
+        for src in hs.sources[before:]:
+            if not isinstance(src, EventSource) or not len(src.units.sats):
+                continue
+            gname = hs.group_names[int(hs.group[src.units.sats[0]])]
+            mine = [i for i in idx if col("fleet_group")[i] == gname]
+            by_sat = {}
+            for i in mine:
+                sid = col("satellite_id")[i]
+                by_sat[-1 if sid is None or sid != sid else int(sid)] = i
+            order = [by_sat[k] for k in sorted(by_sat)]     # the units' order
+            taus = [(col("cloud_lifetime_years") or [None] * (max(idx) + 1))[i] for i in order]
+            if all(t is not None and t == t for t in taus):
+                tau = np.array(taus, float)
+                src.exposure_tau = tau
+                src.exposure_rate = np.asarray(cloud_hit_rate(src.hit_probability, tau[None, :]))
+            pts = [(col("severity_p_total") or [None] * (max(idx) + 1))[i] for i in order]
+            if src.severity == "mixture":
+                pt = pts[0] if pts and pts[0] is not None and pts[0] == pts[0] else 0.0
+                src.sev_total = np.array([float(pt)])

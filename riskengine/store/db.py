@@ -51,14 +51,15 @@ VIEWS = {
             SELECT *, row_number() OVER (PARTITION BY portfolio, kind
                                          ORDER BY created_at DESC, run_id DESC) AS rn
             FROM runs WHERE status = 'complete') WHERE rn = 1""",
-    # EP table in wide form: one row per run and return period
+    # EP table in wide form: one row per run, perspective and return period (stores
+    # written before perspectives: gross)
     "ep_wide": """
-        SELECT run_id, return_period,
+        SELECT run_id, coalesce(perspective, 'gross') AS perspective, return_period,
                max(loss) FILTER (WHERE curve = 'AEP') AS aep,
                max(loss) FILTER (WHERE curve = 'OEP') AS oep,
                max(tvar) FILTER (WHERE curve = 'AEP') AS aep_tvar,
                max(tvar) FILTER (WHERE curve = 'OEP') AS oep_tvar
-        FROM ep_curve GROUP BY run_id, return_period""",
+        FROM ep_curve GROUP BY ALL""",
     # average annual loss by peril (occurrence-level loss, before aggregate terms)
     "aal_by_peril": """
         SELECT e.run_id, e.peril, sum(coalesce(e.occurrences, 1)) AS events,
@@ -68,8 +69,9 @@ VIEWS = {
         FROM elt e JOIN runs r USING (run_id)
         WHERE r.status = 'complete' GROUP BY e.run_id, e.peril""",
     # per peril: AAL at occurrence level (after satellite and occurrence terms, before the
-    # aggregate deductible and limit) and after them (the allocation: the annual loss after
-    # aggregate terms split pro rata over the year's occurrences), the difference, the
+    # aggregate deductible and limit) and after them (each occurrence's share of the
+    # aggregate terms in the order the year's occurrences happen), the difference, the
+    # net AAL (after reinsurance),
     # peril's standalone 1-in-200 (99.5 % quantile of its own annual occurrence-level loss,
     # zero years counted), its co-TVaR capital, premium and share of the premium
     "peril_summary": """
@@ -90,8 +92,9 @@ VIEWS = {
             GROUP BY ALL)
         SELECT b.run_id, b.peril, b.events_per_year, b.ground_up_aal,
                b.aal AS aal_before_aggregate_terms,
-               a.expected_loss AS aal_after_aggregate_terms,
-               a.expected_loss - b.aal AS aggregate_terms_effect,
+               coalesce(a.gross_expected_loss, a.expected_loss) AS aal_after_aggregate_terms,
+               coalesce(a.gross_expected_loss, a.expected_loss) - b.aal AS aggregate_terms_effect,
+               a.expected_loss AS net_aal,
                s.var_995 AS standalone_var_995,
                a.capital AS allocated_capital, a.premium,
                a.premium / sum(a.premium) OVER (PARTITION BY b.run_id) AS premium_share
@@ -102,12 +105,16 @@ VIEWS = {
     # headline metrics in wide form
     "run_summary": """
         SELECT r.run_id, r.portfolio, r.created_at, r.years, r.seed,
-               max(m.value) FILTER (WHERE m.metric = 'aal') AS aal,
-               max(m.value) FILTER (WHERE m.metric = 'std') AS std,
-               max(m.value) FILTER (WHERE m.metric = 'var_0.995') AS var_995,
-               max(m.value) FILTER (WHERE m.metric = 'tvar_0.995') AS tvar_995,
+               max(m.value) FILTER (WHERE m.metric = 'aal' AND g) AS aal,
+               max(m.value) FILTER (WHERE m.metric = 'std' AND g) AS std,
+               max(m.value) FILTER (WHERE m.metric = 'var_0.995' AND g) AS var_995,
+               max(m.value) FILTER (WHERE m.metric = 'tvar_0.995' AND g) AS tvar_995,
+               max(m.value) FILTER (WHERE m.metric = 'aal' AND m.perspective = 'net') AS net_aal,
+               max(m.value) FILTER (WHERE m.metric = 'var_0.995' AND m.perspective = 'net')
+                   AS net_var_995,
                max(m.value) FILTER (WHERE m.metric = 'premium') AS premium
-        FROM runs r JOIN metrics m USING (run_id)
+        FROM runs r JOIN (SELECT *, coalesce(perspective, 'gross') = 'gross' AS g
+                          FROM metrics) m USING (run_id)
         WHERE r.status = 'complete' GROUP BY r.run_id, r.portfolio, r.created_at, r.years, r.seed""",
 }
 
@@ -391,9 +398,8 @@ def run(con: duckdb.DuckDBPyConnection, kind: str, *, config: Any = None,
                                      "catalog_epoch": handle.catalog_epoch,
                                      "error": f"{type(exc).__name__}: {exc}"[:4000]})
                 recorded = True
-            # the failure and its cause are part of the record -- unless the disk refused
-            # the run's writes: then the shared store stays as it was (the message says so)
-            if recorded and io is None:
+            if recorded and io is None:   # the failure and its cause are part of the record
+                # (not after a disk write failure: the message promises an unchanged store)
                 with contextlib.suppress(Exception):
                     publish.publish(con, [run_id], TABLES, ensure_schema, rows=False)
         if io is not None:

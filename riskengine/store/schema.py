@@ -189,17 +189,26 @@ register(_t("elt", "Event loss table: one row per occurrence (occurrences with a
     ("ground_up_loss", "DOUBLE", "USD", False),
     ("occurrences", "BIGINT", "occurrences in this row: 1, or how many small ones were summed "
      "(null in stores written before this column: read as 1)"),
+    ("gross_loss", "DOUBLE", "USD the policy pays for the occurrence: after the aggregate "
+     "terms too, which the year's occurrences use up in the order they happen"),
+    ("net_loss", "DOUBLE", "USD the insurer keeps after reinsurance"),
 ]))
-register(_t("ep_curve", "Exceedance-probability curves.", [
+register(_t("ep_curve", "Exceedance-probability curves on each financial perspective.", [
     RUN_ID,
-    ("curve", "VARCHAR", "AEP | OEP", False),
+    ("perspective", "VARCHAR", "ground_up | gross (after policy terms) | net (after "
+     "reinsurance); null in stores written before perspectives: gross"),
+    ("curve", "VARCHAR", "AEP (annual loss) | OEP (the year's largest occurrence), both on "
+     "the row's perspective", False),
     ("return_period", "DOUBLE", "years", False),
     ("loss", "DOUBLE", "USD", False),
     ("tvar", "DOUBLE", "USD, mean loss beyond this return period"),
 ]))
 register(_t("metrics", "Scalar results with Monte Carlo standard errors.", [
     RUN_ID,
-    ("metric", "VARCHAR", "aal, std, var_0.99, tvar_0.995, premium, ...", False),
+    ("perspective", "VARCHAR", "ground_up | gross | net: the loss the metric is taken on "
+     "(pricing rows: gross for the policy's premium, net for capital and reinsurance); null "
+     "in stores written before perspectives: gross"),
+    ("metric", "VARCHAR", "aal, std, var_0.99, tvar_0.995, oep_var_0.995, premium, ...", False),
     ("value", "DOUBLE", "", False),
     ("std_error", "DOUBLE", "Monte Carlo standard error"),
 ]))

@@ -9,13 +9,20 @@ One row per (fleet group or satellite) x peril x parameter draw.
   group independently with ``hit_probability``.
 
 Severity is the fraction of a satellite's capacity lost per hit: ``'total'`` (1.0),
-``'fixed'`` (``severity_a``), or ``'beta'`` (Beta(``severity_a``, ``severity_b``)).
+``'fixed'`` (``severity_a``), ``'beta'`` (Beta(``severity_a``, ``severity_b``)), or
+``'mixture'`` (a total loss with probability ``severity_p_total``, else
+Beta(``severity_a``, ``severity_b``)).
 
 ``method='derelict'`` rows (the collision peril's ``<name>_derelict`` label) describe
 collisions with the fleet's own dead satellites: ``annual_rate`` per derelict-year in the
 band of ``fleet_group``, for dead satellites of ``source_group`` that reach the band
 ``delay_years`` after failing and stay ``dwell_years``; the loss engine draws them from the
 failures of each simulated year (:class:`riskengine.core.sources.DerelictSource`).
+
+Shared events with a ``cloud_lifetime_years`` (fragment clouds) expose the fleet from the
+moment they happen to the end of the policy year, decaying with that e-folding lifetime:
+their ``hit_probability`` is the average over a uniform time of the event in the year, and
+the loss engine gives each event the hit probability of its own time.
 """
 
 from riskengine.store.schema import RUN_ID, _t, register
@@ -28,13 +35,17 @@ HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
     ("scope", "VARCHAR", "satellite | event", False),
     ("annual_rate", "DOUBLE", "events per satellite-year (satellite) or per year (event)", False),
     ("hit_probability", "DOUBLE", "per satellite per event (scope='event'), else 1"),
-    ("severity", "VARCHAR", "total | fixed | beta"),
+    ("severity", "VARCHAR", "total | fixed | beta | mixture"),
     ("severity_a", "DOUBLE", "fixed fraction, or Beta a"),
     ("severity_b", "DOUBLE", "Beta b"),
     ("draw", "BIGINT", "parameter draw index (null: point estimate)"),
     ("method", "VARCHAR", "flux | screening | posterior | model"),
     ("altitude_km", "DOUBLE", "mean altitude of the group/satellite"),
     ("notes", "VARCHAR", "source / assumptions"),
+    ("severity_p_total", "DOUBLE", "severity 'mixture': share of hits that are total losses"),
+    ("cloud_lifetime_years", "DOUBLE", "scope 'event': e-folding lifetime of the event's "
+     "exposure, which runs from the event to the end of the policy year (null: the hit "
+     "probability does not depend on when the event happens)"),
     ("source_group", "VARCHAR", "derelict rows: the fleet group whose dead satellites cross "
                                 "this group's band"),
     ("delay_years", "DOUBLE", "derelict rows: years from failure until the band is reached"),

@@ -1,5 +1,6 @@
 """Tables of the loss engine beside the GUIDE's ``ylt``/``elt``/``ep_curve``/``metrics``:
-reinsurance net results and premium/capital allocations."""
+reinsurance net results and layer prices, premium/capital allocations, warnings, the
+per-sample EP curves and the exact (FFT) check of compound perils."""
 
 from riskengine.store.schema import RUN_ID, _t, register
 
@@ -10,6 +11,60 @@ YLT_NET = register(_t("ylt_net", "Reinsurance per simulated year: gross, ceded, 
     ("gross_loss", "DOUBLE", "USD after all policy terms (= ylt.loss)", False),
     ("ceded", "DOUBLE", "USD recovered from all XoL layers", False),
     ("net_loss", "DOUBLE", "USD gross - ceded", False),
+    ("reinstatement_premium", "DOUBLE", "USD of reinstatement premiums the year's losses "
+     "trigger (the layers' upfront premiums x their reinstatement factors)"),
+]))
+
+REINSURANCE_LAYERS = register(_t("reinsurance_layers", "Each reinsurance layer of a priced run: "
+                                 "its expected recoveries and price from the same simulation.", [
+    RUN_ID,
+    ("layer", "VARCHAR", "layer name", False),
+    ("kind", "VARCHAR", "quota_share | risk | occurrence | aggregate", False),
+    ("attachment", "DOUBLE", "USD (null for a quota share)"),
+    ("limit", "DOUBLE", "USD (null for a quota share)"),
+    ("share", "DOUBLE", "share of the layer (of every loss for a quota share)"),
+    ("reinstatements", "BIGINT", "null: unlimited"),
+    ("expected_ceded", "DOUBLE", "USD per year: mean recovery"),
+    ("expected_ceded_std_error", "DOUBLE", "Monte Carlo standard error"),
+    ("expected_reinstatements", "DOUBLE", "E[rho]: expected reinstatement premium as a "
+     "multiple of the upfront premium"),
+    ("margin", "DOUBLE", "the reinsurer's loading on expected ceded loss"),
+    ("upfront_premium", "DOUBLE", "USD: (1 + margin) E[ceded] / (1 + E[rho])"),
+    ("expected_reinstatement_premium", "DOUBLE", "USD per year"),
+    ("cost", "DOUBLE", "USD per year: premiums paid minus expected recoveries"),
+]))
+
+PSEPT = register(_t("psept", "Per-sample EP curves (Oasis ORD 'PSEPT'): the parameter draws "
+                    "ranked by their expected loss and split into classes; each class's "
+                    "simulated years give one AEP and one OEP per perspective.", [
+    RUN_ID,
+    ("perspective", "VARCHAR", "ground_up | gross | net", False),
+    ("curve", "VARCHAR", "AEP | OEP", False),
+    ("sample", "BIGINT", "class of parameter draws, 1 = least risky", False),
+    ("draws", "BIGINT", "parameter draws in the class"),
+    ("years", "BIGINT", "simulated years that used a draw of the class"),
+    ("draw_expected_loss", "DOUBLE", "USD: mean expected ground-up loss of the class's draws "
+     "(the ranking statistic)"),
+    ("return_period", "DOUBLE", "years", False),
+    ("loss", "DOUBLE", "USD", False),
+    ("std_error", "DOUBLE", "Monte Carlo standard error of the class's quantile"),
+]))
+
+EP_EXACT = register(_t("ep_exact", "Exact aggregate distributions (FFT) of compound perils and "
+                       "of portfolios made only of them, beside the simulation: the "
+                       "convergence check of the Monte Carlo.", [
+    RUN_ID,
+    ("peril", "VARCHAR", "compound peril, or '(portfolio)'", False),
+    ("perspective", "VARCHAR", "ground_up | gross (the peril's occurrences after occurrence "
+     "terms; the portfolio after aggregate terms too) | net", False),
+    ("return_period", "DOUBLE", "years; 0 for the row of the mean (AAL)", False),
+    ("exact", "DOUBLE", "USD: FFT quantile (midpoint of the bracket) or mean"),
+    ("exact_low", "DOUBLE", "USD: lower bound (severity rounded down)"),
+    ("exact_high", "DOUBLE", "USD: upper bound (severity rounded up)"),
+    ("simulated", "DOUBLE", "USD: the run's Monte Carlo estimate"),
+    ("std_error", "DOUBLE", "Monte Carlo standard error of the estimate"),
+    ("z", "DOUBLE", "distance of the estimate from the exact bracket in standard errors"),
+    ("seconds", "DOUBLE", "time the FFT took"),
 ]))
 
 ALLOCATIONS = register(_t("allocations", "Expected loss, co-TVaR capital and premium "
@@ -17,11 +72,16 @@ ALLOCATIONS = register(_t("allocations", "Expected loss, co-TVaR capital and pre
     RUN_ID,
     ("dimension", "VARCHAR", "group | peril", False),
     ("name", "VARCHAR", "fleet group or peril name ('(no satellite)' for compound perils)", False),
-    ("expected_loss", "DOUBLE", "USD per year: mean allocated annual loss"),
-    ("co_tvar", "DOUBLE", "USD: E[allocated loss | annual loss >= VaR at capital_quantile]"),
-    ("capital", "DOUBLE", "USD: capital allocated in proportion to co-TVaR"),
+    ("expected_loss", "DOUBLE", "USD per year: mean net annual loss (after reinsurance; the "
+     "gross before this column existed)"),
+    ("co_tvar", "DOUBLE", "USD: E[net loss | net annual loss >= VaR at capital_quantile]"),
+    ("capital", "DOUBLE", "USD: net capital allocated in proportion to co-TVaR"),
     ("premium", "DOUBLE", "USD per year: technical premium allocated"),
     ("aal_std_error", "DOUBLE", "Monte Carlo standard error of expected_loss"),
+    ("gross_expected_loss", "DOUBLE", "USD per year: mean gross annual loss"),
+    ("ceded_expected_loss", "DOUBLE", "USD per year: gross minus net"),
+    ("reinsurance_premium", "DOUBLE", "USD per year: reinsurance premiums allocated in "
+     "proportion to ceded_expected_loss"),
 ]))
 
 RUN_FLAGS = register(_t("run_flags", "What makes a result not (only) a price: warnings "

@@ -15,7 +15,7 @@ MAX_CHUNK = 50_000
 
 
 def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, regime2=None,
-                 class1="UNKNOWN", class2="UNKNOWN", with_max=True):
+                 class1="UNKNOWN", class2="UNKNOWN", with_max=True, nonlinear=True):
     """2D Pc, maximum Pc and the covariance used, for a batch of screened conjunctions.
 
     Parameters
@@ -33,6 +33,14 @@ def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, r
     with_max : bool
         Also compute the Alfano maximum Pc over a covariance scale (≈ 55 kernel calls
         per event near the maximum, ~20 µs; batched by :data:`MAX_CHUNK`).
+    nonlinear : bool
+        Events where the 2D method's assumptions fail (low relative speed or a long
+        encounter: ``low_relative_speed | long_encounter`` of
+        :func:`~riskengine.core.pc.states.pc_from_states`) get Hall's 3D-Nc
+        (:func:`~riskengine.core.pc.nc3d.nc3d`) as their ``pc``; ``pc_2d`` keeps the 2D
+        value and ``method`` says which one ``pc`` is. A TLE has no published velocity
+        covariance: the 3D-Nc integral follows the curvilinear relative motion of the means
+        with the position covariance held over the encounter.
 
     Returns
     -------
@@ -42,7 +50,8 @@ def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, r
         ``sigma_major_m``, ``sigma_minor_m``, ``cov_xx_m2``, ``cov_xz_m2``, ``cov_zz_m2``
         (encounter-plane covariance used), ``sigma_r1_m``, ``sigma_t1_m``, ``sigma_n1_m``,
         ``sigma_r2_m``, ``sigma_t2_m``, ``sigma_n2_m`` (TLE model), ``npd_remediated``,
-        ``low_relative_speed``, ``long_encounter``.
+        ``low_relative_speed``, ``long_encounter``, ``pc_2d`` and ``method``
+        (``"foster-2d"`` or ``"hall-3d-nc"``).
 
     Examples
     --------
@@ -70,6 +79,29 @@ def screening_pc(r1, v1, r2, v2, age1_days, age2_days, hbr_m, *, regime1=None, r
     for j, c in ((1, c1), (2, c2)):
         for k, ax in enumerate("rtn"):
             out[f"sigma_{ax}{j}_m"] = np.sqrt(c[:, k, k])
+    out["pc_2d"] = out["pc"].copy()
+    out["method"] = np.full(n, "foster-2d", object)
+    flag = np.asarray(out["low_relative_speed"], bool) | np.asarray(out["long_encounter"], bool)
+    if nonlinear and flag.any():
+        from riskengine.core.pc.nc3d import nc3d
+
+        idx = np.flatnonzero(flag)
+        six1 = np.zeros((len(idx), 6, 6))
+        six2 = np.zeros((len(idx), 6, 6))
+        six1[:, :3, :3], six2[:, :3, :3] = c1[idx], c2[idx]
+        hb = np.broadcast_to(np.asarray(hbr_m, float), (n,))[idx]
+        res3 = nc3d(np.atleast_2d(np.asarray(r1, float))[idx],
+                    np.atleast_2d(np.asarray(v1, float))[idx], six1,
+                    np.atleast_2d(np.asarray(r2, float))[idx],
+                    np.atleast_2d(np.asarray(v2, float))[idx], six2, hb)
+        pc3 = np.asarray(res3["pc"], float)
+        ok = np.isfinite(pc3)
+        out["pc"] = out["pc"].copy()
+        out["pc"][idx[ok]] = pc3[ok]
+        out["log10_pc"] = np.where(flag & (out["pc"] > 0), np.log10(np.maximum(out["pc"],
+                                                                               1e-300)),
+                                   out["log10_pc"])
+        out["method"][idx[ok]] = "hall-3d-nc"
     if with_max:
         hbr = np.broadcast_to(np.asarray(hbr_m, float), (n,))
         parts = [max_pc_scaled(res["miss"][a:a + MAX_CHUNK], cov[a:a + MAX_CHUNK],
