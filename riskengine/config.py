@@ -399,11 +399,15 @@ class Portfolio(_Model):
             if needs and not self.fleet:
                 raise ValueError(f"perils {needs} act on fleet satellites, but there is no "
                                  "[[fleet]] group: add one or use type=\"compound\"")
-            for p in self.perils:
+            for i, p in enumerate(self.perils):
                 for g in getattr(p, "groups", None) or []:
                     if g not in names:
                         raise ValueError(f"peril {p.name!r} names fleet group {g!r}, which "
                                          f"is not defined (groups: {names})")
+                for key, g in _perils.get(p.type).groups_named(p):
+                    if g not in names:
+                        raise ValueError(f"perils[{i}].{key}: fleet group {g!r} is not "
+                                         f"defined (groups: {names}); use a [[fleet]] name")
         dep = [g.name for g in self.fleet if g.agreed_value is not None]
         if dep and self.simulation.inception is None:
             raise ValueError(f"fleet groups {dep} have an agreed_value by age: set "

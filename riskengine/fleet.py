@@ -151,7 +151,7 @@ def walker_elements(altitude_km: float, inclination_deg: float, planes: int, per
     k = np.tile(np.arange(per_plane), planes)
     raan = np.mod(raan0_deg + 360.0 * j / planes, 360.0)
     ma = np.mod(360.0 * k / per_plane + 360.0 * phasing * j / t, 360.0)
-    lift = (altitude_spread_km * ((j + 0.5) / planes - 0.5)) if planes > 1 else np.zeros(t)
+    lift = plane_lift_km(planes, altitude_spread_km)[j]
     a = RE_KM + altitude_km + lift
     nb = np.sqrt(MU_KM3_S2 / a**3) * 60.0  # rad/min
     nk = kozai_mean_motion(nb, eccentricity, np.radians(inclination_deg))
@@ -161,6 +161,19 @@ def walker_elements(altitude_km: float, inclination_deg: float, planes: int, per
         "inclination_deg": np.full(t, float(inclination_deg)),
         "raan_deg": raan, "arg_perigee_deg": np.zeros(t), "mean_anomaly_deg": ma,
     }
+
+
+def plane_lift_km(planes: int, altitude_spread_km: float) -> np.ndarray:
+    """Altitude of each plane of a Walker shell above its nominal altitude (km): the planes
+    spread evenly over ``altitude_spread_km``, plane 0 lowest.
+
+    Examples
+    --------
+    >>> plane_lift_km(4, 1.0).tolist()
+    [-0.375, -0.125, 0.125, 0.375]
+    """
+    j = np.arange(planes)
+    return altitude_spread_km * ((j + 0.5) / planes - 0.5) if planes > 1 else np.zeros(planes)
 
 
 def _walker_catalog(g, gi: int, epoch: np.datetime64, where: str):
@@ -290,6 +303,34 @@ class ResolvedFleet:
         return FleetOrbits(rows["group"], *[np.asarray(rows[k], dtype=np.int64 if k in ints
                                                        else float)
                                             for k in list(FleetOrbits.__dataclass_fields__)[1:]])
+
+    def shell_elements(self, name: str) -> dict | None:
+        """Circular elements of every satellite of the Walker group ``name`` (the shell's
+        geometry for :func:`riskengine.core.shellgeometry.shell_close_approaches`):
+        ``raan_deg``, ``arglat_deg``, ``inc_deg``, ``alt_km``, ``plane`` (arrays), the same
+        slots as the screened element sets; ``None`` for an element-set group.
+
+        Examples
+        --------
+        >>> from riskengine.config import parse_portfolio
+        >>> p = parse_portfolio({"fleet": [{"name": "dc", "altitude_km": 550,
+        ...     "inclination_deg": 53, "planes": 2, "per_plane": 2, "phasing": 1,
+        ...     "altitude_spread_km": 1.0, "sum_insured": 1e7}]})
+        >>> e = resolve_fleet(p).shell_elements("dc")
+        >>> e["raan_deg"].tolist(), e["arglat_deg"].tolist(), e["alt_km"].tolist()
+        ([0.0, 0.0, 180.0, 180.0], [0.0, 180.0, 90.0, 270.0], [549.75, 549.75, 550.25, 550.25])
+        """
+        g = self.groups[self.names.index(name)]
+        if not g.is_walker:
+            return None
+        el = walker_elements(g.altitude_km, g.inclination_deg, g.planes, g.per_plane, g.phasing,
+                             g.eccentricity, g.raan0_deg, g.altitude_spread_km)
+        plane = np.repeat(np.arange(g.planes), g.per_plane)
+        return {"raan_deg": el["raan_deg"],
+                "arglat_deg": np.mod(el["arg_perigee_deg"] + el["mean_anomaly_deg"], 360.0),
+                "inc_deg": el["inclination_deg"],
+                "alt_km": g.altitude_km + plane_lift_km(g.planes, g.altitude_spread_km)[plane],
+                "plane": plane}
 
     # ------------------------------------------------------------------ screening
     def screening_fleet(self, epoch) -> Fleet:

@@ -30,13 +30,14 @@ class HazardResult:
     #: ``(code, message)`` warnings the hazards run records in ``run_flags`` (e.g. a group
     #: outside the dose model's validated range)
     flags: list = field(default_factory=list)
+    atmosphere: object = None
 
     def add(self, **kw):
         for k in ("fleet_group", "satellite_id", "peril", "scope", "annual_rate",
                   "hit_probability", "severity", "severity_a", "severity_b", "draw", "method",
                   "altitude_km", "notes", "dose_rad_per_year", "solar_dose_rad_per_year",
-                  "spe_rad_per_fluence", "severity_p_total",
-                  "cloud_lifetime_years"):
+                  "spe_rad_per_fluence", "severity_p_total", "cloud_lifetime_years",
+                  "source_group", "delay_years", "dwell_years", "lifetime_years"):
             self.rows.setdefault(k, []).append(kw.get(k))
 
     def _get(self, peril: str, key: str):
@@ -217,6 +218,17 @@ def hazard_stats(res: HazardResult, screening_run: str | None = None) -> dict:
                 g["screening_vs_flux"] = float(compare_rates(g["collision_unmitigated"], scr))
         if res.untracked_rate is not None:
             g["untracked_hits"] = avg(res.untracked_rate, ks, w)
+        ud = res.shared.get("untracked_debris", {}).get("groups", {}).get(gname)
+        if ud:
+            g["untracked_debris"] = ud
+        cd = res.shared.get("collision", {}).get("groups", {}).get(gname)
+        if cd:   # issue #20: rates by source before/after avoidance, share, manoeuvres
+            g["collision"] = cd
+            g["collision_share_avoided"] = cd["share_avoided"]
+            g["maneuvers_per_satellite_year"] = cd["maneuvers_per_satellite_year"]
+            if cd.get("altitude"):
+                g["collision_catalog_rate_at_offsets"] = dict(zip(
+                    [f"{x:+g} km" for x in (-5, 0, 5)], cd["altitude"]["rates"]))
         if res.breakup_rate is not None:
             g["breakup_events"] = avg(res.breakup_rate, ks, w)
             g["breakup_hit_probability"] = avg(res.breakup_hit_probability, ks, w)
@@ -290,3 +302,74 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         tot, ff = pcs.get(g, (0.0, 0.0))
         out[g] = (float(tot), days, int(n), float(ff))
     return run_id, out
+
+
+def screening_conjunctions(con, run_id: str | None) -> dict | None:
+    """``{group: {"pc": (n,), "fleet": (n,) bool, "satellite_years": float}}`` of a screening
+    run: the Pc of every conjunction of each group's satellites (a fleet-vs-fleet pair listed
+    for both satellites' groups), for the avoidance the collision peril derives from them.
+    ``None`` without a screening."""
+    if run_id is None:
+        return None
+    _, summary = screening_from_store(con, run_id)
+    if not summary:
+        return None
+    rows = con.execute(
+        "SELECT fleet_group, coalesce(pc, 0), coalesce(secondary_in_fleet, false) "
+        "FROM conjunctions WHERE run_id = $1 UNION ALL "
+        "SELECT f.fleet_group, coalesce(c.pc, 0), true FROM conjunctions c "
+        "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
+        "WHERE c.run_id = $1 AND c.secondary_in_fleet", [run_id]).fetchall()
+    out = {}
+    for g, (_, days, n, _) in summary.items():
+        sel = [(pc, ff) for gg, pc, ff in rows if gg == g]
+        out[g] = {"pc": np.array([x[0] for x in sel], float),
+                  "fleet": np.array([x[1] for x in sel], bool),
+                  "satellite_years": float(n) * float(days) / 365.25}
+    return out
+
+
+def derelict_estimate(con, portfolio, fleet, stats: dict, as_of=None) -> None:
+    """Add the derelicts at inception of each group to a hazards run's ``stats`` (in place).
+
+    ``N q min(age, lifetime)``: ``q`` is the annual rate of losses that leave a dead
+    satellite in orbit — the bus-failure probability of the newest fit in the store (its
+    posterior mean, without the payload subsystem's share) plus the lethal untracked-debris
+    rate of the rows — ``age`` the group's age at inception, ``lifetime`` the dead
+    satellite's decay time. Without a fit in the store the count is left out (the priced
+    run's stats carry the exact per-draw figures, batch defects included).
+    """
+    from riskengine.core.derelict import derelicts_at_inception
+    from riskengine.core.posterior import fleet_hazard_draws, group_age_years
+
+    groups = stats.get("groups") or {}
+    q_bus = {}
+    note = "no fit in the store: run `riskengine fit` (or price) for the bus-failure rate"
+    try:
+        from riskengine.bayes import load_posterior
+
+        post = load_posterior(con)
+        draws = fleet_hazard_draws(post, fleet.groups, rng=np.random.default_rng(0),
+                                   as_of=as_of, orbits=fleet.group_orbits())
+        keep = sum(float(s["share"]) for s in (post.subsystems or [])
+                   if s["subsystem"] != "payload") or 1.0
+        q_bus = {g.name: float(draws["hardware"][:, j].mean()) * keep
+                 for j, g in enumerate(fleet.groups)}
+        note = (f"bus failures of fit {post.run_id} (posterior mean, without payload "
+                f"failures: {keep:.0%} of them) + lethal untracked-debris hits")
+    except (LookupError, KeyError, ValueError) as exc:  # no fit, or one without bus draws
+        note = f"{note} ({exc})" if not isinstance(exc, LookupError) else note
+    for g in fleet.groups:
+        gd = groups.get(g.name)
+        if gd is None:
+            continue
+        der = (gd.get("collision") or {}).get("sources", {}).get("derelicts") or {}
+        life = der.get("derelict_lifetime_years")
+        lethal = (gd.get("untracked_debris") or {}).get("lethal_per_satellite_year", 0.0)
+        age = group_age_years(g, as_of)
+        gd["derelicts"] = {"age_years": age, "derelict_lifetime_years": life, "basis": note}
+        if g.name in q_bus and life is not None:
+            q = q_bus[g.name] + lethal
+            gd["derelicts"].update(derelict_failure_rate=q, derelicts_at_inception=float(
+                derelicts_at_inception(gd.get("satellites", 0), q, age, life)))
+        gd["derelicts_at_inception"] = gd["derelicts"].get("derelicts_at_inception")

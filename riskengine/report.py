@@ -139,8 +139,94 @@ def report_data(con, run_id: str) -> dict:
                                  for p in s.perils],
                 groups=groups, diagnostics=diag, fit_run_id=fit_id, inputs=inputs,
                 catalog=catalog, checks=checks, sensitivity=sens,
+                shells=_shell_data(con, hz, run),
                 launches=campaign_launches(con, run_id),
                 launch_record=_launch_record(con, fit_id))
+
+
+def _shell_data(con, hazards_run: str | None, run: dict) -> dict:
+    """Per fleet group: the collision and debris diagnostics of the hazards run (issue #20)
+    and the priced run's derelicts; empty when the run has no collision peril."""
+    if not hazards_run:
+        return {}
+    row = con.execute("SELECT stats FROM runs WHERE run_id = ?", [hazards_run]).fetchall()
+    try:
+        groups = (json.loads(row[0][0]) if row and row[0][0] else {}).get("groups", {})
+        priced = json.loads(run.get("stats") or "{}").get("derelicts", {})
+    except (TypeError, ValueError):
+        return {}
+    out = {}
+    for g, d in groups.items():
+        if d.get("collision") or d.get("untracked_debris"):
+            out[g] = {"collision": d.get("collision"), "untracked": d.get("untracked_debris"),
+                      "derelicts": priced.get(g) or d.get("derelicts")}
+    return out
+
+
+def _shells_section(shells: dict) -> str:
+    """The report's collision and debris section: derived avoidance beside operator reports,
+    the catalog rate at ±5 km, lethal debris before/after and derelicts."""
+    if not shells:
+        return ""
+    rows, alt_rows, deb_rows = [], [], []
+    reports = None
+    for g, d in shells.items():
+        c = d.get("collision") or {}
+        if c:
+            dc = c["derived"].get("catalog", {})
+            lo, hi = dc.get("share_low"), dc.get("share_high")
+            share = (f"{c['share_avoided']:.1%}" + (f" [{lo:.0%}–{hi:.0%}]"
+                                                   if lo is not None and hi is not None else ""))
+            pr = c["practice"]
+            src = c["sources"]
+            before = sum(v["before"] for v in src.values() if "before" in v)
+            after = sum(v["after"] for v in src.values() if "after" in v)
+            der = d.get("derelicts") or {}
+            rows.append((g, f"{pr['maneuver_threshold_pc']:g} / {pr['covariance']} / "
+                            f"{pr['maneuver_success']:g}", share,
+                         f"{c['maneuvers_per_satellite_year']:.2f}", f"{before:.3g}",
+                         f"{after:.3g}",
+                         "—" if der.get("derelicts_at_inception") is None
+                         else f"{der['derelicts_at_inception']:.1f}"))
+            near = c.get("altitude") or {}
+            if near:
+                r = near["rates"]
+                alt_rows.append((g, f"{r[0]:.3g}", f"{r[1]:.3g}", f"{r[2]:.3g}",
+                                 "yes" if near.get("in_minimum") else "no"))
+            reports = reports or c.get("operator_reports")
+        u = d.get("untracked") or {}
+        if u:
+            deb_rows.append((g, f"{u['hits_per_satellite_year']:.3g}",
+                             f"{u['lethal_share']:.3%}", f"{u['lethal_per_satellite_year']:.3g}",
+                             f"{u['before_lethal_share']:.3%}",
+                             f"{u['before_lethal_per_satellite_year']:.3g}"))
+    parts = ["<section id='collision'><h2>Collision and debris by shell</h2>"
+             "<p class='muted'>Avoidance is derived from how the operator flies (manoeuvre "
+             "threshold / covariance it screens with / share of manoeuvres that succeed) by "
+             "NASA CARA's event-rate method (Hall 2019), with its 95 % interval; rates are "
+             "collisions per satellite-year with tracked objects and the fleet's live "
+             "satellites.</p>"]
+    if rows:
+        parts.append(_table(["fleet group", "practice", "share avoided (catalog)",
+                             "manoeuvres / sat-yr", "collisions / sat-yr before",
+                             "after avoidance", "derelicts at inception"], rows, (3, 4, 5, 6)))
+    if reports:
+        parts.append("<p class='muted'>Manoeuvres per satellite-year reported by operators: "
+                     + "; ".join(f"{_e(x['operator'])} at {x['threshold_pc']:g}: "
+                                 f"{_e(x['reported'])}" for x in reports) + ".</p>")
+    if alt_rows:
+        parts.append("<h3>Is the shell in a flux minimum?</h3><p class='muted'>Tracked-catalog "
+                     "collision rate (per satellite-year, before avoidance) at the shell's "
+                     "altitude and 5 km either side, smoothed over the altitude resolution of "
+                     "mean element sets: a minimum narrower than that is no protection.</p>"
+                     + _table(["fleet group", "−5 km", "shell", "+5 km", "in a minimum"],
+                              alt_rows, (1, 2, 3)))
+    if deb_rows:
+        parts.append("<h3>Untracked debris that kills</h3>" + _table(
+            ["fleet group", "hits / sat-yr (1 mm–10 cm)", "lethal share", "lethal / sat-yr",
+             "before: lethal share (1–10 cm)", "before: lethal / sat-yr"], deb_rows,
+            (1, 2, 3, 4, 5)))
+    return "".join(parts) + "</section>"
 
 
 def _assumptions(s) -> list[tuple[str, str, str, str]]:
@@ -357,6 +443,7 @@ def render_html(data: dict) -> str:
               "gross AAL, and the difference is what the aggregate terms retain or cap. Capital "
               "and premium are allocated on the net (after reinsurance). Standalone 1-in-200: "
               "the 99.5 % quantile of the peril's own annual loss.</p></section>")
+    parts.append(_shells_section(data.get("shells") or {}))
     if s.extra.get("campaign"):
         parts.append(_campaign_section(data))
     if data["groups"]:

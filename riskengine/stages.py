@@ -269,8 +269,10 @@ def portfolio_screening(con, p, fleet, cat, run_id: str | None = None):
 
 # --------------------------------------------------------------------------- hazards
 def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
-                    exclude_names: tuple[str, ...] = (), progress=None):
-    """Every peril's hazard rows for the portfolio (no store): a :class:`HazardResult`.
+                    exclude_names: tuple[str, ...] = (), progress=None,
+                    conjunctions: dict | None = None):
+    """Every peril's hazard rows for the portfolio (no I/O but the shipped atmosphere table
+    and the dose spectra cache): a :class:`HazardResult`.
 
     When a peril needs the radiation dose (``"dose" in needs``) each group's yearly dose is
     computed first (:func:`riskengine.hazards.group_doses`, AE-8/AP-8 through the spectra
@@ -280,8 +282,14 @@ def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
     from riskengine.hazards import HazardResult, group_doses
 
     objs = portfolio_perils(p)
+    atmosphere = None
+    if any("atmosphere" in x.needs for x in objs):
+        from riskengine.atmosphere import load_density_table
+
+        atmosphere = load_density_table()
     ctx = registry.HazardContext(fleet=fleet, catalog=catalog, screening=screening or None,
-                                 perils={x.type: x for x in objs})
+                                 perils={x.type: x for x in objs},
+                                 conjunctions=conjunctions or None, atmosphere=atmosphere)
     ctx.shared["exclude_names"] = tuple(exclude_names)
     res = HazardResult(orbits=fleet.orbits())
     if any("dose" in x.needs for x in objs):
@@ -293,6 +301,7 @@ def compute_hazards(p, fleet, catalog=None, *, screening: dict | None = None,
         if progress is not None:
             progress("hazards", k + 1, len(objs))
     res.shared = ctx.shared
+    res.atmosphere = atmosphere
     return res
 
 
@@ -316,8 +325,11 @@ def hazards(con, p, opts: Options | None = None) -> str:
     fleet = resolve_fleet(p, cat)
     srun, screening = (portfolio_screening(con, p, fleet, cat, opts.screening_run)
                        if cat is not None else (None, {}))
+    from riskengine.hazards import screening_conjunctions
+
     res = compute_hazards(p, fleet, cat, screening=screening,
-                          exclude_names=opts.exclude_names, progress=opts.progress)
+                          exclude_names=opts.exclude_names, progress=opts.progress,
+                          conjunctions=screening_conjunctions(con, srun) if srun else None)
     inputs = {"screening_run_id": srun}
     if cat is not None:
         inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
@@ -327,6 +339,11 @@ def hazards(con, p, opts: Options | None = None) -> str:
         if res.rows.get("peril"):
             h.write("hazards", res.rows)
         h.stats.update(hazard_stats(res, screening_run=srun))
+        from riskengine.hazards import derelict_estimate
+
+        ep = _epoch(cat) if cat is not None else None
+        derelict_estimate(con, p, fleet, h.stats,
+                          as_of=p.simulation.inception or (ep.date() if ep else None))
         h.stats["catalog_objects"] = len(cat) if cat is not None else 0
         for code, message in catalog_flags(cinfo, _epoch(cat) if cat is not None else None,
                                            p.simulation.inception):
@@ -492,6 +509,9 @@ def assemble_hazard_set(objs, li: LossInputs):
                 f"{' or '.join(missing)} peril: that phase of the launch policies is priced at "
                 "zero; add " + ", ".join(f'type = "{t}"' for t in missing)))
     _capacity.finalize(hs, ctx)   # random and dose failures share the accelerators
+    from riskengine.perils import _derelict
+
+    _derelict.finalize(hs, ctx)   # the year's failures leave derelicts (collision peril)
     return hs, ctx
 
 
@@ -576,6 +596,8 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         pr = price_run(r, p, res, hs)
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
+        if ctx.shared.get("derelict_summary"):
+            r.stats["derelicts"] = ctx.shared["derelict_summary"]
         if hs.agreed_value is not None:
             r.stats["agreed_value_at_inception"] = float(
                 (hs.sum_insured * hs.agreed_value.at_inception()).sum())
@@ -611,18 +633,24 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
 
 
 def hazard_context(con, p, li: LossInputs):
-    """The hazards stage's context of a priced run (catalog from the store, the run's
-    screening), with every peril's shared state computed: what a sensitivity case needs
-    to recompute one peril's rows."""
-    from riskengine.catalog.ingest import catalog_from_db
+    """The hazards stage's context of a priced run (the catalog the hazards stage takes,
+    the run's screening), with every peril's shared state computed: what a sensitivity
+    case needs to recompute one peril's rows.
 
-    cat = catalog_from_db(con) if "catalog" in needs(p) else None
+    The catalog comes from :func:`ensure_catalog`, as in :func:`hazards`: the store alone
+    is empty when the hazards stage priced the embedded default catalog, and the
+    recomputed rows of every catalog peril would then be zero."""
+    cat = ensure_catalog(con, p)[0] if "catalog" in needs(p) else None
     srun = li.inputs.get("screening_run_id")
     screening = portfolio_screening(con, p, li.fleet, cat, srun)[1] if srun else None
-    res = compute_hazards(p, li.fleet, cat, screening=screening)
+    from riskengine.hazards import screening_conjunctions
+
+    conj = screening_conjunctions(con, srun) if srun else None
+    res = compute_hazards(p, li.fleet, cat, screening=screening, conjunctions=conj)
     objs = portfolio_perils(p)
     return registry.HazardContext(fleet=li.fleet, catalog=cat, screening=screening or None,
-                                  perils={x.type: x for x in objs}, shared=res.shared)
+                                  perils={x.type: x for x in objs}, shared=res.shared,
+                                  conjunctions=conj, atmosphere=res.atmosphere)
 
 
 def evidence_flags(con, p, li: LossInputs) -> list[tuple[str, str, str]]:

@@ -38,8 +38,9 @@ def test_rows_follow_the_hazards_contract(catalog):
     res = compute_hazards(_portfolio(), catalog)
     rows = res.rows
     perils = set(rows["peril"])
-    assert perils == {"collision", "untracked_debris", "untracked_debris_partial", "breakup",
-                      "space_weather", "radiation", "solar_particle_event"}
+    assert perils == {"collision", "collision_derelict", "untracked_debris",
+                      "untracked_debris_partial", "breakup", "space_weather", "radiation",
+                      "solar_particle_event"}
     n = len(rows["peril"])
     assert all(len(v) == n for v in rows.values())
     scopes = {"breakup": "event", "space_weather": "event", "solar_particle_event": "event",
@@ -51,6 +52,10 @@ def test_rows_follow_the_hazards_contract(catalog):
             assert rows["severity_a"][i] > 0 and rows["severity_b"][i] > 0
         if rows["scope"][i] == "event" and rows["peril"][i] != "solar_particle_event":
             assert 0 < rows["hit_probability"][i] < 1
+        if rows["method"][i] == "derelict":   # issue #20: the fleet's dead satellites
+            assert rows["source_group"][i] in ("dc550", "sso700")
+            assert rows["delay_years"][i] >= 0 and rows["dwell_years"][i] > 0
+            assert rows["lifetime_years"][i] >= rows["delay_years"][i] + rows["dwell_years"][i] - 1e-9
         if rows["peril"][i] == "radiation":     # the physics dose of the group, stored
             assert rows["annual_rate"][i] == 0 and rows["dose_rad_per_year"][i] > 0
             assert rows["solar_dose_rad_per_year"][i] >= 0 and rows["spe_rad_per_fluence"][i] > 0
@@ -75,7 +80,7 @@ def test_a_dense_shell_is_its_own_hazard(catalog):
     assert ratio == pytest.approx((4 * n - 1) / (n - 1), rel=1e-9)
     np.testing.assert_allclose(big.collision_by_class[0, :FLEET],
                                small.collision_by_class[0, :FLEET], rtol=1e-12)
-    assert set(big.rows["peril"]) == {"collision"}
+    assert set(big.rows["peril"]) == {"collision", "collision_derelict"}
 
 
 NO_MITIGATION = {"avoidance": 0.0, "self_factor": 1.0}
@@ -100,7 +105,8 @@ def test_norad_group_is_not_double_counted(catalog):
     orb = resolve_fleet(p, catalog).orbits()
     assert list(orb.satellite_id[-3:]) == [0, 1, 2] and list(orb.norad_id[-3:]) == ids
     res = compute_hazards(p, catalog)
-    assert sum(1 for g in res.rows["fleet_group"] if g == "own") == 3
+    assert sum(1 for g, m in zip(res.rows["fleet_group"], res.rows["method"])
+               if g == "own" and m == "flux") == 3
     missing = _portfolio(extra=[{"name": "x", "norad_ids": [999_999_999], "sum_insured": 1.0}])
     with pytest.raises(ValueError, match="not in the catalog"):
         compute_hazards(missing, catalog)
@@ -132,7 +138,10 @@ def test_collision_uses_one_method_per_group(catalog):
     assert ctx.shared["collision_method"] == {"dc550": "screening", "sso700": "flux"}
     rates = {hs.group_names[int(hs.group[src.units.sats[0]])]: float(src.rates[0, 0])
              for src in hs.sources}
-    assert rates["dc550"] == pytest.approx(screening_annual_rate(2e-5, 7.0, 1000))
+    # the screening's catalog part; a Walker shell's own part comes from its geometry
+    # (here the random-phase rate: self_factor = 1), not from the Pc of nominal slots
+    assert rates["dc550"] == pytest.approx(screening_annual_rate(2e-5, 7.0, 1000)
+                                           + res.collision_by_class[0, FLEET])
     assert rates["sso700"] == pytest.approx(res.collision_by_class[1].sum())
 
 
@@ -147,12 +156,13 @@ def test_written_run_feeds_the_loss_engine(catalog, db_path, monkeypatch, full_3
     run_id = stages.hazards(con, p)
     got = con.execute("SELECT count(*), count(DISTINCT peril) FROM hazards WHERE run_id = ?",
                       [run_id]).fetchall()[0]
-    assert got[1] == 4
+    assert got[1] == 5
     assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0] == "complete"
     hs, inputs, _ = stages.build_hazard_set(con, p)
     assert inputs["hazards_run_id"] == run_id
+    # lethal debris hits leave derelicts: the derelict source is in the engine input
     assert set(hs.perils) == {"collision", "untracked_debris", "untracked_debris_partial",
-                              "breakup"}
+                              "breakup", "collision_derelict"}
     # breakups: the mixture severity and the exposure from the event to the year's end
     # survive the store, and the engine's hit rate gives back the stored mean probability
     from riskengine.core.debris import mean_cloud_hit_probability
@@ -189,6 +199,7 @@ def test_cli_hazards_table_and_plot(full_3le, tmp_path, monkeypatch):
                                    "--plot", str(png)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "hazards by shell" in res.output and png.stat().st_size > 10_000
+    assert "collision avoidance derived" in res.output and "share avoided" in res.output
 
 
 def test_screening_from_store_credits_fleet_pairs_to_both_groups(db_path):

@@ -34,7 +34,10 @@ def test_default_set_is_the_physical_set_in_source_order():
         "collision", "untracked_debris", "breakup", "space_weather", "launch", "hardware",
         "batch_defect", "deployment", "radiation", "solar_particle_event"]
     coll = perils.default_set()[0]
-    assert coll.params.avoidance == 0.99 and coll.params.self_factor == 0.01
+    # issue #20: avoidance and the own-shell factor are derived (the old 0.99 / 0.01 were
+    # unsourced); they remain as explicit overrides
+    assert coll.params.avoidance is None and coll.params.self_factor is None
+    assert coll.params.maneuver_threshold_pc == 1e-4 and coll.params.covariance == "cdm"
 
 
 @pytest.mark.parametrize("entry, key", [
@@ -132,7 +135,9 @@ def test_perils_command_lists_parameters_and_sources(cli_run):
     by = {x["type"]: x for x in rows}
     assert set(by) == set(perils.types())
     coll = {p["name"]: p for p in by["collision"]["parameters"]}
-    assert coll["avoidance"]["default"] == 0.99 and coll["avoidance"]["assumption"]
+    assert coll["avoidance"]["default"] is None and coll["avoidance"]["assumption"]
+    assert coll["maneuver_threshold_pc"]["default"] == 1e-4
+    assert "CARA" in coll["maneuver_threshold_pc"]["source"]
     assert "1,322 Starlinks" in coll["shell_thickness_km"]["source"]
     r = cli_run("perils", "nope")
     assert r.exit_code == 2 and "unknown peril type 'nope'" in r.stderr

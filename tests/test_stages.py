@@ -138,7 +138,8 @@ def test_screening_feeds_only_its_own_portfolio(store, full_3le, tmp_path, monke
     assert screening_of(ha) == scr and screening_of(hb) is None
     methods = dict(con.execute("SELECT method, count(*) FROM hazards WHERE run_id = ? "
                                "GROUP BY 1", [ha]).fetchall())
-    assert methods == {"flux": 1, "screening": 1}
+    # plus the shell's own derelicts (issue #20), whatever the method
+    assert methods == {"flux": 1, "screening": 1, "derelict": 1}
     sim = stages.simulate(con, a)
     inputs = json.loads(con.execute("SELECT inputs FROM runs WHERE run_id = ?",
                                     [sim]).fetchall()[0][0])

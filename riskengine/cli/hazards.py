@@ -41,7 +41,12 @@ def hazards(config, db, plot_path, screen_run, exclude, as_json):
     from riskengine import stages
 
     p = load_config(config)
-    c = console()
+    if as_json:   # stdout holds the JSON object alone; progress lines go to stderr
+        from rich.console import Console
+
+        c = Console(stderr=True)
+    else:
+        c = console()
     con = open_store(db)
     with stage_options(c, screening_run=screen_run, exclude_names=tuple(exclude)) as opts:
         run_id = stages.hazards(con, p, opts)
@@ -83,6 +88,33 @@ def hazards(config, db, plot_path, screen_run, exclude, as_json):
             "protons)", markup=False)
     for line in parts:
         c.print(line, markup=False)
+    av_rows = []
+    for name, g in groups.items():
+        cd = g.get("collision")
+        if not cd:
+            continue
+        d = cd["derived"].get("catalog", {})
+        src = cd["sources"]
+        near = cd.get("altitude") or {}
+        rates = near.get("rates") or [None] * 3
+        av_rows.append([
+            name, cd["practice"]["maneuver_threshold_pc"], cd["practice"]["covariance"],
+            _share(cd["share_avoided"], d.get("share_low"), d.get("share_high")),
+            g.get("maneuvers_per_satellite_year"),
+            sum(v["before"] for k, v in src.items() if "before" in v),
+            sum(v["after"] for k, v in src.items() if "after" in v),
+            *rates, "yes" if near.get("in_minimum") else "no",
+            g.get("derelicts_at_inception")])
+    if av_rows:
+        c.print(rich_table("collision avoidance derived from the operator's practice",
+                           ["group", "threshold", "covariance", "share avoided", "manoeuvres/yr",
+                            "live coll/yr before", "after", "catalog -5 km", "0 km", "+5 km",
+                            "in a minimum", "derelicts at inception"], av_rows))
+        c.print("share avoided: of the tracked-catalog rate (NASA CARA event-rate method, "
+                "95 % interval); manoeuvres per satellite-year beside operator reports: "
+                "Hubble 0.71/yr at 1e-4 (CARA), ESA 1-3/yr at 1e-4, Starlink ~12.6/yr at 1e-5 "
+                "(2023); catalog rates smoothed over the element sets' altitude resolution; "
+                "--json lists every source before and after avoidance", markup=False)
     if stats.get("screening_run_id"):
         c.print(f"collision rates from screening run {stats['screening_run_id']}", markup=False)
     if plot_path:
@@ -126,3 +158,11 @@ def _plot(con, p, run_id, plot_path):
     fig = hazard_altitude_figure(a_all, r_all, p_all,
                                  title=f"Annual hazard vs altitude — {p.name or run_id}")
     fig.savefig(plot_path)
+
+
+def _share(x, lo, hi) -> str:
+    if x is None:
+        return "-"
+    if lo is None or hi is None:
+        return f"{x:.1%}"
+    return f"{x:.1%} [{lo:.0%}-{hi:.0%}]"

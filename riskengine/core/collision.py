@@ -40,14 +40,15 @@ def compare_rates(flux_rate, screening_rate) -> np.ndarray:
 
 
 def breakup_rate_in_band(pop, grid, alt_lo_km: float, alt_hi_km: float, *,
-                         avoidance: float = 0.0, self_factor: float = 1.0) -> float:
+                         avoidance: float = 0.0, self_factor: float = 1.0,
+                         payload_avoidance: float | None = None) -> float:
     """Catastrophic collisions per year between any two objects in an altitude band.
 
     Pairs are split by who takes part: catalog-only pairs are avoided only when one party
-    is a manoeuvrable payload; pairs with a fleet satellite are avoided with
-    ``avoidance``; fleet-vs-fleet pairs also keep only ``self_factor`` of their
-    random-phase rate (a coordinated shell plans its own crossings), as the collision
-    peril does.
+    is a manoeuvrable payload, with ``payload_avoidance`` (default ``avoidance``); pairs
+    with a fleet satellite are avoided with ``avoidance``; fleet-vs-fleet pairs also keep
+    only ``self_factor`` of their random-phase rate (a coordinated shell plans its own
+    crossings), as the collision peril does.
 
     Examples
     --------
@@ -65,10 +66,11 @@ def breakup_rate_in_band(pop, grid, alt_lo_km: float, alt_hi_km: float, *,
     cat = pop.subset(~is_fleet)
     cat_raw = collision_rate_in_band(cat, grid, alt_lo_km, alt_hi_km) if len(cat) else 0.0
     lam_cat = cat_raw
-    if avoidance > 0 and len(cat):
+    a_pl = avoidance if payload_avoidance is None else payload_avoidance
+    if a_pl > 0 and len(cat):
         passive = (cat.cls != CLASSES.index("PAYLOAD"))
         lam_p = collision_rate_in_band(cat.subset(passive), grid, alt_lo_km, alt_hi_km)
-        lam_cat = cat_raw - avoidance * (cat_raw - lam_p)
+        lam_cat = cat_raw - a_pl * (cat_raw - lam_p)
     if not is_fleet.any():
         return float(lam_cat)
     lam_ff = collision_rate_in_band(pop.subset(is_fleet), grid, alt_lo_km, alt_hi_km)

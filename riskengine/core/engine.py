@@ -6,7 +6,9 @@ bit whatever the write chunk size or the number of worker processes (a Dask scal
 :func:`simulate_block` over block indices the same way).
 
 Inside a block everything is vectorised over events and hits (no Python loop over years or
-satellites): event counts per year per source, hits per event, damage per hit, depletion
+satellites): event counts per year per source, hits per event, damage per hit, then the
+collisions with the fleet's own derelicts, drawn from that year's failures
+(:class:`riskengine.core.sources.DerelictSource`: a year with more failures has more), depletion
 within the year (hits sorted by year, satellite and time of the event; a satellite's
 remaining capacity is one minus what earlier hits that year removed), then the financial
 module of :mod:`riskengine.core.policy` and the reinsurance of
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskengine.core import policy as fm
+from riskengine.core.derelict import exposure_in_year
 from riskengine.core.debris import cloud_hit_probability
 from riskengine.core.reinsurance import cede, erode
 from riskengine.core.sources import (
@@ -33,6 +36,7 @@ from riskengine.core.sources import (
     CapacitySource,
     ClusterSource,
     CompoundSource,
+    DerelictSource,
     EventSource,
     HazardSet,
     SatelliteSource,
@@ -400,6 +404,56 @@ def _batch_hits(src: BatchSource, draw: np.ndarray, rng: np.random.Generator):
     return yr, unit, e, sats, dmg
 
 
+def _derelict_hits(src: DerelictSource, hs: HazardSet, ev_year, ev_peril, ev_time, hit_ev,
+                   hit_sat, hit_dmg, draw, n_years: int, rng: np.random.Generator):
+    """Collisions with the fleet's derelicts in a block: ``(year, satellite, time)`` of each.
+
+    The derelicts of a year are the satellites lost (damage 1) to one of ``src.triggers``
+    that year, each from the time of its first such loss; every one of them passes the
+    target bands of its group and draws Poisson collisions over its exposure there
+    (:func:`riskengine.core.derelict.exposure_in_year`). Derelicts present at inception add
+    Poisson(``base_rate[d]``) collisions per unit and year, uniform in time.
+    """
+    perils = hs.perils
+    codes = [perils.index(x) for x in src.triggers if x in perils]
+    ys, us, ts = [], [], []
+    if codes and len(hit_ev):
+        m = np.isin(ev_peril[hit_ev], codes) & (hit_dmg >= 1.0 - 1e-9)
+        fy, fs, ft = ev_year[hit_ev[m]], hit_sat[m], ev_time[hit_ev[m]]
+        key = fy * max(hs.n_sats, 1) + fs
+        o = np.lexsort((ft, key))
+        first = np.ones(len(o), bool)
+        first[1:] = key[o][1:] != key[o][:-1]
+        fy, fs, ft = fy[o][first], fs[o][first], ft[o][first]
+        fg = hs.group[fs]
+        for g in np.unique(fg):
+            pairs = np.flatnonzero(src.source_group == g)
+            if not pairs.size:
+                continue
+            fi = np.flatnonzero(fg == g)
+            f = np.repeat(fi, pairs.size)
+            p = np.tile(pairs, fi.size)
+            expo = exposure_in_year(ft[f], src.delay[p], src.dwell[p])
+            cnt = rng.poisson(expo * src.rate[p])
+            r = np.repeat(np.arange(f.size), cnt)
+            start = np.minimum(1.0, ft[f[r]] + src.delay[p[r]])
+            ys.append(fy[f[r]])
+            us.append(src.target_unit[p[r]])
+            ts.append(start + rng.random(r.size) * expo[r])
+    nu = len(src.units.size)
+    lam = src.base_rate[draw % src.n_draws]                       # (n_years, n_units)
+    cnt = rng.poisson(lam).ravel()
+    cell = np.repeat(np.arange(n_years * nu), cnt)
+    ys.append(cell // nu)
+    us.append(cell % nu)
+    ts.append(rng.random(cell.size))
+    y = np.concatenate(ys).astype(np.int64)
+    u = np.concatenate(us).astype(np.int64)
+    t = np.concatenate(ts)
+    pos = src.units.offset[u] + (rng.random(u.size) * src.units.size[u]).astype(np.int64)
+    return y, src.units.sats[pos], t
+
+
 def _cluster_hits(src: ClusterSource, draw: np.ndarray, rng: np.random.Generator):
     """Collisions inside clusters: ``(event year)`` of each collision and ``(event index,
     satellite, damage)`` of the two colliding satellites and the fragments' hits."""
@@ -468,12 +522,16 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                                         for src in hs.sources])
     block_stream = rng
     solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
+    deferred = []   # derelict sources: drawn from the year's failures, after all the others
     # solar particle events first: capacity claims and driven storms need this block's events
     # (each source keeps its own stream, so the order changes no draw)
     src_order = sorted(range(len(hs.sources)),
                        key=lambda i: not isinstance(hs.sources[i], SolarEventSource))
     for src, rng in ((hs.sources[i], streams[i]) for i in src_order):
         pc = perils.index(src.peril) if src.peril in perils else -1
+        if isinstance(src, DerelictSource):
+            deferred.append((src, rng, pc))
+            continue
         if isinstance(src, SolarEventSource):
             from riskengine.core.spe import sample_spe_year
 
@@ -596,6 +654,18 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
         keep = ~failed[key]
         hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
+    for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
+        y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
+                                   hit_dmg, draw, n_years, drng)
+        k = len(y)
+        hit_ev = np.concatenate([hit_ev, n_ev + np.arange(k)])
+        hit_sat = np.concatenate([hit_sat, sat])
+        hit_dmg = np.concatenate([hit_dmg, np.ones(k)])
+        ev_year = np.concatenate([ev_year, y])
+        ev_peril = np.concatenate([ev_peril, np.full(k, pc, np.int16)])
+        ev_direct = np.concatenate([ev_direct, np.zeros(k)])
+        ev_time = np.concatenate([ev_time, t])
+        n_ev += k
 
     # ---- depletion: order hits by (year, satellite, event time); a satellite's damage in a
     # year accumulates, and the hit that takes it to ctl_threshold is a constructive total
@@ -792,6 +862,8 @@ def expected_hits_per_year(hs: HazardSet) -> float:
                            ) * len(src.units.size)
         elif isinstance(src, SatelliteSource):
             total += 2.0 * float(np.mean((src.rates * src.units.size[None, :]).sum(axis=1)))
+        elif isinstance(src, DerelictSource):
+            total += 2.0 * float(np.mean(src.base_rate.sum(axis=1)) + src.rate.sum())
         else:
             hits = (src.hit_probability * src.units.size[None, :]).sum(axis=1)
             rate = src.rate + src.driven_probability * sun.get(src.driven_by, 0.0)

@@ -423,10 +423,13 @@ def collision_rates(targets: Population, pop: Population, grid: Grid | None = No
     return FluxResult(out, own_shell=own_raw)
 
 
-def population_from_catalog(cat, *, min_perigee_alt_km: float | None = None) -> Population:
+def population_from_catalog(cat, *, min_perigee_alt_km: float | None = None,
+                            return_index: bool = False):
     """A :class:`Population` from a :class:`riskengine.catalog.Catalog` (one row per object).
 
-    Classes follow ``cat.object_class``; hard-body radii ``cat.hard_body_radius_m``.
+    Classes follow ``cat.object_class``; hard-body radii ``cat.hard_body_radius_m``. Objects
+    without a usable orbit are left out; ``return_index=True`` also returns the catalog
+    row of each population row, ``(population, index)``.
     """
     cls_map = {c: k for k, c in enumerate(CLASSES)}
     cls = np.array([cls_map.get(str(c), cls_map["UNKNOWN"]) for c in cat.object_class], np.int64)
@@ -436,8 +439,9 @@ def population_from_catalog(cat, *, min_perigee_alt_km: float | None = None) -> 
     ok = np.isfinite(p.a_km) & (p.a_km > R_EARTH_KM) & np.isfinite(p.e) & (p.e < 1)
     if min_perigee_alt_km is not None:
         ok &= p.a_km * (1 - p.e) - R_EARTH_KM >= min_perigee_alt_km
-    return Population(*[getattr(p, k)[ok] for k in ("a_km", "e", "inc_deg", "radius_m", "cls",
-                                                   "weight")])
+    out = Population(*[getattr(p, k)[ok] for k in ("a_km", "e", "inc_deg", "radius_m", "cls",
+                                                  "weight")])
+    return (out, np.flatnonzero(ok)) if return_index else out
 
 
 def collision_rate_in_band(pop: Population, grid: Grid, alt_lo_km: float, alt_hi_km: float,

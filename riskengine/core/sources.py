@@ -373,6 +373,43 @@ class BatchSource:
 
 
 @dataclass
+class DerelictSource:
+    """Collisions of live satellites with the fleet's own derelicts (total losses).
+
+    A satellite lost in a simulated year to one of the ``triggers`` (labels of other
+    sources: bus failures, serial defects, lethal debris hits) stops manoeuvring at the
+    time of its loss and decays through the bands of the fleet's shells: for each pair
+    ``p`` of its group ``source_group[p]`` and a target unit ``target_unit[p]`` (a fleet
+    group's satellites), it spends ``exposure_in_year(t, delay[p], dwell[p])`` years of
+    the rest of the policy year in the target's band and meets the target's live
+    satellites at ``rate[p]`` collisions per derelict-year (after the live satellites'
+    avoidance; the derelict does not manoeuvre). Derelicts already in orbit at inception
+    add ``base_rate[d, u]`` collisions per year to unit ``u`` (per posterior draw ``d``,
+    from the trigger rates, the group's age and the same passage times). Each collision
+    destroys one live satellite of the unit, drawn uniformly, at a time uniform over the
+    derelict's passage (or the year).
+
+    The engine draws these hits *after* the other sources of the block, from that year's
+    trigger hits: a year with more failures has more derelict collisions
+    (:func:`riskengine.core.engine.simulate_block`).
+    """
+
+    peril: str
+    triggers: tuple
+    units: Units
+    source_group: np.ndarray      # (n_pairs,) fleet group index of the failed satellite
+    target_unit: np.ndarray       # (n_pairs,) unit index
+    rate: np.ndarray              # (n_pairs,) collisions per derelict-year in the band
+    delay: np.ndarray             # (n_pairs,) years from failure to entering the band
+    dwell: np.ndarray             # (n_pairs,) years in the band
+    base_rate: np.ndarray         # (n_draws, n_units) from derelicts present at inception
+
+    @property
+    def n_draws(self) -> int:
+        return self.base_rate.shape[0]
+
+
+@dataclass
 class ClusterSource:
     """Collisions inside formation-flying clusters: Poisson(``rate[d, u]``) collisions a
     year in cluster ``u``; each is one occurrence in which two distinct satellites of the
@@ -611,6 +648,41 @@ class HazardSet:
         self.sources.append(BatchSource(peril, Units.from_lists(lists), q, arr["affected_a"],
                                         arr["affected_b"], arr["lost_a"], arr["lost_b"],
                                         float(np.clip(partial_damage, 0.0, 1.0))))
+
+    def add_derelicts(self, peril: str, triggers, pairs: list[dict],
+                      base_rate: dict[str, np.ndarray] | None = None) -> None:
+        """Collisions with the fleet's own derelicts (:class:`DerelictSource`).
+
+        ``pairs``: one dict per (failed satellite's group, target group) with ``source``,
+        ``target`` (group names), ``rate`` (collisions per derelict-year in the target's
+        band), ``delay`` and ``dwell`` (years); ``base_rate``: ``{target group: (n_draws,)
+        collisions per year}`` from derelicts already in orbit at inception.
+
+        Examples
+        --------
+        >>> hs = HazardSet(np.full(10, 1e8), np.zeros(10, int), ["a"], [])
+        >>> hs.add_independent_failure("hardware", 0.1)
+        >>> hs.add_derelicts("derelict", ["hardware"], [dict(source="a", target="a",
+        ...                  rate=0.5, delay=0.0, dwell=2.0)], {"a": np.array([1e-3, 2e-3])})
+        >>> hs.perils, hs.n_draws
+        (['hardware', 'derelict'], 2)
+        """
+        targets = list(dict.fromkeys([q["target"] for q in pairs] + list(base_rate or {})))
+        lists = [self._sats([g])[0] for g in targets]
+        nd = max([1] + [len(np.atleast_1d(v)) for v in (base_rate or {}).values()])
+        base = np.zeros((nd, len(targets)))
+        for g, v in (base_rate or {}).items():
+            base[:, targets.index(g)] = np.broadcast_to(np.asarray(v, float), (nd,))
+        arr = {k: np.array([float(q[k]) for q in pairs], float)
+               for k in ("rate", "delay", "dwell")}
+        if any(np.any(~(v >= 0)) for v in arr.values()) or np.any(~(base >= 0)):
+            raise ConfigError(f"peril {peril!r}: derelict rates, delays and dwell times must be "
+                              ">= 0 (inf allowed for a dwell that outlasts the year)")
+        self.sources.append(DerelictSource(
+            peril, tuple(triggers), Units.from_lists(lists),
+            np.array([self.group_names.index(q["source"]) for q in pairs], np.int64),
+            np.array([targets.index(q["target"]) for q in pairs], np.int64),
+            arr["rate"], arr["delay"], arr["dwell"], base))
 
     def add_cluster_collisions(self, peril: str, cluster_size: int, rates: dict[str, float],
                                *, pair_damage: float = 1.0, fragment_probability: float = 0.0,

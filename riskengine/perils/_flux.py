@@ -26,6 +26,7 @@ class FluxSetup:
     own: np.ndarray                  # index of each fleet orbit in ``pop``
     targets: Population              # one target per fleet orbit (count 1)
     shell_thickness_km: np.ndarray
+    catalog_names: np.ndarray | None = None   # name of each ``catalog_pop`` row (upper case)
 
 
 def flux_setup(ctx, shell_thickness_km: float) -> FluxSetup:
@@ -55,14 +56,16 @@ def flux_setup(ctx, shell_thickness_km: float) -> FluxSetup:
     # station-keeping default; element-set satellites are single orbits
     thk = np.where(orb.satellite_id < 0,
                    np.where(orb.spread_km > 0, orb.spread_km, shell_thickness_km), 0.0)
-    cat_pop = population_from_catalog(catalog.subset(keep))
+    cat_sub = catalog.subset(keep)
+    cat_pop, rows = population_from_catalog(cat_sub, return_index=True)
+    names = np.char.upper(np.asarray(cat_sub.name).astype(str))[rows]
     fleet_pop = orb.population()
     fleet_pop.thickness_km = thk
     pop = Population.concat([cat_pop, fleet_pop])
     own = len(cat_pop) + np.arange(len(orb.a_km))
     tgt = Population(orb.a_km, orb.e, orb.inc_deg, orb.radius_m, np.full(len(orb.a_km), FLEET),
                      np.ones(len(orb.a_km)), thk)
-    out = FluxSetup(orb, grid, cat_pop, pop, own, tgt, thk)
+    out = FluxSetup(orb, grid, cat_pop, pop, own, tgt, thk, names)
     ctx.shared[key] = out
     ctx.shared["excluded_catalog_objects"] = int((~keep).sum())
     return out

@@ -120,6 +120,13 @@ class HazardContext:
         parameters, e.g. breakup takes collision's avoidance by default).
     shared : dict
         A scratch space the perils of one hazards run share (e.g. the flux population).
+    conjunctions : dict or None
+        ``{group: {"pc": (n,), "fleet": (n,) bool, "satellite_years": float}}``: the Pc of
+        every conjunction of this portfolio's screening (each fleet-vs-fleet pair listed
+        for both satellites' groups) and the satellite-years it covers, or ``None``.
+    atmosphere : riskengine.core.lifetime.DensityTable or None
+        The density table the stage loaded (:func:`riskengine.atmosphere.load_density_table`)
+        for dead-satellite lifetimes; ``None``: no derelicts.
     """
 
     fleet: Any
@@ -127,6 +134,8 @@ class HazardContext:
     screening: dict | None = None
     perils: dict = field(default_factory=dict)
     shared: dict = field(default_factory=dict)
+    conjunctions: dict | None = None
+    atmosphere: Any = None
 
     def params_of(self, type_name: str):
         """The ``params`` of the configured peril ``type_name``, else that peril's defaults."""
@@ -188,7 +197,8 @@ class Peril:
         The whole ``[[perils]]`` entry (generic perils declare their own).
     default : bool
         Part of the default physical set (a config without ``[[perils]]``).
-    needs : frozenset of {"fleet", "catalog", "posterior"}
+    needs : frozenset of {"fleet", "catalog", "posterior", "atmosphere"}
+        ("atmosphere": the stage loads the density table for the peril)
     key_assumptions : tuple of KeyAssumption
         What the sensitivity analysis moves (:meth:`sensitivity_cases`).
     """
@@ -252,6 +262,12 @@ class Peril:
             if idx:
                 hazard_set_from_rows({k: [v[i] for i in idx] for k, v in ctx.rows.items()},
                                      hs, [label])
+
+    @classmethod
+    def groups_named(cls, entry) -> list[tuple[str, str]]:
+        """``(key, fleet group)`` of every fleet group the entry's params name; the config
+        refuses a name that is not a ``[[fleet]]`` group, with the key."""
+        return []
 
     def diagnostics(self, ctx: HazardContext) -> dict:
         """Per-group numbers for ``riskengine hazards`` (optional)."""

@@ -43,10 +43,21 @@ class BreakupParams(Params):
     avoidance: float | None = param(
         None, ge=0, le=1, allow_inf_nan=False, unit="share",
         description="share of the band's collisions involving a manoeuvrable party (payload "
-                    "or fleet) removed by manoeuvres (default: the collision peril's)",
+                    "or fleet) removed by manoeuvres (default: the collision peril's derived "
+                    "share of each group, and its shell geometry for fleet-vs-fleet pairs)",
         assumption="as the collision peril's avoidance: without it a dense band of active "
                    "satellites shows several random catastrophic collisions a year (the "
                    "physics upper bound, which manoeuvres remove)")
+    payload_avoidance: float | None = param(
+        None, ge=0, le=1, allow_inf_nan=False, unit="share",
+        description="share of the collisions between catalog payloads and other catalog "
+                    "objects in the band that the payloads' operators remove (default: the "
+                    "collision peril's derived share for the fleet's own conjunctions)",
+        assumption="the band's active payloads (mostly Starlink at 550 km) screen with their "
+                   "own ephemerides and coordinate within their shells, as the insured "
+                   "operator does among its own satellites; treating them like a single "
+                   "CDM-grade operator would price several random catastrophic collisions a "
+                   "year in the 550 km band, none of which is on record")
     band_km: float = param(
         25.0, gt=0, le=500, allow_inf_nan=False, unit="km",
         description="half-width of the altitude band whose catastrophic collisions count",
@@ -89,7 +100,7 @@ class Breakup(Peril):
                "Standard Breakup Model): shared events hitting many satellites")
     Params = BreakupParams
     default = True
-    default_params = {"avoidance": 0.99}
+    default_params: dict = {}
     needs = frozenset({"fleet", "catalog"})
     key_assumptions = (KeyAssumption("band_km", (10.0, 50.0), "breakup altitude band (km)"),)
 
@@ -99,7 +110,7 @@ class Breakup(Peril):
         fx = flux_setup(ctx, coll.shell_thickness_km)
         orb, tgt, pop, grid = fx.orbits, fx.targets, fx.pop, fx.grid
         alt = orb.alt_km
-        b_avoid = float(coll.avoidance if p.avoidance is None else p.avoidance)
+        derived = self._collision_shares(ctx)
         rate = np.zeros(len(alt))
         p_hit_all = np.zeros(len(alt))
         walker = orb.satellite_id < 0
@@ -107,8 +118,10 @@ class Breakup(Peril):
         for gname in dict.fromkeys(orb.group):
             ks = np.array([k for k in range(len(alt)) if orb.group[k] == gname])
             h = float(np.average(alt[ks], weights=orb.count[ks]))
+            b_avoid, sf, a_pl = derived(gname)
             lam = breakup_rate_in_band(pop, grid, h - p.band_km, h + p.band_km,
-                                       avoidance=b_avoid, self_factor=coll.self_factor)
+                                       avoidance=b_avoid, self_factor=sf,
+                                       payload_avoidance=a_pl)
             m = float(orb.mass_kg[ks[0]])
             mp = float(p.projectile_mass_kg or m)
             dm = dbr.untracked_damage(orb.shielding_mm[ks[0]], m, beta=dbr.SBM_SLOPE,
@@ -142,6 +155,38 @@ class Breakup(Peril):
                                  notes=note))
         ctx.shared.setdefault("breakup", {}).update(rate=rate, hit_probability=p_hit_all)
         return rows
+
+    def _collision_shares(self, ctx):
+        """``group -> (avoidance, self_factor)`` for :func:`breakup_rate_in_band`: this
+        peril's ``avoidance`` when set, else the collision peril's derived share of each
+        group (its hazard rows computed first when the portfolio has no collision peril);
+        the fleet-vs-fleet factor is the shell geometry's share of the random-phase rate,
+        after the fleet's own avoidance, relative to the catalog's."""
+        p = self.params
+        coll = ctx.params_of("collision")
+        cd = ctx.shared.get("collision", {})
+        if "avoided_share" not in cd and (p.avoidance is None or coll.self_factor is None):
+            from riskengine.perils import get, validate_entry
+
+            c = get("collision")(validate_entry({"type": "collision",
+                                                 "params": coll.model_dump()}))
+            c.hazard_rows(ctx)
+            cd = ctx.shared.get("collision", {})
+
+        def shares(g):
+            if p.avoidance is not None:
+                a = float(p.avoidance)
+                sf = (coll.self_factor if coll.self_factor is not None
+                      else cd.get("self_factor", {}).get(g, 1.0))
+                return a, float(sf), a
+            a = float(cd.get("avoided_share", {}).get(g, 0.0))
+            a_ff = float(cd.get("fleet_avoided_share", {}).get(g, a))
+            ratio = float(cd.get("self_factor", {}).get(g, 1.0))
+            sf = ratio * (1.0 - a_ff) / (1.0 - a) if a < 1.0 else 0.0
+            a_pl = a_ff if p.payload_avoidance is None else float(p.payload_avoidance)
+            return a, float(min(sf, 1e6)), a_pl
+
+        return shares
 
     def add_sources(self, hs, ctx) -> None:
         """The stored rows as shared events (:meth:`Peril.add_sources`), then each event's

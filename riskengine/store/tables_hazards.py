@@ -20,6 +20,12 @@ Severity is the fraction of a satellite's capacity lost per hit: ``'total'`` (1.
 ``'mixture'`` (a total loss with probability ``severity_p_total``, else
 Beta(``severity_a``, ``severity_b``)).
 
+``method='derelict'`` rows (the collision peril's ``<name>_derelict`` label) describe
+collisions with the fleet's own dead satellites: ``annual_rate`` per derelict-year in the
+band of ``fleet_group``, for dead satellites of ``source_group`` that reach the band
+``delay_years`` after failing and stay ``dwell_years``; the loss engine draws them from the
+failures of each simulated year (:class:`riskengine.core.sources.DerelictSource`).
+
 Shared events with a ``cloud_lifetime_years`` (fragment clouds) expose the fleet from the
 moment they happen to the end of the policy year, decaying with that e-folding lifetime:
 their ``hit_probability`` is the average over a uniform time of the event in the year, and
@@ -53,4 +59,9 @@ HAZARDS = register(_t("hazards", __doc__.splitlines()[0], [
     ("cloud_lifetime_years", "DOUBLE", "scope 'event': e-folding lifetime of the event's "
      "exposure, which runs from the event to the end of the policy year (null: the hit "
      "probability does not depend on when the event happens)"),
+    ("source_group", "VARCHAR", "derelict rows: the fleet group whose dead satellites cross "
+                                "this group's band"),
+    ("delay_years", "DOUBLE", "derelict rows: years from failure until the band is reached"),
+    ("dwell_years", "DOUBLE", "derelict rows: years the dead satellite spends in the band"),
+    ("lifetime_years", "DOUBLE", "derelict rows: years until the dead satellite re-enters"),
 ]))
