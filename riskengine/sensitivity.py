@@ -178,7 +178,10 @@ def tornado_rows(cols: dict) -> list[dict]:
         if peril == "(base)":
             continue
         key = (peril, cols["parameter"][i], cols["label"][i])
-        by.setdefault(key, []).append((cols["d_premium"][i], cols["value"][i]))
+        # the configured value is a point of the bar (no change): a key assumption with one
+        # case away from it spans from it to that case
+        by.setdefault(key, [(0.0, cols["base_value"][i])]).append(
+            (cols["d_premium"][i], cols["value"][i]))
     out = []
     for (peril, param, label), vals in by.items():
         lo = min(vals)
