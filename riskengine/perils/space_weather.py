@@ -30,12 +30,10 @@ from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 def _spe_driven_share() -> float:
     """The named assumption ``[space_weather] spe_driven_share`` of ``assumptions.toml``."""
-    import tomllib
+    from riskengine.evidence import evidence_dir, read_assumptions
 
-    from riskengine.evidence import evidence_dir
-
-    with open(evidence_dir() / "assumptions.toml", "rb") as f:
-        return float(tomllib.load(f)["space_weather"]["spe_driven_share"])
+    return float(read_assumptions(evidence_dir() / "assumptions.toml")["space_weather"]
+                 ["spe_driven_share"])
 
 
 SPE_DRIVEN_SHARE = _spe_driven_share()
