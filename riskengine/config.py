@@ -399,6 +399,13 @@ class Portfolio(_Model):
             if needs and not self.fleet:
                 raise ValueError(f"perils {needs} act on fleet satellites, but there is no "
                                  "[[fleet]] group: add one or use type=\"compound\"")
+            types = [p.type for p in self.perils]
+            if "solar_particle_event" in types and "radiation" not in types:
+                i = types.index("solar_particle_event")
+                raise ValueError(f"perils[{i}]: the solar_particle_event peril raises the "
+                                 "accelerators' failure probability through the radiation "
+                                 "peril's failure dose: add [[perils]] type = \"radiation\" "
+                                 "(or remove the solar_particle_event entry)")
             for i, p in enumerate(self.perils):
                 for g in getattr(p, "groups", None) or []:
                     if g not in names:

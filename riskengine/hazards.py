@@ -350,7 +350,7 @@ def derelict_estimate(con, portfolio, fleet, stats: dict, as_of=None) -> None:
 
         post = load_posterior(con)
         draws = fleet_hazard_draws(post, fleet.groups, rng=np.random.default_rng(0),
-                                   as_of=as_of, orbits=fleet.group_orbits())
+                                   as_of=as_of)
         keep = sum(float(s["share"]) for s in (post.subsystems or [])
                    if s["subsystem"] != "payload") or 1.0
         q_bus = {g.name: float(draws["hardware"][:, j].mean()) * keep

@@ -86,8 +86,10 @@ CONFIG_PROBES = [
     (dict(peril_extra="[[perils]]\ntype = 'compound'\nfrequency = { distribution = 'poisson', "
                       "mean = 1 }\nseverity = { distribution = 'empirical', values = [nan] }"),
      "perils[2].severity.values", "finite"),
-    (dict(peril_extra="[[perils]]\ntype = 'solar_particle_event'"), "perils[2]",
+    (dict(peril_extra="[[perils]]\ntype = 'solar_partcle_event'"), "perils[2]",
      "unknown peril type"),
+    (dict(peril_extra="[[perils]]\ntype = 'solar_particle_event'"), "perils[2]",
+     "add [[perils]] type = \"radiation\""),
     (dict(group="a\\tb"), "fleet[0].name", "one line"),
 ]
 
