@@ -84,7 +84,7 @@ def _metrics(res, pricing, policy, total_si) -> dict:
 
 
 def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None,
-        progress=None) -> dict:
+        progress=None, workers: int = 1) -> dict:
     """Price the base case and every case of ``objs``; columns of the ``sensitivity`` table.
 
     Parameters
@@ -100,6 +100,9 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         Builds the hazard context (catalog, screening) for perils whose rows must be
         recomputed; called at most once.
     progress : callable(done, total), optional
+    workers : int
+        Local processes per case (the blocks are the same whatever their number, so the
+        numbers are too).
     """
     from riskengine.core.engine import block_years
     from riskengine.losses import simulate_arrays
@@ -115,7 +118,8 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
     size = block_years(hs0)
     total_si = float(hs0.sum_insured.sum())
     base = _metrics(simulate_arrays(hs0, policy, seed=seed, years=years, block_size=size,
-                                    keep_components=False), pricing, policy, total_si)
+                                    keep_components=False, workers=workers),
+                    pricing, policy, total_si)
     hctx = None
 
     def add(peril, param, label, value, base_value, m):
@@ -149,7 +153,7 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
             case_li = replace(li, rows=_replace_rows(li.rows, x, new, hctx))
         hs, _ = assemble_hazard_set(case_objs, case_li)
         res = simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
-                              keep_components=False)
+                              keep_components=False, workers=workers)
         add(x.name, ka.param, ka.label or ka.param, value, getattr(x.params, ka.param),
             _metrics(res, pricing, policy, total_si))
         if progress is not None:

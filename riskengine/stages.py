@@ -615,6 +615,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         want = p.simulation.sensitivity if opts.sensitivity is None else opts.sensitivity
         if want:
             from riskengine import sensitivity
+            from riskengine.core.engine import block_years
 
             n = int(p.simulation.sensitivity_years
                     or sensitivity.default_years(hs, years))
@@ -625,7 +626,8 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                     objs, li, p.policy, p.pricing, years=n, seed=seed,
                     hazard_context=lambda: hazard_context(con, p, li),
                     progress=((lambda d, t: opts.progress("sensitivity", d, t))
-                              if opts.progress else None))
+                              if opts.progress else None),
+                    workers=max(1, min(workers, n // max(1, block_years(hs)))))
                 r.write("sensitivity", {k: np.asarray(v, dtype=object if isinstance(
                     v[0], str) else None) for k, v in cols.items()})
         opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")

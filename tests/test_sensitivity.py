@@ -90,6 +90,9 @@ def test_sensitivity_run_moves_one_assumption_at_a_time(toy):
     rows = sensitivity.tornado_rows(cols)
     assert rows[0]["low_value"] == "0.01" and rows[0]["high_value"] == "0.04"
     assert rows[0]["swing"] > 0
+    # the cases on two processes: the same blocks, so the same table
+    assert sensitivity.run(objs, li, Policy(), Pricing(), years=20_000, seed=3,
+                           workers=2) == cols
 
 
 def test_physical_perils_declare_key_assumptions():
