@@ -72,8 +72,12 @@ def main() -> None:
           f"workers={p.simulation.workers}")
     for k, v in times.items():
         print(f"  {k:22s} {v:8.1f} s")
-    print(f"  {'total':22s} {total:8.1f} s  ({'within' if total <= TARGET_S else 'OVER'} the "
-          f"{TARGET_S // 60}-minute target)")
+    # the target is for the portfolio's own years: the Monte Carlo scales with the years
+    full_years = p.simulation.years
+    full = (times["catalog + hazards"] + times["fit"]
+            + times["Monte Carlo + price"] * full_years / years)
+    print(f"  {'total':22s} {total:8.1f} s; at {full_years:,} years ~{full:,.0f} s "
+          f"({'within' if full <= TARGET_S else 'OVER'} the {TARGET_S // 60}-minute target)")
     print(con.execute("SELECT calendar_year, launches, satellites, round(lost_launch) AS "
                       "lost_launch, round(lost_raising) AS lost_raising, round(lost_orbit) AS "
                       "lost_orbit, round(premium_launch / 1e9, 2) AS prem_launch_bn, "
