@@ -153,7 +153,10 @@ class Executor:
     def _map_dask(self, fn, tasks, shared, tick):
         from distributed import as_completed
 
+        from concurrent.futures import CancelledError
+
         client = self.client
+        tasks = list(tasks)
         sh = client.scatter(shared, broadcast=True) if shared is not None else None
         token = next(_TOKENS)
         futs = [client.submit(_call_dask, fn, sh, t, key=f"block-{os.getpid()}-{token}-{k}",
@@ -162,9 +165,27 @@ class Executor:
         index = {f.key: k for k, f in enumerate(futs)}
         results: dict[int, Any] = {}
         nxt = 0
-        for fut in as_completed(futs):
+        again = 0
+        done = as_completed(futs)
+        for fut in done:
             k = index[fut.key]
-            results[k] = fut.result()
+            try:
+                results[k] = fut.result()
+            except CancelledError:
+                # a worker lost mid-run can take the scattered inputs with it and the
+                # scheduler then forgets the tasks that needed them: scatter again and
+                # resubmit the block (the same task, so the same result), a bounded number
+                # of times
+                again += 1
+                if again > (self.retries + 1) * len(tasks):
+                    raise
+                sh = client.scatter(shared, broadcast=True) if shared is not None else None
+                f2 = client.submit(_call_dask, fn, sh, tasks[k], pure=False,
+                                   key=f"block-{os.getpid()}-{token}-{k}-again{again}",
+                                   retries=self.retries)
+                index[f2.key] = k
+                done.add(f2)
+                continue
             tick(k)
             while nxt in results:
                 yield results.pop(nxt)

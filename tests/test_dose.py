@@ -395,14 +395,22 @@ def test_cli_subprocess_cold_and_warm(dose_cache):
     env = {"RISKENGINE_DOSE_CACHE": str(dose_cache), "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-m", "riskengine", "dose", "--altitude-km", "1111",
            "--inclination-deg", "33", "--shielding-mm", "2.5", "--json"]
-    times = []
+    times, outs, cached = [], [], []
     for _ in range(2):
         t0 = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
         times.append(time.perf_counter() - t0)
         assert p.returncode == 0, p.stderr
+        outs.append(p.stdout)
+        cached.append({f.name: f.stat().st_mtime_ns for f in Path(dose_cache).rglob("*")
+                       if f.is_file()})
     print(f"\nriskengine dose as a command: new orbit {times[0]:.2f} s, cached {times[1]:.2f} s")
-    assert times[1] < times[0]
+    # the first call fills the cache, the second reads it (nothing rewritten) and answers the
+    # same; wall times on a loaded machine are too noisy to order, so they are only printed
+    assert cached[0] and cached[1] == cached[0]
+    a, b = (json.loads(o) for o in outs)
+    assert {k: v for k, v in a.items() if "seconds" not in k} == \
+        {k: v for k, v in b.items() if "seconds" not in k}
 
 
 def test_cli_refuses_outside_validity(cli_run):
