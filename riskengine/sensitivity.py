@@ -68,17 +68,10 @@ def cases(objs) -> list[tuple[int, object, object, object]]:
     return out
 
 
-def _metrics(res, pricing, policy, total_si) -> dict:
-    from riskengine.core.pricing import price, price_layers
-    from riskengine.losses import reinstatement_premiums
+def _metrics(res, pricing, policy, hs) -> dict:
+    from riskengine.losses import price_simulation
 
-    # priced as the run itself is (riskengine.stages.price_run): the reinsurance layers
-    # from the same years, the capital on the net position
-    lp = (price_layers(policy.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
-                       res.rho, pricing.reinsurer_margin) if res.n_layers else [])
-    pr = price(res.gross, pricing, policy, total_si, net=res.net, layers=lp,
-               reinstatement_paid=(reinstatement_premiums(res, [x.upfront_premium for x in lp])
-                                   if lp else None))
+    pr, _ = price_simulation(res, pricing, policy, hs)   # priced as the run itself is
     return dict(aal=pr.expected_loss, aal_se=pr.expected_loss_se, var=pr.var,
                 premium=pr.premium, ground_up_aal=float(np.mean(res.ground_up)))
 
@@ -116,10 +109,9 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         return cols
     hs0, _ = assemble_hazard_set(objs, li)
     size = block_years(hs0)
-    total_si = float(hs0.sum_insured.sum())
     base = _metrics(simulate_arrays(hs0, policy, seed=seed, years=years, block_size=size,
                                     keep_components=False, workers=workers),
-                    pricing, policy, total_si)
+                    pricing, policy, hs0)
     hctx = None
 
     def add(peril, param, label, value, base_value, m):
@@ -155,7 +147,7 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         res = simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
                               keep_components=False, workers=workers)
         add(x.name, ka.param, ka.label or ka.param, value, getattr(x.params, ka.param),
-            _metrics(res, pricing, policy, total_si))
+            _metrics(res, pricing, policy, hs0))
         if progress is not None:
             progress(k + 1, len(todo))
     return cols

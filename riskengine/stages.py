@@ -738,29 +738,20 @@ def price_run(r, p, res, hs):
     """Price a simulated run into its store run ``r``: the reinsurance layers from the same
     simulation, the premium with the capital on the net position, the allocations on the
     net, the reinsurance year table, the flags and the exact check of compound perils."""
-    from riskengine.core.pricing import price as technical_price
-    from riskengine.core.pricing import price_layers
     from riskengine.flags import pricing_flags
-    from riskengine.losses import (NO_SATELLITE, reinstatement_premiums, write_metrics,
+    from riskengine.losses import (NO_SATELLITE, price_simulation, write_metrics,
                                    write_ylt_net)
 
     pol = p.policy
-    lp = (price_layers(pol.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
-                       res.rho, p.pricing.reinsurer_margin) if res.n_layers else [])
-    premiums = [x.upfront_premium for x in lp]
-    tiv = float(hs.sum_insured.sum())
-    if hs.agreed_value is not None:
-        tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
     comps = {"group": res.components["group"], "peril": res.components["peril"]}
     if getattr(res, "campaign", None) is not None:
         # launch campaigns: by phase and by calendar year x phase (summarised on the gross;
         # the reinsurance is not split by phase)
         comps.update(phase=res.components["phase"], campaign=res.components["campaign"])
-    pr = technical_price(res.gross, p.pricing, pol, tiv, comps,
-                         net=res.net, layers=lp,
-                         reinstatement_paid=reinstatement_premiums(res, premiums) if lp else None,
-                         gross_components={"group": res.components["group_gross"],
-                                           "peril": res.components["peril_gross"]})
+    pr, lp = price_simulation(res, p.pricing, pol, hs, comps,
+                              gross_components={"group": res.components["group_gross"],
+                                                "peril": res.components["peril_gross"]})
+    premiums = [x.upfront_premium for x in lp]
     write_metrics(r, pr.metric_rows())
     write_ylt_net(r, res, premiums)
     if lp:

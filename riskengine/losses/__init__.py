@@ -533,6 +533,26 @@ def write_ylt_net(handle, res: SimulationResult, layer_premiums=None,
                                  "reinstatement_premium": rp[sl]})
 
 
+def price_simulation(res: SimulationResult, pricing, policy, hs: HazardSet,
+                     components=None, gross_components=None):
+    """The technical price of a simulated result and its reinsurance layers, ``(Price,
+    [LayerPrice])``: the layers priced from the same years, the capital on the net position
+    (net loss + reinstatement premiums), the limit against the insured value at inception
+    (agreed values by age applied). The one pricing path of a run and of its sensitivity
+    cases."""
+    from riskengine.core.pricing import price, price_layers
+
+    lp = (price_layers(policy.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
+                       res.rho, pricing.reinsurer_margin) if res.n_layers else [])
+    tiv = float(hs.sum_insured.sum())
+    if getattr(hs, "agreed_value", None) is not None:
+        tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
+    paid = reinstatement_premiums(res, [x.upfront_premium for x in lp]) if lp else None
+    pr = price(res.gross, pricing, policy, tiv, components, net=res.net, layers=lp,
+               reinstatement_paid=paid, gross_components=gross_components)
+    return pr, lp
+
+
 def reinstatement_premiums(res: SimulationResult, layer_premiums=None) -> np.ndarray:
     """Reinstatement premium paid each year, ``sum_k P_k rho_k(year)`` (USD)."""
     out = np.zeros(res.years)
