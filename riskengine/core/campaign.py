@@ -44,6 +44,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -348,6 +349,11 @@ class Campaign:
         """The calendar years with a launch, ascending."""
         return sorted({int(y) for y in self.calendar_year})
 
+    @cached_property
+    def launch_calendar_index(self) -> np.ndarray:
+        """Index of each launch's calendar year in :attr:`years` (computed once)."""
+        return np.searchsorted(np.asarray(self.years, np.int64), self.calendar_year)
+
     def component_names(self) -> list[str]:
         """Names of the per-year loss components: ``"YEAR phase"`` plus ``(other)``."""
         return [f"{y} {ph}" for y in self.years for ph in PHASES] + ["(other)"]
@@ -380,8 +386,7 @@ class Campaign:
             hit_loss = np.concatenate([hit_loss, lloss])
             hit_lost = np.concatenate([np.asarray(hit_lost, float), lsat.astype(float)])
         on = lau >= 0
-        cal_idx = {y: k for k, y in enumerate(self.years)}
-        launch_cal = np.array([cal_idx[int(y)] for y in self.calendar_year], np.int64)
+        launch_cal = self.launch_calendar_index
         n_c = 3 * len(self.years) + 1
         col = np.where(on, launch_cal[np.maximum(lau, 0)] * 3 + ph, n_c - 1)
         comp = np.bincount(yrs * n_c + col, weights=hit_loss,

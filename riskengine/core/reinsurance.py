@@ -58,7 +58,8 @@ def starts(group: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     s = np.ones(n, bool)
     s[1:] = group[1:] != group[:-1]
-    return np.maximum.accumulate(np.where(s, np.arange(n), 0))
+    first = np.flatnonzero(s)
+    return np.repeat(first, np.diff(first, append=n))
 
 
 def running_total(x: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
