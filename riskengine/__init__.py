@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 # documented NUMPY_MADVISE_HUGEPAGE switch, read when numpy is imported). The loss engine
 # allocates and frees arrays of millions of hits every simulated year; with huge pages each
 # fresh array is zeroed and compacted in 2 MiB pages by the kernel, and on a 2-core machine a
-# million-satellite year took 1.05-1.16 s (45 % system time) against 0.64-0.75 s without
-# (benchmarks/bench_campaign.py --block). Off unless the user sets the variable; set here,
+# million-satellite deployment year (bench_campaign.py's hazard set, 3 blocks of 4 years)
+# took 1.05-1.16 s (45 % system time) against 0.64-0.75 s without. Off unless the user sets
+# the variable (benchmarks/bench_engine_year.py runs both); set here,
 # before numpy is imported by any riskengine module, and inherited by worker processes.
 _os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
