@@ -388,14 +388,18 @@ class Campaign:
         on = lau >= 0
         launch_cal = self.launch_calendar_index
         n_c = 3 * len(self.years) + 1
+        launch_lost = np.bincount(lau[on] * 3 + ph[on], weights=hit_lost[on].astype(float),
+                                  minlength=n_l * 3).reshape(n_l, 3)
+        # the losses: only the hits with one (most hits of a large fleet are below the
+        # occurrence deductible and add zero)
+        nz = np.flatnonzero(hit_loss != 0)
+        yrs, lau, ph, hit_loss, on = yrs[nz], lau[nz], ph[nz], hit_loss[nz], on[nz]
         col = np.where(on, launch_cal[np.maximum(lau, 0)] * 3 + ph, n_c - 1)
         comp = np.bincount(yrs * n_c + col, weights=hit_loss,
                            minlength=n_years * n_c).reshape(n_years, n_c)
         comp[:, -1] += np.bincount(ev_year, weights=ev_direct_loss, minlength=n_years)
         key = lau[on] * 3 + ph[on]
         launch_loss = np.bincount(key, weights=hit_loss[on], minlength=n_l * 3).reshape(n_l, 3)
-        launch_lost = np.bincount(key, weights=hit_lost[on].astype(float),
-                                  minlength=n_l * 3).reshape(n_l, 3)
         per_year = np.bincount(yrs[on] * n_l + lau[on], weights=hit_loss[on],
                                minlength=n_years * n_l)
         launch_max = per_year.reshape(n_years, n_l).max(axis=0) if n_years else np.zeros(n_l)
