@@ -121,11 +121,18 @@ def _inv3(A):
     a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
     d, e, f = A[:, 1, 0], A[:, 1, 1], A[:, 1, 2]
     g, h, i = A[:, 2, 0], A[:, 2, 1], A[:, 2, 2]
-    co = np.stack([np.stack([e * i - f * h, c * h - b * i, b * f - c * e], -1),
-                   np.stack([f * g - d * i, a * i - c * g, c * d - a * f], -1),
-                   np.stack([d * h - e * g, b * g - a * h, a * e - b * d], -1)], -2)
+    co = np.empty((len(A), 3, 3))          # written entry by entry (no stacks of 3-long axes)
+    co[:, 0, 0], co[:, 0, 1], co[:, 0, 2] = e * i - f * h, c * h - b * i, b * f - c * e
+    co[:, 1, 0], co[:, 1, 1], co[:, 1, 2] = f * g - d * i, a * i - c * g, c * d - a * f
+    co[:, 2, 0], co[:, 2, 1], co[:, 2, 2] = d * h - e * g, b * g - a * h, a * e - b * d
     det = a * co[:, 0, 0] + b * co[:, 1, 0] + c * co[:, 2, 0]
-    return co / det[:, None, None]
+    co /= det[:, None, None]
+    return co
+
+
+def _mv(M, x):
+    """Batched matrix-vector product ``M (n, i, j) @ x (n, j)`` (matmul; einsum is slower)."""
+    return (M @ x[:, :, None])[:, :, 0]
 
 
 def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MAX_ITER, start=None,
@@ -174,7 +181,7 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
             Xt, psi = _jacobian(Et_a, dta, fr.ravel()[a])
             dE = Eb.reshape(-1, 6)[a] - Et_a
             dE[:, 5] = (dE[:, 5] + np.pi) % (2.0 * np.pi) - np.pi    # mean longitudes: no 2π jump
-            Xbr = Xt + np.einsum("nij,nj->ni", psi, dE)
+            Xbr = Xt + _mv(psi, dE)
             Pj = psi @ PE.reshape(-1, 6, 6)[a] @ np.swapaxes(psi, -1, -2)
             Pj = 0.5 * (Pj + np.swapaxes(Pj, -1, -2))
             parts.append((Xbr, Pj))
@@ -182,8 +189,7 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
         with np.errstate(all="ignore"):
             A1i, A2i = _inv3(Pp1[:, :3, :3]), _inv3(Pp2[:, :3, :3])
             Sp = _inv3(A1i + A2i)
-        mup = np.einsum("nij,nj->ni", Sp, np.einsum("nij,nj->ni", A1i, X1[:, :3])
-                        + np.einsum("nij,nj->ni", A2i, X2[:, :3]))
+        mup = _mv(Sp, _mv(A1i, X1[:, :3]) + _mv(A2i, X2[:, :3]))
         # store the current linearisation (the result when this point converges); a
         # linearisation that breaks down (non-finite) keeps the previous one
         flat_X = out_X.reshape(-1, 6)
@@ -203,7 +209,7 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
                 q.reshape((-1,) + q.shape[len(shape):])[a] = val
         if mu_prev is not None:
             d = mup - mu_prev.reshape(-1, 3)[a]
-            m2 = np.einsum("ni,ni->n", d, np.einsum("nij,nj->ni", A1i + A2i, d))
+            m2 = (d * _mv(A1i + A2i, d)).sum(axis=1)
             done = m2 <= tol
             conv_flat = converged.ravel()
             conv_flat[a[done]] = True
@@ -212,10 +218,15 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
         else:
             mu_prev = np.zeros(shape + (3,))
         mu_prev.reshape(-1, 3)[a] = mup
-        # next expansion centres: position at the peak overlap, conditional velocities
+        # next expansion centres (of the points still iterating): position at the peak
+        # overlap, conditional velocities
+        go = active.ravel()[a]
+        if not return_elements and not go.all():      # (returned centres: the converged too)
+            a, dta, mup = a[go], dta[go], mup[go]
+            X1, X2, Pp1, Pp2, A1i, A2i = X1[go], X2[go], Pp1[go], Pp2[go], A1i[go], A2i[go]
         for j, (Xj, Pj, Et, fr) in enumerate(((X1, Pp1, E1t, fr1), (X2, Pp2, E2t, fr2))):
             Ai = A1i if j == 0 else A2i
-            vt = Xj[:, 3:] + np.einsum("nij,nj->ni", Pj[:, 3:, :3] @ Ai, mup - Xj[:, :3])
+            vt = Xj[:, 3:] + _mv(Pj[:, 3:, :3] @ Ai, mup - Xj[:, :3])
             with np.errstate(all="ignore"):
                 Enew = cartesian_to_equinoctial(np.concatenate([mup, vt], axis=1), dta, fr=fr.ravel()[a])
             bad = ~np.isfinite(Enew).all(axis=1)
@@ -444,7 +455,7 @@ def _sphere_variation(X, P, R):
     A = P[:, :3, :3]
     ok = np.isfinite(A).all(axis=(1, 2)) & np.isfinite(X).all(axis=1)
     Ai = _inv3(A)
-    g = np.linalg.norm(np.einsum("nij,nj->ni", Ai, X[:, :3]), axis=1)
+    g = np.linalg.norm(_mv(Ai, X[:, :3]), axis=1)
     lam_inv = np.trace(Ai, axis1=1, axis2=2)        # >= 1 / smallest eigenvalue of A
     with np.errstate(all="ignore"):
         return np.where(ok, R * g + 0.5 * R * R * lam_inv, np.inf)
@@ -760,10 +771,9 @@ def _predict_peak_overlap(parts, ev, dt, t, fr1, fr2):
         Bt = B + dt[:, None, None] * C
         Xs.append((Xt, Bt))
         Ai.append(_inv3(At))
-    mu = np.einsum("nij,nj->ni", _inv3(Ai[0] + Ai[1]),
-                   np.einsum("nij,nj->ni", Ai[0], Xs[0][0][:, :3]) + np.einsum("nij,nj->ni", Ai[1], Xs[1][0][:, :3]))
+    mu = _mv(_inv3(Ai[0] + Ai[1]), _mv(Ai[0], Xs[0][0][:, :3]) + _mv(Ai[1], Xs[1][0][:, :3]))
     for (Xt, Bt), A_i, fr in zip(Xs, Ai, (fr1[ev], fr2[ev])):
-        vt = Xt[:, 3:] + np.einsum("nij,nj->ni", Bt @ A_i, mu - Xt[:, :3])
+        vt = Xt[:, 3:] + _mv(Bt @ A_i, mu - Xt[:, :3])
         cen.append(cartesian_to_equinoctial(np.concatenate([mu, vt], axis=1), t, fr=fr))
     return (cen[0], cen[1]), mu
 
