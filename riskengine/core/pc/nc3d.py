@@ -176,9 +176,14 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
             break
         dta = dt.ravel()[a]
         parts = []
-        for j, (Et, Eb, PE, fr) in enumerate(((E1t, E1, P1, fr1), (E2t, E2, P2, fr2))):
-            Et_a = Et.reshape(-1, 6)[a]
-            Xt, psi = _jacobian(Et_a, dta, fr.ravel()[a])
+        # both objects' Jacobians in one call (half the per-call overhead on small batches)
+        k_ = a.size
+        Et_both = np.concatenate([E1t.reshape(-1, 6)[a], E2t.reshape(-1, 6)[a]])
+        Xt_both, psi_both = _jacobian(Et_both, np.concatenate([dta, dta]),
+                                      np.concatenate([fr1.ravel()[a], fr2.ravel()[a]]))
+        for j, (Eb, PE) in enumerate(((E1, P1), (E2, P2))):
+            Et_a = Et_both[j * k_:(j + 1) * k_]
+            Xt, psi = Xt_both[j * k_:(j + 1) * k_], psi_both[j * k_:(j + 1) * k_]
             dE = Eb.reshape(-1, 6)[a] - Et_a
             dE[:, 5] = (dE[:, 5] + np.pi) % (2.0 * np.pi) - np.pi    # mean longitudes: no 2π jump
             Xbr = Xt + _mv(psi, dE)
@@ -224,11 +229,18 @@ def relative_state_at(E1, P1, E2, P2, dt, fr1, fr2, tol=POP_TOL, max_iter=POP_MA
         if not return_elements and not go.all():      # (returned centres: the converged too)
             a, dta, mup = a[go], dta[go], mup[go]
             X1, X2, Pp1, Pp2, A1i, A2i = X1[go], X2[go], Pp1[go], Pp2[go], A1i[go], A2i[go]
-        for j, (Xj, Pj, Et, fr) in enumerate(((X1, Pp1, E1t, fr1), (X2, Pp2, E2t, fr2))):
-            Ai = A1i if j == 0 else A2i
-            vt = Xj[:, 3:] + _mv(Pj[:, 3:, :3] @ Ai, mup - Xj[:, :3])
-            with np.errstate(all="ignore"):
-                Enew = cartesian_to_equinoctial(np.concatenate([mup, vt], axis=1), dta, fr=fr.ravel()[a])
+        k_ = a.size
+        if k_ == 0:
+            continue
+        Xn = np.empty((2 * k_, 6))
+        for j, (Xj, Pj, Ai) in enumerate(((X1, Pp1, A1i), (X2, Pp2, A2i))):
+            Xn[j * k_:(j + 1) * k_, :3] = mup
+            Xn[j * k_:(j + 1) * k_, 3:] = Xj[:, 3:] + _mv(Pj[:, 3:, :3] @ Ai, mup - Xj[:, :3])
+        with np.errstate(all="ignore"):
+            Enew_both = cartesian_to_equinoctial(Xn, np.concatenate([dta, dta]),
+                                                 fr=np.concatenate([fr1.ravel()[a], fr2.ravel()[a]]))
+        for j, Et in enumerate((E1t, E2t)):
+            Enew = Enew_both[j * k_:(j + 1) * k_]
             bad = ~np.isfinite(Enew).all(axis=1)
             if bad.any():
                 active.ravel()[a[bad]] = False
