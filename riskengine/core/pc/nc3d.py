@@ -683,9 +683,9 @@ def nc3d(r1, v1, cov1, r2, v2, cov2, hbr_m, *, frame="rtn", gamma=GAMMA, t_bound
             # the panels' nodes whose rate cannot matter (RATE_FLOOR of the event's largest bound)
             with np.errstate(all="ignore"):
                 lb = _log_rate_bound(Xt[far], Pt[far], R[ev[far]])
-            top = np.full(n, -np.inf)
-            np.maximum.at(top, ev[far], lb)
-            keep[far] = ~(lb < top[ev[far]] + np.log(RATE_FLOOR))
+                top = np.full(n, -np.inf)
+                np.maximum.at(top, ev[far], lb)
+                keep[far] = ~(lb < top[ev[far]] + np.log(RATE_FLOOR))      # NaN: kept
         for order in np.unique(o[keep]):
             rows = np.flatnonzero((o == order) & keep)
             step = max(64, RATE_CHUNK // len(_rule_basis(int(order))[1]))
