@@ -13,17 +13,27 @@
 * `riskengine pc` per CDM: the nine shared fixtures evaluated in a loop in this process
   (no Python start-up), ms per file, for --method 2d and nc3d.
 
+The one-process figure is also measured for the implementation of commit
+:data:`BASELINE_REV` (its ``nc3d.py`` and ``twobody.py`` loaded from git; skipped outside a
+git checkout), on the same events in this process, and the speed ratio printed.
+
 Usage: RISKENGINE_SHARED=../shared python benchmarks/bench_pc_nc3d.py [N]
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import time
-from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("OMP_NUM_THREADS", "1")          # before numpy: one BLAS thread per process
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import types  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +44,34 @@ from riskengine.core.pc.nc3d import nc3d  # noqa: E402
 from riskengine.executor import Executor  # noqa: E402
 
 BLOCK = 500
+BASELINE_REV = "c93daac"
+"""The 3D-Nc of issue #23's measurement (1,529 events/s in one process, 1,715 on 2 cores)."""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def baseline_nc3d():
+    """``nc3d`` of :data:`BASELINE_REV` (with its own ``twobody``), or None without git."""
+    def load(name, path, **inject):
+        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{BASELINE_REV}:{path}"],
+                             capture_output=True, text=True, check=True).stdout
+        mod = types.ModuleType(name)
+        saved = {k: sys.modules.get(k) for k in inject}
+        sys.modules.update(inject)
+        try:
+            exec(compile(src, f"{BASELINE_REV}:{path}", "exec"), mod.__dict__)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+        return mod
+
+    try:
+        tb = load("baseline_twobody", "riskengine/core/pc/twobody.py")
+        return load("baseline_nc3d", "riskengine/core/pc/nc3d.py", **{"riskengine.core.pc.twobody": tb}).nc3d
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def six(c3):
@@ -81,9 +119,19 @@ def main():
     C1, C2 = six(c1), six(c2)
     args = (r1, v1, C1, r2, v2, C2, hbr)
     nc3d(*(a[:50] for a in args))                                            # warm up
-    t, c = time.perf_counter(), time.process_time()
-    out = nc3d(*args)
-    dt, dc = time.perf_counter() - t, time.process_time() - c
+    base = baseline_nc3d()
+    if base is not None:
+        base(*(a[:50] for a in args))
+    # ours and the baseline interleaved, best of 2 each (the machine may be shared)
+    dt = dc = bt = bc = np.inf
+    for _ in range(2):
+        t, c = time.perf_counter(), time.process_time()
+        out = nc3d(*args)
+        dt, dc = min(dt, time.perf_counter() - t), min(dc, time.process_time() - c)
+        if base is not None:
+            t, c = time.perf_counter(), time.process_time()
+            ref = base(*args)
+            bt, bc = min(bt, time.perf_counter() - t), min(bc, time.process_time() - c)
     from riskengine.core.pc import pc_from_states
 
     p2 = pc_from_states(*args)["pc"]
@@ -96,6 +144,13 @@ def main():
           f"{out['short'].mean():.1%}, converged {out['converged'].mean():.1%}; vs adaptive panels "
           f"({m} events) max |rel diff| {np.abs(out['nc'][:m][okm] / slow[okm] - 1).max():.1e}; "
           f"median |Nc/Pc2D - 1| where Pc2D > 1e-12: {np.median(np.abs(out['nc'][ok] / p2[ok] - 1)):.2e}")
+    if base is not None:
+        okr = ref["nc"] > 1e-300
+        print(f"baseline {BASELINE_REV} on the same events: {bt:.2f} s wall, {bc:.2f} s CPU -> {n / bt:,.0f} "
+              f"events/s ({n / bc:,.0f} per CPU-second); speed ratio ours/baseline {bt / dt:.2f} (wall), "
+              f"{bc / dc:.2f} (CPU); max |rel diff| to it {np.abs(out['nc'][okr] / ref['nc'][okr] - 1).max():.1e}")
+    else:
+        print(f"baseline {BASELINE_REV}: not available (no git checkout)")
     blocks = [slice(a, a + BLOCK) for a in range(0, n, BLOCK)]
     ex = Executor(2)
     list(ex.map(_block, blocks[:2], shared=args))                            # start-up, warm

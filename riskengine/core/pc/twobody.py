@@ -34,6 +34,14 @@ def _basis(chi, psi, fr):
     return f, g
 
 
+def _basis_components(chi, psi, fr):
+    """The basis vectors ``f``, ``g`` as tuples of their three components (each like ``chi``)."""
+    d = 1.0 / (1.0 + chi * chi + psi * psi)
+    f = ((1.0 - chi * chi + psi * psi) * d, 2.0 * chi * psi * d, -2.0 * fr * chi * d)
+    g = (2.0 * fr * chi * psi * d, fr * (1.0 + chi * chi - psi * psi) * d, 2.0 * psi * d)
+    return f, g
+
+
 def retrograde_factor(X):
     """Equinoctial retrograde factor ``fr``: +1 for inclinations below 90°, else −1."""
     X = np.asarray(X, float)
@@ -83,7 +91,8 @@ def equinoctial_jacobian(E, dt=0.0, mu=MU, kepler_iters=6, fr=1.0):
     component, column: element], for elements ``E`` propagated by ``dt`` (real, analytic).
 
     Kepler's equation is solved once (Newton from ``F = λ``, quadratic convergence: 6
-    iterations reach machine precision below e ≈ 0.5) and the eccentric longitude's
+    iterations reach machine precision below e ≈ 0.5; it stops early once every step is
+    below 1e-15 rad, after 3 near-circular LEO) and the eccentric longitude's
     derivatives follow from the implicit function theorem,
     ``dF = (dλ + sin F daf − cos F dag) / (1 − af cos F − ag sin F)``; every other partial is
     the closed-form derivative of the formulas of :func:`equinoctial_to_cartesian` (Broucke &
@@ -103,74 +112,86 @@ def equinoctial_jacobian(E, dt=0.0, mu=MU, kepler_iters=6, fr=1.0):
     True
     """
     E = np.asarray(E, float)
-    n, af, ag, chi, psi, lam0 = (E[..., k] for k in range(6))
-    dt = np.asarray(dt, float)
+    shape = E.shape[:-1]
+    # one contiguous array per component (inner loops over the batch, not over 3 or 6)
+    n, af, ag, chi, psi, lam0 = (np.ascontiguousarray(np.broadcast_to(E[..., k], shape)).ravel()
+                                 for k in range(6))
+    dt = np.broadcast_to(np.asarray(dt, float), shape).ravel()
+    fr = np.broadcast_to(np.asarray(fr, float), shape).ravel()
     lam = lam0 + n * dt
     a = np.cbrt(mu / (n * n))
     F = lam + 0.0 * af
     for _ in range(kepler_iters):
         sF, cF = np.sin(F), np.cos(F)
-        F = F - (F + ag * cF - af * sF - lam) / (1.0 - ag * sF - af * cF)
+        step = (F + ag * cF - af * sF - lam) / (1.0 - ag * sF - af * cF)
+        F = F - step
+        if not np.abs(step).max(initial=0.0) > 1e-15:      # quadratic: the next step < 1e-28
+            break
     sF, cF = np.sin(F), np.cos(F)
     beta = np.sqrt(1.0 - af * af - ag * ag)
     b = 1.0 / (1.0 + beta)
+    afb, agb = af * b, ag * b
     Q = 1.0 - af * cF - ag * sF                      # r / a, and dK/dF of Kepler's equation
-    U = (1.0 - ag * ag * b) * cF + af * ag * b * sF - af
-    W = (1.0 - af * af * b) * sF + af * ag * b * cF - ag
-    P1 = af * ag * b * cF - (1.0 - ag * ag * b) * sF   # = dU/dF
-    P2 = (1.0 - af * af * b) * cF - af * ag * b * sF   # = dW/dF
-    k = n * a / Q
+    U = (1.0 - ag * agb) * cF + af * agb * sF - af
+    W = (1.0 - af * afb) * sF + af * agb * cF - ag
+    P1 = af * agb * cF - (1.0 - ag * agb) * sF       # = dU/dF
+    P2 = (1.0 - af * afb) * cF - af * agb * sF       # = dW/dF
+    iQ = 1.0 / Q
+    k = n * a * iQ
     X1, Y1, Xd, Yd = a * U, a * W, k * P1, k * P2
     # partials at fixed F (subscripts) and through b
     Q_F = af * sF - ag * cF
-    P1_F = -af * ag * b * sF - (1.0 - ag * ag * b) * cF
-    P2_F = -(1.0 - af * af * b) * sF - af * ag * b * cF
-    U_af, U_ag, U_b = ag * b * sF - 1.0, -2.0 * ag * b * cF + af * b * sF, -ag * ag * cF + af * ag * sF
-    W_af, W_ag, W_b = -2.0 * af * b * sF + ag * b * cF, af * b * cF - 1.0, -af * af * sF + af * ag * cF
-    P1_af, P1_ag, P1_b = ag * b * cF, af * b * cF + 2.0 * ag * b * sF, af * ag * cF + ag * ag * sF
-    P2_af, P2_ag, P2_b = -2.0 * af * b * cF - ag * b * sF, -af * b * sF, -af * af * cF - af * ag * sF
-    Q_af, Q_ag = -cF, -sF
-    b_af, b_ag = b * b * af / beta, b * b * ag / beta
-    # total derivatives along the in-plane elements (n, af, ag, λ0)
-    zero = np.zeros_like(F)
-    F_e = [dt / Q + zero, sF / Q, -cF / Q, 1.0 / Q + zero]
-    a_e = [-2.0 * a / (3.0 * n), zero, zero, zero]
-    n_e = [1.0 + zero, zero, zero, zero]
-    d_af = [0.0, 1.0, 0.0, 0.0]
-    d_ag = [0.0, 0.0, 1.0, 0.0]
-    b_e = [zero, b_af, b_ag, zero]
-    cols_pos, cols_vel = [], []
-    f, g = _basis(chi, psi, fr)
-    for j in range(4):
-        dU = P1 * F_e[j] + U_af * d_af[j] + U_ag * d_ag[j] + U_b * b_e[j]
-        dW = P2 * F_e[j] + W_af * d_af[j] + W_ag * d_ag[j] + W_b * b_e[j]
-        dQ = Q_F * F_e[j] + Q_af * d_af[j] + Q_ag * d_ag[j]
-        dP1 = P1_F * F_e[j] + P1_af * d_af[j] + P1_ag * d_ag[j] + P1_b * b_e[j]
-        dP2 = P2_F * F_e[j] + P2_af * d_af[j] + P2_ag * d_ag[j] + P2_b * b_e[j]
-        dk = (n_e[j] * a + n * a_e[j]) / Q - k * dQ / Q
-        dX1, dY1 = a_e[j] * U + a * dU, a_e[j] * W + a * dW
-        dXd, dYd = dk * P1 + k * dP1, dk * P2 + k * dP2
-        cols_pos.append(dX1[..., None] * f + dY1[..., None] * g)
-        cols_vel.append(dXd[..., None] * f + dYd[..., None] * g)
+    P1_F = -af * agb * sF - (1.0 - ag * agb) * cF
+    P2_F = -(1.0 - af * afb) * sF - af * agb * cF
+    U_b, W_b = -ag * ag * cF + af * ag * sF, -af * af * sF + af * ag * cF
+    P1_b, P2_b = af * ag * cF + ag * ag * sF, -af * af * cF - af * ag * sF
+    bb = b * b / beta
+    b_af, b_ag = bb * af, bb * ag
+    # explicit partials in af, ag (with b), per in-plane element: (n, af, ag, λ0)
+    expl = {"U": (0.0, agb * sF - 1.0 + U_b * b_af, -2.0 * agb * cF + afb * sF + U_b * b_ag, 0.0),
+            "W": (0.0, -2.0 * afb * sF + agb * cF + W_b * b_af, afb * cF - 1.0 + W_b * b_ag, 0.0),
+            "Q": (0.0, -cF, -sF, 0.0),
+            "P1": (0.0, agb * cF + P1_b * b_af, afb * cF + 2.0 * agb * sF + P1_b * b_ag, 0.0),
+            "P2": (0.0, -2.0 * afb * cF - agb * sF + P2_b * b_af, -afb * sF + P2_b * b_ag, 0.0)}
+    F_e = (dt * iQ, sF * iQ, -cF * iQ, iQ)
+    a_n = -2.0 * a / (3.0 * n)                       # da/dn
+    f, g = _basis_components(chi, psi, fr)
+    J = np.empty(F.shape + (6, 6))                   # written column by column: strided
+    X = np.empty(F.shape + (6,))                     # writes, no transposed copy
+    for i in range(3):
+        X[:, i] = X1 * f[i] + Y1 * g[i]
+        X[:, 3 + i] = Xd * f[i] + Yd * g[i]
+    for j, col in enumerate((0, 1, 2, 5)):           # columns n, af, ag, λ
+        dU = P1 * F_e[j] + expl["U"][j]
+        dW = P2 * F_e[j] + expl["W"][j]
+        dQ = Q_F * F_e[j] + expl["Q"][j]
+        dP1 = P1_F * F_e[j] + expl["P1"][j]
+        dP2 = P2_F * F_e[j] + expl["P2"][j]
+        dk = -k * dQ * iQ
+        dX1, dY1 = a * dU, a * dW
+        if j == 0:
+            dk += (a + n * a_n) * iQ
+            dX1 += a_n * U
+            dY1 += a_n * W
+        dXd = dk * P1 + k * dP1
+        dYd = dk * P2 + k * dP2
+        for i in range(3):
+            J[:, i, col] = dX1 * f[i] + dY1 * g[i]
+            J[:, 3 + i, col] = dXd * f[i] + dYd * g[i]
     # out-of-plane elements (χ, ψ) move the basis only
     d = 1.0 / (1.0 + chi * chi + psi * psi)
-    fv = np.stack([1.0 - chi * chi + psi * psi, 2.0 * chi * psi, -2.0 * fr * chi + zero], axis=-1)
-    gv = np.stack([2.0 * fr * chi * psi, fr * (1.0 + chi * chi - psi * psi), 2.0 * psi], axis=-1)
-    one = 1.0 + zero
-    dfv = [np.stack([-2.0 * chi, 2.0 * psi, -2.0 * fr * one], axis=-1),
-           np.stack([2.0 * psi, 2.0 * chi, zero], axis=-1)]
-    dgv = [np.stack([2.0 * fr * psi, 2.0 * fr * chi, zero], axis=-1),
-           np.stack([2.0 * fr * chi, -2.0 * fr * psi, 2.0 * one], axis=-1)]
-    dd = [-2.0 * chi * d * d, -2.0 * psi * d * d]
-    for j in range(2):
-        df = dd[j][..., None] * fv + d[..., None] * dfv[j]
-        dg = dd[j][..., None] * gv + d[..., None] * dgv[j]
-        cols_pos.append(X1[..., None] * df + Y1[..., None] * dg)
-        cols_vel.append(Xd[..., None] * df + Yd[..., None] * dg)
-    order = [0, 1, 2, 4, 5, 3]                     # columns n, af, ag, χ, ψ, λ
-    J = np.concatenate([np.stack([cols_pos[i] for i in order], axis=-1),
-                        np.stack([cols_vel[i] for i in order], axis=-1)], axis=-2)
-    X = np.concatenate([X1[..., None] * f + Y1[..., None] * g, Xd[..., None] * f + Yd[..., None] * g], axis=-1)
+    fv = (1.0 - chi * chi + psi * psi, 2.0 * chi * psi, -2.0 * fr * chi)
+    gv = (2.0 * fr * chi * psi, fr * (1.0 + chi * chi - psi * psi), 2.0 * psi)
+    dfv = ((-2.0 * chi, 2.0 * psi, -2.0 * fr), (2.0 * psi, 2.0 * chi, 0.0))
+    dgv = ((2.0 * fr * psi, 2.0 * fr * chi, 0.0), (2.0 * fr * chi, -2.0 * fr * psi, 2.0))
+    for j, dd in enumerate((-2.0 * chi * d * d, -2.0 * psi * d * d)):
+        for i in range(3):
+            df = dd * fv[i] + d * dfv[j][i]
+            dg = dd * gv[i] + d * dgv[j][i]
+            J[:, i, 3 + j] = X1 * df + Y1 * dg
+            J[:, 3 + i, 3 + j] = Xd * df + Yd * dg
+    X = X.reshape(shape + (6,))
+    J = J.reshape(shape + (6, 6))
     return X, J
 
 
