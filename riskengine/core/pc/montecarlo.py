@@ -39,6 +39,16 @@ def clopper_pearson(hits, n, confidence=0.95):
     return lo, hi
 
 
+def _six(C) -> np.ndarray:
+    """A (6, 6) covariance from a (6, 6) or a position-only (3, 3) one (zero velocity terms)."""
+    C = np.asarray(C, float)
+    if C.shape == (3, 3):
+        C6 = np.zeros((6, 6))
+        C6[:3, :3] = C
+        return C6
+    return C
+
+
 def pc_montecarlo(r1, v1, cov1_rtn, r2, v2, cov2_rtn, hbr_m, rng, n_samples=1_000_000,
                   window_s=None, confidence=0.95, chunk=200_000):
     """Monte Carlo Pc of one conjunction (straight-line relative motion about TCA).
@@ -70,16 +80,8 @@ def pc_montecarlo(r1, v1, cov1_rtn, r2, v2, cov2_rtn, hbr_m, rng, n_samples=1_00
     >>> bool(out["ci_low"] < 0.00242 < out["ci_high"])
     True
     """
-    def six(C):
-        C = np.asarray(C, float)
-        if C.shape == (3, 3):
-            C6 = np.zeros((6, 6))
-            C6[:3, :3] = C
-            return C6
-        return C
-
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(1, 3) for a in (r1, v1, r2, v2))
-    C = rtn_to_eci(six(cov1_rtn)[None], r1, v1)[0] + rtn_to_eci(six(cov2_rtn)[None], r2, v2)[0]
+    C = rtn_to_eci(_six(cov1_rtn)[None], r1, v1)[0] + rtn_to_eci(_six(cov2_rtn)[None], r2, v2)[0]
     mean = np.concatenate([(r1 - r2)[0] * 1e3, (v1 - v2)[0] * 1e3])
     # factor with eigh: robust to singular (e.g. zero velocity) blocks
     lam, vec = np.linalg.eigh(0.5 * (C + C.T))
@@ -145,16 +147,8 @@ def pc_montecarlo_twobody(r1, v1, cov1, r2, v2, cov2, hbr_m, rng, n_samples=1_00
     if not (isinstance(n_samples, (int, np.integer)) and n_samples >= 1):
         raise ValueError(f"n_samples={n_samples!r}: need an integer >= 1")
 
-    def six(C):
-        C = np.asarray(C, float)
-        if C.shape == (3, 3):
-            C6 = np.zeros((6, 6))
-            C6[:3, :3] = C
-            return C6
-        return C
-
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(1, 3) for a in (r1, v1, r2, v2))
-    C1, C2 = six(cov1)[None], six(cov2)[None]
+    C1, C2 = _six(cov1)[None], _six(cov2)[None]
     if frame == "rtn":
         C1, C2 = rtn_to_eci(C1, r1, v1), rtn_to_eci(C2, r2, v2)
     if window_s is None:
