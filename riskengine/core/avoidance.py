@@ -67,7 +67,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from riskengine.core.pc.foster import pc_circle
 
@@ -199,8 +199,11 @@ def poisson_rate_interval(count, years, confidence: float = 0.95):
     """
     k = np.asarray(count, float)
     a = 1.0 - confidence
-    lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * k) / 2, 0.0)
-    hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+    # chi2.ppf(q, 2k) / 2 as the inverse regularised gamma (the same numbers; scipy.special
+    # keeps scipy.stats, ~0.6 s, out of every import of the peril registry)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(k > 0, special.gammaincinv(k, a / 2), 0.0)
+    hi = special.gammaincinv(k + 1, 1 - a / 2)
     return lo / years, hi / years
 
 

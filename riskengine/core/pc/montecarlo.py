@@ -15,7 +15,7 @@ Clopper–Pearson (exact binomial) at ``confidence``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from riskengine.core.pc.encounter import rtn_to_eci
 
@@ -34,8 +34,11 @@ def clopper_pearson(hits, n, confidence=0.95):
     hits = np.asarray(hits, float)
     n = np.asarray(n, float)
     a = 1.0 - confidence
-    lo = np.where(hits > 0, stats.beta.ppf(a / 2, hits, n - hits + 1), 0.0)
-    hi = np.where(hits < n, stats.beta.ppf(1 - a / 2, hits + 1, n - hits), 1.0)
+    # beta.ppf as the inverse regularised incomplete beta (the same numbers, without
+    # importing scipy.stats with riskengine.core.pc)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(hits > 0, special.betaincinv(hits, n - hits + 1, a / 2), 0.0)
+        hi = np.where(hits < n, special.betaincinv(hits + 1, n - hits, 1 - a / 2), 1.0)
     return lo, hi
 
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import special
-from scipy.integrate import lebedev_rule
 
 from riskengine.core.pc.encounter import rtn_to_eci
 from riskengine.core.pc.twobody import (MU, cartesian_to_equinoctial, equinoctial_jacobian,
@@ -66,6 +65,8 @@ _LEB = {}
 
 def _lebedev(order):
     if order not in _LEB:
+        from scipy.integrate import lebedev_rule   # here: scipy.integrate costs ~0.3 s to import
+
         x, w = lebedev_rule(order)
         _LEB[order] = (np.ascontiguousarray(x.T), w)
     return _LEB[order]
