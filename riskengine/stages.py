@@ -333,20 +333,19 @@ def hazards(con, p, opts: Options | None = None) -> str:
     inputs = {"screening_run_id": srun}
     if cat is not None:
         inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
+    ep = _epoch(cat) if cat is not None else None
     with run(con, "hazards", config=_config(p), config_path=p.source_path, portfolio=p.name,
-             catalog_epoch=_epoch(cat) if cat is not None else None,
+             catalog_epoch=ep,
              portfolio_hash=hazards_hash(p, fleet), inputs=inputs) as h:
         if res.rows.get("peril"):
             h.write("hazards", res.rows)
         h.stats.update(hazard_stats(res, screening_run=srun))
         from riskengine.hazards import derelict_estimate
 
-        ep = _epoch(cat) if cat is not None else None
         derelict_estimate(con, p, fleet, h.stats,
                           as_of=p.simulation.inception or (ep.date() if ep else None))
         h.stats["catalog_objects"] = len(cat) if cat is not None else 0
-        for code, message in catalog_flags(cinfo, _epoch(cat) if cat is not None else None,
-                                           p.simulation.inception):
+        for code, message in catalog_flags(cinfo, ep, p.simulation.inception):
             h.flag(code, message)
         for code, message in res.flags:
             h.flag(code, message)
@@ -554,7 +553,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
     posterior (:func:`fit`, reused while unchanged). With ``workers > 1`` or a
     ``scheduler`` the blocks of years run on Dask; the tables are identical.
     """
-    from riskengine.losses import write_simulation
+    from riskengine.losses import insured_value_at_inception, write_simulation
     from riskengine.store import run
 
     opts = opts or Options()
@@ -599,8 +598,7 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         if ctx.shared.get("derelict_summary"):
             r.stats["derelicts"] = ctx.shared["derelict_summary"]
         if hs.agreed_value is not None:
-            r.stats["agreed_value_at_inception"] = float(
-                (hs.sum_insured * hs.agreed_value.at_inception()).sum())
+            r.stats["agreed_value_at_inception"] = insured_value_at_inception(hs)
         plan = opts.info.get("launch_plan")
         if plan is not None:
             _write_campaign(r, plan, res, pr, hs, p)

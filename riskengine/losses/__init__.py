@@ -38,7 +38,7 @@ from riskengine.core.sources import HazardSet, hazard_set_from_rows
 
 __all__ = [
     "BLOCK_YEARS", "HazardSet", "PERSPECTIVES", "RETURN_PERIODS", "SimulationResult", "blocks",
-    "ep_table", "hazard_set_from_rows", "iter_blocks", "metrics", "per_sample_ep",
+    "ep_table", "hazard_set_from_rows", "insured_value_at_inception", "iter_blocks", "metrics", "per_sample_ep",
     "reinstatement_premiums", "simulate_block", "simulate_arrays", "write_metrics",
     "write_simulation", "write_summaries", "write_ylt_net",
 ]
@@ -533,6 +533,21 @@ def write_ylt_net(handle, res: SimulationResult, layer_premiums=None,
                                  "reinstatement_premium": rp[sl]})
 
 
+def insured_value_at_inception(hs: HazardSet) -> float:
+    """The fleet's insured value at inception: the sums insured, at their agreed values by
+    age when the hazard set has them.
+
+    Examples
+    --------
+    >>> hs = HazardSet(np.full(4, 2.5e7), np.zeros(4, int), ["s"], [])
+    >>> insured_value_at_inception(hs)
+    100000000.0
+    """
+    if getattr(hs, "agreed_value", None) is None:
+        return float(hs.sum_insured.sum())
+    return float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
+
+
 def price_simulation(res: SimulationResult, pricing, policy, hs: HazardSet,
                      components=None, gross_components=None):
     """The technical price of a simulated result and its reinsurance layers, ``(Price,
@@ -544,9 +559,7 @@ def price_simulation(res: SimulationResult, pricing, policy, hs: HazardSet,
 
     lp = (price_layers(policy.reinsurance, res.layer_ceded, res.layer_ceded_sq, res.years,
                        res.rho, pricing.reinsurer_margin) if res.n_layers else [])
-    tiv = float(hs.sum_insured.sum())
-    if getattr(hs, "agreed_value", None) is not None:
-        tiv = float((hs.sum_insured * hs.agreed_value.at_inception()).sum())
+    tiv = insured_value_at_inception(hs)
     paid = reinstatement_premiums(res, [x.upfront_premium for x in lp]) if lp else None
     pr = price(res.gross, pricing, policy, tiv, components, net=res.net, layers=lp,
                reinstatement_paid=paid, gross_components=gross_components)

@@ -157,7 +157,8 @@ class Breakup(Peril):
         return rows
 
     def _collision_shares(self, ctx):
-        """``group -> (avoidance, self_factor)`` for :func:`breakup_rate_in_band`: this
+        """``group -> (avoidance, self_factor, payload_avoidance)`` for
+        :func:`breakup_rate_in_band`: this
         peril's ``avoidance`` when set, else the collision peril's derived share of each
         group (its hazard rows computed first when the portfolio has no collision peril);
         the fleet-vs-fleet factor is the shell geometry's share of the random-phase rate,

@@ -102,16 +102,18 @@ class SolarParticleEvent(Peril):
         m = self.model()
         rate = m.mean_events_per_year()
         rows = []
+        f72 = self.model().king_1972_fluence_gt30
+        doses = ctx.shared.get("dose") or {}
         for g in ctx.fleet.groups:
-            d = (ctx.shared.get("dose") or {}).get(g.name)
+            d = doses.get(g.name)
             if d is None:
                 continue
             rows.append(dict(
                 fleet_group=g.name, satellite_id=None, peril=self.name, scope="event",
                 annual_rate=float(rate), method="model", altitude_km=d["altitude_km"],
                 spe_rad_per_fluence=d["spe_rad_per_fluence"],
-                notes=(f"one 1972-class event (F(>30 MeV) = 7.9e9 cm^-2) gives "
-                       f"{7.9e9 * d['spe_rad_per_fluence']:.3g} rad(Si) behind "
+                notes=(f"one 1972-class event (F(>30 MeV) = {f72:.2g} cm^-2) gives "
+                       f"{f72 * d['spe_rad_per_fluence']:.3g} rad(Si) behind "
                        f"{d['shielding_mm']:g} mm Al at {d['inclination_deg']:.1f} deg "
                        "(Stormer cut-off, King 1974 spectrum)")))
         return rows
