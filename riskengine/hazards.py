@@ -242,6 +242,17 @@ def hazard_stats(res: HazardResult, screening_run: str | None = None) -> dict:
             "excluded_catalog_objects": res.shared.get("excluded_catalog_objects", 0)}
 
 
+#: every conjunction of a screening run once per group it concerns: ``(fleet_group, pc,
+#: fleet-vs-fleet)``; a fleet-vs-fleet pair is listed once but is a collision of BOTH
+#: satellites, so it comes again under the secondary's group (parameter $1: the run)
+_GROUP_CONJUNCTIONS = (
+    "SELECT fleet_group AS g, coalesce(pc, 0) AS p, coalesce(secondary_in_fleet, false) AS ff "
+    "FROM conjunctions WHERE run_id = $1 UNION ALL "
+    "SELECT f.fleet_group, coalesce(c.pc, 0), true FROM conjunctions c "
+    "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
+    "WHERE c.run_id = $1 AND c.secondary_in_fleet")
+
+
 def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, dict]:
     """``{group: (sum_pc, window_days, n_satellites, sum_pc_fleet)}`` from a screening run.
 
@@ -283,15 +294,10 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
         lo, hi = con.execute("SELECT min(tca), max(tca) FROM conjunctions WHERE run_id = ?",
                              [run_id]).fetchall()[0]
         days = max(1.0, float(np.ceil((hi - lo).total_seconds() / 86400.0))) if lo else 7.0
-    # a fleet-vs-fleet pair is listed once but is a collision of BOTH satellites: credit
-    # its Pc to the primary's group and to the secondary's group
+    # a fleet-vs-fleet pair's Pc is credited to the primary's group and to the secondary's
     pcs = {g: (tot, ff) for g, tot, ff in con.execute(
         "SELECT g, sum(p), sum(CASE WHEN ff THEN p ELSE 0 END) FROM ("
-        "SELECT fleet_group AS g, coalesce(pc, 0) AS p, coalesce(secondary_in_fleet, false) AS ff "
-        "FROM conjunctions WHERE run_id = $1 UNION ALL "
-        "SELECT f.fleet_group, coalesce(c.pc, 0), true FROM conjunctions c "
-        "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
-        "WHERE c.run_id = $1 AND c.secondary_in_fleet) GROUP BY 1", [run_id]).fetchall()}
+        f"{_GROUP_CONJUNCTIONS}) GROUP BY 1", [run_id]).fetchall()}
     try:
         nsat = dict(con.execute("SELECT fleet_group, count(*) FROM fleet WHERE run_id = ? "
                                 "GROUP BY 1", [run_id]).fetchall())
@@ -304,25 +310,24 @@ def screening_from_store(con, run_id: str | None = None) -> tuple[str | None, di
     return run_id, out
 
 
-def screening_conjunctions(con, run_id: str | None) -> dict | None:
+def screening_conjunctions(con, run_id: str | None, summary: dict | None = None) -> dict | None:
     """``{group: {"pc": (n,), "fleet": (n,) bool, "satellite_years": float}}`` of a screening
     run: the Pc of every conjunction of each group's satellites (a fleet-vs-fleet pair listed
     for both satellites' groups), for the avoidance the collision peril derives from them.
-    ``None`` without a screening."""
+    ``summary``: the run's :func:`screening_from_store` summary when the caller has it (else
+    read here). ``None`` without a screening."""
     if run_id is None:
         return None
-    _, summary = screening_from_store(con, run_id)
+    if summary is None:
+        _, summary = screening_from_store(con, run_id)
     if not summary:
         return None
-    rows = con.execute(
-        "SELECT fleet_group, coalesce(pc, 0), coalesce(secondary_in_fleet, false) "
-        "FROM conjunctions WHERE run_id = $1 UNION ALL "
-        "SELECT f.fleet_group, coalesce(c.pc, 0), true FROM conjunctions c "
-        "JOIN fleet f ON f.run_id = c.run_id AND f.satellite_id = c.secondary_id "
-        "WHERE c.run_id = $1 AND c.secondary_in_fleet", [run_id]).fetchall()
+    by_group: dict = {}
+    for g, pc, ff in con.execute(_GROUP_CONJUNCTIONS, [run_id]).fetchall():
+        by_group.setdefault(g, []).append((pc, ff))
     out = {}
     for g, (_, days, n, _) in summary.items():
-        sel = [(pc, ff) for gg, pc, ff in rows if gg == g]
+        sel = by_group.get(g, [])
         out[g] = {"pc": np.array([x[0] for x in sel], float),
                   "fleet": np.array([x[1] for x in sel], bool),
                   "satellite_years": float(n) * float(days) / 365.25}

@@ -329,7 +329,8 @@ def hazards(con, p, opts: Options | None = None) -> str:
 
     res = compute_hazards(p, fleet, cat, screening=screening,
                           exclude_names=opts.exclude_names, progress=opts.progress,
-                          conjunctions=screening_conjunctions(con, srun) if srun else None)
+                          conjunctions=(screening_conjunctions(con, srun, screening)
+                                        if srun else None))
     inputs = {"screening_run_id": srun}
     if cat is not None:
         inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
@@ -645,7 +646,7 @@ def hazard_context(con, p, li: LossInputs):
     screening = portfolio_screening(con, p, li.fleet, cat, srun)[1] if srun else None
     from riskengine.hazards import screening_conjunctions
 
-    conj = screening_conjunctions(con, srun) if srun else None
+    conj = screening_conjunctions(con, srun, screening) if srun else None
     res = compute_hazards(p, li.fleet, cat, screening=screening, conjunctions=conj)
     objs = portfolio_perils(p)
     return registry.HazardContext(fleet=li.fleet, catalog=cat, screening=screening or None,
