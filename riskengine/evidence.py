@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -564,6 +565,13 @@ def read_assumptions(path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise EvidenceError(f"{path}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_assumptions() -> dict:
+    """The packaged ``assumptions.toml``, read once per process (the perils that take their
+    parameter defaults from it read it when the registry is imported). Do not modify it."""
+    return read_assumptions(evidence_dir() / "assumptions.toml")
 
 
 # --------------------------------------------------------------------------- combine

@@ -30,10 +30,9 @@ from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 def _spe_driven_share() -> float:
     """The named assumption ``[space_weather] spe_driven_share`` of ``assumptions.toml``."""
-    from riskengine.evidence import evidence_dir, read_assumptions
+    from riskengine.evidence import shipped_assumptions
 
-    return float(read_assumptions(evidence_dir() / "assumptions.toml")["space_weather"]
-                 ["spe_driven_share"])
+    return float(shipped_assumptions()["space_weather"]["spe_driven_share"])
 
 
 SPE_DRIVEN_SHARE = _spe_driven_share()

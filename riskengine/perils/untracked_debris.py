@@ -49,14 +49,14 @@ from riskengine.core import ballistic as bl
 from riskengine.core import debris as dbr
 from riskengine.core import smalldebris as sd
 from riskengine.core.flux import CLASSES
-from riskengine.evidence import evidence_dir, read_assumptions
+from riskengine.evidence import shipped_assumptions
 from riskengine.perils import register
 from riskengine.perils._flux import flux_setup, satellite_id
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SIZES_CM = (0.1, 0.3, 1.0, 10.0)
 #: named assumptions of what a perforation does (``assumptions.toml [untracked_debris]``)
-_A = read_assumptions(evidence_dir() / "assumptions.toml")["untracked_debris"]
+_A = shipped_assumptions()["untracked_debris"]
 PAYLOAD = CLASSES.index("PAYLOAD")
 
 
