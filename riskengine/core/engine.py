@@ -170,7 +170,8 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
     """
     ev = np.repeat(np.arange(len(n_pick)), n_pick)
     pos = rng.integers(0, m, size=len(ev))
-    order = np.lexsort((pos, ev))
+    # by event, then position: one stable sort of one integer key (the lexsort's order)
+    order = np.argsort(ev * np.int64(m) + pos, kind="stable")
     ev, pos = ev[order], pos[order]
     dup = np.zeros(len(ev), bool)
     dup[1:] = (ev[1:] == ev[:-1]) & (pos[1:] == pos[:-1])
@@ -179,7 +180,7 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
         # re-sort only the events that had duplicates (each is a contiguous run of rows)
         rows = np.flatnonzero(np.isin(ev, np.unique(ev[dup])))
         pe, pp = ev[rows], pos[rows]
-        o = np.lexsort((pp, pe))
+        o = np.argsort(pe * np.int64(m) + pp, kind="stable")
         pos[rows] = pp[o]
         pp = pos[rows]
         d = (pe[1:] == pe[:-1]) & (pp[1:] == pp[:-1])
@@ -749,6 +750,37 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                       hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail)
 
 
+def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.ndarray:
+    """The occurrences in the order they happen: by year, then time, ties in index order.
+
+    Occurrences dated at the end of the policy year (``time`` 1, e.g. capacity claims,
+    often most of a large fleet's) sort after every earlier one of their year in index
+    order; only the others need sorting. The same permutation as a stable sort.
+
+    Examples
+    --------
+    >>> _time_order(np.array([0, 0, 0, 0]), np.array([1.0, 0.5, 1.0, 0.2]), 1).tolist()
+    [3, 1, 0, 2]
+    """
+    n = len(ev_time)
+    if n == 0 or float(ev_time.max()) > 1.0:
+        return (np.argsort(ev_time, kind="stable") if n_years == 1
+                else np.lexsort((ev_time, ev_year)))
+    end = ev_time == 1.0
+    early = np.flatnonzero(~end)
+    if n_years == 1:
+        return np.concatenate([early[np.argsort(ev_time[early], kind="stable")],
+                               np.flatnonzero(end)])
+    if not end.any():
+        return np.lexsort((ev_time, ev_year))
+    # year, then early before end-of-year, then time: one lexsort of the early ones merged
+    # with the end-of-year ones by a stable sort on (year, end) of the concatenation
+    eo = early[np.lexsort((ev_time[early], ev_year[early]))]
+    both = np.concatenate([eo, np.flatnonzero(end)])
+    key = ev_year[both].astype(np.int64) * 2 + end[both]
+    return both[np.argsort(key, kind="stable")]
+
+
 def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
                hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=()) -> BlockResult:
     """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
@@ -783,15 +815,11 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
     # ---- the occurrences in the order they happen (year, then time)
-    if n_years == 1:     # one year (a large fleet's block): one stable sort, the same order
-        eo = np.argsort(ev_time, kind="stable")
-    else:
-        eo = np.lexsort((ev_time, ev_year))
+    eo = _time_order(ev_year, ev_time, n_years)
     rank = np.empty(n_ev, np.int64)
     rank[eo] = np.arange(n_ev)
     ev_year, ev_peril, ev_sats = ev_year[eo], ev_peril[eo], ev_sats[eo]
     ev_gu, ev_ins, ev_loss, ev_direct = ev_gu[eo], ev_ins[eo], ev_loss[eo], ev_direct[eo]
-    hit_ev = rank[hit_ev]
     launch_ev = [(rank[idx], yrs, lu, ins, k, grp) for idx, yrs, lu, ins, k, grp in launch_ev]
 
     # ---- the occurrences with a loss after the occurrence terms: only they reach the
@@ -802,6 +830,8 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     pe = np.flatnonzero(ev_loss > 0)                  # in the order they happen
     sub = np.full(n_ev, -1, np.int64)
     sub[pe] = np.arange(len(pe))
+    sub = sub[rank]               # by the hits' own (unsorted) event index: no pass over
+    #                               every hit to renumber its event
     hp = np.flatnonzero(sub[hit_ev] >= 0) if len(hit_ev) else np.zeros(0, np.int64)
     p_year, p_hit_ev = ev_year[pe], sub[hit_ev[hp]]
 
@@ -864,10 +894,15 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         if launch_ev:
             le = tuple(np.concatenate(x) for x in zip(*[
                 (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, _g in launch_ev]))
+        # only the hits with a gross loss or a lost satellite add to the campaign sums (a
+        # large fleet's other hits, most of them, add exactly zero): the same sums
         hit_gross = np.zeros(len(hit_ev))
         hit_gross[hp] = p_hit_gross
-        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev, hit_sat,
-                                         hit_gross, ctl, ev_direct * share, le)
+        lost = np.zeros(len(hit_ev), bool) if ctl is None else np.asarray(ctl, bool)
+        h = np.flatnonzero(lost | (hit_gross != 0))
+        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril,
+                                         rank[hit_ev[h]], hit_sat[h], hit_gross[h], lost[h],
+                                         ev_direct * share, le)
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
                        ev_year, ev_peril, ev_sats, ev_loss, ev_gu, None, ev_gross, ev_net,
                        oep_gu, oep_net, c.rho, by_peril_g, by_group_g,
