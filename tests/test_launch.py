@@ -143,6 +143,30 @@ def test_launch_failure_is_one_occurrence_of_every_satellite_on_board():
     assert set(np.unique(r.gross / 1e6)) <= {0.0, 10.0, 20.0, 30.0}
 
 
+def test_claims_of_satellites_that_never_reached_orbit_are_no_occurrences():
+    """A hardware failure of a satellite whose launch failed is void: no loss and no
+    occurrence in the event table; the launch is one occurrence of all on board."""
+    from riskengine.core.engine import simulate_block
+
+    n = 20
+    hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
+    units = Units.from_lists([np.arange(10), np.arange(10, 20)])
+    hs.sources.append(LaunchFailureSource("launch", units, np.array([[1.0, 0.0]])))
+    hs.add_independent_failure("hardware", 0.5)
+    r = simulate_block(hs, Policy(), seed=4, block=0, n_years=2_000)
+    hw = r.ev_peril == hs.perils.index("hardware")
+    launch = r.ev_peril == hs.perils.index("launch")
+    assert launch.sum() == 2_000 and np.all(r.ev_sats[launch] == 10)
+    # only the 10 satellites of the launch that reached orbit fail in orbit: Poisson
+    # hits at rate -log(1 - 0.5) each (13.9 a year on all 20 before), of which the first
+    # of each satellite is a loss (0.5 x 10 a year)
+    rate = -np.log(0.5) * 10
+    assert abs(hw.sum() / 2_000 - rate) < 5 * np.sqrt(rate / 2_000)
+    assert abs(np.sum(r.ev_ground_up[hw] > 0) / 2_000 - 5.0) < 5 * np.sqrt(2.5 / 2_000)
+    assert np.all(r.ev_sats[hw] <= 1)
+    assert np.allclose(r.ground_up, np.bincount(r.ev_year, r.ev_ground_up, minlength=2_000))
+
+
 def test_storm_window_hits_launches_low_together_in_one_occurrence():
     """Two launches 2 days apart, 5 days low each: a storm on days 2-5 catches both (one
     occurrence of 20 satellites); P(a launch is caught) = 1 - exp(-rate x 5 d)."""

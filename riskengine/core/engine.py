@@ -709,6 +709,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
     # failed launches: every other hit that year on a satellite of the launch is void (it
     # never reached orbit); the launch's own loss is added per occurrence below
+    had_hits = None
     for _idx, yrs, lu, src in launch_fail:
         if not len(yrs) or not len(hit_sat):
             continue
@@ -717,7 +718,22 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         failed[yrs * src.n_launches + lu] = True
         key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
         keep = ~failed[key]
+        if had_hits is None and not keep.all():
+            had_hits = np.bincount(hit_ev, minlength=n_ev) > 0
         hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
+    if had_hits is not None:
+        # an event all of whose hits were on satellites that never reached orbit did not
+        # happen: it is no occurrence (a third of a campaign's in-orbit claims when a third
+        # of its launches fail in a simulated year), and leaving it out changes no loss
+        gone = had_hits & (np.bincount(hit_ev, minlength=n_ev) == 0) & (ev_direct == 0)
+        if gone.any():
+            kept = ~gone
+            new_id = np.cumsum(kept) - 1
+            hit_ev = new_id[hit_ev]
+            ev_year, ev_peril, ev_direct, ev_time = (ev_year[kept], ev_peril[kept],
+                                                     ev_direct[kept], ev_time[kept])
+            launch_fail = [(new_id[idx], yrs, lu, src) for idx, yrs, lu, src in launch_fail]
+            n_ev = len(ev_year)
     for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
                                    hit_dmg, draw, n_years, drng)
