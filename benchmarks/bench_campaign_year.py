@@ -1,0 +1,118 @@
+"""One simulated year of the million-satellite deployment in the loss engine: baseline vs ours.
+
+The real hazard set of ``benchmarks/bench_campaign.py`` (``portfolios/million.toml`` deployed
+on 4,000 Starship launches of 250 over 2027-2030, launch + 1 year cover: the catalog,
+hazards and fit stages, about 2 minutes) is built once and pickled; then the engine of
+``BASELINE_REF`` (``git archive`` of ``riskengine/``) and this tree each simulate the same
+one-year blocks (seed 1) in their own process, in turn, ``ROUNDS`` times. Prints the CPU
+seconds per simulated year (best round), the ratio, and checks that both give the same
+annual gross, ground-up and campaign results to the last bit.
+
+Usage: python benchmarks/bench_campaign_year.py [YEARS] [BASELINE_REF] [HAZARD_SET_PICKLE]
+(the pickle is written there when missing; default a temporary file). Needs the shared
+catalog (RISKENGINE_SHARED) or RISKENGINE_CATALOG to build the hazard set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_engine_year import baseline_tree  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE_REF = "2221558"
+ROUNDS = 3
+
+CHILD = r"""
+import json, pickle, sys, time
+import riskengine
+import numpy as np
+from riskengine.core.engine import simulate_block
+
+hs, pol = pickle.load(open(sys.argv[2], "rb"))
+years = int(sys.argv[1])
+simulate_block(hs, pol, 1, 10_000, 1)                        # warm up (imports, memos)
+out = dict(gross=[], ground_up=[], components=[], events=0)
+t = time.process_time()
+for b in range(years):
+    r = simulate_block(hs, pol, 1, b, 1)
+    out["gross"].append(float(r.gross[0]))
+    out["ground_up"].append(float(r.ground_up[0]))
+    out["components"].append(r.campaign["components"].ravel().tolist())
+    out["events"] += len(r.ev_year)
+out["s_per_year"] = (time.process_time() - t) / years
+print(json.dumps(out))
+"""
+
+
+def hazard_set(path: Path) -> Path:
+    """Build the deployment's hazard set through the stages and pickle it (once)."""
+    if path.exists():
+        return path
+    from bench_campaign import portfolio
+
+    from riskengine import settings, stages
+    from riskengine.store import connect
+
+    if not settings.catalog_override():
+        shared = settings.shared_dir()
+        if shared is None:
+            sys.exit("needs the shared catalog (RISKENGINE_SHARED) or RISKENGINE_CATALOG")
+        os.environ["RISKENGINE_CATALOG"] = str(
+            shared / "catalogs/full-catalog/spacetrack_3le_2023-10_trckdspace-cdm_on_chain.txt")
+    p = portfolio()
+    con = connect(Path(tempfile.mkdtemp()) / "campaign.duckdb")
+    opts = stages.Options(sensitivity=False)
+    t = time.perf_counter()
+    stages.hazards(con, p, opts)
+    stages.fit(con, opts)
+    hs, _, _ = stages.build_hazard_set(con, p, opts)
+    con.close()
+    with open(path, "wb") as f:
+        pickle.dump((hs, p.policy), f, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"hazard set built in {time.perf_counter() - t:.0f} s: {path}")
+    return path
+
+
+def run(tree: Path, years: int, hs_path: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    p = subprocess.run([sys.executable, "-c", CHILD, str(years), str(hs_path)], env=env,
+                       cwd=str(tree), capture_output=True, text=True)
+    if p.returncode:
+        sys.exit(p.stderr)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    years = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    ref = sys.argv[2] if len(sys.argv) > 2 else BASELINE_REF
+    hs_path = hazard_set(Path(sys.argv[3]) if len(sys.argv) > 3
+                         else Path(tempfile.mkdtemp()) / "campaign_hs.pkl")
+    variants = {"baseline": baseline_tree(ref), "ours": REPO}
+    best, first = {}, {}
+    for _ in range(ROUNDS):
+        for name, tree in variants.items():
+            out = run(tree, years, hs_path)
+            first.setdefault(name, out)
+            best[name] = min(best.get(name, float("inf")), out["s_per_year"])
+    print(f"loss engine, the million deployment's year, {years} one-year blocks x {ROUNDS} "
+          f"rounds, CPU seconds (best round); load average {os.getloadavg()[0]:.1f}")
+    for name in variants:
+        print(f"  {name:10s} {best[name]:6.3f} s/year   x{best['baseline'] / best[name]:.2f}   "
+              f"{first[name]['events'] / years:,.0f} occurrences a year")
+    for k in ("gross", "ground_up", "components"):
+        if first["ours"][k] != first["baseline"][k]:
+            sys.exit(f"ours: {k} differs from the baseline")
+    print("  annual gross, ground-up and campaign results: identical to the last bit")
+
+
+if __name__ == "__main__":
+    main()
