@@ -779,7 +779,7 @@ def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.nd
     [3, 1, 0, 2]
     """
     n = len(ev_time)
-    if n == 0 or float(ev_time.max()) > 1.0:
+    if n == 0 or not float(ev_time.max()) <= 1.0:     # (a NaN time: the plain sort)
         return (np.argsort(ev_time, kind="stable") if n_years == 1
                 else np.lexsort((ev_time, ev_year)))
     end = ev_time == 1.0
