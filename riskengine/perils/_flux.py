@@ -15,6 +15,7 @@ from riskengine.core.flux import (CLASSES, R_EARTH_KM, FleetOrbits, Grid, Popula
                                   population_from_catalog)
 
 FLEET = CLASSES.index("FLEET")
+PAYLOAD = CLASSES.index("PAYLOAD")
 
 
 @dataclass
@@ -71,9 +72,27 @@ def flux_setup(ctx, shell_thickness_km: float) -> FluxSetup:
     return out
 
 
+def constellation_payloads(fx: FluxSetup, prefix: str) -> np.ndarray:
+    """Rows of ``fx.catalog_pop`` that are payloads whose name starts with ``prefix``
+    (any case): a constellation's own satellites, not its debris or rocket bodies.
+
+    Examples
+    --------
+    >>> pop = Population([7000.0] * 3, [0.0] * 3, [53.0] * 3, [1.0] * 3,
+    ...                  [PAYLOAD, CLASSES.index("DEBRIS"), PAYLOAD], [1.0] * 3)
+    >>> fx = FluxSetup(None, None, pop, pop, None, None, None,
+    ...                np.array(["STARLINK-1", "STARLINK-1 DEB", "ONEWEB-7"]))
+    >>> constellation_payloads(fx, "starlink").tolist()
+    [True, False, False]
+    """
+    if fx.catalog_names is None:
+        return np.zeros(len(fx.catalog_pop), bool)
+    return np.char.startswith(fx.catalog_names, prefix.upper()) & (fx.catalog_pop.cls == PAYLOAD)
+
+
 def satellite_id(orb: FleetOrbits, k: int):
     """The ``hazards.satellite_id`` of orbit ``k``: None for a whole Walker shell."""
     return None if orb.satellite_id[k] < 0 else int(orb.satellite_id[k])
 
 
-__all__ = ["FluxSetup", "flux_setup", "satellite_id", "R_EARTH_KM"]
+__all__ = ["FluxSetup", "constellation_payloads", "flux_setup", "satellite_id", "R_EARTH_KM"]

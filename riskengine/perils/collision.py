@@ -63,7 +63,7 @@ from riskengine.core.flux import CLASSES, R_EARTH_KM, Population, collision_rate
 from riskengine.core.shellgeometry import shell_close_approaches
 from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import _avoid, register
-from riskengine.perils._flux import flux_setup, satellite_id
+from riskengine.perils._flux import constellation_payloads, flux_setup, satellite_id
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SHELL_THICKNESS_KM = 1.0
@@ -278,8 +278,8 @@ class Collision(Peril):
         derived = {}
         raw_total = cat_raw[:, :FLEET].sum(axis=1) + sum(third_raw.values(), np.zeros(n))
         for g, ks in members.items():
-            derived[g] = self._derive(ctx, fx, g, ks, cat_rate, third_rate, other, own,
-                                      scr_rates.get(g), raw_total)
+            derived[g] = self._derive(ctx, fx, g, ks, ph, other, own, scr_rates.get(g),
+                                      raw_total)
         # ---- mitigated rates
         keep = {g: {k: (1.0 - d.share if p.avoidance is None else 1.0 - p.avoidance)
                     for k, d in dg.items()} for g, dg in derived.items()}
@@ -389,8 +389,7 @@ class Collision(Peril):
         third = {}
         if fx.catalog_names is not None:
             for pre in p.third_party:
-                m = (np.char.startswith(fx.catalog_names, pre.upper())
-                     & (fx.catalog_pop.cls == PAYLOAD))
+                m = constellation_payloads(fx, pre)
                 if m.any():
                     third[pre] = m
         plain = np.ones(len(fx.catalog_pop), bool)
@@ -465,7 +464,7 @@ class Collision(Peril):
             sub = fleet_pop.subset(ks)
             own_kinetic[ks] = collision_rates(tgt.subset(ks), sub, fx.grid,
                                               exclude_self=np.arange(len(ks))).total
-            el = ctx.fleet.shell_elements(g) if hasattr(ctx.fleet, "shell_elements") else None
+            el = ctx.fleet.shell_elements(g)
             if el is not None and len(el["plane"]) > GEOMETRY_MAX_SATELLITES:
                 geom_info[g] = {"geometry_per_satellite_year": None,
                                 "kinetic_gas_per_satellite_year": float(own_kinetic[ks[0]]),
@@ -485,13 +484,19 @@ class Collision(Peril):
                                 "min_nominal_separation_m": (float(np.min(sep))
                                                              if np.isfinite(sep).any() else None),
                                 "station_keeping_sigma_m": list(p.station_keeping_sigma_m)}
+        # each group's catalog flux at unit combined radius (the derived avoidance's
+        # effective hard-body radius), here once for every sensitivity case
+        unit_flux = {g: float(collision_rates(tgt.subset([int(ks[0])]), fx.catalog_pop,
+                                              fx.grid, combined_radius_m=1.0).total[0])
+                     for g, ks in members.items()}
         return dict(third=third, cat_raw=cat_raw, third_raw=third_raw, cat_rate=cat_rate,
                     third_rate=third_rate, near=near, other=other, own_kinetic=own_kinetic,
-                    own_geom=own_geom, geom_info=geom_info)
+                    own_geom=own_geom, geom_info=geom_info, unit_flux=unit_flux)
 
-    def _derive(self, ctx, fx, g, ks, cat_rate, third_rate, other, own, scr,
-                raw_total) -> dict:
-        """Derived avoidance of group ``g`` for each kind of conjunction."""
+    def _derive(self, ctx, fx, g, ks, ph, other, own, scr, raw_total) -> dict:
+        """Derived avoidance of group ``g`` for each kind of conjunction (``ph``: the
+        cached :meth:`_physics`)."""
+        cat_rate, third_rate = ph["cat_rate"], ph["third_rate"]
         p = self.params
         orb = fx.orbits
         T, grade, success = self.practice(g)
@@ -508,8 +513,7 @@ class Collision(Peril):
                 out[f"third_party:{k}"] = d
             return out
         # effective combined hard-body radius of the catalog encounters: rate ~ H^2
-        one = collision_rates(fx.targets.subset([k0]), fx.catalog_pop, fx.grid,
-                              combined_radius_m=1.0).total[0]
+        one = ph["unit_flux"][g]
         rate_cat = float(np.average(cat_rate[ks, :FLEET].sum(axis=1), weights=w))
         full = float(raw_total[k0])
         hbr = float(np.sqrt(full / one)) if one > 0 else 2.0 * float(orb.radius_m[k0])
@@ -528,9 +532,8 @@ class Collision(Peril):
         for k, r3 in third_rate.items():
             T3 = min(T, float(p.third_party[k]))
             rate3 = float(np.average(r3[ks], weights=w))
-            m = np.zeros(len(fx.catalog_pop), bool)
-            m[np.char.startswith(fx.catalog_names, k.upper())] = True
-            ang = _avoid.crossing_angles(fx.catalog_pop.subset(m), h, inc,
+            # the constellation's own objects, as its rate counts them (payloads only)
+            ang = _avoid.crossing_angles(fx.catalog_pop.subset(ph["third"][k]), h, inc,
                                          _avoid.group_rng(g, f"angles:{k}"))
             out[f"third_party:{k}"] = _avoid.from_model(rate3, hbr, T3, ang, grade, success,
                                                         _avoid.group_rng(g, f"third:{k}"),

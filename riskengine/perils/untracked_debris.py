@@ -51,13 +51,12 @@ from riskengine.core import smalldebris as sd
 from riskengine.core.flux import CLASSES
 from riskengine.evidence import shipped_assumptions
 from riskengine.perils import register
-from riskengine.perils._flux import flux_setup, satellite_id
+from riskengine.perils._flux import constellation_payloads, flux_setup, satellite_id
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SIZES_CM = (0.1, 0.3, 1.0, 10.0)
 #: named assumptions of what a perforation does (``assumptions.toml [untracked_debris]``)
 _A = shipped_assumptions()["untracked_debris"]
-PAYLOAD = CLASSES.index("PAYLOAD")
 
 
 class SurfaceSpec(BaseModel):
@@ -203,22 +202,25 @@ class UntrackedDebris(Peril):
 
     def hazard_rows(self, ctx) -> list[dict]:
         p = self.params
-        fx = flux_setup(ctx, ctx.params_of("collision").shell_thickness_km)
+        thickness = float(ctx.params_of("collision").shell_thickness_km)
+        fx = flux_setup(ctx, thickness)
         orb = fx.orbits
         cat = fx.catalog_pop
         excl = np.zeros(len(cat), bool)
-        if fx.catalog_names is not None and p.exclude_constellations:
-            pre = tuple(x.upper() for x in p.exclude_constellations)
-            excl = np.char.startswith(fx.catalog_names, pre[0])
-            for x in pre[1:]:
-                excl |= np.char.startswith(fx.catalog_names, x)
-            excl &= cat.cls == PAYLOAD
-        tracked = sd.tracked_flux(fx.targets, cat, fx.grid, exclude=excl)     # per m^2 / yr
+        for x in p.exclude_constellations:
+            excl |= constellation_payloads(fx, x)
+        # the whole-catalog fluxes, once per flux set-up and exclusion (the kill-probability
+        # and critical-share sensitivity cases reuse them)
+        key = ("untracked_debris_flux", thickness, tuple(p.exclude_constellations))
+        if key not in ctx.shared:
+            # the old model, for the before/after comparison: tracked debris x 20 (1-10 cm)
+            deb = (cat.cls == CLASSES.index("DEBRIS")) | (cat.cls == CLASSES.index("UNKNOWN"))
+            ctx.shared[key] = (
+                sd.tracked_flux(fx.targets, cat, fx.grid, exclude=excl),         # per m^2 / yr
+                sd.tracked_flux(fx.targets, cat, fx.grid, exclude=~deb) * dbr.UNTRACKED_RATIO)
+        tracked, old_flux = ctx.shared[key]
         flux = sd.small_debris_flux(tracked, SIZES_CM)                     # (n, sizes) >= d
         f_min = sd.small_debris_flux(tracked, [p.d_min_cm])[:, 0]
-        # the old model, for the before/after comparison: tracked debris x 20 (1-10 cm)
-        deb = (cat.cls == CLASSES.index("DEBRIS")) | (cat.cls == CLASSES.index("UNKNOWN"))
-        old_flux = sd.tracked_flux(fx.targets, cat, fx.grid, exclude=~deb) * dbr.UNTRACKED_RATIO
         area = np.pi * orb.radius_m ** 2
         partial = self.labels()[1]
         rows, diag = [], {}
