@@ -808,12 +808,6 @@ def _write_campaign(r, plan, res, pr, hs, p) -> None:
                                                           "launch_not_covered") else "warning")
     if res.campaign is None:
         return
-    if any(getattr(ly, "basis", None) == "risk" for ly in p.policy.reinsurance):
-        r.flag("per_risk_launch_failures", (
-            "a per-risk (per-satellite) reinsurance layer and a launch campaign: a failed "
-            "launch is one occurrence without per-satellite losses, so the per-risk layer "
-            "recovers nothing of it and the net overstates launch losses (docs/pricing.md)"),
-            "warning")
     tables = result_tables(plan, res, pr.allocations, hs.sum_insured,
                            p.pricing.capital_quantile)
     for name, cols in tables.items():

@@ -167,6 +167,32 @@ def test_claims_of_satellites_that_never_reached_orbit_are_no_occurrences():
     assert np.allclose(r.ground_up, np.bincount(r.ev_year, r.ev_ground_up, minlength=2_000))
 
 
+@pytest.mark.parametrize("n_reinst", [None, 0])
+def test_per_risk_layer_recovers_each_satellite_of_a_failed_launch_exact(n_reinst):
+    """Two launches of 10 satellites of 100, each failing w.p. 0.3 a year, a per-satellite
+    layer 60 xs 20: a failed launch cedes 10 x 60; K ~ Binomial(2, 0.3) failures a year, so
+    E[ceded] = 600 E[K]; with no reinstatement the layer pays one limit a year: 60 P(K>0).
+    The net by fleet group adds up to the net."""
+    from riskengine.config import ReinsuranceLayer
+
+    n, p = 20, 0.3
+    hs = HazardSet(np.full(n, 100.0), np.r_[np.zeros(10, int), np.ones(10, int)], ["a", "b"])
+    units = Units.from_lists([np.arange(10), np.arange(10, 20)])
+    hs.sources.append(LaunchFailureSource("launch", units, np.array([[p, p]])))
+    ly = ReinsuranceLayer(name="pr", attachment=20, limit=60, basis="risk",
+                          reinstatements=n_reinst)
+    r = simulate_arrays(hs, Policy(reinsurance=[ly]), seed=5, years=40_000)
+    k = np.arange(3)
+    pk = stats.binom.pmf(k, 2, p)
+    exact = (600 * k if n_reinst is None else 60 * (k > 0)) @ pk
+    se = r.ceded.std() / np.sqrt(r.years)
+    assert abs(r.ceded.mean() - exact) < 4 * se
+    per_year = np.round(r.gross / 1000)                       # failed launches that year
+    want = 600 * per_year if n_reinst is None else 60 * (per_year > 0)
+    np.testing.assert_allclose(r.ceded[0] if r.ceded.ndim > 1 else r.ceded, want)
+    np.testing.assert_allclose(r.by_group.sum(axis=1), r.net, rtol=1e-12, atol=1e-9)
+
+
 def test_storm_window_hits_launches_low_together_in_one_occurrence():
     """Two launches 2 days apart, 5 days low each: a storm on days 2-5 catches both (one
     occurrence of 20 satellites); P(a launch is caught) = 1 - exp(-rate x 5 d)."""

@@ -148,13 +148,14 @@ class LaunchFailureSource:
     def launch_losses(self, sum_insured: np.ndarray, satellite_terms) -> tuple:
         """Per launch: ``(ground_up, insured, satellites)`` of losing every satellite on
         board, ``insured`` after ``satellite_terms(damage, remaining, si)`` (a callable with
-        the policy bound)."""
+        the policy bound); fourth, each satellite's insured loss (in ``units.sats`` order:
+        a per-risk layer's subject)."""
         si = np.asarray(sum_insured, float)[self.units.sats]
         gu, ins, _ = satellite_terms(np.ones(len(si)), np.ones(len(si)), si)
         owner = np.repeat(np.arange(len(self.units.size)), self.units.size)
         n_l = len(self.units.size)
         return (np.bincount(owner, weights=gu, minlength=n_l),
-                np.bincount(owner, weights=ins, minlength=n_l), self.units.size.copy())
+                np.bincount(owner, weights=ins, minlength=n_l), self.units.size.copy(), ins)
 
 
 @dataclass

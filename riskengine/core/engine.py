@@ -30,7 +30,7 @@ import numpy as np
 from riskengine.core import policy as fm
 from riskengine.core.derelict import exposure_in_year
 from riskengine.core.debris import cloud_hit_probability
-from riskengine.core.reinsurance import cede, erode
+from riskengine.core.reinsurance import cede, erode, kind_of
 from riskengine.core.sources import (
     BatchSource,
     CapacitySource,
@@ -797,6 +797,27 @@ def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.nd
     return both[np.argsort(key, kind="stable")]
 
 
+def _launch_parts(launch_ev, sub_t, p_share, group, hits):
+    """The satellites of failed launches as parts of their occurrences: ``hits``
+    ``(occurrence, gross, group)`` of the occurrences with a loss, with one part added per
+    satellite on board each failed launch among them (its insured loss x the occurrence's
+    gross share; the parts of a launch add up to its gross loss)."""
+    ev, gross, grp = [hits[0]], [hits[1]], [hits[2]]
+    for idx, _yrs, lu, _ins, _k, _g, src, ins_sat in launch_ev:
+        j = sub_t[idx]
+        on = j >= 0
+        if not on.any():
+            continue
+        j, lu = j[on], lu[on]
+        size = src.units.size[lu]
+        first = np.repeat(src.units.offset[lu] - np.cumsum(size) + size, size)
+        pos = first + np.arange(int(size.sum()))              # rows of units.sats
+        ev.append(np.repeat(j, size))
+        gross.append(ins_sat[pos] * np.repeat(p_share[j], size))
+        grp.append(group[src.units.sats[pos]])
+    return np.concatenate(ev), np.concatenate(gross), np.concatenate(grp)
+
+
 def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
                hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=()) -> BlockResult:
     """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
@@ -806,7 +827,8 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
     ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
     ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
-    launch_ev = []   # (events, years, launches, insured, satellites, group)
+    launch_ev = []   # (events, years, launches, insured, satellites, group, source,
+    #                   each satellite's insured loss)
     for idx, yrs, lu, src in launch_fail:
         if not len(yrs):
             continue
@@ -819,15 +841,15 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
                 ctl=np.ones(len(si), bool), deductible_type=terms[3]))
 
         # the same in every block: memoised per policy terms and insured values
-        si_ref, (gu_l, ins_l, k_l) = _memo(src, ("launch_losses", terms),
-                                           lambda: (hs.sum_insured, losses()))
+        si_ref, (gu_l, ins_l, k_l, ins_sat) = _memo(src, ("launch_losses", terms),
+                                                    lambda: (hs.sum_insured, losses()))
         if si_ref is not hs.sum_insured:
-            gu_l, ins_l, k_l = losses()
+            gu_l, ins_l, k_l, ins_sat = losses()
         ev_gu[idx] += gu_l[lu]
         ev_ins[idx] += ins_l[lu]
         ev_sats[idx] += k_l[lu]
         grp = hs.group[src.units.sats[src.units.offset[lu]]]
-        launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp))
+        launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp, src, ins_sat))
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
     # ---- the occurrences in the order they happen (year, then time)
@@ -836,7 +858,7 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     rank[eo] = np.arange(n_ev)
     ev_year, ev_peril, ev_sats = ev_year[eo], ev_peril[eo], ev_sats[eo]
     ev_gu, ev_ins, ev_loss, ev_direct = ev_gu[eo], ev_ins[eo], ev_loss[eo], ev_direct[eo]
-    launch_ev = [(rank[idx], yrs, lu, ins, k, grp) for idx, yrs, lu, ins, k, grp in launch_ev]
+    launch_ev = [(rank[idx],) + tuple(rest) for idx, *rest in launch_ev]
 
     # ---- the occurrences with a loss after the occurrence terms: only they reach the
     # aggregate terms, the reinsurance and the gross and net splits (every other one adds
@@ -844,9 +866,9 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     # per-occurrence deductible that is a few thousand of a million-satellite year's
     # million occurrences)
     pe = np.flatnonzero(ev_loss > 0)                  # in the order they happen
-    sub = np.full(n_ev, -1, np.int64)
-    sub[pe] = np.arange(len(pe))
-    sub = sub[rank]               # by the hits' own (unsorted) event index: no pass over
+    sub_t = np.full(n_ev, -1, np.int64)
+    sub_t[pe] = np.arange(len(pe))
+    sub = sub_t[rank]             # by the hits' own (unsorted) event index: no pass over
     #                               every hit to renumber its event
     hp = np.flatnonzero(sub[hit_ev] >= 0) if len(hit_ev) else np.zeros(0, np.int64)
     p_year, p_hit_ev = ev_year[pe], sub[hit_ev[hp]]
@@ -858,6 +880,13 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     ground_up = _sum(ev_year, ev_gu, n_years)
     p_share = np.divide(p_gross, ev_ins[pe], out=np.zeros(len(pe)), where=ev_ins[pe] > 0)
     p_hit_gross = ins_hit[hp] * p_share[p_hit_ev]
+    p_hit_grp = hs.group[hit_sat[hp]] if len(hp) else np.zeros(0, np.int64)
+    n_real = len(p_hit_ev)
+    if launch_ev and any(kind_of(ly) == "risk" for ly in pol.reinsurance):
+        # a failed launch is one occurrence of every satellite on board: for the per-risk
+        # layers (and the splits by group) each satellite's part is a risk of its own
+        p_hit_ev, p_hit_gross, p_hit_grp = _launch_parts(
+            launch_ev, sub_t, p_share, hs.group, (p_hit_ev, p_hit_gross, p_hit_grp))
 
     # ---- reinsurance: quota share, per risk, per occurrence, aggregate
     c = cede(pol.reinsurance, p_gross, p_year, n_years, p_hit_ev, p_hit_gross)
@@ -881,9 +910,8 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     # ---- annual losses by peril and fleet group: the occurrences' own gross and net losses
     n_p = len(hs.perils)
     g = len(hs.group_names) + 1
-    p_hit_grp = hs.group[hit_sat[hp]] if len(hp) else np.zeros(0, np.int64)
     ev_grp = np.full(n_ev, g - 1, np.int64)   # the group of a loss without satellite hits
-    for idx, _yrs, _lu, _ins, _k, grp in launch_ev:
+    for idx, _yrs, _lu, _ins, _k, grp, *_ in launch_ev:
         ev_grp[idx] = grp
     p_peril, p_grp = ev_peril[pe], ev_grp[pe]
 
@@ -909,11 +937,11 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         le = None
         if launch_ev:
             le = tuple(np.concatenate(x) for x in zip(*[
-                (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, _g in launch_ev]))
+                (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, *_ in launch_ev]))
         # only the hits with a gross loss or a lost satellite add to the campaign sums (a
         # large fleet's other hits, most of them, add exactly zero): the same sums
         hit_gross = np.zeros(len(hit_ev))
-        hit_gross[hp] = p_hit_gross
+        hit_gross[hp] = p_hit_gross[:n_real]
         lost = np.zeros(len(hit_ev), bool) if ctl is None else np.asarray(ctl, bool)
         h = np.flatnonzero(lost | (hit_gross != 0))
         camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril,
