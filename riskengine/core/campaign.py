@@ -97,7 +97,8 @@ class LaunchFailureSource:
     loss is the launch's satellites' insured values after the satellite terms
     (:meth:`launch_losses`), and every other hit that year on a satellite of that launch is
     void (the satellite never reached orbit) — the cost of a campaign does not grow with
-    the satellites lost at launch.
+    the satellites lost at launch. Only per-risk reinsurance layers see the satellites on
+    board one by one (each one's insured loss, the fourth value of :meth:`launch_losses`).
 
     Examples
     --------
