@@ -34,7 +34,6 @@ ROUNDS = 3
 CHILD = r"""
 import json, pickle, sys, time
 import riskengine
-import numpy as np
 from riskengine.core.engine import simulate_block
 
 hs, pol = pickle.load(open(sys.argv[2], "rb"))

@@ -9,7 +9,6 @@ hardware peril's year)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import numpy as np
 import pytest
@@ -19,7 +18,6 @@ from riskengine import stages
 from riskengine.config import Policy, parse_portfolio
 from riskengine.core.campaign import (Campaign, LaunchFailureSource, RaisingFailureSource,
                                       StormWindowSource, binomial_launch_aep)
-from riskengine.core.ep import RETURN_PERIODS
 from riskengine.core.sources import HazardSet, Units
 from riskengine.errors import ConfigError
 from riskengine.evidence import EvidenceError

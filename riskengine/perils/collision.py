@@ -63,12 +63,11 @@ from riskengine.core.flux import CLASSES, R_EARTH_KM, Population, collision_rate
 from riskengine.core.shellgeometry import shell_close_approaches
 from riskengine.core.sources import hazard_set_from_rows
 from riskengine.perils import _avoid, register
-from riskengine.perils._flux import constellation_payloads, flux_setup, satellite_id
+from riskengine.perils._flux import (FLEET, PAYLOAD, constellation_payloads, flux_setup,
+                                     satellite_id)
 from riskengine.perils.base import KeyAssumption, Params, Peril, param
 
 SHELL_THICKNESS_KM = 1.0
-FLEET = CLASSES.index("FLEET")
-PAYLOAD = CLASSES.index("PAYLOAD")
 Grade = Literal["tle", "cdm", "operator"]
 #: altitudes around a group's shell at which its catalog collision rate is reported
 OFFSETS_KM = (-5.0, 0.0, 5.0)
@@ -242,7 +241,7 @@ class Collision(Peril):
     def hazard_rows(self, ctx) -> list[dict]:
         p = self.params
         fx = flux_setup(ctx, p.shell_thickness_km)
-        orb, tgt = fx.orbits, fx.targets
+        orb = fx.orbits
         n = len(orb.a_km)
         names = list(dict.fromkeys(orb.group))
         unknown = [g for g in p.operators if g not in names]
@@ -257,7 +256,7 @@ class Collision(Peril):
         if key not in ctx.shared:   # kept for the sensitivity cases (threshold, success)
             ctx.shared[key] = self._physics(ctx, fx, members)
         ph = ctx.shared[key]
-        third, cat_raw, third_raw = ph["third"], ph["cat_raw"], ph["third_raw"]
+        cat_raw, third_raw = ph["cat_raw"], ph["third_raw"]
         cat_rate, third_rate, near = ph["cat_rate"], ph["third_rate"], ph["near"]
         other, own_kinetic, own_geom = ph["other"], ph["own_kinetic"], ph["own_geom"]
         geom_info = ph["geom_info"]

@@ -102,7 +102,7 @@ class SolarParticleEvent(Peril):
         m = self.model()
         rate = m.mean_events_per_year()
         rows = []
-        f72 = self.model().king_1972_fluence_gt30
+        f72 = m.king_1972_fluence_gt30
         doses = ctx.shared.get("dose") or {}
         for g in ctx.fleet.groups:
             d = doses.get(g.name)
