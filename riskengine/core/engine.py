@@ -1148,7 +1148,11 @@ def blocks(years: int, size: int = BLOCK_YEARS) -> list[tuple[int, int]]:
 
 
 def run_block(shared, task) -> BlockResult:
-    """Executor task: ``shared = (hazard_set, policy, seed)``, ``task = (block, n_years)``."""
-    hs, pol, seed = shared
+    """Executor task: ``shared = (hazard_set, policy, seed[, elt_min_loss])``, ``task =
+    (block, n_years)``. With ``elt_min_loss`` the block's small occurrences are compacted
+    here (:func:`compact_events`), in the worker: a million-satellite year's half a million
+    occurrences would otherwise be pickled to the parent and summed there, serially."""
+    hs, pol, seed, *min_loss = shared
     b, n = task
-    return simulate_block(hs, pol, seed, b, n)
+    r = simulate_block(hs, pol, seed, b, n)
+    return compact_events(r, min_loss[0]) if min_loss else r

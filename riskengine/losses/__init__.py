@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks, compact_events,
+from riskengine.core.engine import (BLOCK_YEARS, block_years, blocks,
                                     run_block, simulate_block)
 from riskengine.core.ep import RETURN_PERIODS, ep_table, metrics
 from riskengine.core.pricing import ComponentAccumulator
@@ -292,16 +292,19 @@ def generic_hazard_set(portfolio) -> HazardSet:
 
 
 def iter_blocks(hs: HazardSet, pol, seed: int, years: int, workers: int = 1,
-                size: int | None = None):
+                size: int | None = None, elt_min_loss: float = 0.0):
     """Yield ``(block, BlockResult)`` in block order; ``workers > 1`` runs the blocks in
     spawned processes (:class:`riskengine.executor.Executor`; results identical to
     ``workers=1``). ``size``: years per block (default :func:`block_years` of ``hs``; the
-    sensitivity analysis fixes it so every case draws the same streams)."""
+    sensitivity analysis fixes it so every case draws the same streams). Occurrences with
+    a ground-up loss below ``elt_min_loss`` come back compacted
+    (:func:`~riskengine.core.engine.compact_events`, run in the worker)."""
     from riskengine.executor import Executor
 
     todo = blocks(years, size or block_years(hs))
     ex = Executor(workers, start_method="spawn")
-    for (b, _), r in zip(todo, ex.map(run_block, todo, shared=(hs, pol, seed))):
+    shared = (hs, pol, seed, float(elt_min_loss))
+    for (b, _), r in zip(todo, ex.map(run_block, todo, shared=shared)):
         yield b, r
 
 
@@ -311,8 +314,7 @@ def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: floa
     out = ResultBuilder(hs, pol, years, seed, q, keep_components, psept_samples)
     n_events = 0
     size = size or block_years(hs)
-    for b, r in iter_blocks(hs, pol, seed, years, workers, size):
-        compact_events(r, elt_min_loss)
+    for b, r in iter_blocks(hs, pol, seed, years, workers, size, elt_min_loss):
         a = b * size
         out.add(a, r)
         if on_block is not None:
