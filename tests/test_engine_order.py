@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from riskengine.core.engine import _pick_distinct, _time_order
+from riskengine.core.engine import _pick_distinct, _row_search, _stable_argsort, _time_order
 
 
 @pytest.mark.parametrize("n_years", [1, 3])
@@ -34,3 +34,29 @@ def test_pick_distinct_distinct_and_sorted():
     assert np.array_equal(np.bincount(ev, minlength=len(k)), k)
     key = ev * 50 + pos
     assert np.all(np.diff(key) > 0)              # by event, then position, no duplicate
+
+
+@pytest.mark.parametrize("kind", ["float", "ties", "int"])
+def test_stable_argsort_is_the_stable_sort(kind):
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 2, 17, 4000):
+        x = rng.random(n)
+        if kind == "ties":
+            x[rng.random(n) < 0.3] = 0.0
+            x[rng.random(n) < 0.1] = -0.0              # equal to 0.0: one run of ties
+            x[: n // 4] = np.round(x[: n // 4], 1)
+        elif kind == "int":
+            x = rng.integers(0, 40, n) * np.int64(2 ** 32) + rng.integers(0, 5, n)
+        assert np.array_equal(_stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+def test_row_search_is_the_whole_table_search():
+    rng = np.random.default_rng(5)
+    cdf = np.sort(rng.random((30, 9)), axis=1)
+    cdf[:, -1] = 1.0
+    cdf[3, 2:5] = cdf[3, 2]                            # flat stretches (zero-probability rows)
+    flat = (cdf + np.arange(30)[:, None] * 2.0).ravel()
+    r = rng.random(2000)
+    for row in (rng.integers(0, 30, 2000), np.full(2000, 3), np.full(2000, 29)):
+        want = np.searchsorted(flat, r + row * 2.0, side="right") - row * 9
+        assert np.array_equal(_row_search(flat, 9, row, r), want)

@@ -170,23 +170,51 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
     """
     ev = np.repeat(np.arange(len(n_pick)), n_pick)
     pos = rng.integers(0, m, size=len(ev))
-    # by event, then position: one stable sort of one integer key (the lexsort's order)
-    order = np.argsort(ev * np.int64(m) + pos, kind="stable")
-    ev, pos = ev[order], pos[order]
+    # by event, then position: one sort of one integer key (equal keys are equal picks, so
+    # the sort need not be stable, nor an argsort)
+    key = np.sort(ev * np.int64(m) + pos)
+    ev, pos = key // m, key % m
     dup = np.zeros(len(ev), bool)
     dup[1:] = (ev[1:] == ev[:-1]) & (pos[1:] == pos[:-1])
     while dup.any():
         pos[dup] = rng.integers(0, m, size=int(dup.sum()))
         # re-sort only the events that had duplicates (each is a contiguous run of rows)
         rows = np.flatnonzero(np.isin(ev, np.unique(ev[dup])))
-        pe, pp = ev[rows], pos[rows]
-        o = np.argsort(pe * np.int64(m) + pp, kind="stable")
-        pos[rows] = pp[o]
-        pp = pos[rows]
+        pe = ev[rows]
+        pp = np.sort(pe * np.int64(m) + pos[rows]) % m
+        pos[rows] = pp
         d = (pe[1:] == pe[:-1]) & (pp[1:] == pp[:-1])
         dup[:] = False
         dup[rows[1:][d]] = True
     return ev, pos
+
+
+def _stable_argsort(x: np.ndarray) -> np.ndarray:
+    """``np.argsort(x, kind="stable")`` of a NaN-free array, four times faster on a few
+    hundred thousand random floats: the unstable (introsort) argsort, then the runs of
+    equal values (rare for event times, but there are some: every failed launch is at
+    time 0) put back in index order.
+
+    Examples
+    --------
+    >>> x = np.array([0.5, 0.0, 0.2, 0.0, 0.5, 0.0])
+    >>> _stable_argsort(x).tolist() == np.argsort(x, kind="stable").tolist()
+    True
+    """
+    o = np.argsort(x)
+    if len(o) < 2:
+        return o
+    s = x[o]
+    eq = s[1:] == s[:-1]
+    if eq.any():
+        tied = np.zeros(len(o), bool)
+        tied[1:] = eq
+        tied[:-1] |= eq
+        pos = np.flatnonzero(tied)
+        run = np.cumsum(np.concatenate([[True], ~eq]))[pos]   # its run of equal values
+        n = np.int64(len(o))
+        o[pos] = np.sort(run * n + o[pos]) % n                # each run by index
+    return o
 
 
 def _select(q: np.ndarray, m: int, rng: np.random.Generator):
@@ -320,7 +348,7 @@ def deplete_hits(key: np.ndarray, time: np.ndarray, damage: np.ndarray, ctl_thre
             # one integer sort: key, then time to 2^-31 of a year (15 ms; closer hits of a
             # satellite count as simultaneous and keep their order)
             tq = np.floor(np.clip(time[m], 0.0, 1.0) * 2.0 ** 31).astype(np.int64)
-            order = m[np.argsort(km * 2 ** 32 + tq, kind="stable")]
+            order = m[_stable_argsort(km * 2 ** 32 + tq)]
         else:
             order = m[np.lexsort((time[m], km))]
         remaining[order], ctl[order] = deplete(key[order], d[order], ctl_threshold)
@@ -352,6 +380,26 @@ def _solar_year(sol, u: int, n: int, d: np.ndarray, annual_fluence: np.ndarray):
     share = np.divide(pd, q_any, out=np.zeros(len(sy)), where=q_any > 0)
     solar_share = np.divide(pd - pd0, pd, out=np.zeros(len(sy)), where=pd > 0)
     return sy, pmf[:, 0], cdf, share, solar_share
+
+
+def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Index in its row of each ``r`` (uniforms) in a flattened table of CDF rows of
+    ``width`` entries, row ``i`` offset by ``2 i`` (so one ``searchsorted`` serves every
+    row): ``searchsorted(flat, r + 2 row, "right") - row * width``. When every query is in
+    one row (a large fleet's one-year blocks) only that row is searched: the same index.
+
+    Examples
+    --------
+    >>> flat = (np.array([[0.5, 1.0], [0.2, 1.0]]) + np.array([[0.0], [2.0]])).ravel()
+    >>> _row_search(flat, 2, np.array([0, 1, 1]), np.array([0.3, 0.3, 0.1])).tolist()
+    [0, 1, 0]
+    >>> _row_search(flat, 2, np.array([1, 1]), np.array([0.3, 0.1])).tolist()
+    [1, 0]
+    """
+    if len(row) and row[0] == row.min() == row.max():
+        lo = int(row[0]) * width
+        return np.searchsorted(flat[lo:lo + width], r + row[0] * 2.0, side="right")
+    return np.searchsorted(flat, r + row * 2.0, side="right") - row * width
 
 
 def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator,
@@ -399,19 +447,23 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
         flat = _memo(src, ("flat_cdf", u), lambda: (
             src.cdf[:, u, :n + 1] + np.arange(src.n_draws)[:, None] * 2.0).ravel())
         r_lost = rng.random(len(yr))
-        lost = np.searchsorted(flat, r_lost + dd * 2.0, side="right") - dd * (n + 1)
         share = src.dose_share[dd, u]
         in_sy = np.zeros(len(yr), bool)
         if len(sy):
             rr = row[yr]
             in_sy = rr >= 0
-            if in_sy.any():
-                k = rr[in_sy]
-                flat_s = (cdf_s + np.arange(len(sy))[:, None] * 2.0).ravel()
-                lost[in_sy] = np.searchsorted(flat_s, r_lost[in_sy] + k * 2.0,
-                                              side="right") - k * (n + 1)
-                share = share.copy()
-                share[in_sy] = share_s[k]
+        if not in_sy.any():
+            lost = _row_search(flat, n + 1, dd, r_lost)
+        else:   # the claims of years with solar dose draw from that year's distribution
+            lost = np.zeros(len(yr), np.int64)
+            rest = ~in_sy
+            if rest.any():
+                lost[rest] = _row_search(flat, n + 1, dd[rest], r_lost[rest])
+            k = rr[in_sy]
+            flat_s = (cdf_s + np.arange(len(sy))[:, None] * 2.0).ravel()
+            lost[in_sy] = _row_search(flat_s, n + 1, k, r_lost[in_sy])
+            share = share.copy()
+            share[in_sy] = share_s[k]
         lost = np.clip(lost, 1, n)
         dose = rng.random(len(yr)) < share
         if src.peril is None:
@@ -785,8 +837,7 @@ def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.nd
     end = ev_time == 1.0
     early = np.flatnonzero(~end)
     if n_years == 1:
-        return np.concatenate([early[np.argsort(ev_time[early], kind="stable")],
-                               np.flatnonzero(end)])
+        return np.concatenate([early[_stable_argsort(ev_time[early])], np.flatnonzero(end)])
     if not end.any():
         return np.lexsort((ev_time, ev_year))
     # year, then early before end-of-year, then time: one lexsort of the early ones merged
