@@ -452,3 +452,30 @@ def test_campaign_tables_are_the_same_on_two_dask_workers(tmp_path):
         a = con.execute(q.format(t), [one]).fetchall()
         b = con.execute(q.format(t), [two]).fetchall()
         assert a == b and a
+
+
+def test_satellites_that_never_reached_orbit_meet_no_derelict():
+    """Collisions with the fleet's derelicts pick their satellite in the target shell; one
+    on a launch that failed that year never reached orbit and meets none (its launch
+    already paid its total loss)."""
+    from riskengine.core.engine import simulate_block
+    from riskengine.core.sources import DerelictSource
+
+    n, years, rate = 20, 2_000, 5.0
+    hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
+    units = Units.from_lists([np.arange(10), np.arange(10, 20)])
+    hs.sources.append(LaunchFailureSource("launch", units, np.array([[1.0, 0.0]])))
+    z = np.zeros(0)
+    hs.perils.append("collision_derelict")
+    hs.sources.append(DerelictSource("collision_derelict", (), Units.from_lists([np.arange(n)]),
+                                     z.astype(int), z.astype(int), z, z, z,
+                                     np.array([[rate]])))
+    r = simulate_block(hs, Policy(), seed=4, block=0, n_years=years)
+    der = r.ev_peril == hs.perils.index("collision_derelict")
+    # derelicts present at inception: Poisson(5) collisions a year on the 20 satellites,
+    # half of them on the failed launch's 10 (void): 2.5 a year remain, each a total loss
+    assert abs(der.sum() / years - rate / 2) < 5 * np.sqrt(rate / 2 / years)
+    lost = np.bincount(r.ev_year[der], r.ev_ground_up[der], minlength=years) / 1e6
+    launch = np.bincount(r.ev_year[~der], r.ev_ground_up[~der], minlength=years) / 1e6
+    assert np.all(launch == 10.0)                       # the failed launch, every year
+    assert np.all(lost <= 10.0)                         # at most the 10 in orbit

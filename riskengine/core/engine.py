@@ -761,19 +761,28 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
     # failed launches: every other hit that year on a satellite of the launch is void (it
     # never reached orbit); the launch's own loss is added per occurrence below
-    had_hits = None
+    failed_tables = []    # (source, failed[year * n_launches + launch] + a last False cell)
     for _idx, yrs, lu, src in launch_fail:
-        if not len(yrs) or not len(hit_sat):
-            continue
-        owner = _memo(src, ("sat_launch", hs.n_sats), lambda: src.sat_launch(hs.n_sats))[hit_sat]
-        failed = np.zeros(n_years * src.n_launches + 1, bool)
-        failed[yrs * src.n_launches + lu] = True
-        key = np.where(owner >= 0, ev_year[hit_ev] * src.n_launches + owner, len(failed) - 1)
-        keep = ~failed[key]
-        if had_hits is None and not keep.all():
-            had_hits = np.bincount(hit_ev, minlength=n_ev) > 0
+        if len(yrs):
+            failed = np.zeros(n_years * src.n_launches + 1, bool)
+            failed[yrs * src.n_launches + lu] = True
+            failed_tables.append((src, failed))
+
+    def reached_orbit(year: np.ndarray, sat: np.ndarray) -> np.ndarray:
+        """False where the satellite's launch failed that year."""
+        keep = np.ones(len(sat), bool)
+        for src, failed in failed_tables:
+            owner = _memo(src, ("sat_launch", hs.n_sats),
+                          lambda s=src: s.sat_launch(hs.n_sats))[sat]
+            # (one year: the owner is the cell; -1, on no launch, the last, never failed)
+            keep &= ~failed[owner if n_years == 1 else
+                            np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
+        return keep
+
+    keep = reached_orbit(ev_year[hit_ev], hit_sat) if failed_tables and len(hit_sat) else None
+    if keep is not None and not keep.all():
+        had_hits = np.bincount(hit_ev, minlength=n_ev) > 0
         hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
-    if had_hits is not None:
         # an event all of whose hits were on satellites that never reached orbit did not
         # happen: it is no occurrence (a third of a campaign's in-orbit claims when a third
         # of its launches fail in a simulated year), and leaving it out changes no loss
@@ -789,6 +798,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
                                    hit_dmg, draw, n_years, drng)
+        if failed_tables:   # a satellite that never reached orbit meets no derelict
+            k = reached_orbit(y, sat)
+            y, sat, t = y[k], sat[k], t[k]
         k = len(y)
         hit_ev = np.concatenate([hit_ev, n_ev + np.arange(k)])
         hit_sat = np.concatenate([hit_sat, sat])
