@@ -60,3 +60,24 @@ def test_row_search_is_the_whole_table_search():
     for row in (rng.integers(0, 30, 2000), np.full(2000, 3), np.full(2000, 29)):
         want = np.searchsorted(flat, r + row * 2.0, side="right") - row * 9
         assert np.array_equal(_row_search(flat, 9, row, r), want)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_depletion_is_the_sorted_one(seed):
+    """The compiled depletion (a counting sort by satellite and year) gives the numbers of
+    the sorting reference to the last bit: ties in time, repeated hits, CTL crossings."""
+    from riskengine.core.engine import _deplete_hits_sorted, deplete_hits
+
+    rng = np.random.default_rng(seed)
+    n, n_keys = 20_000, 6_000
+    key = rng.integers(0, n_keys, n)
+    time = rng.random(n)
+    time[rng.random(n) < 0.3] = 1.0                 # end-of-year claims
+    time[rng.random(n) < 0.1] = 0.0                 # launch-time hits
+    time[:500] = np.round(time[:500], 2)            # more ties
+    damage = np.where(rng.random(n) < 0.2, 1.0, rng.beta(0.5, 2.0, n))
+    damage[:50] = [-0.1, 1.3] * 25                  # out of range: clipped
+    for thr in (0.5, 0.75, 1.0):
+        got = deplete_hits(key, time, damage, thr, n_keys=n_keys)
+        want = _deplete_hits_sorted(key, time, np.clip(damage, 0.0, 1.0), thr)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -327,6 +327,19 @@ def deplete_hits(key: np.ndarray, time: np.ndarray, damage: np.ndarray, ctl_thre
     """
     n = len(key)
     d = np.clip(np.asarray(damage, float), 0.0, 1.0)
+    if n >= 2 and n_keys is not None and n_keys <= min(8 * n + 10_000_000, 2 ** 31):
+        # compiled: a counting sort by key instead of an argsort (the same numbers)
+        from riskengine.core._kernels import deplete_grouped
+
+        return deplete_grouped(np.asarray(key, np.int64), np.asarray(time, float), d,
+                               np.bincount(key, minlength=n_keys), float(ctl_threshold))
+    return _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys)
+
+
+def _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys=None):
+    """:func:`deplete_hits` by sorting (``d`` clipped): the reference of the compiled
+    kernel, and its path for key ranges too large for a counting sort."""
+    n = len(key)
     remaining = np.ones(n)
     ctl = d >= ctl_threshold - 1e-12
     if n < 2:

@@ -1,0 +1,94 @@
+"""Compiled loops of the loss engine (Numba), for the passes NumPy can only do by sorting.
+
+Each kernel gives exactly the numbers of the NumPy code it stands in for, to the last bit
+(the tests compare them on random input), and is used only where that code would sort or
+loop over hundreds of thousands of rows. Numba compiles a kernel on its first call and
+caches it beside this file (``cache=True``), so worker processes load it instead of
+compiling again.
+
+Numba is imported with this module: import it only from a function that needs a kernel,
+so that the command line and the library's import stay free of it.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def deplete_grouped(key, time, d, counts, ctl_threshold):  # pragma: no cover - compiled
+    """Depletion of every hit (:func:`riskengine.core.engine.deplete_hits`, same numbers).
+
+    ``key`` in ``[0, len(counts))`` groups the hits, ``counts[k]`` is the number of hits of
+    key ``k``; ``d`` is the damage clipped to [0, 1]. The hits of keys hit more than once
+    are put in order of key, then time quantised to 2^-31 of a year, then index (a
+    counting sort by key, then an insertion sort of each key's few hits), and depleted in
+    that order with one running sum over all of them, as :func:`~riskengine.core.engine.
+    deplete` does after the stable sort.
+    """
+    n = key.shape[0]
+    remaining = np.ones(n)
+    ctl = np.empty(n, np.bool_)
+    thr = ctl_threshold - 1e-12
+    for i in range(n):
+        ctl[i] = d[i] >= thr
+    # slots of each multi-hit key, keys ascending (a prefix sum over the keys in use)
+    n_keys = counts.shape[0]
+    start = np.empty(n_keys, np.int64)
+    total = 0
+    for k in range(n_keys):
+        start[k] = total
+        if counts[k] > 1:
+            total += counts[k]
+    order = np.empty(total, np.int64)
+    for i in range(n):                     # in index order: each key's hits by index
+        k = key[i]
+        if counts[k] > 1:
+            order[start[k]] = i
+            start[k] += 1
+    tq = np.empty(total, np.int64)
+    for j in range(total):
+        t = time[order[j]]
+        t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+        tq[j] = np.int64(np.floor(t * 2.0 ** 31))
+    # each key's hits by quantised time, ties in index order (a stable insertion sort)
+    j = 0
+    while j < total:
+        m = counts[key[order[j]]]
+        for a in range(j + 1, j + m):
+            o, q = order[a], tq[a]
+            b = a - 1
+            while b >= j and tq[b] > q:
+                order[b + 1] = order[b]
+                tq[b + 1] = tq[b]
+                b -= 1
+            order[b + 1] = o
+            tq[b + 1] = q
+        j += m
+    # deplete in that order: incl = csum - (csum[first] - d[first]), csum over all of them
+    csum = 0.0
+    j = 0
+    while j < total:
+        m = counts[key[order[j]]]
+        first = order[j]
+        base = 0.0
+        crossed_before = 0
+        for a in range(j, j + m):
+            i = order[a]
+            csum += d[i]
+            if a == j:
+                base = csum - d[first]
+            incl = csum - base
+            crossed = incl >= thr
+            if crossed_before > 0:
+                remaining[i] = 0.0
+                ctl[i] = False
+            else:
+                r = 1.0 - (incl - d[i])
+                remaining[i] = 0.0 if r < 0.0 else (1.0 if r > 1.0 else r)
+                ctl[i] = crossed
+            if crossed:
+                crossed_before += 1
+        j += m
+    return remaining, ctl
