@@ -386,7 +386,10 @@ def content_hash(ev, settings: FitSettings) -> str:
     for mod in (rel, rad, __import__("riskengine.models", fromlist=["x"]),
                 __import__("riskengine.evidence", fromlist=["x"])):
         h.update(Path(mod.__file__).read_bytes())
-    h.update(json.dumps(settings.__dict__, sort_keys=True).encode())
+    used = dict(settings.__dict__)
+    if settings.resolved_sampler() == "pymc":   # PyMC's NUTS ignores it: no refit for it
+        used.pop("low_rank_mass_matrix")
+    h.update(json.dumps(used, sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -65,6 +65,19 @@ def test_fit_is_reused_until_evidence_changes(fitted, tmp_path):
         fitted.res["content_hash"]
 
 
+def test_content_hash_ignores_what_the_sampler_ignores():
+    """PyMC's NUTS has no low-rank mass matrix: switching it on or off refits nothing there;
+    under nutpie it is a different fit."""
+    from dataclasses import replace
+
+    ev = load_evidence()
+    pymc, nut = bayes.FitSettings(sampler="pymc"), bayes.FitSettings(sampler="nutpie")
+    assert bayes.content_hash(ev, pymc) == \
+        bayes.content_hash(ev, replace(pymc, low_rank_mass_matrix=False))
+    assert bayes.content_hash(ev, nut) != \
+        bayes.content_hash(ev, replace(nut, low_rank_mass_matrix=False))
+
+
 def test_posterior_round_trip(fitted):
     post = fitted.post
     assert post.run_id == fitted.res["run_id"]
