@@ -165,6 +165,28 @@ def test_claims_of_satellites_that_never_reached_orbit_are_no_occurrences():
     assert np.allclose(r.ground_up, np.bincount(r.ev_year, r.ev_ground_up, minlength=2_000))
 
 
+def test_shared_events_happen_whatever_satellites_they_hit():
+    """A shared event (a storm in orbit, a breakup) whose hits all fall on satellites of a
+    failed launch stays an occurrence with no loss, as one that hits nothing does; only
+    occurrences that are their hits (a satellite's own failure) go with the satellite."""
+    from riskengine.core.engine import simulate_block
+    from riskengine.core.sources import EventSource
+
+    n, years, rate = 20, 2_000, 3.0
+    hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
+    units = Units.from_lists([np.arange(10), np.arange(10, 20)])
+    hs.sources.append(LaunchFailureSource("launch", units, np.array([[1.0, 0.0]])))
+    hs.perils.append("storm")
+    hs.sources.append(EventSource("storm", Units.from_lists([np.arange(10)]), np.array([rate]),
+                                  np.ones((1, 1)), "total", np.ones(1), np.ones(1)))
+    r = simulate_block(hs, Policy(), seed=5, block=0, n_years=years)
+    storm = r.ev_peril == hs.perils.index("storm")
+    # every storm hits only the 10 satellites that never reached orbit: Poisson(3) storms
+    # a year remain, none with a loss or a satellite
+    assert abs(storm.sum() / years - rate) < 5 * np.sqrt(rate / years)
+    assert np.all(r.ev_ground_up[storm] == 0) and np.all(r.ev_sats[storm] == 0)
+
+
 @pytest.mark.parametrize("n_reinst", [None, 0])
 def test_per_risk_layer_recovers_each_satellite_of_a_failed_launch_exact(n_reinst):
     """Two launches of 10 satellites of 100, each failing w.p. 0.3 a year, a per-satellite

@@ -178,6 +178,8 @@ class RaisingFailureSource:
     (True, True)
     """
 
+    #: each occurrence is one satellite's failure: void with its satellite (engine)
+    occurrence_is_its_hits = True
     peril: str
     units: Units             # one unit per launch
     p: np.ndarray            # (n_draws, n_classes)
@@ -246,6 +248,9 @@ class StormWindowSource:
     True
     """
 
+    #: a storm that hits no launch low is no occurrence, nor one whose hits are all on
+    #: satellites of failed launches (engine)
+    occurrence_is_its_hits = True
     peril: str
     units: Units
     rate: np.ndarray

@@ -650,6 +650,10 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     timed = []     # (events, times): events dated before their hits (exposure to the
     #                year's end) or by their source (launch campaigns)
     launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
+    by_hits = []      # (first event, count): occurrences that are their hits (a satellite's
+    #                   own failure or claim, a storm of the deployment window): one whose
+    #                   hits are all void is none; a shared event (a breakup, a storm in
+    #                   orbit, a solar event) happens whatever it hits
     n_ev = 0
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
@@ -706,6 +710,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
             year_end.append(n_ev + np.arange(len(yrs)))
+            by_hits.append((n_ev, len(yrs)))
             ev_year.append(yrs)
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
@@ -757,6 +762,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_sat.append(s)
             hit_dmg.append(_damage(src, dd[e], rng))
             ev_direct.append(np.zeros(len(yrs)))
+        if isinstance(src, SatelliteSource) or getattr(src, "occurrence_is_its_hits", False):
+            by_hits.append((n_ev, len(yrs)))
         ev_year.append(yrs)
         ev_peril.append(np.full(len(yrs), pc, np.int16))
         n_ev += len(yrs)
@@ -796,10 +803,14 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     if keep is not None and not keep.all():
         had_hits = np.bincount(hit_ev, minlength=n_ev) > 0
         hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
-        # an event all of whose hits were on satellites that never reached orbit did not
-        # happen: it is no occurrence (a third of a campaign's in-orbit claims when a third
-        # of its launches fail in a simulated year), and leaving it out changes no loss
-        gone = had_hits & (np.bincount(hit_ev, minlength=n_ev) == 0) & (ev_direct == 0)
+        # an occurrence that is its hits, all on satellites that never reached orbit, did
+        # not happen (a third of a campaign's in-orbit claims when a third of its launches
+        # fail in a simulated year); leaving it out changes no loss. A shared event stays,
+        # with no loss, as it does when it hits nothing
+        own = np.zeros(n_ev, bool)
+        for a, k in by_hits:
+            own[a:a + k] = True
+        gone = own & had_hits & (np.bincount(hit_ev, minlength=n_ev) == 0) & (ev_direct == 0)
         if gone.any():
             kept = ~gone
             new_id = np.cumsum(kept) - 1
