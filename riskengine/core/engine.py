@@ -650,13 +650,49 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     timed = []     # (events, times): events dated before their hits (exposure to the
     #                year's end) or by their source (launch campaigns)
     launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
-    by_hits = []      # (first event, count): occurrences that are their hits (a satellite's
-    #                   own failure or claim, a storm of the deployment window): one whose
-    #                   hits are all void is none; a shared event (a breakup, a storm in
-    #                   orbit, a solar event) happens whatever it hits
+    drawn = []        # per source in turn: its events as drawn (int) or which of them stay
     n_ev = 0
     streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
                                         for src in hs.sources])
+    # ---- failed launches first (from their own streams: no draw changes). Every other hit
+    # that year on a satellite of a failed launch is void (it never reached orbit) and is
+    # left out as its source draws it; an occurrence that is its hits (a satellite's own
+    # failure or claim, a storm of the deployment window) goes with them, a shared event (a
+    # breakup, a storm in orbit, a solar event) stays with no loss, as when it hits nothing
+    failures, failed_tables = {}, []
+    for i, src in enumerate(hs.sources):
+        if hasattr(src, "sample_failures"):   # riskengine.core.campaign.LaunchFailureSource
+            failures[i] = src.sample_failures(draw, streams[i])
+            yrs, lu = failures[i]
+            if len(yrs):
+                failed = np.zeros(n_years * src.n_launches + 1, bool)
+                failed[yrs * src.n_launches + lu] = True
+                failed_tables.append((src, failed))
+
+    def reached_orbit(year: np.ndarray, sat: np.ndarray):
+        """Which (year, satellite) hits are not on a launch that failed that year (None:
+        all of them)."""
+        if not failed_tables or not len(sat):
+            return None
+        keep = np.ones(len(sat), bool)
+        for src, failed in failed_tables:
+            owner = _memo(src, ("sat_launch", hs.n_sats),
+                          lambda s=src: s.sat_launch(hs.n_sats))[sat]
+            # (one year: the owner is the cell; -1, on no launch, the last, never failed)
+            keep &= ~failed[owner if n_years == 1 else
+                            np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
+        return None if keep.all() else keep
+
+    def own(yrs, *cols):
+        """Occurrences that are one hit each: those on satellites that reached orbit."""
+        keep = reached_orbit(yrs, cols[0])
+        drawn.append(len(yrs) if keep is None else keep)
+        return (yrs,) + cols if keep is None else tuple(x[keep] for x in (yrs,) + cols)
+
+    def shared(year_of_hit, e, *cols):
+        """Hits of shared events: those on satellites that reached orbit."""
+        keep = reached_orbit(year_of_hit, cols[0])
+        return (e,) + cols if keep is None else tuple(x[keep] for x in (e,) + cols)
     block_stream = rng
     solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
     deferred = []   # derelict sources: drawn from the year's failures, after all the others
@@ -664,7 +700,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     # (each source keeps its own stream, so the order changes no draw)
     src_order = sorted(range(len(hs.sources)),
                        key=lambda i: not isinstance(hs.sources[i], SolarEventSource))
-    for src, rng in ((hs.sources[i], streams[i]) for i in src_order):
+    for i in src_order:
+        src, rng = hs.sources[i], streams[i]
         pc = perils.index(src.peril) if src.peril in perils else -1
         if isinstance(src, DerelictSource):
             deferred.append((src, rng, pc))
@@ -678,14 +715,22 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             # the same for every storm source, so a driven storm is one storm for all groups
             solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30, rng.random(len(yrs)))
             ev_direct.append(np.zeros(len(yrs)))
-        elif hasattr(src, "sample_failures"):  # riskengine.core.campaign.LaunchFailureSource
-            yrs, lu = src.sample_failures(draw, rng)
+        elif i in failures:                    # riskengine.core.campaign.LaunchFailureSource
+            yrs, lu = failures[i]
             idx = n_ev + np.arange(len(yrs))
             launch_fail.append((idx, yrs, lu, src))
             ev_direct.append(np.zeros(len(yrs)))
             timed.append((idx, np.zeros(len(yrs))))
         elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
             yrs, e, sat, dmg, t = src.sample_events(draw, rng)
+            had, n_hits = np.bincount(e, minlength=len(yrs)) > 0, len(e)
+            e, sat, dmg = shared(yrs[e], e, sat, dmg)
+            if getattr(src, "occurrence_is_its_hits", False) and len(e) < n_hits:
+                stay = ~had | (np.bincount(e, minlength=len(yrs)) > 0)
+                drawn.append(stay)
+                e, yrs, t = (np.cumsum(stay) - 1)[e], yrs[stay], t[stay]
+            else:
+                drawn.append(len(yrs))
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
@@ -700,29 +745,31 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             e, sat, dmg, lab, sun_hits = _capacity_claims(
                 src, draw, rng, None if sun is None else sun[1:3])
             if sun_hits is not None and len(sun_hits[0]):   # hits of the solar events
-                hit_ev.append(sun[0] + sun_hits[0])
-                hit_sat.append(sun_hits[1])
-                hit_dmg.append(sun_hits[2])
+                se, ss, sd = shared(sun[1][sun_hits[0]], *sun_hits)
+                hit_ev.append(sun[0] + se)
+                hit_sat.append(ss)
+                hit_dmg.append(sd)
             codes = np.array([perils.index(x) for x in src.labels], np.int16)
-            yrs = e.astype(np.int64)
+            yrs, sat, dmg, lab = own(e.astype(np.int64), sat, dmg, lab)
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
             year_end.append(n_ev + np.arange(len(yrs)))
-            by_hits.append((n_ev, len(yrs)))
             ev_year.append(yrs)
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
             continue
         elif isinstance(src, ClusterSource):
             yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
+            e, sat, dmg = shared(yrs[e], e, sat, dmg)
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, BatchSource):
             yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
+            e, sat, dmg = shared(yrs[e], e, sat, dmg)
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
@@ -736,9 +783,10 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             u = np.searchsorted(flat, rng.random(len(yrs)) + dd, side="right")
             u = np.minimum(u - dd * len(src.units.size), len(src.units.size) - 1)
             pos = src.units.offset[u] + (rng.random(len(yrs)) * src.units.size[u]).astype(np.int64)
+            yrs, sat, dmg = own(yrs, src.units.sats[pos], _damage(src, dd, rng))
             hit_ev.append(n_ev + np.arange(len(yrs)))
-            hit_sat.append(src.units.sats[pos])
-            hit_dmg.append(_damage(src, dd, rng))
+            hit_sat.append(sat)
+            hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         else:  # EventSource
             d = draw % src.n_draws
@@ -758,12 +806,14 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 q_event = cloud_hit_probability(er[dd % er.shape[0]], src.exposure_tau[None, :],
                                                 t[:, None])
             e, s = _event_hits(src, dd, rng, q_event)
+            e, s, dmg = shared(yrs[e], e, s, _damage(src, dd[e], rng))
             hit_ev.append(n_ev + e)
             hit_sat.append(s)
-            hit_dmg.append(_damage(src, dd[e], rng))
+            hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
-        if isinstance(src, SatelliteSource) or getattr(src, "occurrence_is_its_hits", False):
-            by_hits.append((n_ev, len(yrs)))
+        if not isinstance(src, (SatelliteSource, CapacitySource)) and not \
+                hasattr(src, "sample_events"):
+            drawn.append(len(yrs))   # (the others said which of their events stay)
         ev_year.append(yrs)
         ev_peril.append(np.full(len(yrs), pc, np.int16))
         n_ev += len(yrs)
@@ -773,57 +823,22 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_peril = cat(ev_peril, np.int16)
     ev_direct = cat(ev_direct, float)
     rng = block_stream
-    ev_time = rng.random(n_ev)
+    # one uniform per event as drawn (the same stream whatever was void), kept for the
+    # events that stay
+    ev_time = rng.random(sum(x if isinstance(x, int) else len(x) for x in drawn))
+    if any(not isinstance(x, int) for x in drawn):
+        ev_time = ev_time[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
+                                          for x in drawn])]
     if year_end:
         ev_time[np.concatenate(year_end)] = 1.0
     for idx, t in timed:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
-    # failed launches: every other hit that year on a satellite of the launch is void (it
-    # never reached orbit); the launch's own loss is added per occurrence below
-    failed_tables = []    # (source, failed[year * n_launches + launch] + a last False cell)
-    for _idx, yrs, lu, src in launch_fail:
-        if len(yrs):
-            failed = np.zeros(n_years * src.n_launches + 1, bool)
-            failed[yrs * src.n_launches + lu] = True
-            failed_tables.append((src, failed))
-
-    def reached_orbit(year: np.ndarray, sat: np.ndarray) -> np.ndarray:
-        """False where the satellite's launch failed that year."""
-        keep = np.ones(len(sat), bool)
-        for src, failed in failed_tables:
-            owner = _memo(src, ("sat_launch", hs.n_sats),
-                          lambda s=src: s.sat_launch(hs.n_sats))[sat]
-            # (one year: the owner is the cell; -1, on no launch, the last, never failed)
-            keep &= ~failed[owner if n_years == 1 else
-                            np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
-        return keep
-
-    keep = reached_orbit(ev_year[hit_ev], hit_sat) if failed_tables and len(hit_sat) else None
-    if keep is not None and not keep.all():
-        had_hits = np.bincount(hit_ev, minlength=n_ev) > 0
-        hit_ev, hit_sat, hit_dmg = hit_ev[keep], hit_sat[keep], hit_dmg[keep]
-        # an occurrence that is its hits, all on satellites that never reached orbit, did
-        # not happen (a third of a campaign's in-orbit claims when a third of its launches
-        # fail in a simulated year); leaving it out changes no loss. A shared event stays,
-        # with no loss, as it does when it hits nothing
-        own = np.zeros(n_ev, bool)
-        for a, k in by_hits:
-            own[a:a + k] = True
-        gone = own & had_hits & (np.bincount(hit_ev, minlength=n_ev) == 0) & (ev_direct == 0)
-        if gone.any():
-            kept = ~gone
-            new_id = np.cumsum(kept) - 1
-            hit_ev = new_id[hit_ev]
-            ev_year, ev_peril, ev_direct, ev_time = (ev_year[kept], ev_peril[kept],
-                                                     ev_direct[kept], ev_time[kept])
-            launch_fail = [(new_id[idx], yrs, lu, src) for idx, yrs, lu, src in launch_fail]
-            n_ev = len(ev_year)
     for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
                                    hit_dmg, draw, n_years, drng)
-        if failed_tables:   # a satellite that never reached orbit meets no derelict
-            k = reached_orbit(y, sat)
+        k = reached_orbit(y, sat)   # a satellite that never reached orbit meets no derelict
+        if k is not None:
             y, sat, t = y[k], sat[k], t[k]
         k = len(y)
         hit_ev = np.concatenate([hit_ev, n_ev + np.arange(k)])
