@@ -35,7 +35,7 @@ def deplete_grouped(key, time, d, counts, ctl_threshold):  # pragma: no cover - 
         ctl[i] = d[i] >= thr
     # slots of each multi-hit key, keys ascending (a prefix sum over the keys in use)
     n_keys = counts.shape[0]
-    start = np.empty(n_keys, np.int64)
+    start = np.empty(n_keys, counts.dtype)
     total = 0
     for k in range(n_keys):
         start[k] = total

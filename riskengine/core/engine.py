@@ -331,8 +331,10 @@ def deplete_hits(key: np.ndarray, time: np.ndarray, damage: np.ndarray, ctl_thre
         # compiled: a counting sort by key instead of an argsort (the same numbers)
         from riskengine.core._kernels import deplete_grouped
 
-        return deplete_grouped(np.asarray(key, np.int64), np.asarray(time, float), d,
-                               np.bincount(key, minlength=n_keys), float(ctl_threshold))
+        k32 = np.asarray(key).astype(np.int32)      # (4-byte keys and counts: half the
+        return deplete_grouped(k32, np.asarray(time, float), d,   # memory traffic)
+                               np.bincount(k32, minlength=n_keys).astype(np.int32),
+                               float(ctl_threshold))
     return _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys)
 
 
