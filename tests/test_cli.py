@@ -15,7 +15,7 @@ from riskengine.cli import COMMANDS, cli
 def test_help_is_fast_and_lazy():
     code = ("import sys, time; t=time.time(); from riskengine.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
-            "heavy=[m for m in ('pymc','pytensor','scipy','duckdb','dask','matplotlib') if m in sys.modules]\n"
+            "heavy=[m for m in ('pymc','pytensor','scipy','duckdb','dask','matplotlib','numba') if m in sys.modules]\n"
             "print(heavy, time.time()-t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     heavy, seconds = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)

@@ -813,13 +813,15 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_sat.append(s)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
-        if not isinstance(src, (SatelliteSource, CapacitySource)) and not \
-                hasattr(src, "sample_events"):
-            drawn.append(len(yrs))   # (the others said which of their events stay)
+        if not isinstance(src, SatelliteSource) and not hasattr(src, "sample_events"):
+            drawn.append(len(yrs))   # (those two said which of their events stay)
         ev_year.append(yrs)
         ev_peril.append(np.full(len(yrs), pc, np.int16))
         n_ev += len(yrs)
 
+    # one entry per source in the order its events were numbered: the event times below
+    # depend on it
+    assert len(drawn) == len(ev_year), "every source must say which of its events stay"
     cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt))
     ev_year = cat(ev_year, np.int64)
     ev_peril = cat(ev_peril, np.int16)
