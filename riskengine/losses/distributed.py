@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from riskengine.core.engine import block_years, blocks, compact_events, simulate_block
+from riskengine.core.engine import block_years, blocks, run_block
 
 
 def _block_task(shared: dict, task: tuple[int, int]):
@@ -28,7 +28,7 @@ def _block_task(shared: dict, task: tuple[int, int]):
     hs, pol, seed = shared["hs"], shared["pol"], shared["seed"]
     out_dir, peril_names, size = shared["out_dir"], shared["perils"], shared["size"]
     block, n = task
-    r = compact_events(simulate_block(hs, pol, seed, block, n), shared["elt_min_loss"])
+    r = run_block((hs, pol, seed, shared["elt_min_loss"]), task)   # simulated and compacted
     a = block * size
     year = np.arange(a + 1, a + n + 1)
 
