@@ -81,3 +81,56 @@ def test_compiled_depletion_is_the_sorted_one(seed):
         got = deplete_hits(key, time, damage, thr, n_keys=n_keys)
         want = _deplete_hits_sorted(key, time, np.clip(damage, 0.0, 1.0), thr)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("n_years", [1, 400])
+@pytest.mark.parametrize("min_loss", [3e5, 3e6])
+def test_block_summed_as_simulated_is_compact_events_of_the_full_table(n_years, min_loss):
+    """``simulate_block(..., min_loss)`` sums the small occurrences as it goes, without
+    putting them in order: the table, the year results and the campaign sums are those of
+    :func:`compact_events` of the full table (the sums of small ground-up losses to the
+    last bits of their order of addition). The hazard set has every path of the block's
+    financial terms: failed launches (one occurrence of every satellite on board) under a
+    per-risk layer, satellite failures, shared storms, direct compound losses, occurrence
+    and aggregate terms; ``min_loss`` above the occurrence deductible leaves small
+    occurrences with a loss."""
+    from riskengine.config import Lognormal, Poisson, Policy, ReinsuranceLayer
+    from riskengine.core.campaign import Campaign, LaunchFailureSource
+    from riskengine.core.engine import compact_events, simulate_block
+    from riskengine.core.sources import CompoundSource, HazardSet
+
+    n = 60
+    hs = HazardSet(np.full(n, 1e6), np.r_[np.zeros(30, int), np.ones(30, int)], ["a", "b"])
+    c = Campaign.build(np.array([0.0, 200.0]), np.array([2027, 2027]),
+                       [np.arange(20), np.arange(20, 40)], n)
+    c.phase_of = {"launch": 0}
+    hs.campaign = c
+    hs.sources.append(LaunchFailureSource("launch", c.units, np.array([[0.2, 0.1]])))
+    hs.perils.append("launch")
+    hs.add_independent_failure("hardware", 0.3)
+    hs.add_common_shock("storm", 0.8, 0.2)
+    hs.sources.append(CompoundSource("liability", Poisson(distribution="poisson", mean=0.5),
+                                     Lognormal(distribution="lognormal", mu=13.0, sigma=1.5)))
+    hs.perils.append("liability")
+    pol = Policy(occurrence_deductible=1e6, aggregate_deductible=2e6, aggregate_limit=3e7,
+                 reinsurance=[ReinsuranceLayer(name="pr", attachment=2e5, limit=5e5,
+                                               basis="risk")])
+    for block in range(3):
+        n_full = len(simulate_block(hs, pol, 9, block, n_years).ev_year)
+        ref = compact_events(simulate_block(hs, pol, 9, block, n_years), min_loss)
+        got = simulate_block(hs, pol, 9, block, n_years, min_loss)
+        assert len(got.ev_year) < n_full and got.ev_count.max() > 1
+        if n_years > 1 and min_loss > 1e6:      # small occurrences with a loss were summed
+            assert np.any((got.ev_count > 1) & (got.ev_loss > 0))
+        for k in ("gross", "ground_up", "oep", "ceded", "by_peril", "by_group", "ev_year",
+                  "ev_peril", "ev_sats", "ev_count", "ev_loss", "ev_gross", "ev_net",
+                  "oep_ground_up", "oep_net", "rho", "by_peril_gross", "by_group_gross",
+                  "draw", "n_occ_limit", "n_agg_limit"):
+            a, b = getattr(ref, k), getattr(got, k)
+            assert (a is None) == (b is None), k
+            if a is not None:
+                assert np.array_equal(a, b), k
+        np.testing.assert_allclose(got.ev_ground_up, ref.ev_ground_up, rtol=1e-13)
+        assert ref.campaign.keys() == got.campaign.keys()
+        for k in ref.campaign:
+            np.testing.assert_allclose(got.campaign[k], ref.campaign[k], rtol=1e-13, atol=1e-6)

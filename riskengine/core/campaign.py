@@ -402,8 +402,8 @@ class Campaign:
         nz = np.flatnonzero(hit_loss != 0)
         yrs, lau, ph, hit_loss, on = yrs[nz], lau[nz], ph[nz], hit_loss[nz], on[nz]
         col = np.where(on, launch_cal[np.maximum(lau, 0)] * 3 + ph, n_c - 1)
-        comp = np.bincount(yrs * n_c + col, weights=hit_loss,
-                           minlength=n_years * n_c).reshape(n_years, n_c)
+        comp = np.bincount(yrs * n_c + col, weights=hit_loss,   # (float even when empty)
+                           minlength=n_years * n_c).astype(float).reshape(n_years, n_c)
         comp[:, -1] += np.bincount(ev_year, weights=ev_direct_loss, minlength=n_years)
         key = lau[on] * 3 + ph[on]
         launch_loss = np.bincount(key, weights=hit_loss[on], minlength=n_l * 3).reshape(n_l, 3)

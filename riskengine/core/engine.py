@@ -619,7 +619,8 @@ def _cluster_hits(src: ClusterSource, draw: np.ndarray, rng: np.random.Generator
     return yr, e, sats, dmg
 
 
-def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS) -> BlockResult:
+def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS,
+                   min_loss: float = 0.0) -> BlockResult:
     """Simulate ``n_years`` years of block ``block`` (pure: no I/O).
 
     Parameters
@@ -630,6 +631,11 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         Root seed of the run.
     block : int
         Block index; its years are ``block * BLOCK_YEARS + 1 ...``.
+    n_years : int
+        Years in the block.
+    min_loss : float
+        Occurrences below it on the ground-up are summed into one event-table row per year
+        and peril (the table of :func:`compact_events`); 0 keeps every one its own row.
 
     Examples
     --------
@@ -870,7 +876,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                                             deductible_type=getattr(pol, "deductible_type",
                                                                     "straight"))
     return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
-                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail)
+                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail, min_loss)
 
 
 def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.ndarray:
@@ -925,11 +931,19 @@ def _launch_parts(launch_ev, sub_t, p_share, group, hits):
 
 
 def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
-               hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=()) -> BlockResult:
+               hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=(),
+               min_loss: float = 0.0) -> BlockResult:
     """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
-    ground-up, gross and net perspectives."""
+    ground-up, gross and net perspectives.
+
+    The occurrences arrive in the order they were drawn (index order); only those that
+    reach the event table one row each are put in the order they happen. With
+    ``min_loss`` those below it on the ground-up are summed into one row per year and
+    peril as they are (:func:`compact_events`, the reference: the same table, but for the
+    order of a few float additions), so a million-satellite year sorts and gathers its few
+    thousand large occurrences, not half a million."""
     n_ev = len(ev_year)
-    # ---- occurrence level
+    # ---- occurrence level, in index order
     ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
     ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
     ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
@@ -958,32 +972,49 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         launch_ev.append((idx, yrs, lu, ins_l[lu], k_l[lu], grp, src, ins_sat))
     ev_loss = fm.occurrence_terms(ev_ins, pol)
 
-    # ---- the occurrences in the order they happen (year, then time)
-    eo = _time_order(ev_year, ev_time, n_years)
-    rank = np.empty(n_ev, np.int64)
-    rank[eo] = np.arange(n_ev)
-    ev_year, ev_peril, ev_sats = ev_year[eo], ev_peril[eo], ev_sats[eo]
-    ev_gu, ev_ins, ev_loss, ev_direct = ev_gu[eo], ev_ins[eo], ev_loss[eo], ev_direct[eo]
-    launch_ev = [(rank[idx],) + tuple(rest) for idx, *rest in launch_ev]
+    def year_max(year, x):
+        out = np.zeros(n_years)
+        if len(x):
+            np.maximum.at(out, year, x)
+        return out
 
-    # ---- the occurrences with a loss after the occurrence terms: only they reach the
-    # aggregate terms, the reinsurance and the gross and net splits (every other one adds
-    # zero to each of them, so leaving them out changes no number and no ordering; above a
-    # per-occurrence deductible that is a few thousand of a million-satellite year's
-    # million occurrences)
-    pe = np.flatnonzero(ev_loss > 0)                  # in the order they happen
-    sub_t = np.full(n_ev, -1, np.int64)
-    sub_t[pe] = np.arange(len(pe))
-    sub = sub_t[rank]             # by the hits' own (unsorted) event index: no pass over
-    #                               every hit to renumber its event
+    # ---- year results that need no order
+    ground_up = _sum(ev_year, ev_gu, n_years)
+    oep_gu = year_max(ev_year, ev_gu)
+    n_occ = n_agg = 0
+    if pol.occurrence_limit is not None and n_ev:
+        at = ev_loss >= pol.occurrence_limit * (1 - 1e-12)
+        n_occ = int(len(np.unique(ev_year[at])))
+
+    # ---- the rows of the event table in the order they happen (year, then time): every
+    # occurrence, or with min_loss the large ones and those with a loss after the
+    # occurrence terms (the aggregate terms take them in order)
+    small = ev_gu < min_loss if min_loss > 0 else None
+    rows = None if small is None else np.flatnonzero(~small | (ev_loss > 0))
+    if rows is None:
+        eo = _time_order(ev_year, ev_time, n_years)
+    else:
+        eo = rows[_time_order(ev_year[rows], ev_time[rows], n_years)]
+
+    # ---- the occurrences with a loss after the occurrence terms, in the order they
+    # happen: only they reach the aggregate terms, the reinsurance and the gross and net
+    # splits (every other one adds zero to each of them, so leaving them out changes no
+    # number and no ordering; above a per-occurrence deductible that is a few thousand of a
+    # million-satellite year's million occurrences)
+    pe_t = np.flatnonzero(ev_loss[eo] > 0)           # their rows in the table
+    pe = eo[pe_t]                                    # their index
+    sub = np.full(n_ev, -1, np.int64)                # index -> position among them
+    sub[pe] = np.arange(len(pe))
     hp = np.flatnonzero(sub[hit_ev] >= 0) if len(hit_ev) else np.zeros(0, np.int64)
     p_year, p_hit_ev = ev_year[pe], sub[hit_ev[hp]]
 
-    # ---- aggregate level: the year's loss, and each occurrence's share of it in order
-    pre = _sum(p_year, ev_loss[pe], n_years)
+    # ---- aggregate level: the year's loss (its terms in index order, as the ground-up's:
+    # without policy terms the two are equal to the last bit), and each occurrence's share
+    # of it in order
+    pi = np.flatnonzero(ev_loss > 0)
+    pre = _sum(ev_year[pi], ev_loss[pi], n_years)
     gross = fm.aggregate_terms(pre, pol)
     p_gross = erode(ev_loss[pe], p_year, pol.aggregate_deductible, pol.aggregate_limit)
-    ground_up = _sum(ev_year, ev_gu, n_years)
     p_share = np.divide(p_gross, ev_ins[pe], out=np.zeros(len(pe)), where=ev_ins[pe] > 0)
     p_hit_gross = ins_hit[hp] * p_share[p_hit_ev]
     p_hit_grp = hs.group[hit_sat[hp]] if len(hp) else np.zeros(0, np.int64)
@@ -992,34 +1023,23 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         # a failed launch is one occurrence of every satellite on board: for the per-risk
         # layers (and the splits by group) each satellite's part is a risk of its own
         p_hit_ev, p_hit_gross, p_hit_grp = _launch_parts(
-            launch_ev, sub_t, p_share, hs.group, (p_hit_ev, p_hit_gross, p_hit_grp))
+            launch_ev, sub, p_share, hs.group, (p_hit_ev, p_hit_gross, p_hit_grp))
 
     # ---- reinsurance: quota share, per risk, per occurrence, aggregate
     c = cede(pol.reinsurance, p_gross, p_year, n_years, p_hit_ev, p_hit_gross)
     ceded = c.ceded
-
-    def year_max(year, x):
-        out = np.zeros(n_years)
-        if len(x):
-            np.maximum.at(out, year, x)
-        return out
-
-    oep_gu = year_max(ev_year, ev_gu)
     oep, oep_net = year_max(p_year, p_gross), year_max(p_year, c.ev_net)
-    n_occ = n_agg = 0
-    if pol.occurrence_limit is not None and n_ev:
-        at = ev_loss >= pol.occurrence_limit * (1 - 1e-12)
-        n_occ = int(len(np.unique(ev_year[at])))
     if pol.aggregate_limit is not None:
         n_agg = int(np.sum(gross >= pol.aggregate_limit * (1 - 1e-12)))
 
     # ---- annual losses by peril and fleet group: the occurrences' own gross and net losses
     n_p = len(hs.perils)
     g = len(hs.group_names) + 1
-    ev_grp = np.full(n_ev, g - 1, np.int64)   # the group of a loss without satellite hits
+    p_peril = ev_peril[pe]
+    p_grp = np.full(len(pe), g - 1, np.int64)   # the group of a loss without satellite hits
     for idx, _yrs, _lu, _ins, _k, grp, *_ in launch_ev:
-        ev_grp[idx] = grp
-    p_peril, p_grp = ev_peril[pe], ev_grp[pe]
+        j = sub[idx]
+        p_grp[j[j >= 0]] = grp[j >= 0]
 
     def split(ev_x, hit_x):
         by_p = _sum(p_year * n_p + p_peril, ev_x, n_years * n_p).reshape(n_years, n_p)
@@ -1033,13 +1053,11 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
 
     by_peril, by_group = split(c.ev_net, c.hit_net)
     by_peril_g, by_group_g = split(p_gross, p_hit_gross)
-    ev_gross, ev_net = np.zeros(n_ev), np.zeros(n_ev)
-    ev_gross[pe], ev_net[pe] = p_gross, c.ev_net
-    share = np.zeros(n_ev)
-    share[pe] = p_share
 
     camp = None
     if getattr(hs, "campaign", None) is not None:
+        share = np.zeros(n_ev)
+        share[pe] = p_share
         le = None
         if launch_ev:
             le = tuple(np.concatenate(x) for x in zip(*[
@@ -1050,13 +1068,29 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         hit_gross[hp] = p_hit_gross[:n_real]
         lost = np.zeros(len(hit_ev), bool) if ctl is None else np.asarray(ctl, bool)
         h = np.flatnonzero(lost | (hit_gross != 0))
-        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril,
-                                         rank[hit_ev[h]], hit_sat[h], hit_gross[h], lost[h],
+        camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev[h],
+                                         hit_sat[h], hit_gross[h], lost[h],
                                          ev_direct * share, le)
+
+    # ---- the event table
+    ev_gross, ev_net = np.zeros(len(eo)), np.zeros(len(eo))
+    ev_gross[pe_t], ev_net[pe_t] = p_gross, c.ev_net
+    table = dict(ev_year=ev_year[eo], ev_peril=ev_peril[eo], ev_sats=ev_sats[eo],
+                 ev_loss=ev_loss[eo], ev_ground_up=ev_gu[eo], ev_gross=ev_gross, ev_net=ev_net)
+    if small is not None and small.any():
+        big = ~small[eo]
+        table = {k: v[big] for k, v in table.items()}
+        table["ev_count"] = np.ones(len(table["ev_year"]), np.int64)
+        s_year, s_peril, n, s = _sums_by_year_and_peril(
+            n_years, ev_year, ev_peril, small,
+            dict(ev_sats=(None, ev_sats), ev_loss=(None, ev_loss), ev_ground_up=(None, ev_gu),
+                 ev_gross=(pe, p_gross), ev_net=(pe, c.ev_net)))
+        table = _with_rows(table, dict(s, ev_year=s_year, ev_peril=s_peril, ev_count=n))
     return BlockResult(n_years, gross, ground_up, oep, ceded, by_peril, by_group,
-                       ev_year, ev_peril, ev_sats, ev_loss, ev_gu, None, ev_gross, ev_net,
-                       oep_gu, oep_net, c.rho, by_peril_g, by_group_g,
-                       draw.astype(np.int32, copy=False), n_occ, n_agg, campaign=camp)
+                       oep_ground_up=oep_gu, oep_net=oep_net, rho=c.rho,
+                       by_peril_gross=by_peril_g, by_group_gross=by_group_g,
+                       draw=draw.astype(np.int32, copy=False), n_occ_limit=n_occ,
+                       n_agg_limit=n_agg, campaign=camp, **table)
 
 
 def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
@@ -1084,29 +1118,44 @@ def compact_events(r: BlockResult, min_loss: float) -> BlockResult:
     small = r.ev_ground_up < min_loss
     if not small.any():
         return r
-    n_p = int(r.ev_peril.max()) + 1
-    key = r.ev_year[small].astype(np.int64) * n_p + r.ev_peril[small]
-    # the (year, peril) keys in use, without sorting a million small occurrences
-    used = np.bincount(key, minlength=r.n_years * n_p) > 0
-    uk = np.flatnonzero(used)
-    inv = (np.cumsum(used) - 1)[key]
+    names = ["ev_sats", "ev_loss", "ev_ground_up"] + [
+        k for k in ("ev_gross", "ev_net") if getattr(r, k) is not None]
     cnt = r.occurrences()
-    agg = lambda x: np.bincount(inv, weights=x[small], minlength=len(uk))  # noqa: E731
+    s_year, s_peril, _, s = _sums_by_year_and_peril(
+        r.n_years, r.ev_year, r.ev_peril, small,
+        dict({k: (None, getattr(r, k)) for k in names}, ev_count=(None, cnt)))
     big = ~small
-    year = np.concatenate([r.ev_year[big], uk // n_p])
-    order = np.argsort(year, kind="stable")
-    r.ev_year = year[order].astype(r.ev_year.dtype)
-    r.ev_peril = np.concatenate([r.ev_peril[big], (uk % n_p).astype(r.ev_peril.dtype)])[order]
-    r.ev_sats = np.concatenate([r.ev_sats[big], agg(r.ev_sats).astype(np.int64)])[order]
-    r.ev_loss = np.concatenate([r.ev_loss[big], agg(r.ev_loss)])[order]
-    r.ev_ground_up = np.concatenate([r.ev_ground_up[big], agg(r.ev_ground_up)])[order]
-    for name in ("ev_gross", "ev_net"):
-        x = getattr(r, name)
-        if x is not None:
-            setattr(r, name, np.concatenate([x[big], agg(x)])[order])
-    r.ev_count = np.concatenate([cnt[big], np.bincount(inv, weights=cnt[small],
-                                                        minlength=len(uk)).astype(np.int64)])[order]
+    table = {k: getattr(r, k)[big] for k in ["ev_year", "ev_peril"] + names}
+    table["ev_count"] = cnt[big]
+    for k, v in _with_rows(table, dict(s, ev_year=s_year, ev_peril=s_peril)).items():
+        setattr(r, k, v)
     return r
+
+
+def _sums_by_year_and_peril(n_years: int, year: np.ndarray, peril: np.ndarray,
+                            small: np.ndarray, columns: dict):
+    """The occurrences flagged ``small`` summed into one row per year and peril, in key
+    order: ``(year, peril, occurrences, {name: sums})``. ``columns[name] = (rows, x)``:
+    the values ``x`` of the occurrences ``rows`` (None: of every occurrence; the others add
+    nothing); each sum adds its terms in their order in ``x``."""
+    n_p = int(peril.max()) + 1 if len(peril) else 1
+    rest = n_years * n_p                       # the bin of the occurrences not summed
+    key = np.where(small, year.astype(np.int64) * n_p + peril, rest)
+    n = np.bincount(key, minlength=rest + 1)[:rest]
+    used = np.flatnonzero(n)
+    sums = {name: np.bincount(key if rows is None else key[rows], weights=x,
+                              minlength=rest + 1)[used] for name, (rows, x) in columns.items()}
+    return used // n_p, used % n_p, n[used], sums
+
+
+def _with_rows(table: dict, extra: dict) -> dict:
+    """Event-table columns ``table`` with the rows ``extra`` added, by year (a stable
+    sort: each year's rows keep their order, the added ones after), in the table's
+    dtypes."""
+    year = np.concatenate([table["ev_year"], extra["ev_year"]])
+    order = np.argsort(year, kind="stable")
+    return {k: np.concatenate([v, extra[k]]).astype(v.dtype, copy=False)[order]
+            for k, v in table.items()}
 
 
 def expected_hits_per_year(hs: HazardSet) -> float:
@@ -1255,10 +1304,10 @@ def blocks(years: int, size: int = BLOCK_YEARS) -> list[tuple[int, int]]:
 
 def run_block(shared, task) -> BlockResult:
     """Executor task: ``shared = (hazard_set, policy, seed[, elt_min_loss])``, ``task =
-    (block, n_years)``. With ``elt_min_loss`` the block's small occurrences are compacted
-    here (:func:`compact_events`), in the worker: a million-satellite year's half a million
-    occurrences would otherwise be pickled to the parent and summed there, serially."""
+    (block, n_years)``. With ``elt_min_loss`` the block's small occurrences are summed
+    here (the table of :func:`compact_events`, made as the block is simulated), in the
+    worker: a million-satellite year's half a million occurrences would otherwise be
+    pickled to the parent and summed there, serially."""
     hs, pol, seed, *min_loss = shared
     b, n = task
-    r = simulate_block(hs, pol, seed, b, n)
-    return compact_events(r, min_loss[0]) if min_loss else r
+    return simulate_block(hs, pol, seed, b, n, min_loss[0] if min_loss else 0.0)
