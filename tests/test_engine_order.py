@@ -83,6 +83,27 @@ def test_compiled_depletion_is_the_sorted_one(seed):
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
+@pytest.mark.parametrize("n_years", [1, 7])
+def test_compiled_depletion_of_event_hits_is_the_sorted_one(n_years):
+    """The block's depletion looks up each hit's year and time through its occurrence:
+    the numbers of the sorting reference on the keys and times it would have made; a hit
+    outside the fleet or the block is an error, not a write out of bounds."""
+    from riskengine.core.engine import _deplete_hits_sorted, deplete_event_hits
+
+    rng = np.random.default_rng(n_years)
+    n_sats, n_ev, n = 900, 3_000, 20_000
+    ev_year, ev_time = rng.integers(0, n_years, n_ev), rng.random(n_ev)
+    ev_time[rng.random(n_ev) < 0.3] = 1.0
+    hit_ev, sat = rng.integers(0, n_ev, n), rng.integers(0, n_sats, n)
+    damage = np.where(rng.random(n) < 0.2, 1.0, rng.beta(0.5, 2.0, n))
+    got = deplete_event_hits(hit_ev, sat, ev_year, ev_time, damage, n_sats, n_years, 0.75)
+    want = _deplete_hits_sorted(ev_year[hit_ev] * n_sats + sat, ev_time[hit_ev], damage, 0.75)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    sat[5] = n_sats
+    with pytest.raises(ValueError, match="outside"):
+        deplete_event_hits(hit_ev, sat, ev_year, ev_time, damage, n_sats, n_years, 0.75)
+
+
 @pytest.mark.parametrize("n_years", [1, 400])
 @pytest.mark.parametrize("min_loss", [3e5, 3e6])
 def test_block_summed_as_simulated_is_compact_events_of_the_full_table(n_years, min_loss):

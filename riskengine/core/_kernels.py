@@ -17,25 +17,32 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def deplete_grouped(key, time, d, counts, ctl_threshold):  # pragma: no cover - compiled
+def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
+                    ctl_threshold):  # pragma: no cover - compiled
     """Depletion of every hit (:func:`riskengine.core.engine.deplete_hits`, same numbers).
 
-    ``key`` in ``[0, len(counts))`` groups the hits, ``counts[k]`` is the number of hits of
-    key ``k``; ``d`` is the damage clipped to [0, 1]. The hits of keys hit more than once
-    are put in order of key, then time quantised to 2^-31 of a year, then index (a
-    counting sort by key, then an insertion sort of each key's few hits), and depleted in
-    that order with one running sum over all of them, as :func:`~riskengine.core.engine.
-    deplete` does after the stable sort.
+    Hit ``i`` is of occurrence ``hit_ev[i]`` on satellite ``sat[i]``: its key (satellite
+    and year) is ``ev_year[hit_ev[i]] * n_sats + sat[i]`` in ``[0, n_keys)``, its time
+    ``ev_time[hit_ev[i]]`` (looked up here: no array of them is made); ``d`` is the damage
+    clipped to [0, 1]. The hits of keys hit more than once are put in order of key, then
+    time quantised to 2^-31 of a year, then index (a counting sort by key, then an
+    insertion sort of each key's few hits), and depleted in that order with one running
+    sum over all of them, as :func:`~riskengine.core.engine.deplete` does after the stable
+    sort.
     """
-    n = key.shape[0]
+    n = sat.shape[0]
     remaining = np.ones(n)
     ctl = np.empty(n, np.bool_)
     thr = ctl_threshold - 1e-12
+    key = np.empty(n, np.int32)
+    counts = np.zeros(n_keys, np.int32)
     for i in range(n):
         ctl[i] = d[i] >= thr
+        k = ev_year[hit_ev[i]] * n_sats + sat[i]
+        key[i] = k
+        counts[k] += 1
     # slots of each multi-hit key, keys ascending (a prefix sum over the keys in use)
-    n_keys = counts.shape[0]
-    start = np.empty(n_keys, counts.dtype)
+    start = np.empty(n_keys, np.int32)
     total = 0
     for k in range(n_keys):
         start[k] = total
@@ -49,7 +56,7 @@ def deplete_grouped(key, time, d, counts, ctl_threshold):  # pragma: no cover - 
             start[k] += 1
     tq = np.empty(total, np.int64)
     for j in range(total):
-        t = time[order[j]]
+        t = ev_time[hit_ev[order[j]]]
         t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
         tq[j] = np.int64(np.floor(t * 2.0 ** 31))
     # each key's hits by quantised time, ties in index order (a stable insertion sort)

@@ -178,8 +178,12 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
     dup[1:] = (ev[1:] == ev[:-1]) & (pos[1:] == pos[:-1])
     while dup.any():
         pos[dup] = rng.integers(0, m, size=int(dup.sum()))
-        # re-sort only the events that had duplicates (each is a contiguous run of rows)
-        rows = np.flatnonzero(np.isin(ev, np.unique(ev[dup])))
+        # re-sort only the events that had duplicates (each is a contiguous run of rows:
+        # found by bisection in the sorted events, not by a pass over all of them)
+        ue = np.unique(ev[dup])
+        lo, hi = np.searchsorted(ev, ue, "left"), np.searchsorted(ev, ue, "right")
+        size = hi - lo
+        rows = np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
         pe = ev[rows]
         pp = np.sort(pe * np.int64(m) + pos[rows]) % m
         pos[rows] = pp
@@ -264,6 +268,8 @@ def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator,
 def _damage(src, dd: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Damage of hits whose parameter draws are ``dd``; severity ``mixture`` is a total loss
     with probability ``sev_total`` and Beta(a, b) otherwise."""
+    if src.severity == "total":        # (no parameters to look up)
+        return np.ones(len(dd))
     a = src.sev_a[dd % len(src.sev_a)]
     b = src.sev_b[dd % len(src.sev_b)]
     if src.severity == "mixture":
@@ -325,17 +331,62 @@ def deplete_hits(key: np.ndarray, time: np.ndarray, damage: np.ndarray, ctl_thre
     >>> rem.round(2).tolist(), ctl.tolist()
     ([1.0, 0.0, 1.0, 0.6], [False, False, False, True])
     """
-    n = len(key)
     d = np.clip(np.asarray(damage, float), 0.0, 1.0)
-    if n >= 2 and n_keys is not None and n_keys <= min(8 * n + 10_000_000, 2 ** 31):
-        # compiled: a counting sort by key instead of an argsort (the same numbers)
-        from riskengine.core._kernels import deplete_grouped
-
-        k32 = np.asarray(key).astype(np.int32)      # (4-byte keys and counts: half the
-        return deplete_grouped(k32, np.asarray(time, float), d,   # memory traffic)
-                               np.bincount(k32, minlength=n_keys).astype(np.int32),
-                               float(ctl_threshold))
+    if n_keys is not None and _counting_sort_fits(len(key), n_keys):
+        # (every hit its own occurrence in year 0 of a fleet of n_keys: the key itself)
+        n = len(key)
+        return _deplete_compiled(np.arange(n), np.asarray(key), np.zeros(n, np.int64),
+                                 np.asarray(time, float), d, n_keys, n_keys, ctl_threshold)
     return _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys)
+
+
+def deplete_event_hits(hit_ev: np.ndarray, hit_sat: np.ndarray, ev_year: np.ndarray,
+                       ev_time: np.ndarray, damage: np.ndarray, n_sats: int, n_years: int,
+                       ctl_threshold: float):
+    """:func:`deplete_hits` of a block's hits, keyed by satellite and year of their
+    occurrence ``hit_ev`` and ordered by its time: the compiled kernel looks both up
+    itself (no key or time array of ~a million hits is made, nor counted by a bincount).
+
+    Examples
+    --------
+    Occurrence 1 hits satellite 0 twice at time 0.9, after occurrence 2 hit it at 0.5:
+
+    >>> rem, ctl = deplete_event_hits(np.array([0, 1, 1, 2]), np.array([1, 0, 0, 0]),
+    ...                               np.array([0, 0, 0]), np.array([0.1, 0.9, 0.5]),
+    ...                               np.array([0.5, 0.3, 0.4, 0.4]), 2, 1, 0.75)
+    >>> rem.round(2).tolist(), ctl.tolist()
+    ([1.0, 0.6, 0.3, 1.0], [False, False, True, False])
+    """
+    d = np.clip(np.asarray(damage, float), 0.0, 1.0)
+    n_keys = n_years * max(n_sats, 1)
+    if _counting_sort_fits(len(hit_ev), n_keys):
+        return _deplete_compiled(hit_ev, hit_sat, ev_year, ev_time, d, max(n_sats, 1), n_keys,
+                                 ctl_threshold)
+    return _deplete_hits_sorted(ev_year[hit_ev] * max(n_sats, 1) + hit_sat, ev_time[hit_ev], d,
+                                ctl_threshold, n_keys)
+
+
+def _counting_sort_fits(n: int, n_keys: int) -> bool:
+    """Whether ``n`` hits with keys in ``[0, n_keys)`` are grouped by a counting sort (a
+    pass over the keys' slots: worth it while there are not many more slots than hits, and
+    4-byte keys) rather than by sorting."""
+    return n >= 2 and n_keys <= min(8 * n + 10_000_000, 2 ** 31)
+
+
+def _deplete_compiled(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys, ctl_threshold):
+    """The compiled depletion (:func:`riskengine.core._kernels.deplete_grouped`): a
+    counting sort by key instead of an argsort, the same numbers. The keys are checked
+    first (the kernel writes to the slot of each)."""
+    from riskengine.core._kernels import deplete_grouped
+
+    if (sat.min() < 0 or sat.max() >= n_sats or ev_year.min(initial=0) < 0
+            or ev_year.max(initial=0) * n_sats + n_sats > n_keys):
+        raise ValueError(f"hit keys outside [0, {n_keys}): satellites {sat.min()}.."
+                         f"{sat.max()} of {n_sats}, years up to {ev_year.max(initial=0)}")
+
+    return deplete_grouped(np.asarray(hit_ev, np.int64), np.asarray(sat, np.int64),
+                           np.asarray(ev_year, np.int64), np.asarray(ev_time, float), d,
+                           int(n_sats), int(n_keys), float(ctl_threshold))
 
 
 def _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys=None):
@@ -346,7 +397,7 @@ def _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys=None):
     ctl = d >= ctl_threshold - 1e-12
     if n < 2:
         return remaining, ctl
-    if n_keys is not None and n_keys <= 8 * n + 10_000_000:
+    if n_keys is not None and n_keys <= 8 * n + 10_000_000:   # (counted, not sorted)
         multi = (np.bincount(key, minlength=n_keys) > 1)[key]
     else:
         o = np.argsort(key, kind="stable")
@@ -864,9 +915,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     # times, and the hit that takes it to ctl_threshold is a constructive total loss (it
     # removes everything left); later hits that year find nothing left. The hits keep their
     # order (every later sum is by bincount)
-    remaining, ctl = deplete_hits(ev_year[hit_ev] * max(hs.n_sats, 1) + hit_sat,
-                                  ev_time[hit_ev], hit_dmg, pol.ctl_threshold,
-                                  n_keys=n_years * max(hs.n_sats, 1))
+    remaining, ctl = deplete_event_hits(hit_ev, hit_sat, ev_year, ev_time, hit_dmg, hs.n_sats,
+                                        n_years, pol.ctl_threshold)
     si = hs.sum_insured[hit_sat] if len(hit_sat) else np.zeros(0)
     if getattr(hs, "agreed_value", None) is not None and len(hit_sat):
         si = si * hs.agreed_value.factor(hit_sat, ev_time[hit_ev])   # value when it happens
@@ -974,7 +1024,9 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
 
     def year_max(year, x):
         out = np.zeros(n_years)
-        if len(x):
+        if len(x) and n_years == 1:          # (the same as maximum.at, without its pass)
+            out[0] = np.maximum(0.0, x.max())
+        elif len(x):
             np.maximum.at(out, year, x)
         return out
 
