@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine_year import baseline_tree  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE_REF = "5450d41"   # stop 26
+BASELINE_REF = "8967aea"   # stop 27
 ROUNDS = 3
 
 CHILD = r"""

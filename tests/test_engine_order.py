@@ -60,6 +60,15 @@ def test_row_search_is_the_whole_table_search():
     for row in (rng.integers(0, 30, 2000), np.full(2000, 3), np.full(2000, 29)):
         want = np.searchsorted(flat, r + row * 2.0, side="right") - row * 9
         assert np.array_equal(_row_search(flat, 9, row, r), want)
+    # rows one apart (the units of a satellite source): the last entry of a row is the
+    # first of the next when that one starts with zero-rate units; a query rounded up to
+    # it is clipped to the row's last unit either way
+    cdf[:, :2] = np.where(np.arange(30)[:, None] % 2 == 0, 0.0, cdf[:, :2])
+    flat1 = (cdf + np.arange(30)[:, None]).ravel()
+    r[:10] = 1.0 - 2.0 ** -53
+    for row in (rng.integers(0, 30, 2000), np.full(2000, 3), np.full(2000, 28)):
+        want = np.minimum(np.searchsorted(flat1, r + row, side="right") - row * 9, 8)
+        assert np.array_equal(np.minimum(_row_search(flat1, 9, row, r, step=1.0), 8), want)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -155,3 +164,26 @@ def test_block_summed_as_simulated_is_compact_events_of_the_full_table(n_years, 
         assert ref.campaign.keys() == got.campaign.keys()
         for k in ref.campaign:
             np.testing.assert_allclose(got.campaign[k], ref.campaign[k], rtol=1e-13, atol=1e-6)
+
+
+def test_compiled_sums_are_the_bincounts():
+    """The compiled sums of the block (per occurrence, and per year and peril of the small
+    occurrences) add their terms in the order np.bincount does: the same numbers."""
+    from riskengine.core._kernels import occurrence_sums, sums_by_key
+
+    rng = np.random.default_rng(3)
+    n, n_ev = 50_000, 9_000
+    hit_ev = rng.integers(0, n_ev, n)
+    rem, gu, ins = rng.random(n) * (rng.random(n) < 0.7), rng.lognormal(10, 3, n), rng.random(n)
+    s, g, i = occurrence_sums(hit_ev, rem, gu, ins, n_ev)
+    assert np.array_equal(s, np.bincount(hit_ev, rem > 0, n_ev).astype(np.int64))
+    assert np.array_equal(g, np.bincount(hit_ev, gu, n_ev))
+    assert np.array_equal(i, np.bincount(hit_ev, ins, n_ev))
+    year, peril = rng.integers(0, 40, n_ev), rng.integers(0, 7, n_ev)
+    small = rng.random(n_ev) < 0.8
+    x = rng.lognormal(5, 4, n_ev)
+    counts, sums = sums_by_key(small, year, peril, 7, (x, -x))
+    key = year[small] * 7 + peril[small]
+    assert np.array_equal(counts, np.bincount(key, minlength=len(counts)))
+    assert np.array_equal(sums[0], np.bincount(key, x[small], len(counts)))
+    assert np.array_equal(sums[1], -sums[0])

@@ -99,3 +99,40 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
                 crossed_before += 1
         j += m
     return remaining, ctl
+
+
+@numba.njit(cache=True, nogil=True)
+def occurrence_sums(hit_ev, remaining, gu_hit, ins_hit, n_ev):  # pragma: no cover - compiled
+    """Per occurrence: satellites with capacity left when hit, ground-up and insured loss
+    of its hits (three ``np.bincount`` by ``hit_ev`` in one pass: each sum adds its hits
+    in their order, as bincount does, so the same numbers)."""
+    sats = np.zeros(n_ev, np.int64)
+    gu = np.zeros(n_ev)
+    ins = np.zeros(n_ev)
+    for i in range(hit_ev.shape[0]):
+        e = hit_ev[i]
+        if remaining[i] > 0:
+            sats[e] += 1
+        gu[e] += gu_hit[i]
+        ins[e] += ins_hit[i]
+    return sats, gu, ins
+
+
+@numba.njit(cache=True, nogil=True)
+def sums_by_key(small, year, peril, n_p, columns):  # pragma: no cover - compiled
+    """Occurrences flagged ``small`` counted and summed by key ``year * n_p + peril`` into
+    ``n_bins = (max year + 1) * n_p`` bins: ``(counts, sums)``, ``sums[c]`` of
+    ``columns[c]`` (``np.bincount`` of each column in one pass; the same numbers)."""
+    n_bins = 0
+    for i in range(year.shape[0]):
+        if small[i] and (year[i] + 1) * n_p > n_bins:
+            n_bins = (year[i] + 1) * n_p
+    counts = np.zeros(n_bins, np.int64)
+    sums = np.zeros((len(columns), n_bins))
+    for i in range(year.shape[0]):
+        if small[i]:
+            k = year[i] * n_p + peril[i]
+            counts[k] += 1
+            for c in range(len(columns)):
+                sums[c, k] += columns[c][i]
+    return counts, sums

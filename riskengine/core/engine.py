@@ -448,11 +448,14 @@ def _solar_year(sol, u: int, n: int, d: np.ndarray, annual_fluence: np.ndarray):
     return sy, pmf[:, 0], cdf, share, solar_share
 
 
-def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray) -> np.ndarray:
+def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray,
+                step: float = 2.0) -> np.ndarray:
     """Index in its row of each ``r`` (uniforms) in a flattened table of CDF rows of
-    ``width`` entries, row ``i`` offset by ``2 i`` (so one ``searchsorted`` serves every
-    row): ``searchsorted(flat, r + 2 row, "right") - row * width``. When every query is in
-    one row (a large fleet's one-year blocks) only that row is searched: the same index.
+    ``width`` entries, row ``i`` offset by ``step * i`` (so one ``searchsorted`` serves
+    every row): ``searchsorted(flat, r + step * row, "right") - row * width``. When every
+    query is in one row (a large fleet's one-year blocks) only that row is searched: the
+    same index (the rows before it are below every query of the row, those after it above;
+    ``step`` 1 leaves a query rounded up to the next row's first entry to the caller's clip).
 
     Examples
     --------
@@ -464,8 +467,8 @@ def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray) ->
     """
     if len(row) and row[0] == row.min() == row.max():
         lo = int(row[0]) * width
-        return np.searchsorted(flat[lo:lo + width], r + row[0] * 2.0, side="right")
-    return np.searchsorted(flat, r + row * 2.0, side="right") - row * width
+        return np.searchsorted(flat[lo:lo + width], r + row[0] * step, side="right")
+    return np.searchsorted(flat, r + row * step, side="right") - row * width
 
 
 def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Generator,
@@ -604,7 +607,9 @@ def _derelict_hits(src: DerelictSource, hs: HazardSet, ev_year, ev_peril, ev_tim
     codes = [perils.index(x) for x in src.triggers if x in perils]
     ys, us, ts = [], [], []
     if codes and len(hit_ev):
-        m = np.isin(ev_peril[hit_ev], codes) & (hit_dmg >= 1.0 - 1e-9)
+        trigger = np.zeros(len(perils) + 1, bool)     # by peril code (-1: the last, none)
+        trigger[codes] = True
+        m = trigger[ev_peril][hit_ev] & (hit_dmg >= 1.0 - 1e-9)
         fy, fs, ft = ev_year[hit_ev[m]], hit_sat[m], ev_time[hit_ev[m]]
         key = fy * max(hs.n_sats, 1) + fs
         o = np.lexsort((ft, key))
@@ -839,8 +844,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             counts = rng.poisson(lam[d])
             yrs = np.repeat(np.arange(n_years), counts)
             dd = d[yrs]
-            u = np.searchsorted(flat, rng.random(len(yrs)) + dd, side="right")
-            u = np.minimum(u - dd * len(src.units.size), len(src.units.size) - 1)
+            u = _row_search(flat, len(src.units.size), dd, rng.random(len(yrs)), step=1.0)
+            u = np.minimum(u, len(src.units.size) - 1)
             pos = src.units.offset[u] + (rng.random(len(yrs)) * src.units.size[u]).astype(np.int64)
             yrs, sat, dmg = own(yrs, src.units.sats[pos], _damage(src, dd, rng))
             hit_ev.append(n_ev + np.arange(len(yrs)))
@@ -992,11 +997,15 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     peril as they are (:func:`compact_events`, the reference: the same table, but for the
     order of a few float additions), so a million-satellite year sorts and gathers its few
     thousand large occurrences, not half a million."""
+    from riskengine.core._kernels import occurrence_sums
+
     n_ev = len(ev_year)
-    # ---- occurrence level, in index order
-    ev_sats = _sum(hit_ev, remaining > 0, n_ev).astype(np.int64)
-    ev_gu = ev_direct + _sum(hit_ev, gu_hit, n_ev)
-    ev_ins = ev_direct + _sum(hit_ev, ins_hit, n_ev)
+    if len(hit_ev) and not 0 <= int(hit_ev.min()) <= int(hit_ev.max()) < n_ev:
+        raise ValueError(f"hits of occurrences outside [0, {n_ev})")
+    # ---- occurrence level, in index order (three bincounts by hit_ev in one pass)
+    ev_sats, gu, ins = occurrence_sums(np.asarray(hit_ev, np.int64), np.asarray(remaining, float),
+                                       np.asarray(gu_hit, float), np.asarray(ins_hit, float), n_ev)
+    ev_gu, ev_ins = ev_direct + gu, ev_direct + ins
     launch_ev = []   # (events, years, launches, insured, satellites, group, source,
     #                   each satellite's insured loss)
     for idx, yrs, lu, src in launch_fail:
@@ -1188,16 +1197,38 @@ def _sums_by_year_and_peril(n_years: int, year: np.ndarray, peril: np.ndarray,
                             small: np.ndarray, columns: dict):
     """The occurrences flagged ``small`` summed into one row per year and peril, in key
     order: ``(year, peril, occurrences, {name: sums})``. ``columns[name] = (rows, x)``:
-    the values ``x`` of the occurrences ``rows`` (None: of every occurrence; the others add
-    nothing); each sum adds its terms in their order in ``x``."""
+    the values ``x`` of the occurrences ``rows`` (None: of every occurrence, summed in one
+    compiled pass over all of them; the others add nothing); each sum adds its terms in
+    their order in ``x``, as ``np.bincount`` does.
+
+    Examples
+    --------
+    >>> small = np.array([True, True, True, False])
+    >>> y, p, n, s = _sums_by_year_and_peril(
+    ...     2, np.array([0, 1, 0, 0]), np.array([1, 0, 1, 0]), small,
+    ...     dict(loss=(None, np.array([1.0, 2.0, 3.0, 9.0])),
+    ...          gross=(np.array([2]), np.array([5.0]))))
+    >>> y.tolist(), p.tolist(), n.tolist(), s["loss"].tolist(), s["gross"].tolist()
+    ([0, 1], [1, 0], [2, 1], [4.0, 2.0], [5.0, 0.0])
+    """
+    from riskengine.core._kernels import sums_by_key
+
     n_p = int(peril.max()) + 1 if len(peril) else 1
-    rest = n_years * n_p                       # the bin of the occurrences not summed
-    key = np.where(small, year.astype(np.int64) * n_p + peril, rest)
-    n = np.bincount(key, minlength=rest + 1)[:rest]
-    used = np.flatnonzero(n)
-    sums = {name: np.bincount(key if rows is None else key[rows], weights=x,
-                              minlength=rest + 1)[used] for name, (rows, x) in columns.items()}
-    return used // n_p, used % n_p, n[used], sums
+    if len(peril) and int(peril.min()) < 0:
+        raise ValueError(f"peril code {int(peril.min())} of an occurrence: not a peril of the run")
+    full = [name for name, (rows, _) in columns.items() if rows is None]
+    counts, sums = sums_by_key(np.asarray(small, np.bool_), np.asarray(year, np.int64),
+                               np.asarray(peril, np.int64), n_p,
+                               tuple(np.ascontiguousarray(columns[k][1], float) for k in full))
+    used = np.flatnonzero(counts)
+    out = {k: sums[c][used] for c, k in enumerate(full)}
+    for name, (rows, x) in columns.items():
+        if rows is not None:
+            s = small[rows]
+            key = year[rows][s].astype(np.int64) * n_p + peril[rows][s]
+            out[name] = np.bincount(key, weights=np.asarray(x, float)[s],
+                                    minlength=len(counts))[used]
+    return used // n_p, used % n_p, counts[used], {k: out[k] for k in columns}
 
 
 def _with_rows(table: dict, extra: dict) -> dict:
