@@ -351,9 +351,9 @@ class Campaign:
     def n_launches(self) -> int:
         return len(self.launch_day)
 
-    @property
+    @cached_property
     def years(self) -> list[int]:
-        """The calendar years with a launch, ascending."""
+        """The calendar years with a launch, ascending (computed once: every block asks)."""
         return sorted({int(y) for y in self.calendar_year})
 
     @cached_property
@@ -404,7 +404,9 @@ class Campaign:
         col = np.where(on, launch_cal[np.maximum(lau, 0)] * 3 + ph, n_c - 1)
         comp = np.bincount(yrs * n_c + col, weights=hit_loss,   # (float even when empty)
                            minlength=n_years * n_c).astype(float).reshape(n_years, n_c)
-        comp[:, -1] += np.bincount(ev_year, weights=ev_direct_loss, minlength=n_years)
+        direct = np.flatnonzero(ev_direct_loss)      # (the others add zero)
+        comp[:, -1] += np.bincount(ev_year[direct], weights=ev_direct_loss[direct],
+                                   minlength=n_years)
         key = lau[on] * 3 + ph[on]
         launch_loss = np.bincount(key, weights=hit_loss[on], minlength=n_l * 3).reshape(n_l, 3)
         per_year = np.bincount(yrs[on] * n_l + lau[on], weights=hit_loss[on],

@@ -235,14 +235,16 @@ def _select(q: np.ndarray, m: int, rng: np.random.Generator):
         return z, z
     if np.all(q <= 0.1):
         return _pick_distinct(rng.binomial(m, q), m, rng)
+    from riskengine.core._kernels import below
+
     step = max(1, _DENSE_CELLS // m)
     rs, ps = [], []
     for a in range(0, len(q), step):
-        hit = rng.random((min(step, len(q) - a), m)) < q[a:a + step, None]
-        r_, p_ = np.nonzero(hit)
+        # np.nonzero(uniforms < q) of the batch, compiled (no boolean matrix)
+        r_, p_ = below(rng.random((min(step, len(q) - a), m)), q[a:a + step])
         rs.append(r_ + a)
         ps.append(p_)
-    return np.concatenate(rs).astype(np.int64), np.concatenate(ps).astype(np.int64)
+    return np.concatenate(rs), np.concatenate(ps)
 
 
 def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator,
@@ -270,13 +272,19 @@ def _damage(src, dd: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     with probability ``sev_total`` and Beta(a, b) otherwise."""
     if src.severity == "total":        # (no parameters to look up)
         return np.ones(len(dd))
-    a = src.sev_a[dd % len(src.sev_a)]
-    b = src.sev_b[dd % len(src.sev_b)]
+    n = len(dd)
+    if n and dd[0] == dd.min() == dd.max():
+        # one draw for every hit (a one-year block): scalar parameters, the same draws
+        pick = lambda x: np.asarray(x)[dd[0] % len(x)]  # noqa: E731
+    else:
+        pick = lambda x: np.asarray(x)[dd % len(x)]  # noqa: E731
+    a, b = pick(src.sev_a), pick(src.sev_b)
     if src.severity == "mixture":
-        pt = np.asarray(src.sev_total if src.sev_total is not None else np.zeros(1), float)
-        total = rng.random(len(dd)) < pt[dd % len(pt)]
-        return np.where(total, 1.0, rng.beta(a, b))
-    return sample_damage(src.severity, a, b, rng)
+        total = rng.random(n) < pick(src.sev_total if src.sev_total is not None else [0.0])
+        return np.where(total, 1.0, rng.beta(a, b, size=n))
+    if src.severity == "beta":
+        return rng.beta(a, b, size=n)
+    return sample_damage(src.severity, np.broadcast_to(a, n), np.broadcast_to(b, n), rng)
 
 
 def deplete(key: np.ndarray, damage: np.ndarray, ctl_threshold: float):
@@ -466,7 +474,12 @@ def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray,
     [1, 0]
     """
     if len(row) and row[0] == row.min() == row.max():
+        from riskengine.core._kernels import count_at_or_below
+
         lo = int(row[0]) * width
+        if width <= 32:        # a short row: a compiled scan (the same index)
+            return count_at_or_below(flat[lo:lo + width], np.asarray(r, float),
+                                     float(row[0] * step))
         return np.searchsorted(flat[lo:lo + width], r + row[0] * step, side="right")
     return np.searchsorted(flat, r + row * step, side="right") - row * width
 
@@ -1218,7 +1231,7 @@ def _sums_by_year_and_peril(n_years: int, year: np.ndarray, peril: np.ndarray,
         raise ValueError(f"peril code {int(peril.min())} of an occurrence: not a peril of the run")
     full = [name for name, (rows, _) in columns.items() if rows is None]
     counts, sums = sums_by_key(np.asarray(small, np.bool_), np.asarray(year, np.int64),
-                               np.asarray(peril, np.int64), n_p,
+                               np.asarray(peril), n_p,
                                tuple(np.ascontiguousarray(columns[k][1], float) for k in full))
     used = np.flatnonzero(counts)
     out = {k: sums[c][used] for c, k in enumerate(full)}
