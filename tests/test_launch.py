@@ -141,17 +141,24 @@ def test_launch_failure_is_one_occurrence_of_every_satellite_on_board():
     assert set(np.unique(r.gross / 1e6)) <= {0.0, 10.0, 20.0, 30.0}
 
 
-def test_claims_of_satellites_that_never_reached_orbit_are_no_occurrences():
+@pytest.mark.parametrize("block_years", [2_000, 1])
+def test_claims_of_satellites_that_never_reached_orbit_are_no_occurrences(block_years):
     """A hardware failure of a satellite whose launch failed is void: no loss and no
-    occurrence in the event table; the launch is one occurrence of all on board."""
-    from riskengine.core.engine import simulate_block
+    occurrence in the event table; the launch is one occurrence of all on board. (Blocks
+    of one year, a large fleet's, look the void satellites up in a table of the fleet.)"""
+    from riskengine.core.engine import BlockResult, simulate_block
 
     n = 20
     hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
     units = Units.from_lists([np.arange(10), np.arange(10, 20)])
     hs.sources.append(LaunchFailureSource("launch", units, np.array([[1.0, 0.0]])))
     hs.add_independent_failure("hardware", 0.5)
-    r = simulate_block(hs, Policy(), seed=4, block=0, n_years=2_000)
+    parts = [simulate_block(hs, Policy(), seed=4, block=b, n_years=block_years)
+             for b in range(2_000 // block_years)]
+    cat = lambda k: np.concatenate([getattr(p, k) for p in parts])  # noqa: E731
+    r = BlockResult(2_000, cat("gross"), cat("ground_up"), None, None, None, None,
+                    np.concatenate([p.ev_year + i * block_years for i, p in enumerate(parts)]),
+                    cat("ev_peril"), cat("ev_sats"), cat("ev_loss"), cat("ev_ground_up"))
     hw = r.ev_peril == hs.perils.index("hardware")
     launch = r.ev_peril == hs.perils.index("launch")
     assert launch.sum() == 2_000 and np.all(r.ev_sats[launch] == 10)

@@ -139,22 +139,6 @@ def sums_by_key(small, year, peril, n_p, columns):  # pragma: no cover - compile
 
 
 @numba.njit(cache=True, nogil=True)
-def count_at_or_below(values, r, offset):  # pragma: no cover - compiled
-    """For each ``r[i]``: how many of the ascending ``values`` are ``<= r[i] + offset``
-    (``np.searchsorted(values, r + offset, "right")`` of a short row, by a scan: the same
-    index)."""
-    out = np.empty(r.shape[0], np.int64)
-    w = values.shape[0]
-    for i in range(r.shape[0]):
-        v = r[i] + offset
-        k = 0
-        while k < w and values[k] <= v:
-            k += 1
-        out[i] = k
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def below(u, q):  # pragma: no cover - compiled
     """``np.nonzero(u < q[:, None])`` of a matrix of uniforms ``u`` (rows, positions):
     the selections in row-major order, without the boolean matrix."""

@@ -474,12 +474,7 @@ def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray,
     [1, 0]
     """
     if len(row) and row[0] == row.min() == row.max():
-        from riskengine.core._kernels import count_at_or_below
-
         lo = int(row[0]) * width
-        if width <= 32:        # a short row: a compiled scan (the same index)
-            return count_at_or_below(flat[lo:lo + width], np.asarray(r, float),
-                                     float(row[0] * step))
         return np.searchsorted(flat[lo:lo + width], r + row[0] * step, side="right")
     return np.searchsorted(flat, r + row * step, side="right") - row * width
 
@@ -746,18 +741,29 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 failed[yrs * src.n_launches + lu] = True
                 failed_tables.append((src, failed))
 
+    void_of_year = []   # a one-year block: which satellites were on a failed launch
+
     def reached_orbit(year: np.ndarray, sat: np.ndarray):
         """Which (year, satellite) hits are not on a launch that failed that year (None:
         all of them)."""
         if not failed_tables or not len(sat):
             return None
+        if n_years == 1:    # one lookup in a table of the fleet, made once for the block
+            if not void_of_year:
+                void = np.zeros(max(hs.n_sats, 1), bool)
+                for src, failed in failed_tables:
+                    # (-1, on no launch: the last cell, never failed)
+                    void |= failed[_memo(src, ("sat_launch", hs.n_sats),
+                                         lambda s=src: s.sat_launch(hs.n_sats))]
+                void_of_year.append(void)
+            v = void_of_year[0][sat]
+            return ~v if v.any() else None
         keep = np.ones(len(sat), bool)
         for src, failed in failed_tables:
             owner = _memo(src, ("sat_launch", hs.n_sats),
                           lambda s=src: s.sat_launch(hs.n_sats))[sat]
-            # (one year: the owner is the cell; -1, on no launch, the last, never failed)
-            keep &= ~failed[owner if n_years == 1 else
-                            np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
+            # (-1, on no launch: the last cell, never failed)
+            keep &= ~failed[np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
         return None if keep.all() else keep
 
     def own(yrs, *cols):
