@@ -25,79 +25,87 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
     and year) is ``ev_year[hit_ev[i]] * n_sats + sat[i]`` in ``[0, n_keys)``, its time
     ``ev_time[hit_ev[i]]`` (looked up here: no array of them is made); ``d`` is the damage
     clipped to [0, 1]. The hits of keys hit more than once are put in order of key, then
-    time quantised to 2^-31 of a year, then index (a counting sort by key, then an
-    insertion sort of each key's few hits), and depleted in that order with one running
-    sum over all of them, as :func:`~riskengine.core.engine.deplete` does after the stable
-    sort.
+    time quantised to 2^-31 of a year, then index (a counting sort by key that carries
+    each hit's time and damage into its slot, then an insertion sort of each key's few
+    hits), and depleted in that order with one running sum over all of them, as
+    :func:`~riskengine.core.engine.deplete` does after the stable sort.
     """
     n = sat.shape[0]
     remaining = np.ones(n)
     ctl = np.empty(n, np.bool_)
     thr = ctl_threshold - 1e-12
     key = np.empty(n, np.int32)
-    counts = np.zeros(n_keys, np.int32)
+    slot = np.zeros(n_keys, np.int32)        # first the count of each key, then its slot
     for i in range(n):
         ctl[i] = d[i] >= thr
         k = ev_year[hit_ev[i]] * n_sats + sat[i]
         key[i] = k
-        counts[k] += 1
-    # slots of each multi-hit key, keys ascending (a prefix sum over the keys in use)
-    start = np.empty(n_keys, np.int32)
+        slot[k] += 1
+    # slots of each multi-hit key, keys ascending (a single hit's key gets -1), and where
+    # each key's slots begin
+    first = np.zeros(n + 1, np.bool_)
     total = 0
     for k in range(n_keys):
-        start[k] = total
-        if counts[k] > 1:
-            total += counts[k]
+        c = slot[k]
+        if c > 1:
+            slot[k] = total
+            first[total] = True
+            total += c
+        else:
+            slot[k] = -1
+    first[total] = True
     order = np.empty(total, np.int64)
-    for i in range(n):                     # in index order: each key's hits by index
-        k = key[i]
-        if counts[k] > 1:
-            order[start[k]] = i
-            start[k] += 1
     tq = np.empty(total, np.int64)
-    for j in range(total):
-        t = ev_time[hit_ev[order[j]]]
-        t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-        tq[j] = np.int64(np.floor(t * 2.0 ** 31))
+    ds = np.empty(total)
+    for i in range(n):                        # in index order: each key's hits by index
+        j = slot[key[i]]
+        if j >= 0:
+            order[j] = i
+            t = ev_time[hit_ev[i]]
+            t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+            tq[j] = np.int64(np.floor(t * 2.0 ** 31))
+            ds[j] = d[i]
+            slot[key[i]] = j + 1
     # each key's hits by quantised time, ties in index order (a stable insertion sort)
     j = 0
     while j < total:
-        m = counts[key[order[j]]]
-        for a in range(j + 1, j + m):
-            o, q = order[a], tq[a]
+        e = j + 1
+        while not first[e]:
+            e += 1
+        for a in range(j + 1, e):
+            o, q, x = order[a], tq[a], ds[a]
             b = a - 1
             while b >= j and tq[b] > q:
                 order[b + 1] = order[b]
                 tq[b + 1] = tq[b]
+                ds[b + 1] = ds[b]
                 b -= 1
             order[b + 1] = o
             tq[b + 1] = q
-        j += m
+            ds[b + 1] = x
+        j = e
     # deplete in that order: incl = csum - (csum[first] - d[first]), csum over all of them
     csum = 0.0
-    j = 0
-    while j < total:
-        m = counts[key[order[j]]]
-        first = order[j]
-        base = 0.0
-        crossed_before = 0
-        for a in range(j, j + m):
-            i = order[a]
-            csum += d[i]
-            if a == j:
-                base = csum - d[first]
-            incl = csum - base
-            crossed = incl >= thr
-            if crossed_before > 0:
-                remaining[i] = 0.0
-                ctl[i] = False
-            else:
-                r = 1.0 - (incl - d[i])
-                remaining[i] = 0.0 if r < 0.0 else (1.0 if r > 1.0 else r)
-                ctl[i] = crossed
-            if crossed:
-                crossed_before += 1
-        j += m
+    base = 0.0
+    crossed_before = 0
+    for a in range(total):
+        x = ds[a]
+        csum += x
+        if first[a]:
+            base = csum - x
+            crossed_before = 0
+        incl = csum - base
+        crossed = incl >= thr
+        i = order[a]
+        if crossed_before > 0:
+            remaining[i] = 0.0
+            ctl[i] = False
+        else:
+            r = 1.0 - (incl - x)
+            remaining[i] = 0.0 if r < 0.0 else (1.0 if r > 1.0 else r)
+            ctl[i] = crossed
+        if crossed:
+            crossed_before += 1
     return remaining, ctl
 
 
