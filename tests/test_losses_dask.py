@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import pytest
 
 from riskengine import stages
 from riskengine.config import load_portfolio
@@ -55,7 +55,17 @@ def _tables(con, rid):
     return ylt, elt, net, met, ep
 
 
-def test_two_dask_workers_identical_to_single_process(tmp_path):
+@pytest.mark.parametrize("block", [None, 500])
+def test_two_dask_workers_identical_to_single_process(tmp_path, monkeypatch, block):
+    """With 500-year blocks a Dask task runs three blocks at a time (task_groups): the
+    same tables, event ids numbered across them as the single process numbers them."""
+    import riskengine.losses as losses
+    import riskengine.losses.distributed as distributed
+
+    if block:
+        for mod in (losses, distributed):
+            monkeypatch.setattr(mod, "block_years", lambda hs, max_years=None: block)
+        assert len(distributed.task_groups(distributed.blocks(25_000, block), 2)[0]) == 3
     cfg = tmp_path / "p.toml"
     cfg.write_text(CONFIG)
     db = str(tmp_path / "d.duckdb")
