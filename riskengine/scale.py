@@ -54,6 +54,9 @@ class Cluster:
             # unless the variable is set in the environment.
             spawn_env = ({} if "MALLOC_TRIM_THRESHOLD_" in os.environ else
                          {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+            # no statistical profiler in the workers (a thread that samples the task's
+            # stack every 10 ms, under the GIL, for a dashboard this cluster does not serve)
+            spawn_env["distributed.worker.profile.enabled"] = False
             with dask.config.set(spawn_env):
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, memory_limit=memory_limit,
