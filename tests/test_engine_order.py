@@ -182,7 +182,7 @@ def test_compiled_sums_are_the_bincounts():
     year, peril = rng.integers(0, 40, n_ev), rng.integers(0, 7, n_ev)
     small = rng.random(n_ev) < 0.8
     x = rng.lognormal(5, 4, n_ev)
-    counts, sums = sums_by_key(small, year, peril, 7, (x, -x))
+    counts, sums = sums_by_key(small, year, peril, 7, 40 * 7, (x, -x))
     key = year[small] * 7 + peril[small]
     assert np.array_equal(counts, np.bincount(key, minlength=len(counts)))
     assert np.array_equal(sums[0], np.bincount(key, x[small], len(counts)))

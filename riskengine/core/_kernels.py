@@ -127,14 +127,10 @@ def occurrence_sums(hit_ev, remaining, gu_hit, ins_hit, n_ev):  # pragma: no cov
 
 
 @numba.njit(cache=True, nogil=True)
-def sums_by_key(small, year, peril, n_p, columns):  # pragma: no cover - compiled
-    """Occurrences flagged ``small`` counted and summed by key ``year * n_p + peril`` into
-    ``n_bins = (max year + 1) * n_p`` bins: ``(counts, sums)``, ``sums[c]`` of
-    ``columns[c]`` (``np.bincount`` of each column in one pass; the same numbers)."""
-    n_bins = 0
-    for i in range(year.shape[0]):
-        if small[i] and (year[i] + 1) * n_p > n_bins:
-            n_bins = (year[i] + 1) * n_p
+def sums_by_key(small, year, peril, n_p, n_bins, columns):  # pragma: no cover - compiled
+    """Occurrences flagged ``small`` counted and summed by key ``year * n_p + peril`` (in
+    ``[0, n_bins)``): ``(counts, sums)``, ``sums[c]`` of ``columns[c]`` (``np.bincount``
+    of each column in one pass; the same numbers)."""
     counts = np.zeros(n_bins, np.int64)
     sums = np.zeros((len(columns), n_bins))
     for i in range(year.shape[0]):

@@ -182,8 +182,7 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
         # found by bisection in the sorted events, not by a pass over all of them)
         ue = np.unique(ev[dup])
         lo, hi = np.searchsorted(ev, ue, "left"), np.searchsorted(ev, ue, "right")
-        size = hi - lo
-        rows = np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+        rows = _ranges(lo, hi - lo)
         pe = ev[rows]
         pp = np.sort(pe * np.int64(m) + pos[rows]) % m
         pos[rows] = pp
@@ -191,6 +190,17 @@ def _pick_distinct(n_pick: np.ndarray, m: int, rng: np.random.Generator):
         dup[:] = False
         dup[rows[1:][d]] = True
     return ev, pos
+
+
+def _ranges(start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``start[i] .. start[i] + size[i] - 1`` of every ``i``, back to back.
+
+    Examples
+    --------
+    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    return np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
 
 
 def _stable_argsort(x: np.ndarray) -> np.ndarray:
@@ -983,21 +993,21 @@ def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.nd
     return both[np.argsort(key, kind="stable")]
 
 
-def _launch_parts(launch_ev, sub_t, p_share, group, hits):
+def _launch_parts(launch_ev, sub, p_share, group, hits):
     """The satellites of failed launches as parts of their occurrences: ``hits``
     ``(occurrence, gross, group)`` of the occurrences with a loss, with one part added per
     satellite on board each failed launch among them (its insured loss x the occurrence's
-    gross share; the parts of a launch add up to its gross loss)."""
+    gross share; the parts of a launch add up to its gross loss). ``sub``: each
+    occurrence's position among those with a loss (-1: none)."""
     ev, gross, grp = [hits[0]], [hits[1]], [hits[2]]
     for idx, _yrs, lu, _ins, _k, _g, src, ins_sat in launch_ev:
-        j = sub_t[idx]
+        j = sub[idx]
         on = j >= 0
         if not on.any():
             continue
         j, lu = j[on], lu[on]
         size = src.units.size[lu]
-        first = np.repeat(src.units.offset[lu] - np.cumsum(size) + size, size)
-        pos = first + np.arange(int(size.sum()))              # rows of units.sats
+        pos = _ranges(src.units.offset[lu], size)              # rows of units.sats
         ev.append(np.repeat(j, size))
         gross.append(ins_sat[pos] * np.repeat(p_share[j], size))
         grp.append(group[src.units.sats[pos]])
@@ -1235,9 +1245,11 @@ def _sums_by_year_and_peril(n_years: int, year: np.ndarray, peril: np.ndarray,
     n_p = int(peril.max()) + 1 if len(peril) else 1
     if len(peril) and int(peril.min()) < 0:
         raise ValueError(f"peril code {int(peril.min())} of an occurrence: not a peril of the run")
+    if len(year) and not 0 <= int(year.min()) <= int(year.max()) < n_years:
+        raise ValueError(f"occurrence years outside the block's [0, {n_years})")
     full = [name for name, (rows, _) in columns.items() if rows is None]
     counts, sums = sums_by_key(np.asarray(small, np.bool_), np.asarray(year, np.int64),
-                               np.asarray(peril), n_p,
+                               np.asarray(peril), n_p, n_years * n_p,
                                tuple(np.ascontiguousarray(columns[k][1], float) for k in full))
     used = np.flatnonzero(counts)
     out = {k: sums[c][used] for c, k in enumerate(full)}
