@@ -197,3 +197,33 @@ def test_compiled_selection_is_nonzero_of_the_comparison():
     r, p = below(u, q)
     want = np.nonzero(u < q[:, None])
     assert np.array_equal(r, want[0]) and np.array_equal(p, want[1])
+
+
+def test_compiled_void_filter_is_the_mask():
+    """The rows of hits on satellites that reached orbit: the kept rows and the mask are
+    NumPy's, and a satellite outside the fleet is an error, not a read past the table."""
+    from riskengine.core._kernels import not_void
+
+    rng = np.random.default_rng(5)
+    void = rng.random(5000) < 0.36
+    sat = rng.integers(0, 5000, 40_000)
+    rows, keep = not_void(void, sat)
+    assert np.array_equal(keep, ~void[sat])
+    assert np.array_equal(rows, np.flatnonzero(~void[sat]))
+    rows, keep = not_void(void, np.zeros(0, np.int64))
+    assert len(rows) == 0 and len(keep) == 0
+    with pytest.raises(IndexError):
+        not_void(void, np.array([3, 5000]))
+
+
+@pytest.mark.parametrize("width", [1, 2, 17, 64, 65, 300])
+def test_compiled_row_search_is_searchsorted(width):
+    """The one-row CDF search counts (or bisects for) the entries at or below each query:
+    np.searchsorted's index, ties and the row's ends included."""
+    from riskengine.core._kernels import search_row
+
+    rng = np.random.default_rng(width)
+    row = np.sort(np.round(rng.random(width), 2)) + 6.0      # ties, as a CDF's flat parts
+    row[-1] = 7.0
+    r = np.r_[rng.random(20_000), 0.0, 1.0, row[:3] - 6.0]   # queries on the entries too
+    assert np.array_equal(search_row(row, 6.0, r), np.searchsorted(row, r + 6.0, "right"))

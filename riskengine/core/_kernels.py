@@ -161,3 +161,50 @@ def below(u, q):  # pragma: no cover - compiled
                 pos[n] = b
                 n += 1
     return rows, pos
+
+
+@numba.njit(cache=True, nogil=True)
+def not_void(void, sat):  # pragma: no cover - compiled
+    """The rows whose satellite is not ``void``: ``(np.flatnonzero(~void[sat]), ~void[sat])``
+    in one pass (no gathered copy of the table, no second pass for the indices)."""
+    n = sat.shape[0]
+    keep = np.empty(n, np.bool_)
+    rows = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        s = sat[i]
+        if s < 0 or s >= void.shape[0]:
+            raise IndexError("satellite index outside the fleet")
+        if void[s]:
+            keep[i] = False
+        else:
+            keep[i] = True
+            rows[k] = i
+            k += 1
+    return rows[:k], keep
+
+
+@numba.njit(cache=True, nogil=True)
+def search_row(row, offset, r):  # pragma: no cover - compiled
+    """``np.searchsorted(row, r + offset, side="right")`` of a sorted ``row`` (a CDF row):
+    each query's count of the entries at or below it, without the array of shifted
+    queries (a branch-free count over a row of up to 64 entries, else a bisection)."""
+    out = np.empty(r.shape[0], np.int64)
+    w = row.shape[0]
+    for i in range(r.shape[0]):
+        x = r[i] + offset
+        if w <= 64:
+            c = 0
+            for j in range(w):
+                c += row[j] <= x
+            out[i] = c
+        else:
+            lo, hi = 0, w
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if row[mid] <= x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[i] = lo
+    return out

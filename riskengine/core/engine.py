@@ -484,8 +484,10 @@ def _row_search(flat: np.ndarray, width: int, row: np.ndarray, r: np.ndarray,
     [1, 0]
     """
     if len(row) and row[0] == row.min() == row.max():
+        from riskengine.core._kernels import search_row
+
         lo = int(row[0]) * width
-        return np.searchsorted(flat[lo:lo + width], r + row[0] * step, side="right")
+        return search_row(flat[lo:lo + width], float(row[0] * step), np.asarray(r, float))
     return np.searchsorted(flat, r + row * step, side="right") - row * width
 
 
@@ -753,9 +755,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
 
     void_of_year = []   # a one-year block: which satellites were on a failed launch
 
-    def reached_orbit(year: np.ndarray, sat: np.ndarray):
-        """Which (year, satellite) hits are not on a launch that failed that year (None:
-        all of them)."""
+    def reached(year: np.ndarray, sat: np.ndarray):
+        """``(rows, mask)`` of the (year, satellite) hits not on a launch that failed that
+        year (None: all of them)."""
         if not failed_tables or not len(sat):
             return None
         if n_years == 1:    # one lookup in a table of the fleet, made once for the block
@@ -766,26 +768,28 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                     void |= failed[_memo(src, ("sat_launch", hs.n_sats),
                                          lambda s=src: s.sat_launch(hs.n_sats))]
                 void_of_year.append(void)
-            v = void_of_year[0][sat]
-            return ~v if v.any() else None
+            from riskengine.core._kernels import not_void
+
+            rows, keep = not_void(void_of_year[0], np.asarray(sat, np.int64))
+            return None if len(rows) == len(sat) else (rows, keep)
         keep = np.ones(len(sat), bool)
         for src, failed in failed_tables:
             owner = _memo(src, ("sat_launch", hs.n_sats),
                           lambda s=src: s.sat_launch(hs.n_sats))[sat]
             # (-1, on no launch: the last cell, never failed)
             keep &= ~failed[np.where(owner >= 0, year * src.n_launches + owner, len(failed) - 1)]
-        return None if keep.all() else keep
+        return None if keep.all() else (np.flatnonzero(keep), keep)
 
     def own(yrs, *cols):
         """Occurrences that are one hit each: those on satellites that reached orbit."""
-        keep = reached_orbit(yrs, cols[0])
-        drawn.append(len(yrs) if keep is None else keep)
-        return (yrs,) + cols if keep is None else tuple(x[keep] for x in (yrs,) + cols)
+        k = reached(yrs, cols[0])
+        drawn.append(len(yrs) if k is None else k[1])
+        return (yrs,) + cols if k is None else tuple(x[k[0]] for x in (yrs,) + cols)
 
     def shared(year_of_hit, e, *cols):
         """Hits of shared events: those on satellites that reached orbit."""
-        keep = reached_orbit(year_of_hit, cols[0])
-        return (e,) + cols if keep is None else tuple(x[keep] for x in (e,) + cols)
+        k = reached(year_of_hit, cols[0])
+        return (e,) + cols if k is None else tuple(x[k[0]] for x in (e,) + cols)
     block_stream = rng
     solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
     deferred = []   # derelict sources: drawn from the year's failures, after all the others
@@ -932,9 +936,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
                                    hit_dmg, draw, n_years, drng)
-        k = reached_orbit(y, sat)   # a satellite that never reached orbit meets no derelict
+        k = reached(y, sat)   # a satellite that never reached orbit meets no derelict
         if k is not None:
-            y, sat, t = y[k], sat[k], t[k]
+            y, sat, t = y[k[0]], sat[k[0]], t[k[0]]
         k = len(y)
         hit_ev = np.concatenate([hit_ev, n_ev + np.arange(k)])
         hit_sat = np.concatenate([hit_sat, sat])
