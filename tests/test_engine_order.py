@@ -227,3 +227,27 @@ def test_compiled_row_search_is_searchsorted(width):
     row[-1] = 7.0
     r = np.r_[rng.random(20_000), 0.0, 1.0, row[:3] - 6.0]   # queries on the entries too
     assert np.array_equal(search_row(row, 6.0, r), np.searchsorted(row, r + 6.0, "right"))
+
+
+def test_compiled_first_losses_are_the_lexsort():
+    """Each (year, satellite)'s first total loss to a trigger peril: the first row of each
+    key after the stable sort by key and time (ties in time to the lowest index)."""
+    from riskengine.core._kernels import first_losses
+
+    rng = np.random.default_rng(8)
+    n_sats, n_years, n_ev, n = 300, 3, 4000, 30_000
+    ev_year, ev_peril = rng.integers(0, n_years, n_ev), rng.integers(-1, 4, n_ev)
+    ev_time = np.round(rng.random(n_ev), 1)                       # many ties in time
+    hit_ev, hit_sat = rng.integers(0, n_ev, n), rng.integers(0, n_sats, n)
+    hit_dmg = np.where(rng.random(n) < 0.5, 1.0, rng.random(n))
+    trigger = np.array([True, False, True, False, False])         # by code; -1: the last
+    got = first_losses(hit_ev, hit_sat, hit_dmg, ev_peril, ev_year, ev_time, trigger,
+                       n_sats, n_years * n_sats)
+    m = np.flatnonzero(trigger[ev_peril][hit_ev] & (hit_dmg >= 1.0 - 1e-9))
+    key = ev_year[hit_ev[m]] * n_sats + hit_sat[m]
+    o = np.lexsort((ev_time[hit_ev[m]], key))
+    first = np.r_[True, key[o][1:] != key[o][:-1]]
+    assert len(got) > 100 and np.array_equal(got, m[o][first])
+    with pytest.raises(IndexError):
+        first_losses(hit_ev, hit_sat, hit_dmg, ev_peril, ev_year, ev_time, trigger, n_sats,
+                     n_sats)

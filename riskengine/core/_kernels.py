@@ -208,3 +208,35 @@ def search_row(row, offset, r):  # pragma: no cover - compiled
                     hi = mid
             out[i] = lo
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def first_losses(hit_ev, hit_sat, hit_dmg, ev_peril, ev_year, ev_time, trigger, n_sats,
+                 n_keys):  # pragma: no cover - compiled
+    """Each satellite's first total loss of a year to a ``trigger`` peril: the hits
+    ``i`` with ``trigger[ev_peril[hit_ev[i]]]`` and damage 1 (to 1e-9), and of those one per
+    key ``year * n_sats + satellite``: the earliest, ties to the lowest index. Their
+    indices in key order: the first row of each key after ``np.lexsort((time, key))`` of
+    the qualifying hits (same rows, no sort of them all)."""
+    best = np.full(n_keys, -1, np.int64)
+    keys = np.empty(hit_ev.shape[0], np.int64)
+    n = 0
+    for i in range(hit_ev.shape[0]):
+        e = hit_ev[i]
+        if not trigger[ev_peril[e]] or not hit_dmg[i] >= 1.0 - 1e-9:
+            continue
+        k = ev_year[e] * n_sats + hit_sat[i]
+        if k < 0 or k >= n_keys:
+            raise IndexError("year or satellite outside the block")
+        j = best[k]
+        if j < 0:
+            best[k] = i
+            keys[n] = k
+            n += 1
+        elif ev_time[e] < ev_time[hit_ev[j]]:
+            best[k] = i
+    keys = np.sort(keys[:n])
+    out = np.empty(n, np.int64)
+    for a in range(n):
+        out[a] = best[keys[a]]
+    return out

@@ -629,13 +629,14 @@ def _derelict_hits(src: DerelictSource, hs: HazardSet, ev_year, ev_peril, ev_tim
     if codes and len(hit_ev):
         trigger = np.zeros(len(perils) + 1, bool)     # by peril code (-1: the last, none)
         trigger[codes] = True
-        m = trigger[ev_peril][hit_ev] & (hit_dmg >= 1.0 - 1e-9)
-        fy, fs, ft = ev_year[hit_ev[m]], hit_sat[m], ev_time[hit_ev[m]]
-        key = fy * max(hs.n_sats, 1) + fs
-        o = np.lexsort((ft, key))
-        first = np.ones(len(o), bool)
-        first[1:] = key[o][1:] != key[o][:-1]
-        fy, fs, ft = fy[o][first], fs[o][first], ft[o][first]
+        # each (year, satellite)'s first such loss, by key (compiled: no sort of them all)
+        from riskengine.core._kernels import first_losses
+
+        h = first_losses(np.asarray(hit_ev, np.int64), np.asarray(hit_sat, np.int64),
+                         np.asarray(hit_dmg, float), np.asarray(ev_peril), np.asarray(
+                             ev_year, np.int64), np.asarray(ev_time, float), trigger,
+                         max(hs.n_sats, 1), n_years * max(hs.n_sats, 1))
+        fy, fs, ft = ev_year[hit_ev[h]], hit_sat[h], ev_time[hit_ev[h]]
         fg = hs.group[fs]
         for g in np.unique(fg):
             pairs = np.flatnonzero(src.source_group == g)
