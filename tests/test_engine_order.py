@@ -105,10 +105,17 @@ def test_compiled_depletion_of_event_hits_is_the_sorted_one(n_years):
     ev_time[rng.random(n_ev) < 0.3] = 1.0
     hit_ev, sat = rng.integers(0, n_ev, n), rng.integers(0, n_sats, n)
     damage = np.where(rng.random(n) < 0.2, 1.0, rng.beta(0.5, 2.0, n))
+    damage[:4] = [-0.2, 1.5, 0.9, 2.0]          # clipped to [0, 1] by the kernel
+    given = damage.copy()
     got = deplete_event_hits(hit_ev, sat, ev_year, ev_time, damage, n_sats, n_years, 0.75)
-    want = _deplete_hits_sorted(ev_year[hit_ev] * n_sats + sat, ev_time[hit_ev], damage, 0.75)
+    want = _deplete_hits_sorted(ev_year[hit_ev] * n_sats + sat, ev_time[hit_ev],
+                                np.clip(damage, 0.0, 1.0), 0.75)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert np.array_equal(damage, given)         # the caller's damage is not clipped in place
     sat[5] = n_sats
+    with pytest.raises(ValueError, match="outside"):
+        deplete_event_hits(hit_ev, sat, ev_year, ev_time, damage, n_sats, n_years, 0.75)
+    sat[5], ev_year[hit_ev[7]] = 0, n_years      # a year past the block
     with pytest.raises(ValueError, match="outside"):
         deplete_event_hits(hit_ev, sat, ev_year, ev_time, damage, n_sats, n_years, 0.75)
 

@@ -16,6 +16,12 @@ import numba
 import numpy as np
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _clip01(x):  # pragma: no cover - compiled
+    """``np.clip(x, 0.0, 1.0)`` of one value (NaN stays NaN)."""
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
 @numba.njit(cache=True, nogil=True)
 def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
                     ctl_threshold):  # pragma: no cover - compiled
@@ -23,8 +29,9 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
 
     Hit ``i`` is of occurrence ``hit_ev[i]`` on satellite ``sat[i]``: its key (satellite
     and year) is ``ev_year[hit_ev[i]] * n_sats + sat[i]`` in ``[0, n_keys)``, its time
-    ``ev_time[hit_ev[i]]`` (looked up here: no array of them is made); ``d`` is the damage
-    clipped to [0, 1]. The hits of keys hit more than once are put in order of key, then
+    ``ev_time[hit_ev[i]]`` (looked up here: no array of them is made); ``d`` is the damage,
+    clipped to [0, 1] here as ``np.clip`` does. A key outside ``[0, n_keys)`` (or a satellite
+    outside ``[0, n_sats)``) raises ``ValueError`` before anything is written. The hits of keys hit more than once are put in order of key, then
     time quantised to 2^-31 of a year, then index (a counting sort by key that carries
     each hit's time and damage into its slot, then an insertion sort of each key's few
     hits), and depleted in that order with one running sum over all of them, as
@@ -35,12 +42,16 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
     ctl = np.empty(n, np.bool_)
     thr = ctl_threshold - 1e-12
     key = np.empty(n, np.int32)
+    for i in range(n):
+        s = sat[i]
+        k = ev_year[hit_ev[i]] * n_sats + s
+        if s < 0 or s >= n_sats or k < 0 or k >= n_keys:
+            raise ValueError("hit keys outside [0, n_keys)")
+        key[i] = k
     slot = np.zeros(n_keys, np.int32)        # first the count of each key, then its slot
     for i in range(n):
-        ctl[i] = d[i] >= thr
-        k = ev_year[hit_ev[i]] * n_sats + sat[i]
-        key[i] = k
-        slot[k] += 1
+        ctl[i] = _clip01(d[i]) >= thr
+        slot[key[i]] += 1
     # slots of each multi-hit key, keys ascending (a single hit's key gets -1), and where
     # each key's slots begin
     first = np.zeros(n + 1, np.bool_)
@@ -64,7 +75,7 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
             t = ev_time[hit_ev[i]]
             t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
             tq[j] = np.int64(np.floor(t * 2.0 ** 31))
-            ds[j] = d[i]
+            ds[j] = _clip01(d[i])
             slot[key[i]] = j + 1
     # each key's hits by quantised time, ties in index order (a stable insertion sort)
     j = 0

@@ -277,13 +277,17 @@ def _event_hits(src: EventSource, ev_draw: np.ndarray, rng: np.random.Generator,
     return np.concatenate(out_e), np.concatenate(out_s)
 
 
-def _damage(src, dd: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Damage of hits whose parameter draws are ``dd``; severity ``mixture`` is a total loss
-    with probability ``sev_total`` and Beta(a, b) otherwise."""
+def _damage(src, dd, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+    """Damage of hits whose parameter draws are ``dd`` (or ``n`` hits of the one draw
+    ``dd``); severity ``mixture`` is a total loss with probability ``sev_total`` and
+    Beta(a, b) otherwise."""
+    if np.ndim(dd) == 0:               # one draw for n hits: no array of it
+        dd, n = np.full(1, dd), int(n)
+    else:
+        n = len(dd)
     if src.severity == "total":        # (no parameters to look up)
-        return np.ones(len(dd))
-    n = len(dd)
-    if n and dd[0] == dd.min() == dd.max():
+        return np.ones(n)
+    if len(dd) and dd[0] == dd.min() == dd.max():
         # one draw for every hit (a one-year block): scalar parameters, the same draws
         pick = lambda x: np.asarray(x)[dd[0] % len(x)]  # noqa: E731
     else:
@@ -375,11 +379,11 @@ def deplete_event_hits(hit_ev: np.ndarray, hit_sat: np.ndarray, ev_year: np.ndar
     >>> rem.round(2).tolist(), ctl.tolist()
     ([1.0, 0.6, 0.3, 1.0], [False, False, True, False])
     """
-    d = np.clip(np.asarray(damage, float), 0.0, 1.0)
     n_keys = n_years * max(n_sats, 1)
-    if _counting_sort_fits(len(hit_ev), n_keys):
-        return _deplete_compiled(hit_ev, hit_sat, ev_year, ev_time, d, max(n_sats, 1), n_keys,
-                                 ctl_threshold)
+    if _counting_sort_fits(len(hit_ev), n_keys):   # (the kernel clips the damage itself)
+        return _deplete_compiled(hit_ev, hit_sat, ev_year, ev_time, np.asarray(damage, float),
+                                 max(n_sats, 1), n_keys, ctl_threshold)
+    d = np.clip(np.asarray(damage, float), 0.0, 1.0)
     return _deplete_hits_sorted(ev_year[hit_ev] * max(n_sats, 1) + hit_sat, ev_time[hit_ev], d,
                                 ctl_threshold, n_keys)
 
@@ -393,18 +397,19 @@ def _counting_sort_fits(n: int, n_keys: int) -> bool:
 
 def _deplete_compiled(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys, ctl_threshold):
     """The compiled depletion (:func:`riskengine.core._kernels.deplete_grouped`): a
-    counting sort by key instead of an argsort, the same numbers. The keys are checked
-    first (the kernel writes to the slot of each)."""
+    counting sort by key instead of an argsort, the same numbers. The kernel checks the
+    keys before it writes to the slot of each; a bad one is reported here."""
     from riskengine.core._kernels import deplete_grouped
 
-    if (sat.min() < 0 or sat.max() >= n_sats or ev_year.min(initial=0) < 0
-            or ev_year.max(initial=0) * n_sats + n_sats > n_keys):
+    try:
+        return deplete_grouped(np.asarray(hit_ev, np.int64), np.asarray(sat, np.int64),
+                               np.asarray(ev_year, np.int64), np.asarray(ev_time, float),
+                               np.asarray(d, float), int(n_sats), int(n_keys),
+                               float(ctl_threshold))
+    except ValueError:
         raise ValueError(f"hit keys outside [0, {n_keys}): satellites {sat.min()}.."
-                         f"{sat.max()} of {n_sats}, years up to {ev_year.max(initial=0)}")
-
-    return deplete_grouped(np.asarray(hit_ev, np.int64), np.asarray(sat, np.int64),
-                           np.asarray(ev_year, np.int64), np.asarray(ev_time, float), d,
-                           int(n_sats), int(n_keys), float(ctl_threshold))
+                         f"{sat.max()} of {n_sats}, years up to {ev_year.max(initial=0)}"
+                         ) from None
 
 
 def _deplete_hits_sorted(key, time, d, ctl_threshold, n_keys=None):
@@ -787,9 +792,11 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         drawn.append(len(yrs) if k is None else k[1])
         return (yrs,) + cols if k is None else tuple(x[k[0]] for x in (yrs,) + cols)
 
-    def shared(year_of_hit, e, *cols):
-        """Hits of shared events: those on satellites that reached orbit."""
-        k = reached(year_of_hit, cols[0])
+    def shared(ev_years, e, *cols):
+        """Hits ``e`` (event index of each) of shared events whose years are ``ev_years``:
+        those on satellites that reached orbit."""
+        # (a one-year block's void table needs no year of each hit)
+        k = reached(ev_years[e] if n_years > 1 else ev_years[:0], cols[0])
         return (e,) + cols if k is None else tuple(x[k[0]] for x in (e,) + cols)
     block_stream = rng
     solar_events: dict = {}   # label -> (first event id, event year, fluence, u) of this block
@@ -822,7 +829,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
             yrs, e, sat, dmg, t = src.sample_events(draw, rng)
             had, n_hits = np.bincount(e, minlength=len(yrs)) > 0, len(e)
-            e, sat, dmg = shared(yrs[e], e, sat, dmg)
+            e, sat, dmg = shared(yrs, e, sat, dmg)
             if getattr(src, "occurrence_is_its_hits", False) and len(e) < n_hits:
                 stay = ~had | (np.bincount(e, minlength=len(yrs)) > 0)
                 drawn.append(stay)
@@ -843,7 +850,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             e, sat, dmg, lab, sun_hits = _capacity_claims(
                 src, draw, rng, None if sun is None else sun[1:3])
             if sun_hits is not None and len(sun_hits[0]):   # hits of the solar events
-                se, ss, sd = shared(sun[1][sun_hits[0]], *sun_hits)
+                se, ss, sd = shared(sun[1], *sun_hits)
                 hit_ev.append(sun[0] + se)
                 hit_sat.append(ss)
                 hit_dmg.append(sd)
@@ -860,14 +867,14 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             continue
         elif isinstance(src, ClusterSource):
             yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
-            e, sat, dmg = shared(yrs[e], e, sat, dmg)
+            e, sat, dmg = shared(yrs, e, sat, dmg)
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, BatchSource):
             yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
-            e, sat, dmg = shared(yrs[e], e, sat, dmg)
+            e, sat, dmg = shared(yrs, e, sat, dmg)
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
@@ -904,7 +911,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 q_event = cloud_hit_probability(er[dd % er.shape[0]], src.exposure_tau[None, :],
                                                 t[:, None])
             e, s = _event_hits(src, dd, rng, q_event)
-            e, s, dmg = shared(yrs[e], e, s, _damage(src, dd[e], rng))
+            # (a one-year block: one parameter draw for all the hits, no array of it)
+            e, s, dmg = shared(yrs, e, s, _damage(src, dd[e] if n_years > 1 else d[0], rng,
+                                                  len(e)))
             hit_ev.append(n_ev + e)
             hit_sat.append(s)
             hit_dmg.append(dmg)
