@@ -258,3 +258,11 @@ def test_compiled_first_losses_are_the_lexsort():
     with pytest.raises(IndexError):
         first_losses(hit_ev, hit_sat, hit_dmg, ev_peril, ev_year, ev_time, trigger, n_sats,
                      n_sats)
+
+
+def test_compiled_sum_in_order_is_the_one_bin_bincount():
+    from riskengine.core._kernels import sum_in_order
+
+    x = np.random.default_rng(2).lognormal(8, 4, 100_001)
+    assert sum_in_order(x) == np.bincount(np.zeros(len(x), np.int64), x)[0]
+    assert sum_in_order(np.zeros(0)) == 0.0

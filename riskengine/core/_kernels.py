@@ -251,3 +251,13 @@ def first_losses(hit_ev, hit_sat, hit_dmg, ev_peril, ev_year, ev_time, trigger, 
     for a in range(n):
         out[a] = best[keys[a]]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_in_order(x):  # pragma: no cover - compiled
+    """``x[0] + x[1] + ...`` added in index order: ``np.bincount(zeros, weights=x)[0]``
+    (one bin), not NumPy's pairwise ``sum``."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s

@@ -1083,7 +1083,12 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         return out
 
     # ---- year results that need no order
-    ground_up = _sum(ev_year, ev_gu, n_years)
+    if n_years == 1:        # (one bin: bincount's sum in index order, without the index)
+        from riskengine.core._kernels import sum_in_order
+
+        ground_up = np.array([sum_in_order(np.asarray(ev_gu, float))])
+    else:
+        ground_up = _sum(ev_year, ev_gu, n_years)
     oep_gu = year_max(ev_year, ev_gu)
     n_occ = n_agg = 0
     if pol.occurrence_limit is not None and n_ev:
