@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine_year import baseline_tree  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE_REF = "8967aea"   # stop 27
+BASELINE_REF = "f15f31d"   # stop 28 (stop 27: 8967aea)
 ROUNDS = 3
 
 CHILD = r"""
