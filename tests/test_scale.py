@@ -94,3 +94,26 @@ def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(ClusterError, match="tcp://127.0.0.1:1.*dask scheduler"):
         scale.Cluster(scheduler="tcp://127.0.0.1:1", connect_timeout_s=1.0)
     assert time.perf_counter() - t < 15
+
+
+def _block_keys(dask_scheduler):
+    return [k for k in dask_scheduler.tasks if str(k).startswith("block-")]
+
+
+def test_dask_map_lets_go_of_each_fetched_result():
+    """A block's result is released on the workers once the map has it: a long run does not
+    keep every block's result in the workers' memory until the map ends (checked before
+    the map is exhausted, while it still holds its state)."""
+    tasks = blocks(8_000, 1_000)
+    ref = _all(Executor(1), tasks)
+    with scale.Cluster(workers=2) as cl:
+        it = Executor(client=cl.client).map(block, tasks, shared=(_hazard_set(), 7, 0.0, ()))
+        got = [next(it) for _ in tasks]           # every result, the generator not finished
+        left = cl.client.run_on_scheduler(_block_keys)
+        deadline = time.monotonic() + 20
+        while left and time.monotonic() < deadline:   # (released asynchronously)
+            time.sleep(0.2)
+            left = cl.client.run_on_scheduler(_block_keys)
+        assert left == []
+        assert list(it) == []
+    assert np.array_equal(ref, np.concatenate(got))
