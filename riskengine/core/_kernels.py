@@ -30,9 +30,9 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
     Hit ``i`` is of occurrence ``hit_ev[i]`` on satellite ``sat[i]``: its key (satellite
     and year) is ``ev_year[hit_ev[i]] * n_sats + sat[i]`` in ``[0, n_keys)``, its time
     ``ev_time[hit_ev[i]]`` (looked up here: no array of them is made); ``d`` is the damage,
-    clipped to [0, 1] here as ``np.clip`` does. A key outside ``[0, n_keys)`` (or a satellite
-    outside ``[0, n_sats)``) raises ``ValueError`` before anything is written. The hits of keys hit more than once are put in order of key, then
-    time quantised to 2^-31 of a year, then index (a counting sort by key that carries
+    clipped to [0, 1] here as ``np.clip`` does. A key outside ``[0, n_keys)`` (or a
+    satellite outside ``[0, n_sats)``) raises ``ValueError`` before anything is written.
+    The hits of keys hit more than once are put in order of key, then time quantised to 2^-31 of a year, then index (a counting sort by key that carries
     each hit's time and damage into its slot, then an insertion sort of each key's few
     hits), and depleted in that order with one running sum over all of them, as
     :func:`~riskengine.core.engine.deplete` does after the stable sort.
@@ -72,9 +72,7 @@ def deplete_grouped(hit_ev, sat, ev_year, ev_time, d, n_sats, n_keys,
         j = slot[key[i]]
         if j >= 0:
             order[j] = i
-            t = ev_time[hit_ev[i]]
-            t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-            tq[j] = np.int64(np.floor(t * 2.0 ** 31))
+            tq[j] = np.int64(np.floor(_clip01(ev_time[hit_ev[i]]) * 2.0 ** 31))
             ds[j] = _clip01(d[i])
             slot[key[i]] = j + 1
     # each key's hits by quantised time, ties in index order (a stable insertion sort)

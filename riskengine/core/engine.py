@@ -637,10 +637,11 @@ def _derelict_hits(src: DerelictSource, hs: HazardSet, ev_year, ev_peril, ev_tim
         # each (year, satellite)'s first such loss, by key (compiled: no sort of them all)
         from riskengine.core._kernels import first_losses
 
+        n_sats = max(hs.n_sats, 1)
         h = first_losses(np.asarray(hit_ev, np.int64), np.asarray(hit_sat, np.int64),
-                         np.asarray(hit_dmg, float), np.asarray(ev_peril), np.asarray(
-                             ev_year, np.int64), np.asarray(ev_time, float), trigger,
-                         max(hs.n_sats, 1), n_years * max(hs.n_sats, 1))
+                         np.asarray(hit_dmg, float), np.asarray(ev_peril),
+                         np.asarray(ev_year, np.int64), np.asarray(ev_time, float), trigger,
+                         n_sats, n_years * n_sats)
         fy, fs, ft = ev_year[hit_ev[h]], hit_sat[h], ev_time[hit_ev[h]]
         fg = hs.group[fs]
         for g in np.unique(fg):
