@@ -66,6 +66,33 @@ def _call_dask(fn: Callable, shared: Any, task: Any) -> Any:
     return fn(shared, task)
 
 
+def _scatter(client, shared: Any, key: str, scattered: list, attempts: int = 6,
+             wait_s: float = 0.5):
+    """Broadcast ``shared`` to every worker as one object under ``key``; None stays None.
+
+    One key per map (and per re-scatter) keeps two maps on one client apart: a dict
+    scattered as is would be stored under its own keys (``"jd0"``, ``"step_s"``...), shared
+    by every map that uses the same names. A broadcast that meets a worker just lost
+    (``CommClosedError``, an ``OSError``) is tried again after a short wait, up to
+    ``attempts`` times (waits of ``wait_s``, doubling), while the cluster replaces the
+    worker. The future is appended to ``scattered``, for the map to release at its end.
+    """
+    if shared is None:
+        return None
+    import time
+
+    for attempt in range(attempts):
+        try:
+            fut = client.scatter({key: shared}, broadcast=True)[key]
+        except OSError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(wait_s * 2 ** attempt)
+            continue
+        scattered.append(fut)
+        return fut
+
+
 class Executor:
     """Map a pure function ``fn(shared, task)`` over tasks (see the module docstring).
 
@@ -157,42 +184,54 @@ class Executor:
 
         client = self.client
         tasks = list(tasks)
-        sh = client.scatter(shared, broadcast=True) if shared is not None else None
         token = next(_TOKENS)
-        futs = [client.submit(_call_dask, fn, sh, t, key=f"block-{os.getpid()}-{token}-{k}",
-                              retries=self.retries, pure=False)
-                for k, t in enumerate(tasks)]
-        index = {f.key: k for k, f in enumerate(futs)}
-        results: dict[int, Any] = {}
-        nxt = 0
-        again = 0
-        done = as_completed(futs)
-        for fut in done:
-            k = index[fut.key]
-            try:
-                results[k] = fut.result()
-                # forget the task's result on the worker as soon as it is here: a future
-                # kept for the whole map kept every result in the workers' memory until
-                # the end (the 20,000-year deployment's 625 results of ~7 MB each: workers
-                # of 3.5 GB RSS, against 1.1 GB with this)
-                futs[k] = None
-                fut.release()
-            except CancelledError:
-                # a worker lost mid-run can take the scattered inputs with it and the
-                # scheduler then forgets the tasks that needed them: scatter again and
-                # resubmit the block (the same task, so the same result), a bounded number
-                # of times
-                again += 1
-                if again > (self.retries + 1) * len(tasks):
-                    raise
-                sh = client.scatter(shared, broadcast=True) if shared is not None else None
-                f2 = client.submit(_call_dask, fn, sh, tasks[k], pure=False,
-                                   key=f"block-{os.getpid()}-{token}-{k}-again{again}",
-                                   retries=self.retries)
-                index[f2.key] = k
-                done.add(f2)
-                continue
-            tick(k)
-            while nxt in results:
-                yield results.pop(nxt)
-                nxt += 1
+        scattered: list = []
+        sh = _scatter(client, shared, f"shared-{os.getpid()}-{token}", scattered)
+        try:
+            futs = [client.submit(_call_dask, fn, sh, t, key=f"block-{os.getpid()}-{token}-{k}",
+                                  retries=self.retries, pure=False)
+                    for k, t in enumerate(tasks)]
+            index = {f.key: k for k, f in enumerate(futs)}
+            gen = {f.key: 0 for f in futs}      # the scatter each task was given
+            scatters = 0
+            results: dict[int, Any] = {}
+            nxt = 0
+            again = 0
+            done = as_completed(futs)
+            for fut in done:
+                k = index[fut.key]
+                try:
+                    results[k] = fut.result()
+                    # forget the task's result on the worker as soon as it is here: a future
+                    # kept for the whole map kept every result in the workers' memory until
+                    # the end (the 20,000-year deployment's 625 results of ~7 MB each: workers
+                    # of 3.5 GB RSS, against 1.1 GB with this)
+                    futs[k] = None
+                    fut.release()
+                except CancelledError:
+                    # a worker lost mid-run can take the scattered inputs with it and the
+                    # scheduler then forgets the tasks that needed them: scatter again and
+                    # resubmit the block (the same task, so the same result), a bounded number
+                    # of times
+                    again += 1
+                    if again > (self.retries + 1) * len(tasks):
+                        raise
+                    if gen[fut.key] == scatters:    # once per loss, not once per block
+                        scatters += 1
+                        sh = _scatter(client, shared,
+                                      f"shared-{os.getpid()}-{token}-again{scatters}", scattered)
+                    f2 = client.submit(_call_dask, fn, sh, tasks[k], pure=False,
+                                       key=f"block-{os.getpid()}-{token}-{k}-again{again}",
+                                       retries=self.retries)
+                    index[f2.key] = k
+                    gen[f2.key] = scatters
+                    done.add(f2)
+                    continue
+                tick(k)
+                while nxt in results:
+                    yield results.pop(nxt)
+                    nxt += 1
+        finally:
+            # the shared inputs stay on the workers only as long as their map
+            for f in scattered:
+                f.release()

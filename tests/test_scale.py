@@ -117,3 +117,65 @@ def test_dask_map_lets_go_of_each_fetched_result():
         assert left == []
         assert list(it) == []
     assert np.array_equal(ref, np.concatenate(got))
+
+
+def _shared_keys(dask_scheduler):
+    return [k for k in dask_scheduler.tasks if str(k).startswith("shared-")]
+
+
+def _named(shared, task):
+    return shared["a"] * 100 + task
+
+
+def test_two_maps_sharing_key_names_do_not_mix_and_release_their_inputs():
+    """Two maps at once on one client, each with a ``shared`` dict of the same key names:
+    each map sees its own values (a dict scattered as is would be stored under ``"a"`` for
+    both), and neither leaves its shared input on the workers once it is done."""
+    with scale.Cluster(workers=2) as cl:
+        ex = Executor(client=cl.client)
+        one = ex.map(_named, range(6), shared={"a": 1})
+        two = ex.map(_named, range(6), shared={"a": 2})
+        got1, got2 = [next(one)], [next(two)]       # both scattered, both running
+        got1 += list(one)
+        got2 += list(two)
+        assert got1 == [100 + k for k in range(6)]
+        assert got2 == [200 + k for k in range(6)]
+        left = cl.client.run_on_scheduler(_shared_keys)
+        deadline = time.monotonic() + 20
+        while left and time.monotonic() < deadline:   # (released asynchronously)
+            time.sleep(0.2)
+            left = cl.client.run_on_scheduler(_shared_keys)
+        assert left == []
+
+
+class _FlakyClient:
+    """A client whose broadcast fails ``fails`` times as one to a worker just killed does."""
+
+    def __init__(self, fails):
+        self.fails, self.calls = fails, 0
+
+    def scatter(self, data, broadcast=False):
+        from distributed.comm.core import CommClosedError
+
+        assert broadcast
+        self.calls += 1
+        if self.calls <= self.fails:
+            raise CommClosedError("in <TCP (closed) ConnectionPool.scatter>: Stream is closed")
+        return {k: ("future", v) for k, v in data.items()}
+
+
+def test_a_broadcast_that_meets_a_lost_worker_is_tried_again():
+    """CI saw a re-scatter after a killed worker fail with ``CommClosedError`` while the
+    cluster replaced it: the broadcast is tried again after a wait, a bounded number of
+    times, and the last error is raised as it is."""
+    from distributed.comm.core import CommClosedError
+
+    from riskengine.executor import _scatter
+
+    got: list = []
+    client = _FlakyClient(fails=2)
+    fut = _scatter(client, {"x": 1}, "shared-k", got, attempts=3, wait_s=0.01)
+    assert fut == ("future", {"x": 1}) and got == [fut] and client.calls == 3
+    assert _scatter(client, None, "shared-n", got) is None and got == [fut]
+    with pytest.raises(CommClosedError, match="Stream is closed"):
+        _scatter(_FlakyClient(fails=3), {"x": 1}, "shared-k", [], attempts=3, wait_s=0.01)
