@@ -9,14 +9,16 @@ them. :class:`Executor` runs that map the same way for all three:
   ``shared`` object is inherited by the workers without pickling (SGP4 ``Satrec`` objects
   and shared-memory output arrays cannot be pickled); with ``spawn`` it is pickled once
   per worker through the pool initializer;
-* ``client=``: a Dask client. ``shared`` is scattered once to every worker (it must
-  pickle), each task is retried on another worker if its worker dies (a retried block is
-  bit-identical, as each task draws from its own random stream).
+* ``client=``: a Dask client. ``shared`` is broadcast to every worker as one object
+  under a key of its own map (it must pickle) and released when the map ends; each task
+  is retried on another worker if its worker dies (a retried block is bit-identical, as
+  each task draws from its own random stream).
 
-Results come back **in task order** whatever the backend, with at most ``2 x workers``
-tasks in flight (bounded memory), so the caller's output does not depend on the number
-of workers. ``progress(done, total)`` is called after each task with the summed task
-weights.
+Results come back **in task order** whatever the backend (the process pool keeps at
+most ``2 x workers`` tasks in flight, for bounded memory; Dask is given every task at once
+and releases each result on the workers once it has it), so the caller's output does not
+depend on the number of workers. ``progress(done, total)`` is called after each task with
+the summed task weights.
 
 Examples
 --------
@@ -33,6 +35,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -66,8 +69,7 @@ def _call_dask(fn: Callable, shared: Any, task: Any) -> Any:
     return fn(shared, task)
 
 
-def _scatter(client, shared: Any, key: str, scattered: list, attempts: int = 6,
-             wait_s: float = 0.5):
+def _scatter(client, shared: Any, key: str, attempts: int = 6, wait_s: float = 0.5):
     """Broadcast ``shared`` to every worker as one object under ``key``; None stays None.
 
     One key per map (and per re-scatter) keeps two maps on one client apart: a dict
@@ -75,12 +77,10 @@ def _scatter(client, shared: Any, key: str, scattered: list, attempts: int = 6,
     by every map that uses the same names. A broadcast that meets a worker just lost
     (``CommClosedError``, an ``OSError``) is tried again after a short wait, up to
     ``attempts`` times (waits of ``wait_s``, doubling), while the cluster replaces the
-    worker. The future is appended to ``scattered``, for the map to release at its end.
+    worker.
     """
     if shared is None:
         return None
-    import time
-
     for attempt in range(attempts):
         try:
             fut = client.scatter({key: shared}, broadcast=True)[key]
@@ -89,7 +89,6 @@ def _scatter(client, shared: Any, key: str, scattered: list, attempts: int = 6,
                 raise
             time.sleep(wait_s * 2 ** attempt)
             continue
-        scattered.append(fut)
         return fut
 
 
@@ -185,8 +184,8 @@ class Executor:
         client = self.client
         tasks = list(tasks)
         token = next(_TOKENS)
-        scattered: list = []
-        sh = _scatter(client, shared, f"shared-{os.getpid()}-{token}", scattered)
+        sh = _scatter(client, shared, f"shared-{os.getpid()}-{token}")
+        scattered = [sh]
         try:
             futs = [client.submit(_call_dask, fn, sh, t, key=f"block-{os.getpid()}-{token}-{k}",
                                   retries=self.retries, pure=False)
@@ -219,7 +218,8 @@ class Executor:
                     if gen[fut.key] == scatters:    # once per loss, not once per block
                         scatters += 1
                         sh = _scatter(client, shared,
-                                      f"shared-{os.getpid()}-{token}-again{scatters}", scattered)
+                                      f"shared-{os.getpid()}-{token}-again{scatters}")
+                        scattered.append(sh)
                     f2 = client.submit(_call_dask, fn, sh, tasks[k], pure=False,
                                        key=f"block-{os.getpid()}-{token}-{k}-again{again}",
                                        retries=self.retries)
@@ -234,4 +234,5 @@ class Executor:
         finally:
             # the shared inputs stay on the workers only as long as their map
             for f in scattered:
-                f.release()
+                if f is not None:
+                    f.release()
