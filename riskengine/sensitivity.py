@@ -77,7 +77,7 @@ def _metrics(res, pricing, policy, hs) -> dict:
 
 
 def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None,
-        progress=None, workers: int = 1) -> dict:
+        progress=None, workers: int = 1, elt_min_loss: float = 0.0) -> dict:
     """Price the base case and every case of ``objs``; columns of the ``sensitivity`` table.
 
     Parameters
@@ -96,6 +96,10 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
     workers : int
         Local processes per case (the blocks are the same whatever their number, so the
         numbers are too).
+    elt_min_loss : float
+        The run's ``[simulation] elt_min_loss``: occurrences below it are compacted in the
+        workers. The cases' metrics come from year-level results only, so they are the
+        same; a million-satellite case sends back ~4,000 event rows a year, not ~480,000.
     """
     from riskengine.core.engine import block_years
     from riskengine.losses import simulate_arrays
@@ -110,7 +114,8 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
     hs0, _ = assemble_hazard_set(objs, li)
     size = block_years(hs0)
     base = _metrics(simulate_arrays(hs0, policy, seed=seed, years=years, block_size=size,
-                                    keep_components=False, workers=workers),
+                                    keep_components=False, workers=workers,
+                                    elt_min_loss=elt_min_loss),
                     pricing, policy, hs0)
     hctx = None
 
@@ -145,7 +150,8 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
             case_li = replace(li, rows=_replace_rows(li.rows, x, new, hctx))
         hs, _ = assemble_hazard_set(case_objs, case_li)
         res = simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
-                              keep_components=False, workers=workers)
+                              keep_components=False, workers=workers,
+                              elt_min_loss=elt_min_loss)
         add(x.name, ka.param, ka.label or ka.param, value, getattr(x.params, ka.param),
             _metrics(res, pricing, policy, hs0))
         if progress is not None:

@@ -626,7 +626,8 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
                     hazard_context=lambda: hazard_context(con, p, li),
                     progress=((lambda d, t: opts.progress("sensitivity", d, t))
                               if opts.progress else None),
-                    workers=max(1, min(workers, n // max(1, block_years(hs)))))
+                    workers=max(1, min(workers, n // max(1, block_years(hs)))),
+                    elt_min_loss=p.simulation.elt_min_loss)
                 r.write("sensitivity", {k: np.asarray(v, dtype=object if isinstance(
                     v[0], str) else None) for k, v in cols.items()})
         opts.say(f"simulated: {years:,} years, {res.n_events:,} events (run {r.run_id})")

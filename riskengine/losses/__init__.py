@@ -325,8 +325,12 @@ def _run_blocks(hs, pol, seed, years, workers, on_block=None, elt_min_loss: floa
 
 def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int = 1,
                     block_size: int | None = None, keep_components: bool = True,
-                    psept_samples: int = 10) -> SimulationResult:
+                    psept_samples: int = 10, elt_min_loss: float = 0.0) -> SimulationResult:
     """Simulate without a store (tests, notebooks); same numbers as :func:`write_simulation`.
+
+    ``elt_min_loss`` compacts the occurrences below it in the workers
+    (:func:`~riskengine.core.engine.compact_events`): fewer event rows to build and send
+    back, the same year-level results, hence the same metrics.
 
     Examples
     --------
@@ -338,7 +342,7 @@ def simulate_arrays(hs: HazardSet, pol, *, seed: int, years: int, workers: int =
     (500,)
     """
     return _run_blocks(hs, pol, seed, years, workers, keep_components=keep_components,
-                       size=block_size, psept_samples=psept_samples)
+                       size=block_size, psept_samples=psept_samples, elt_min_loss=elt_min_loss)
 
 
 def write_simulation(portfolio, handle, hs: HazardSet | None = None, *, years: int | None = None,
