@@ -31,7 +31,7 @@ class Cluster:
         self._cluster = None
         if scheduler:
             try:
-                self.client = Client(scheduler, timeout=connect_timeout_s)
+                self.client = Client(scheduler, timeout=connect_timeout_s, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 from riskengine.errors import ClusterError
 
@@ -61,7 +61,13 @@ class Cluster:
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, memory_limit=memory_limit,
                                              dashboard_address=None)
-            self.client = Client(self._cluster)
+            # not the process's default client: a default client sets dask's global
+            # ``scheduler = "dask.distributed"`` and restores what it saw when it closes, so
+            # two clusters closed in the order they were opened left the setting behind
+            # with no client, and xarray's netCDF writer (the fit's InferenceData) then
+            # failed with "Requested dask.distributed scheduler but no Client active".
+            # riskengine hands its client to every map explicitly.
+            self.client = Client(self._cluster, set_as_default=False)
 
     def __enter__(self):
         return self

@@ -178,3 +178,23 @@ def test_a_broadcast_that_meets_a_lost_worker_is_tried_again():
     assert _scatter(client, None, "shared-n") is None and client.calls == 3
     with pytest.raises(CommClosedError, match="Stream is closed"):
         _scatter(_FlakyClient(fails=3), {"x": 1}, "shared-k", attempts=3, wait_s=0.01)
+
+
+def test_clusters_closed_in_any_order_leave_dask_config_alone(tmp_path):
+    """Two clusters open at once, closed in the order they were opened: dask's global
+    ``scheduler`` setting is what it was, so the fit's netCDF writer (xarray asks dask
+    which scheduler is active) still works. A default client left
+    ``scheduler = "dask.distributed"`` behind with no client: "Requested dask.distributed
+    scheduler but no Client active" in a later single-process price."""
+    import dask
+    import xarray as xr
+
+    from riskengine.scale import Cluster
+
+    before = dask.config.get("scheduler", None)
+    a, b = Cluster(workers=1), Cluster(workers=1)
+    assert a.client.submit(abs, -2).result() == 2 and b.client.submit(abs, -3).result() == 3
+    a.__exit__(None, None, None)
+    b.__exit__(None, None, None)
+    assert dask.config.get("scheduler", None) == before
+    xr.Dataset({"x": ("t", np.arange(3))}).to_netcdf(tmp_path / "x.nc")
