@@ -196,7 +196,7 @@ class Executor:
             results: dict[int, Any] = {}
             nxt = 0
             again = 0
-            done = as_completed(futs)
+            done = as_completed(futs, loop=client.loop)   # not the default client's
             for fut in done:
                 k = index[fut.key]
                 try:
