@@ -153,3 +153,25 @@ def test_a_derelict_collision_is_a_total_loss_of_a_live_satellite():
     # a hit on a live satellite loses its whole sum insured; one on a dead satellite nothing
     assert set(np.unique(r.ev_ground_up[d])) <= {0.0, 1e8}
     assert (r.ev_ground_up[d] == 1e8).mean() > 0.5
+
+
+def test_unit_group_counts_equal_one_bincount_per_unit():
+    """The derelict trigger rates count each unit's satellites by fleet group in one pass
+    (a batch source of the million deployment has ~17,000 units); the counts are those of a
+    bincount per unit, also for units that are not back to back in ``sats``."""
+    from riskengine.core.sources import Units
+    from riskengine.perils._derelict import unit_group_counts
+
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, 5, 1000)
+    size = rng.integers(0, 40, 60)
+    offset = rng.permutation(len(size)) * 40          # units in any order, with gaps
+    sats = np.zeros(40 * len(size), np.int64)
+    for u in range(len(size)):
+        sats[offset[u]:offset[u] + size[u]] = rng.choice(1000, size[u], replace=False)
+    units = Units(sats, offset, size)
+    got = unit_group_counts(units, group, 5)
+    for u in range(len(size)):
+        ref = np.bincount(group[sats[offset[u]:offset[u] + size[u]]], minlength=5)
+        np.testing.assert_array_equal(got[u], ref)
+    assert unit_group_counts(Units(sats[:0], offset[:0], size[:0]), group, 5).shape == (0, 5)
