@@ -124,19 +124,43 @@ class Executor:
 
     def map(self, fn: Callable[[Any, Any], Any], tasks: Iterable, *, shared: Any = None,
             progress: Callable[[float, float], None] | None = None,
-            weight: Callable[[Any], float] | None = None) -> Iterator:
-        """Yield ``fn(shared, task)`` for every task, in task order."""
-        tasks = list(tasks)
-        w = [float(weight(t)) if weight else 1.0 for t in tasks]
-        total = sum(w)
+            weight: Callable[[Any], float] | None = None, total: int | None = None) -> Iterator:
+        """Yield ``fn(shared, task)`` for every task, in task order.
+
+        ``total``: the number of tasks, given when ``tasks`` is an iterator to be drawn
+        only as the map needs its next task (locally: when a worker has room for it). The
+        caller's work that makes a later task then runs while the workers run the earlier
+        ones (without weights; Dask lists the tasks first).
+
+        Examples
+        --------
+        >>> def later():     # made while the first tasks run
+        ...     yield from range(4)
+        >>> list(Executor(2, start_method="spawn").map(pow, later(), shared=2, total=4))
+        [1, 2, 4, 8]
+        """
+        if total is not None and self.backend == "processes" and weight is None:
+            lazy = iter(tasks)
+            w = None
+            n_tasks = int(total)
+        else:
+            tasks = list(tasks)
+            lazy = None
+            n_tasks = len(tasks)
+        if lazy is None:
+            w = [float(weight(t)) if weight else 1.0 for t in tasks]
+        total_w = sum(w) if w is not None else float(n_tasks)
         done = 0.0
 
         def tick(k):
             nonlocal done
-            done += w[k]
+            done += w[k] if w is not None else 1.0
             if progress is not None:
-                progress(done, total)
+                progress(done, total_w)
 
+        if lazy is not None:
+            yield from self._map_processes(fn, lazy, shared, tick, n_tasks)
+            return
         if self.backend == "serial" or len(tasks) <= 1:
             for k, t in enumerate(tasks):
                 out = fn(shared, t)
@@ -149,10 +173,10 @@ class Executor:
         yield from self._map_processes(fn, tasks, shared, tick)
 
     # ------------------------------------------------------------------ backends
-    def _map_processes(self, fn, tasks, shared, tick):
+    def _map_processes(self, fn, tasks, shared, tick, n_tasks: int | None = None):
         token = next(_TOKENS)
         ctx = mp.get_context(self.start_method)
-        n = min(self.workers, len(tasks))
+        n = max(1, min(self.workers, len(tasks) if n_tasks is None else n_tasks))
         if self.start_method == "fork":
             _SHARED[token] = (fn, shared)     # inherited by the forked workers: no pickling
             pool = ProcessPoolExecutor(n, mp_context=ctx)

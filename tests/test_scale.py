@@ -58,6 +58,29 @@ def test_progress_and_order():
     assert out == [0, 3, 6, 9, 12, 15] and seen[-1] == (6.0, 6.0)
 
 
+def test_a_lazy_task_is_made_only_when_a_worker_has_room():
+    """``total=``: the tasks come from an iterator drawn as the pool takes them (at most
+    2 x workers in flight), so the caller makes later tasks while the first ones run; the
+    results, their order and the progress are those of the listed tasks."""
+    drawn = []
+
+    def tasks():
+        for t in range(10):
+            drawn.append(t)
+            yield (t, 1)
+
+    ex = Executor(2, start_method="spawn")
+    seen = []
+    got = ex.map(block, tasks(), shared=(_hazard_set(), 7, 0.0, ()), total=10,
+                 progress=lambda d, tot: seen.append((d, tot)))
+    first = next(got)
+    assert len(drawn) <= 5          # the 4 in flight and the one after the first result
+    rest = list(got)
+    ref = list(Executor(1).map(block, [(t, 1) for t in range(10)],
+                               shared=(_hazard_set(), 7, 0.0, ())))
+    assert all(np.array_equal(a, b) for a, b in zip([first] + rest, ref))
+    assert len(rest) == 9 and drawn == list(range(10)) and seen[-1] == (10.0, 10.0)
+
 def test_killed_worker_is_retried_same_result():
     tasks = blocks(8_000, 1_000)
     ref = _all(Executor(1), tasks)

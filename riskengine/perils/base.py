@@ -219,6 +219,13 @@ class Peril:
     def __init__(self, entry: Entry):
         self.entry = entry
 
+    def __reduce__(self):
+        # the entry's model is made at import (pydantic ``create_model``) and does not
+        # pickle by reference: a peril travels as its class (by reference) and its entry's
+        # data, validated again where it lands (the sensitivity cases rebuild the
+        # portfolio's perils in worker processes)
+        return (_rebuild_peril, (type(self), self.entry.model_dump()))
+
     # ------------------------------------------------------------------ identity
     @property
     def name(self) -> str:
@@ -328,3 +335,11 @@ def rows_to_arrays(rows: dict, idx: list[int], key: str, default=None) -> np.nda
         v = col[i]
         out[j] = default if v is None or (isinstance(v, float) and np.isnan(v)) else v
     return out
+
+
+def _rebuild_peril(cls: type, data: dict) -> "Peril":
+    """A peril of class ``cls`` with its entry validated again from ``data``
+    (:meth:`Peril.__reduce__`). A class registered in another process only (a notebook's
+    own peril) has no entry model here yet: it is made as registering makes it."""
+    model = getattr(cls, "EntryModel", None) or physical_entry(cls.type, cls.Params)
+    return cls(model.model_validate(data))
