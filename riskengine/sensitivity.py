@@ -76,8 +76,27 @@ def _metrics(res, pricing, policy, hs) -> dict:
                 premium=pr.premium, ground_up_aal=float(np.mean(res.ground_up)))
 
 
+def _simulate_case(shared, task):
+    """One case in a worker: the case's perils and rows, its hazard set, its years.
+
+    ``shared`` is ``(objs, li, policy, years, seed, block_size, elt_min_loss)``; ``task``
+    is ``(peril index, parameter, value, rows)`` (index -1: the base case; ``rows`` None:
+    the stored rows)."""
+    from riskengine.losses import simulate_arrays
+    from riskengine.stages import assemble_hazard_set
+
+    objs, li, policy, years, seed, size, elt_min_loss = shared
+    i, param, value, rows = task
+    case_objs = list(objs)
+    if i >= 0:
+        case_objs[i] = objs[i].with_params(**{param: value})
+    hs, _ = assemble_hazard_set(case_objs, li if rows is None else replace(li, rows=rows))
+    return simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
+                           keep_components=False, workers=1, elt_min_loss=elt_min_loss)
+
+
 def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None,
-        progress=None, workers: int = 1, elt_min_loss: float = 0.0) -> dict:
+        progress=None, workers: int = 1, elt_min_loss: float = 0.0, todo=None) -> dict:
     """Price the base case and every case of ``objs``; columns of the ``sensitivity`` table.
 
     Parameters
@@ -94,18 +113,22 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         recomputed; called at most once.
     progress : callable(done, total), optional
     workers : int
-        Local processes per case (the blocks are the same whatever their number, so the
-        numbers are too).
+        Local processes. Each runs whole cases (it assembles the case's hazard set and
+        simulates its years in order), so one pool serves the pass and a case's hazard set
+        is never pickled; the loss inputs go to each process once. A case's blocks are the
+        same whatever runs them, so the numbers are too.
     elt_min_loss : float
-        The run's ``[simulation] elt_min_loss``: occurrences below it are compacted in the
-        workers. The cases' metrics come from year-level results only, so they are the
-        same; a million-satellite case sends back ~4,000 event rows a year, not ~480,000.
+        The run's ``[simulation] elt_min_loss``: occurrences below it are compacted as they
+        are simulated. The cases' metrics come from year-level results only, so they are
+        the same; a million-satellite case keeps ~4,000 event rows a year, not ~480,000.
+    todo : list, optional
+        The cases to price (items of :func:`cases`; default: all of them).
     """
     from riskengine.core.engine import block_years
-    from riskengine.losses import simulate_arrays
+    from riskengine.executor import Executor
     from riskengine.stages import assemble_hazard_set
 
-    todo = cases(objs)
+    todo = cases(objs) if todo is None else list(todo)
     cols = {k: [] for k in ("peril", "parameter", "label", "value", "base_value", "years",
                             "expected_loss", "expected_loss_se", "var_995", "premium",
                             "ground_up_aal", "d_expected_loss", "d_var_995", "d_premium")}
@@ -113,11 +136,38 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         return cols
     hs0, _ = assemble_hazard_set(objs, li)
     size = block_years(hs0)
-    base = _metrics(simulate_arrays(hs0, policy, seed=seed, years=years, block_size=size,
-                                    keep_components=False, workers=workers,
-                                    elt_min_loss=elt_min_loss),
-                    pricing, policy, hs0)
-    hctx = None
+    # the cases whose perils' hazard rows depend on the parameter (collision, untracked
+    # debris, breakup, space weather) get their rows computed here, from one hazard context,
+    # after the others: while the workers run the first cases
+    redo = [type(x).hazard_rows is not registry.Peril.hazard_rows for _, x, _, _ in todo]
+    if any(redo) and hazard_context is None:
+        i, x, ka, _ = todo[redo.index(True)]
+        raise ValueError(f"sensitivity of {x.name}.{ka.param} needs the hazard "
+                         "context (catalog, screening) to recompute its rows")
+    order = [k for k in range(len(todo)) if not redo[k]] + [k for k in range(len(todo))
+                                                            if redo[k]]
+
+    def tasks():
+        yield (-1, "", None, None)                  # the base case
+        hctx = None
+        for k in order:
+            i, x, ka, value = todo[k]
+            rows = None
+            if redo[k]:
+                hctx = hctx or hazard_context()
+                rows = _replace_rows(li.rows, x, x.with_params(**{ka.param: value}), hctx)
+            yield (i, ka.param, value, rows)
+
+    shared = (list(objs), li, policy, int(years), int(seed), size, float(elt_min_loss))
+    ex = Executor(max(1, min(int(workers), len(todo) + 1)), start_method="spawn")
+    tick = (None if progress is None else
+            (lambda done, total: progress(max(0, int(done) - 1), len(todo))))
+    results = ex.map(_simulate_case, tasks(), shared=shared, progress=tick,
+                     total=len(todo) + 1)
+    base = _metrics(next(results), pricing, policy, hs0)
+    metrics = {}
+    for k, res in zip(order, results):
+        metrics[k] = _metrics(res, pricing, policy, hs0)
 
     def add(peril, param, label, value, base_value, m):
         cols["peril"].append(peril)
@@ -137,25 +187,8 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
 
     add("(base)", "", "as configured", "", "", base)
     for k, (i, x, ka, value) in enumerate(todo):
-        new = x.with_params(**{ka.param: value})
-        case_objs = list(objs)
-        case_objs[i] = new
-        case_li = li
-        if type(x).hazard_rows is not registry.Peril.hazard_rows:
-            if hctx is None:
-                if hazard_context is None:
-                    raise ValueError(f"sensitivity of {x.name}.{ka.param} needs the hazard "
-                                     "context (catalog, screening) to recompute its rows")
-                hctx = hazard_context()
-            case_li = replace(li, rows=_replace_rows(li.rows, x, new, hctx))
-        hs, _ = assemble_hazard_set(case_objs, case_li)
-        res = simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
-                              keep_components=False, workers=workers,
-                              elt_min_loss=elt_min_loss)
         add(x.name, ka.param, ka.label or ka.param, value, getattr(x.params, ka.param),
-            _metrics(res, pricing, policy, hs0))
-        if progress is not None:
-            progress(k + 1, len(todo))
+            metrics[k])
     return cols
 
 

@@ -120,3 +120,69 @@ def test_compacted_events_leave_every_year_level_result_unchanged():
     assert small.n_events < full.n_events
     for k in ("gross", "ground_up", "oep", "oep_ground_up", "ceded", "by_peril", "by_group"):
         np.testing.assert_array_equal(getattr(small, k), getattr(full, k))
+
+
+def test_perils_pickle_as_their_class_and_validated_entry():
+    """The cases run in worker processes: every peril (the default set, a configured one,
+    a case's copy) travels as its class and entry data and arrives equal."""
+    import pickle
+
+    objs = registry.instantiate(None)
+    objs.append(registry.get("space_weather")(registry.validate_entry(
+        {"type": "space_weather", "name": "storms", "params": {"rate": 0.7}})).with_params(
+            rate=0.2))
+    back = pickle.loads(pickle.dumps(objs))
+    assert [type(x) for x in back] == [type(x) for x in objs]
+    assert [x.entry for x in back] == [x.entry for x in objs]
+    assert back[-1].name == "storms" and back[-1].params.rate == 0.2
+
+
+def test_a_peril_registered_in_this_process_only_rebuilds_elsewhere(toy):
+    """A notebook's own peril class is not registered in a worker: it is rebuilt there from
+    its class and entry data all the same."""
+    from riskengine.perils.base import _rebuild_peril
+
+    x = toy(toy.EntryModel.model_validate({"type": toy.type, "params": {"probability": 0.3}}))
+    registry.unregister(toy.type)
+    try:
+        saved = toy.__dict__["EntryModel"]
+        del toy.EntryModel      # as in a process that never registered it
+        y = _rebuild_peril(toy, x.entry.model_dump())
+    finally:
+        toy.EntryModel = saved
+        registry.register(toy)
+    assert type(y) is toy and y.params.probability == 0.3
+
+
+def test_cases_with_recomputed_rows_give_the_same_table_on_worker_processes(db_path, toy):
+    """The pass on 2 processes (each runs whole cases; the space-weather cases' rows are
+    recomputed in this process while the workers run the others) equals the pass run here,
+    case by case and to the bit, and the recomputed rows move the price."""
+    from riskengine import stages
+    from riskengine.config import parse_portfolio
+    from riskengine.store import connect
+
+    p = parse_portfolio({
+        "name": "sw", "fleet": [{"name": "g", "altitude_km": 550, "inclination_deg": 53,
+                                 "planes": 4, "per_plane": 50, "sum_insured": 1e8}],
+        "perils": [{"type": "space_weather"}, {"type": "toy_sensitivity"}]})
+    con = connect(db_path)
+    opts = stages.Options(years=50)
+    stages.hazards(con, p, opts)
+    li = stages.loss_inputs(con, p, opts)
+    objs = stages.portfolio_perils(p)
+    calls = []
+
+    def hctx():
+        calls.append(1)
+        return stages.hazard_context(con, p, li)
+
+    kw = dict(years=3000, seed=11, hazard_context=hctx)
+    one = sensitivity.run(objs, li, Policy(), Pricing(), workers=1, **kw)
+    two = sensitivity.run(objs, li, Policy(), Pricing(), workers=2, **kw)
+    assert one == two
+    assert calls == [1, 1]                       # one hazard context a pass
+    # the table keeps the cases' order (the row cases ran last)
+    assert one["peril"] == ["(base)"] + [c[1].name for c in sensitivity.cases(objs)]
+    d = dict(zip(zip(one["peril"], one["value"]), one["d_expected_loss"]))
+    assert d[("space_weather", "0.2")] < 0 < d[("space_weather", "1.0")]
