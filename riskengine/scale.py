@@ -22,6 +22,13 @@ class Cluster:
     """A Dask client: a local cluster of ``workers`` processes, or ``scheduler`` address.
 
     Use as a context manager; the local cluster is shut down on exit.
+
+    The client is not the process's default one (``set_as_default=False``): riskengine
+    hands it to every map itself (:class:`riskengine.executor.Executor`), and a default
+    client sets Dask's global scheduler, which two clusters closed in the order they were
+    opened left set with no client behind it. Code of your own (``dask.compute`` in a
+    notebook) runs on this cluster when given ``cluster.client`` (``client.compute``) or
+    inside ``with cluster.client.as_current():``.
     """
 
     def __init__(self, workers: int = 2, scheduler: str | None = None,

@@ -186,3 +186,29 @@ def test_cases_with_recomputed_rows_give_the_same_table_on_worker_processes(db_p
     assert one["peril"] == ["(base)"] + [c[1].name for c in sensitivity.cases(objs)]
     d = dict(zip(zip(one["peril"], one["value"]), one["d_expected_loss"]))
     assert d[("space_weather", "0.2")] < 0 < d[("space_weather", "1.0")]
+
+
+def test_the_run_records_what_its_key_assumption_pass_cost(db_path, toy):
+    """``stages.simulate`` writes the sensitivity table and records the pass (cases, years
+    per case, seconds) in ``runs.stats``: a benchmark or a user sees what it cost."""
+    import json
+
+    from riskengine import stages
+    from riskengine.config import parse_portfolio
+    from riskengine.store import connect
+
+    p = parse_portfolio({
+        "name": "sw", "fleet": [{"name": "g", "altitude_km": 550, "inclination_deg": 53,
+                                 "planes": 2, "per_plane": 50, "sum_insured": 1e8}],
+        "perils": [{"type": "space_weather"}, {"type": "toy_sensitivity"}],
+        "simulation": {"sensitivity_years": 300}})
+    con = connect(db_path)
+    opts = stages.Options(years=400)
+    stages.hazards(con, p, opts)
+    rid = stages.simulate(con, p, opts, kind="price")
+    stats = json.loads(con.execute("SELECT stats FROM runs WHERE run_id = ?",
+                                   [rid]).fetchone()[0])
+    assert stats["sensitivity"]["cases"] == 4 and stats["sensitivity"]["years"] == 300
+    assert stats["sensitivity"]["seconds"] > 0
+    n = con.execute("SELECT count(*) FROM sensitivity WHERE run_id = ?", [rid]).fetchone()[0]
+    assert n == 5
