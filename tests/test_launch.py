@@ -508,3 +508,37 @@ def test_satellites_that_never_reached_orbit_meet_no_derelict():
     launch = np.bincount(r.ev_year[~der], r.ev_ground_up[~der], minlength=years) / 1e6
     assert np.all(launch == 10.0)                       # the failed launch, every year
     assert np.all(lost <= 10.0)                         # at most the 10 in orbit
+
+
+@pytest.mark.parametrize("block_years", [4_000, 1])
+def test_a_cluster_collision_needs_both_satellites_in_orbit(block_years):
+    """A cluster of 4 whose satellites 0 and 1 were on a launch that always fails: a
+    collision of a pair with one of them never happened (before: the partner in orbit was
+    destroyed alone). The pair is uniform over the 6 pairs, so 1 in 6 collisions remain,
+    each of satellites 2 and 3 together; their fragments hit nobody (0 and 1 are not there)."""
+    from riskengine.core.engine import simulate_block
+    from riskengine.core.sources import ClusterSource
+
+    n, years, rate = 4, 4_000, 3.0
+    hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
+    units = Units.from_lists([np.arange(2), np.arange(2, 4)])
+    hs.sources.append(LaunchFailureSource("launch", units, np.array([[1.0, 0.0]])))
+    hs.perils.append("cluster")
+    hs.sources.append(ClusterSource("cluster", Units.from_lists([np.arange(4)]),
+                                    np.array([[rate]]), pair_damage=1.0,
+                                    fragment_probability=1.0, fragment_damage=0.1))
+    parts = [simulate_block(hs, Policy(), seed=6, block=b, n_years=block_years)
+             for b in range(years // block_years)]
+    peril = np.concatenate([p.ev_peril for p in parts])
+    sats = np.concatenate([p.ev_sats for p in parts])
+    gu = np.concatenate([p.ev_ground_up for p in parts])
+    c = peril == hs.perils.index("cluster")
+    assert abs(c.sum() / years - rate / 6) < 5 * np.sqrt(rate / 6 / years)
+    # both, total losses; a second collision of the year finds them gone (no satellite,
+    # no loss); never one satellite alone
+    first = sats[c] == 2
+    assert np.all(first | (sats[c] == 0))
+    assert np.all(gu[c][first] == 2e6) and np.all(gu[c][~first] == 0)
+    assert first.sum() / years == pytest.approx(1 - np.exp(-rate / 6), abs=0.03)
+    launch = peril == hs.perils.index("launch")
+    assert launch.sum() == years and np.all(gu[launch] == 2e6)

@@ -868,7 +868,20 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             continue
         elif isinstance(src, ClusterSource):
             yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
-            e, sat, dmg = shared(yrs, e, sat, dmg)
+            # a collision of two satellites of a cluster needs both in orbit: one whose
+            # pair has a satellite of a failed launch did not happen (the pair is uniform
+            # over the cluster's pairs, so this thins the rate to the pairs in orbit), its
+            # fragments with it; a fragment never hits a satellite that is not there
+            k = reached(yrs[e] if n_years > 1 else yrs[:0], sat)
+            if k is None:
+                drawn.append(len(yrs))
+            else:
+                n_c = len(yrs)
+                stay = k[1][:n_c] & k[1][n_c:2 * n_c]     # the pair's two hits come first
+                hit = k[1] & stay[e]
+                drawn.append(stay)
+                e, sat, dmg = (np.cumsum(stay) - 1)[e[hit]], sat[hit], dmg[hit]
+                yrs = yrs[stay]
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
@@ -919,8 +932,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_sat.append(s)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
-        if not isinstance(src, SatelliteSource) and not hasattr(src, "sample_events"):
-            drawn.append(len(yrs))   # (those two said which of their events stay)
+        if not isinstance(src, (SatelliteSource, ClusterSource)) \
+                and not hasattr(src, "sample_events"):
+            drawn.append(len(yrs))   # (those three said which of their events stay)
         ev_year.append(yrs)
         ev_peril.append(np.full(len(yrs), pc, np.int16))
         n_ev += len(yrs)
