@@ -590,7 +590,8 @@ def load_posterior(con, run_id: str | None = None) -> Posterior:
         subsystems = subsystems or read_subsystems(evidence_dir() / "subsystems.csv")
     return Posterior(run_id=run_id, values=values, assumptions=assumptions,
                      subsystems=subsystems,
-                     evidence_families=cfg.get("families_with_evidence", {}))
+                     evidence_families=cfg.get("families_with_evidence", {}),
+                     chains=int((cfg.get("settings") or {}).get("chains") or 1))
 
 
 # --------------------------------------------------------------------------- summaries/plots

@@ -23,7 +23,7 @@ import numpy as np
 from riskengine import plots
 from riskengine.config import REINSURER_MARGIN_ASSUMPTION
 from riskengine.summary import (campaign_launches, exact_rows, layer_rows, load, pct,
-                                premium_rows, psept_text, results_rows, usd)
+                                posterior_text, premium_rows, psept_text, results_rows, usd)
 
 _usd = usd   # kept for callers of the old name
 
@@ -370,6 +370,7 @@ def render_html(data: dict) -> str:
                    "policy's satellite, occurrence and aggregate terms; net: after reinsurance. "
                    "Each column's OEP and AEP are taken on its own perspective.</p>"
                  + (f"<p>{_e(spread)}</p>" if spread else "")
+                 + (f"<p>{_e(posterior_text(s))}</p>" if posterior_text(s) else "")
                  + "</div><div>" + _table(["premium build-up", ""], premium_rows(s), (1,))
                  + "</div></div>"
                  + (("<h3>Reinsurance priced from the same simulation</h3>"

@@ -595,6 +595,9 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         else:
             res = write_simulation(p, r, hs, years=years, seed=seed, workers=1, progress=tick)
         pr = price_run(r, p, res, hs)
+        from riskengine.losses import posterior_error_rows, write_metrics
+
+        write_metrics(r, posterior_error_rows(hs, li.posterior))   # the MCMC error
         r.stats.update(total_sum_insured=float(hs.sum_insured.sum()), group_satellites={
             g: int(np.sum(hs.group == k)) for k, g in enumerate(hs.group_names)})
         if ctx.shared.get("derelict_summary"):

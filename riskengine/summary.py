@@ -282,6 +282,24 @@ def psept_text(s: Summary) -> str | None:
     return (f"1-in-200 across {int(k or 0)} classes of parameter draws: " + "; ".join(parts))
 
 
+def posterior_text(s: Summary) -> str | None:
+    """One line on the posterior sample's own (MCMC) error: the draws' expected ground-up
+    loss, its MCMC standard error and the draws' effective sample size."""
+    mean = s.m("posterior_expected_loss", "ground_up")
+    if mean is None:
+        return None
+    se = s.se("posterior_expected_loss", "ground_up")
+    ess, n = s.m("posterior_ess", "ground_up"), s.m("posterior_draws", "ground_up")
+    if se is None or not np.isfinite(se):
+        return (f"Posterior sample: the parameter draws' expected ground-up loss {usd(mean)}; "
+                "too few draws a chain for its MCMC error.")
+    rel = f" ({se / mean:.2%})" if mean else ""
+    return (f"Posterior sample: the parameter draws' expected ground-up loss {usd(mean)} "
+            f"(before depletion) has an MCMC error of {usd(se)}{rel}: {int(n or 0):,} draws "
+            f"worth {ess or 0:,.0f} independent ones. The Monte Carlo error of the AAL leaves "
+            "it out; a fit with another seed moves the price by about as much.")
+
+
 def exact_rows(s: Summary) -> list[tuple]:
     """(peril, perspective, measure, exact, simulated +- se, check) of the FFT check: the mean
     and the 1-in-200."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from riskengine.summary import (campaign_table, exact_rows, layer_rows, load, pct, psept_text,
-                                results_rows, usd)
+from riskengine.summary import (campaign_table, exact_rows, layer_rows, load, pct,
+                                posterior_text, psept_text, results_rows, usd)
 
 
 def _table(title: str, columns: list[str], rows: list[list], right=(),
@@ -67,6 +67,8 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
     spread = psept_text(s)
     if spread:
         c.print(Text(spread))
+    if posterior_text(s):
+        c.print(Text(posterior_text(s)))
     if layer_rows(s):
         c.print(_table("Reinsurance priced from the same simulation",
                        ["layer", "kind", "recoveries", "premium", "reinstatements", "cost"],

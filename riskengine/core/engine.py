@@ -1365,12 +1365,16 @@ def _mean_damage(src, nd: int) -> np.ndarray:
     return m
 
 
-def draw_expected_loss(hs: HazardSet) -> np.ndarray:
+def draw_expected_loss(hs: HazardSet, launches_and_batches: bool = False) -> np.ndarray:
     """Expected ground-up loss a year of each parameter draw, before depletion: the
     statistic that ranks the draws into the classes of the per-sample EP curves.
 
     Compound perils add the same to every draw and are left out; sources of kinds this
-    function does not know add nothing.
+    function does not know add nothing. ``launches_and_batches`` adds the failed launches
+    (every satellite on board, total) and the serial defects (affected share x (lost share
+    + the others' partial damage)) of each draw: the posterior's MCMC error is taken on
+    that sum (:func:`riskengine.losses.posterior_error_rows`); the per-sample EP classes
+    rank the draws without them, as they always have.
 
     Examples
     --------
@@ -1404,6 +1408,14 @@ def draw_expected_loss(hs: HazardSet) -> np.ndarray:
             e_lost = (1.0 - p0) * tail.sum(axis=2)                # E[lost units]
             frac = e_lost / np.maximum(n_acc, 1)[None, :] * np.asarray(src.payload_share)[None, :]
             out += (frac * unit_si(src.units)[None, :]).sum(axis=1)
+        elif launches_and_batches and isinstance(src, BatchSource):
+            dd = d % src.n_draws
+            a = src.affected_a[dd] / (src.affected_a[dd] + src.affected_b[dd])
+            t = src.lost_a[dd] / (src.lost_a[dd] + src.lost_b[dd])
+            out += (src.defect_probability[dd] * a * (t + (1.0 - t) * src.partial_damage)
+                    * unit_si(src.units).sum())
+        elif launches_and_batches and hasattr(src, "sample_failures"):
+            out += src.p[d % src.n_draws] @ unit_si(src.units)    # LaunchFailureSource
     return out
 
 
