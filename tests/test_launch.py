@@ -240,6 +240,38 @@ def test_storm_window_hits_launches_low_together_in_one_occurrence():
     assert np.all(t < 5 / 365.25)
 
 
+@pytest.mark.parametrize("block_years", [2_000, 1])
+def test_a_storm_takes_its_time_from_the_launches_that_reached_orbit(block_years):
+    """Launch A (day 0, low 105 days) reaches orbit and its 10 satellites fail while raising
+    (first failure at rate mu a day); launch B (day 100, low 5 days) always fails. A storm
+    (rate lam a day over days 0-105) takes A's satellites when it comes before their failure.
+    A storm on days 100-105 catches both launches; its time is its earliest hit's in the
+    policy year of a launch that reached orbit: 100-105 days into A's year, after A's
+    failures. Before, it kept B's time (0-5 days), as if A met a second storm early."""
+    from riskengine.core.engine import simulate_block
+
+    n = 20
+    hs = HazardSet(np.full(n, 1e6), np.zeros(n, int), ["s"])
+    units = Units.from_lists([np.arange(10), np.arange(10, 20)])
+    hs.sources += [LaunchFailureSource("launch", units, np.array([[0.0, 1.0]])),
+                   StormWindowSource("storm", units, np.array([365.25 / 5]),
+                                     np.array([0.0, 100.0]), np.array([105.0, 5.0]),
+                                     np.array([1.0, 1.0])),
+                   RaisingFailureSource("raise", units, np.array([[1.0 - 1e-12, 0.0]]),
+                                        np.array([50.0, 50.0]), np.array([0, 1]))]
+    parts = [simulate_block(hs, Policy(), seed=9, block=b, n_years=block_years)
+             for b in range(4_000 // block_years)]
+    peril = np.concatenate([p.ev_peril for p in parts])
+    gu = np.concatenate([p.ev_ground_up for p in parts])
+    storm, raising = peril == hs.perils.index("storm"), peril == hs.perils.index("raise")
+    # the first storm (rate lam) before the first failure (rate mu), within 105 days
+    lam, mu = 1 / 5, -np.log(1e-12) / 50
+    share = lam / (lam + mu) * (1 - np.exp(-105 * (lam + mu)))        # 0.266
+    got = gu[storm].sum() / (10e6 * 4_000)
+    assert got == pytest.approx(share, abs=4.5 * np.sqrt(share * (1 - share) / 40_000))
+    assert gu[storm].sum() + gu[raising].sum() == pytest.approx(10e6 * 4_000)
+
+
 def test_raising_failures_are_independent_with_probability_p():
     units = Units.from_lists([np.arange(500), np.arange(500, 700)])
     s = RaisingFailureSource("raise", units, np.array([[0.02, 0.05]]), np.array([30.0, 60.0]),

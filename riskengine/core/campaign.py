@@ -251,6 +251,10 @@ class StormWindowSource:
     #: a storm that hits no launch low is no occurrence, nor one whose hits are all on
     #: satellites of failed launches (engine)
     occurrence_is_its_hits = True
+    #: ``sample_events(..., hit_times=True)`` gives each hit's time too: a storm's time is
+    #: that of its earliest hit (in the policy year of the launch it catches), and the
+    #: engine takes it again over the hits that stay when a caught launch failed
+    times_by_hit = True
     peril: str
     units: Units
     rate: np.ndarray
@@ -275,7 +279,10 @@ class StormWindowSource:
         exposure = float((self.window * self.units.size * self.hit_probability).sum())
         return storms + float(np.mean(self.rate)) * exposure / DAYS_PER_YEAR
 
-    def sample_events(self, draw: np.ndarray, rng: np.random.Generator):
+    def sample_events(self, draw: np.ndarray, rng: np.random.Generator,
+                      hit_times: bool = False):
+        """``(event year, event of each hit, satellite, damage, event time)`` of the
+        block's storms (and each hit's time, the sixth, with ``hit_times``)."""
         d = draw % self.n_draws
         counts = rng.poisson(self.rate[d] * self.span / DAYS_PER_YEAR)
         yrs = np.repeat(np.arange(len(d)), counts)
@@ -310,10 +317,16 @@ class StormWindowSource:
         sats = self.units.sats[self.units.offset[launch[pair]] + pos]
         # storms that hit nothing are no occurrence
         used, ev = np.unique(storm[pair], return_inverse=True)
+        # a hit's time in the policy year of its launch; the storm's is its earliest hit's
+        # (the division and the clip keep the order: the minimum of the hits' times is the
+        # storm's time to the bit)
+        t_hit = np.clip((t[storm[pair]] - self.start[launch[pair]]) / DAYS_PER_YEAR,
+                        0.0, 0.999)
         first = np.full(len(used), np.inf)
-        np.minimum.at(first, ev, (t[storm[pair]] - self.start[launch[pair]]))
-        return (yrs[used].astype(np.int64), ev.astype(np.int64), sats, np.ones(len(sats)),
-                np.clip(first / DAYS_PER_YEAR, 0.0, 0.999))
+        np.minimum.at(first, ev, t_hit)
+        out = (yrs[used].astype(np.int64), ev.astype(np.int64), sats, np.ones(len(sats)),
+               first)
+        return out + (t_hit,) if hit_times else out
 
 
 # --------------------------------------------------------------------------- the plan

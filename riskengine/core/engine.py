@@ -828,9 +828,19 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             ev_direct.append(np.zeros(len(yrs)))
             timed.append((idx, np.zeros(len(yrs))))
         elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
-            yrs, e, sat, dmg, t = src.sample_events(draw, rng)
+            if getattr(src, "times_by_hit", False):
+                yrs, e, sat, dmg, t, t_hit = src.sample_events(draw, rng, hit_times=True)
+            else:
+                (yrs, e, sat, dmg, t), t_hit = src.sample_events(draw, rng), None
             had, n_hits = np.bincount(e, minlength=len(yrs)) > 0, len(e)
-            e, sat, dmg = shared(yrs, e, sat, dmg)
+            if t_hit is None:
+                e, sat, dmg = shared(yrs, e, sat, dmg)
+            else:
+                e, sat, dmg, t_hit = shared(yrs, e, sat, dmg, t_hit)
+                if len(e) < n_hits:     # the event's time: its earliest hit that stays
+                    tt = np.full(len(yrs), np.inf)
+                    np.minimum.at(tt, e, t_hit)
+                    t = np.where(np.isfinite(tt), tt, t)
             if getattr(src, "occurrence_is_its_hits", False) and len(e) < n_hits:
                 stay = ~had | (np.bincount(e, minlength=len(yrs)) > 0)
                 drawn.append(stay)
