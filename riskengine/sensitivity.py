@@ -166,8 +166,10 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
                      total=len(todo) + 1)
     base = _metrics(next(results), pricing, policy, hs0)
     metrics = {}
-    for k, res in zip(order, results):
-        metrics[k] = _metrics(res, pricing, policy, hs0)
+    for k in order:
+        metrics[k] = _metrics(next(results), pricing, policy, hs0)
+    for _ in results:   # none left: ends the map (its pool shut down now, not when collected)
+        raise RuntimeError("the sensitivity map returned more results than its cases")
 
     def add(peril, param, label, value, base_value, m):
         cols["peril"].append(peril)
