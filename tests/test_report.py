@@ -43,6 +43,12 @@ def _fake_run(con, years=2000, seed=1):
                             "value": [annual.mean(), annual.std(), var, annual[annual >= var].mean(),
                                       annual.mean() * 1.3, 0.9 * annual.mean(), 0.9 * var],
                             "std_error": [annual.std() / np.sqrt(years)] + [None] * 6})
+        # the posterior sample's MCMC error (riskengine.losses.posterior_error_rows)
+        r.write("metrics", {"perspective": ["ground_up"] * 4,
+                            "metric": ["posterior_expected_loss", "posterior_ess",
+                                       "posterior_draws", "posterior_chains"],
+                            "value": [annual.mean(), 1500.0, 8000.0, 4.0],
+                            "std_error": [0.004 * annual.mean(), None, None, None]})
         r.write("reinsurance_layers", {"layer": ["qs"], "kind": ["quota_share"], "share": [0.1],
                                        "expected_ceded": [0.1 * annual.mean()],
                                        "upfront_premium": [0.15 * annual.mean()],
@@ -82,6 +88,9 @@ def test_report_sections_and_numbers(db_path, tmp_path):
         assert base64.b64decode(b)[:8] == b"\x89PNG\r\n\x1a\n"
     data = report_data(con, rid)
     assert len(data["ylt"]) == 2000
+    # the posterior sample's MCMC error beside the Monte Carlo error of the AAL
+    assert ("MCMC error of " + _usd(0.004 * aal) + " (0.40%): 8,000 draws worth 1,500 "
+            "independent ones") in page
 
 
 def _chromium():
@@ -109,3 +118,17 @@ def test_report_renders_in_headless_chromium(db_path, tmp_path):
                           "--virtual-time-budget=5000", "--dump-dom", out.resolve().as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
     assert dom.count("<img") >= 2 and "Pricing report" in dom
+
+
+def test_the_cli_summary_shows_the_posterior_error(db_path):
+    from rich.console import Console
+
+    from riskengine.cli.summary import print_price_summary
+
+    con = connect(db_path)
+    rid = _fake_run(con)
+    c = Console(record=True, width=400)
+    print_price_summary(c, con, rid)
+    text = c.export_text()
+    assert "Posterior sample: the parameter draws' expected ground-up loss" in text
+    assert "8,000 draws worth 1,500 independent ones" in text

@@ -69,3 +69,8 @@ FROM reinsurance_layers WHERE run_id = $run ORDER BY layer;
 -- The 1-in-200 annual loss of each class of parameter draws (per-sample EP curves).
 SELECT perspective, sample, draws, years, loss, std_error FROM psept
 WHERE run_id = $run AND curve = 'AEP' AND return_period = 200 ORDER BY perspective, sample;
+
+-- name: posterior_error
+-- The posterior sample's own (MCMC) error: the draws' expected ground-up loss with its MCMC standard error, and the draws' effective sample size.
+SELECT metric, value, std_error FROM metrics
+WHERE run_id = $run AND perspective = 'ground_up' AND metric LIKE 'posterior_%' ORDER BY metric;
