@@ -15,7 +15,8 @@ import pytest
 from riskengine.config import Policy
 from riskengine.core.campaign import LaunchFailureSource
 from riskengine.core.engine import draw_expected_loss
-from riskengine.core.posterior import Posterior, mean_mcse
+from riskengine.bayes import mean_mcse
+from riskengine.core.posterior import Posterior
 from riskengine.core.sources import BatchSource, HazardSet, Units
 from riskengine.losses import posterior_error_rows, simulate_arrays
 

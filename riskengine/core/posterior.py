@@ -53,39 +53,6 @@ class Posterior:
 
 
 
-def mean_mcse(x, chains: int = 1) -> tuple[float, float]:
-    """MCMC standard error and effective sample size of the posterior mean of a per-draw
-    statistic ``x`` whose draws are ``chains`` chains back to back: ``(mcse, ess)``.
-
-    ArviZ's ``mcse`` and ``ess`` (method "mean") on the ``(chains, draws)`` array: the
-    autocorrelation within each chain counts, so a sample of correlated draws has an
-    error larger than ``sd / sqrt(n)``. NaN for fewer than 4 draws a chain.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> se, ess = mean_mcse(rng.standard_normal(8000), chains=4)   # independent draws
-    >>> bool(abs(se * np.sqrt(8000) - 1) < 0.05), bool(6000 < ess < 10000)
-    (True, True)
-    >>> walk = np.cumsum(rng.standard_normal(8000)) * 0.05 + rng.standard_normal(8000)
-    >>> bool(mean_mcse(walk, chains=4)[1] < 1000)               # correlated: far fewer
-    True
-    """
-    import arviz as az
-
-    x = np.asarray(x, float)
-    c = max(1, int(chains))
-    n = len(x) // c
-    if n < 4 or not np.all(np.isfinite(x)):
-        return float("nan"), float("nan")
-    a = x[:n * c].reshape(c, n)
-    if np.ptp(a) == 0:
-        return 0.0, float(n * c)
-    se = float(np.asarray(az.mcse(a, method="mean")).ravel()[0])
-    ess = float(np.asarray(az.ess(a, method="mean")).ravel()[0])
-    return se, ess
-
-
 def _family_draws(post, rng, idx, model, mu, sigma, z, family):
     """Per-draw family effect: fitted family, else a new family from the hyperprior."""
     m, s = post.get(model, mu)[idx], post.get(model, sigma)[idx]

@@ -469,7 +469,7 @@ def posterior_error_rows(hs: HazardSet, posterior) -> list[tuple]:
     """``metrics`` rows of the posterior sample's own error: the draws' expected ground-up
     loss (:func:`~riskengine.core.engine.draw_expected_loss` with the launches and serial
     defects, per draw, before depletion) with the MCMC standard error of its mean
-    (:func:`~riskengine.core.posterior.mean_mcse`: the fit's chains and their
+    (:func:`~riskengine.bayes.mean_mcse`: the fit's chains and their
     autocorrelation), its effective sample size and the draws.
 
     The Monte Carlo error of the years (``std_error`` of the AAL) assumes the posterior's
@@ -477,8 +477,8 @@ def posterior_error_rows(hs: HazardSet, posterior) -> list[tuple]:
     price by about this error (stop 28: the premium by 1.3 %). None without parameter draws
     or when the hazard set's draws are not the fit's (a subsample).
     """
+    from riskengine.bayes import mean_mcse
     from riskengine.core.engine import draw_expected_loss
-    from riskengine.core.posterior import mean_mcse
 
     nd = hs.n_draws
     if posterior is None or nd < 2 or nd != posterior.n_draws:
