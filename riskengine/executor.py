@@ -139,27 +139,21 @@ class Executor:
         >>> list(Executor(2, start_method="spawn").map(pow, later(), shared=2, total=4))
         [1, 2, 4, 8]
         """
-        if total is not None and self.backend == "processes" and weight is None:
-            lazy = iter(tasks)
-            w = None
-            n_tasks = int(total)
-        else:
+        lazy = total is not None and self.backend == "processes" and weight is None
+        if not lazy:
             tasks = list(tasks)
-            lazy = None
-            n_tasks = len(tasks)
-        if lazy is None:
-            w = [float(weight(t)) if weight else 1.0 for t in tasks]
-        total_w = sum(w) if w is not None else float(n_tasks)
+        w = None if lazy else [float(weight(t)) if weight else 1.0 for t in tasks]
+        total_w = float(total) if lazy else sum(w)
         done = 0.0
 
         def tick(k):
             nonlocal done
-            done += w[k] if w is not None else 1.0
+            done += 1.0 if lazy else w[k]
             if progress is not None:
                 progress(done, total_w)
 
-        if lazy is not None:
-            yield from self._map_processes(fn, lazy, shared, tick, n_tasks)
+        if lazy:
+            yield from self._map_processes(fn, iter(tasks), shared, tick, int(total))
             return
         if self.backend == "serial" or len(tasks) <= 1:
             for k, t in enumerate(tasks):

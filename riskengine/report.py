@@ -362,7 +362,7 @@ def render_html(data: dict) -> str:
                  + (_table(["reinsurance layer"], [(ly,) for ly in s.layers]) if s.layers
                     else "<p class='muted'>No reinsurance.</p>") + "</div></div></section>")
     se = s.se("aal", "gross") or s.se("aal")
-    spread = psept_text(s)
+    spread, post = psept_text(s), posterior_text(s)
     parts.append("<section id='premium'><h2>Results and price</h2><div class='two'><div>"
                  + _table(["", "ground-up", "gross", "ceded", "net"], results_rows(s), (1, 2, 3, 4))
                  + f"<p class='muted'>Monte Carlo standard error of the AAL: {_e(usd(se))}. "
@@ -370,7 +370,7 @@ def render_html(data: dict) -> str:
                    "policy's satellite, occurrence and aggregate terms; net: after reinsurance. "
                    "Each column's OEP and AEP are taken on its own perspective.</p>"
                  + (f"<p>{_e(spread)}</p>" if spread else "")
-                 + (f"<p>{_e(posterior_text(s))}</p>" if posterior_text(s) else "")
+                 + (f"<p>{_e(post)}</p>" if post else "")
                  + "</div><div>" + _table(["premium build-up", ""], premium_rows(s), (1,))
                  + "</div></div>"
                  + (("<h3>Reinsurance priced from the same simulation</h3>"

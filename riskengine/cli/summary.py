@@ -67,8 +67,9 @@ def print_price_summary(c, con, run_id: str, db=None) -> None:
     spread = psept_text(s)
     if spread:
         c.print(Text(spread))
-    if posterior_text(s):
-        c.print(Text(posterior_text(s)))
+    post = posterior_text(s)
+    if post:
+        c.print(Text(post))
     if layer_rows(s):
         c.print(_table("Reinsurance priced from the same simulation",
                        ["layer", "kind", "recoveries", "premium", "reinstatements", "cost"],

@@ -22,8 +22,8 @@ import importlib
 import pkgutil
 
 from riskengine.errors import ConfigError
-from riskengine.perils.base import (Entry, HazardContext, LossContext, Params, Peril, param,
-                                    physical_entry)
+from riskengine.perils.base import (Entry, HazardContext, LossContext, Params, Peril,
+                                    entry_model, param, physical_entry)
 
 __all__ = ["REGISTRY", "Entry", "HazardContext", "LossContext", "Params", "Peril", "param",
            "physical_entry", "register", "unregister", "get", "types", "default_set",
@@ -44,11 +44,7 @@ def register(cls: type[Peril]) -> type[Peril]:
     if cls.type in REGISTRY and REGISTRY[cls.type] is not cls:
         raise ValueError(f"peril type {cls.type!r} is registered twice "
                          f"({REGISTRY[cls.type].__module__} and {cls.__module__})")
-    if "EntryModel" not in cls.__dict__:
-        if cls.Params is None:
-            raise ValueError(f"{cls.__name__}: declare Params (physical) or EntryModel "
-                             "(generic)")
-        cls.EntryModel = physical_entry(cls.type, cls.Params)
+    entry_model(cls)
     REGISTRY[cls.type] = cls
     return cls
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from riskengine.core import derelict as drl
+from riskengine.core.campaign import _expand
 from riskengine.core.posterior import group_age_years
 from riskengine.core.sources import BatchSource, EventSource, SatelliteSource
 
@@ -61,14 +62,8 @@ def unit_group_counts(units, group: np.ndarray, n_groups: int) -> np.ndarray:
     array([[1, 2],
            [1, 0]])
     """
-    size = np.asarray(units.size, np.int64)
-    nu = len(size)
-    if nu == 0:
-        return np.zeros((0, n_groups), np.int64)
-    unit = np.repeat(np.arange(nu), size)
-    # position of each unit's satellites in units.sats (units need not be contiguous)
-    start = np.repeat(np.asarray(units.offset, np.int64) - (np.cumsum(size) - size), size)
-    sats = units.sats[start + np.arange(len(unit))]
+    nu = len(units.size)
+    unit, sats = _expand(units, np.arange(nu))    # every unit's satellites, unit by unit
     return np.bincount(unit * n_groups + group[sats],
                        minlength=nu * n_groups).reshape(nu, n_groups)
 

@@ -101,6 +101,19 @@ def physical_entry(type_name: str, params_model: type[Params]) -> type[Entry]:
                                     description="typed parameters; see `riskengine perils`")))
 
 
+def entry_model(cls) -> type[Entry]:
+    """The ``[[perils]]`` entry model of the peril class ``cls``: the ``EntryModel`` it
+    declares (a generic peril), else the entry of its ``Params``, made once and kept on the
+    class (:func:`riskengine.perils.register`; a class rebuilt in a worker process where it
+    was never registered)."""
+    if "EntryModel" not in cls.__dict__:
+        if cls.Params is None:
+            raise ValueError(f"{cls.__name__}: declare Params (physical) or EntryModel "
+                             "(generic)")
+        cls.EntryModel = physical_entry(cls.type, cls.Params)
+    return cls.EntryModel
+
+
 # --------------------------------------------------------------------------- contexts
 @dataclass
 class HazardContext:
@@ -341,5 +354,4 @@ def _rebuild_peril(cls: type, data: dict) -> "Peril":
     """A peril of class ``cls`` with its entry validated again from ``data``
     (:meth:`Peril.__reduce__`). A class registered in another process only (a notebook's
     own peril) has no entry model here yet: it is made as registering makes it."""
-    model = getattr(cls, "EntryModel", None) or physical_entry(cls.type, cls.Params)
-    return cls(model.model_validate(data))
+    return cls(entry_model(cls).model_validate(data))
