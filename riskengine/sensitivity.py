@@ -96,7 +96,8 @@ def _simulate_case(shared, task):
 
 
 def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None,
-        progress=None, workers: int = 1, elt_min_loss: float = 0.0, todo=None) -> dict:
+        progress=None, workers: int = 1, elt_min_loss: float = 0.0, todo=None,
+        hs=None, base=None) -> dict:
     """Price the base case and every case of ``objs``; columns of the ``sensitivity`` table.
 
     Parameters
@@ -123,6 +124,13 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         the same; a million-satellite case keeps ~4,000 event rows a year, not ~480,000.
     todo : list, optional
         The cases to price (items of :func:`cases`; default: all of them).
+    hs : HazardSet, optional
+        The base case's hazard set, when the caller has it (the run's own): not assembled
+        again.
+    base : SimulationResult, optional
+        The base case's years, when the caller has them: the first ``years`` years of the
+        run itself, same seed and blocks (:func:`riskengine.losses.head_result`), so the
+        same to the bit. The base case is then not simulated again.
     """
     from riskengine.core.engine import block_years
     from riskengine.executor import Executor
@@ -134,8 +142,11 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
                             "ground_up_aal", "d_expected_loss", "d_var_995", "d_premium")}
     if not todo:
         return cols
-    hs0, _ = assemble_hazard_set(objs, li)
+    hs0 = hs if hs is not None else assemble_hazard_set(objs, li)[0]
     size = block_years(hs0)
+    if base is not None and base.years != int(years):
+        raise ValueError(f"the base case has {base.years} years, the cases {years}")
+    lead = int(base is None)            # the base case's task, when it is simulated here
     # the cases whose perils' hazard rows depend on the parameter (collision, untracked
     # debris, breakup, space weather) get their rows computed here, from one hazard context,
     # after the others: while the workers run the first cases
@@ -148,7 +159,8 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
                                                             if redo[k]]
 
     def tasks():
-        yield (-1, "", None, None)                  # the base case
+        if lead:
+            yield (-1, "", None, None)              # the base case
         hctx = None
         for k in order:
             i, x, ka, value = todo[k]
@@ -159,12 +171,12 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
             yield (i, ka.param, value, rows)
 
     shared = (list(objs), li, policy, int(years), int(seed), size, float(elt_min_loss))
-    ex = Executor(max(1, min(int(workers), len(todo) + 1)), start_method="spawn")
+    n_tasks = len(todo) + lead
+    ex = Executor(max(1, min(int(workers), n_tasks)), start_method="spawn")
     tick = (None if progress is None else
-            (lambda done, total: progress(max(0, int(done) - 1), len(todo))))
-    results = ex.map(_simulate_case, tasks(), shared=shared, progress=tick,
-                     total=len(todo) + 1)
-    base = _metrics(next(results), pricing, policy, hs0)
+            (lambda done, total: progress(max(0, int(done) - lead), len(todo))))
+    results = ex.map(_simulate_case, tasks(), shared=shared, progress=tick, total=n_tasks)
+    m0 = _metrics(next(results) if lead else base, pricing, policy, hs0)
     metrics = {}
     for k in order:
         metrics[k] = _metrics(next(results), pricing, policy, hs0)
@@ -183,11 +195,11 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         cols["var_995"].append(m["var"])
         cols["premium"].append(m["premium"])
         cols["ground_up_aal"].append(m["ground_up_aal"])
-        cols["d_expected_loss"].append(m["aal"] - base["aal"])
-        cols["d_var_995"].append(m["var"] - base["var"])
-        cols["d_premium"].append(m["premium"] - base["premium"])
+        cols["d_expected_loss"].append(m["aal"] - m0["aal"])
+        cols["d_var_995"].append(m["var"] - m0["var"])
+        cols["d_premium"].append(m["premium"] - m0["premium"])
 
-    add("(base)", "", "as configured", "", "", base)
+    add("(base)", "", "as configured", "", "", m0)
     for k, (i, x, ka, value) in enumerate(todo):
         add(x.name, ka.param, ka.label or ka.param, value, getattr(x.params, ka.param),
             metrics[k])

@@ -328,10 +328,10 @@ def hazards(con, p, opts: Options | None = None) -> str:
                        if cat is not None else (None, {}))
     from riskengine.hazards import screening_conjunctions
 
+    conj = screening_conjunctions(con, srun, screening) if srun else None
     res = compute_hazards(p, fleet, cat, screening=screening,
                           exclude_names=opts.exclude_names, progress=opts.progress,
-                          conjunctions=(screening_conjunctions(con, srun, screening)
-                                        if srun else None))
+                          conjunctions=conj)
     inputs = {"screening_run_id": srun}
     if cat is not None:
         inputs.update(catalog_fingerprint=catalog_fingerprint(cat), catalog=cinfo)
@@ -354,7 +354,14 @@ def hazards(con, p, opts: Options | None = None) -> str:
         opts.say(f"hazards: {len(res.rows.get('peril', [])):,} rows"
                  + (f", collision from screening {srun}" if srun else "")
                  + f" (run {h.run_id})")
-        return h.run_id
+    # what a sensitivity case needs to recompute one peril's rows, as this run computed
+    # them: kept for a price in this process (:func:`hazard_context` would otherwise load
+    # the catalog and compute every peril's hazards a second time, ~50 s for a million
+    # satellites)
+    opts.info["hazard_context"] = dict(
+        run_id=h.run_id, catalog=cat, screening=screening or None,
+        conjunctions=conj, shared=res.shared, atmosphere=res.atmosphere)
+    return h.run_id
 
 
 #: A catalog this far from the start of the insured year is flagged (days).
@@ -625,9 +632,15 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
             if todo:
                 opts.say(f"sensitivity: {len(todo)} cases x {n:,} years")
                 t_pass = time.perf_counter()
+                from riskengine.core.engine import block_years
+                from riskengine.losses import head_result
+
                 cols = sensitivity.run(
-                    objs, li, p.policy, p.pricing, years=n, seed=seed,
-                    hazard_context=lambda: hazard_context(con, p, li),
+                    objs, li, p.policy, p.pricing, years=n, seed=seed, hs=hs,
+                    # the base case is the run's own first n years (same seed, blocks)
+                    base=head_result(res, n, block_years(hs)),
+                    hazard_context=lambda: hazard_context(
+                        con, p, li, opts.info.get("hazard_context")),
                     progress=((lambda d, t: opts.progress("sensitivity", d, t))
                               if opts.progress else None),
                     workers=workers,
@@ -641,14 +654,23 @@ def simulate(con, p, opts: Options | None = None, *, kind: str = "simulate") -> 
         return r.run_id
 
 
-def hazard_context(con, p, li: LossInputs):
+def hazard_context(con, p, li: LossInputs, kept: dict | None = None):
     """The hazards stage's context of a priced run (the catalog the hazards stage takes,
     the run's screening), with every peril's shared state computed: what a sensitivity
     case needs to recompute one peril's rows.
 
     The catalog comes from :func:`ensure_catalog`, as in :func:`hazards`: the store alone
     is empty when the hazards stage priced the embedded default catalog, and the
-    recomputed rows of every catalog peril would then be zero."""
+    recomputed rows of every catalog peril would then be zero.
+
+    ``kept``: what :func:`hazards` left in ``Options.info["hazard_context"]`` when it ran
+    in this process. When it is the run the loss inputs rest on (``hazards_run_id``), its
+    catalog, screening and shared state are used as they are, not computed again."""
+    if kept and kept.get("run_id") == li.inputs.get("hazards_run_id"):
+        return registry.HazardContext(
+            fleet=li.fleet, catalog=kept["catalog"], screening=kept["screening"],
+            perils={x.type: x for x in portfolio_perils(p)}, shared=kept["shared"],
+            conjunctions=kept["conjunctions"], atmosphere=kept["atmosphere"])
     cat = ensure_catalog(con, p)[0] if "catalog" in needs(p) else None
     srun = li.inputs.get("screening_run_id")
     screening = portfolio_screening(con, p, li.fleet, cat, srun)[1] if srun else None

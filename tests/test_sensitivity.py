@@ -212,3 +212,127 @@ def test_the_run_records_what_its_key_assumption_pass_cost(db_path, toy):
     assert stats["sensitivity"]["seconds"] > 0
     n = con.execute("SELECT count(*) FROM sensitivity WHERE run_id = ?", [rid]).fetchone()[0]
     assert n == 5
+
+
+@pytest.mark.parametrize("catalog", ["default", "file"])
+def test_a_price_recomputes_rows_in_the_context_its_hazards_stage_kept(db_path, monkeypatch,
+                                                                     catalog, request):
+    """In one ``price`` the hazards stage keeps its context (catalog, screening, every
+    peril's shared state) for the sensitivity cases: no second load of the catalog and no
+    second computation of every peril's hazards (~50 s for a million satellites), and the
+    rows the cases recompute in it are those of a context built anew from the store (the
+    embedded default catalog, or a file parsed by the hazards stage and read back from the
+    store by the new context)."""
+    from riskengine import stages
+    from riskengine.config import parse_portfolio
+    from riskengine.store import connect
+
+    if catalog == "file":
+        monkeypatch.setenv("RISKENGINE_CATALOG", str(request.getfixturevalue("full_3le")))
+    else:
+        monkeypatch.delenv("RISKENGINE_CATALOG", raising=False)
+    p = parse_portfolio({
+        "name": "kept", "fleet": [{"name": "g", "altitude_km": 550, "inclination_deg": 53,
+                                   "planes": 4, "per_plane": 10, "sum_insured": 1e8}],
+        "perils": [{"type": "collision"}, {"type": "untracked_debris"},
+                   {"type": "space_weather"}]})
+    con = connect(db_path)
+    opts = stages.Options(years=50)
+    hz = stages.hazards(con, p, opts)
+    kept = opts.info["hazard_context"]
+    assert kept["run_id"] == hz
+    li = stages.loss_inputs(con, p, opts)
+    fresh = stages.hazard_context(con, p, li)
+    objs = stages.portfolio_perils(p)
+    redo = [c for c in sensitivity.cases(objs)
+            if type(c[1]).hazard_rows is not registry.Peril.hazard_rows]
+    assert {c[1].type for c in redo} == {"collision", "untracked_debris", "space_weather"}
+
+    def boom(*a, **k):
+        raise AssertionError("the kept context computed the hazards again")
+
+    monkeypatch.setattr(stages, "compute_hazards", boom)
+    monkeypatch.setattr(stages, "ensure_catalog", boom)
+    ctx = stages.hazard_context(con, p, li, kept)
+    assert ctx.catalog is kept["catalog"] and ctx.shared is kept["shared"]
+    for _, x, ka, value in redo:
+        new = x.with_params(**{ka.param: value})
+        a = sensitivity._replace_rows(li.rows, x, new, ctx)
+        b = sensitivity._replace_rows(li.rows, x, new, fresh)
+        assert a == b, (x.name, ka.param, value)
+    # a context kept for another hazards run is not taken
+    with pytest.raises(AssertionError, match="computed the hazards again"):
+        stages.hazard_context(con, p, li, dict(kept, run_id="another"))
+
+
+def test_the_head_of_a_run_is_a_shorter_run_of_the_same_blocks():
+    """The first years of a run, taken block by block (:func:`head_result`), are a run of
+    those years to the bit: annual losses, ceded losses, reinstatement multiples, the
+    layers' sums added in block order, hence the same price. The sensitivity pass takes it
+    as its base case instead of simulating the run's first years again."""
+    from riskengine.config import ReinsuranceLayer
+    from riskengine.losses import head_result, price_simulation
+
+    hs = HazardSet(np.full(60, 1e8), np.zeros(60, int), ["s"], [])
+    hs.add_common_shock("storm", 0.6, 0.15)
+    hs.add_independent_failure("hardware", 0.01)
+    layers = [ReinsuranceLayer(name="xl", attachment=2e8, limit=5e8, basis="occurrence",
+                               reinstatements=1, reinstatement_premium=1.0),
+              ReinsuranceLayer(name="qs", type="quota_share", share=0.3)]
+    pol = Policy(reinsurance=layers)
+    full = simulate_arrays(hs, pol, seed=4, years=700, block_size=100)
+    short = simulate_arrays(hs, pol, seed=4, years=300, block_size=100)
+    h = head_result(full, 300, 100)
+    assert h.years == 300 and h.n_layers == 2 and h.rho is not None
+    for k in ("gross", "ground_up", "ceded", "oep", "layer_ceded", "layer_ceded_sq", "rho"):
+        np.testing.assert_array_equal(getattr(h, k), getattr(short, k), err_msg=k)
+    assert not np.array_equal(full.layer_ceded, short.layer_ceded)
+    a, la = price_simulation(h, Pricing(), pol, hs)
+    b, lb = price_simulation(short, Pricing(), pol, hs)
+    assert (a.premium, a.expected_loss, a.var) == (b.premium, b.expected_loss, b.var)
+    assert [x.upfront_premium for x in la] == [x.upfront_premium for x in lb]
+    assert head_result(full, 250, 100) is None          # inside a block: other draws
+    assert head_result(full, 800, 100) is None          # longer than the run
+    last = simulate_arrays(hs, pol, seed=4, years=650, block_size=100)   # a short last block
+    assert head_result(last, 650, 100).gross.tolist() == last.gross.tolist()
+
+
+def test_a_price_takes_its_own_first_years_as_the_base_case(db_path, toy):
+    """``stages.simulate`` gives the pass its own first years (the same seed and blocks) as
+    the base case: the table is the one the pass gives when it simulates the base case."""
+    from riskengine import stages
+    from riskengine.config import parse_portfolio
+    from riskengine.store import connect
+
+    p = parse_portfolio({
+        "name": "head", "fleet": [{"name": "g", "altitude_km": 550, "inclination_deg": 53,
+                                   "planes": 2, "per_plane": 50, "sum_insured": 1e8}],
+        "perils": [{"type": "space_weather"}, {"type": "toy_sensitivity"}],
+        "policy": {"reinsurance": [{"name": "xl", "attachment": 1e8, "limit": 4e8,
+                                    "basis": "occurrence", "reinstatements": 1}]},
+        "simulation": {"sensitivity_years": 400}})
+    con = connect(db_path)
+    opts = stages.Options(years=400)
+    stages.hazards(con, p, opts)
+    calls = []
+    real = sensitivity.run
+
+    def spy(*a, **k):
+        calls.append(k.get("base"))
+        return real(*a, **k)
+
+    sensitivity.run = spy
+    try:
+        rid = stages.simulate(con, p, opts, kind="price")
+    finally:
+        sensitivity.run = real
+    assert calls and calls[0] is not None and calls[0].years == 400
+    got = con.execute("SELECT peril, value, expected_loss, var_995, premium, ground_up_aal "
+                      "FROM sensitivity WHERE run_id = ? ORDER BY rowid", [rid]).fetchall()
+    li = stages.loss_inputs(con, p, opts)
+    objs = stages.portfolio_perils(p)
+    cols = real(objs, li, p.policy, p.pricing, years=400, seed=p.simulation.seed,
+                hazard_context=lambda: stages.hazard_context(con, p, li))
+    want = list(zip(cols["peril"], cols["value"], cols["expected_loss"], cols["var_995"],
+                    cols["premium"], cols["ground_up_aal"]))
+    assert got == want

@@ -38,7 +38,7 @@ from riskengine.core.sources import HazardSet, hazard_set_from_rows
 
 __all__ = [
     "BLOCK_YEARS", "HazardSet", "PERSPECTIVES", "RETURN_PERIODS", "SimulationResult", "blocks",
-    "ep_table", "hazard_set_from_rows", "insured_value_at_inception", "iter_blocks", "metrics", "per_sample_ep",
+    "ep_table", "hazard_set_from_rows", "head_result", "insured_value_at_inception", "iter_blocks", "metrics", "per_sample_ep",
     "reinstatement_premiums", "simulate_block", "simulate_arrays", "write_metrics",
     "write_simulation", "write_summaries", "write_ylt_net",
 ]
@@ -92,6 +92,9 @@ class SimulationResult:
     n_agg_limit: int = 0
     #: launch campaigns (:class:`CampaignAccumulator`), else None
     campaign: object | None = None
+    #: per block with reinsurance layers: ``(first year, years, sum of each layer's ceded
+    #: loss, sum of its squares)`` (:func:`head_result` takes the first blocks' sums)
+    block_ceded: list | None = None
 
     @property
     def net(self) -> np.ndarray:
@@ -130,6 +133,7 @@ class ResultBuilder:
         self.oep_gu, self.oep_net = np.empty(self.years), np.empty(self.years)
         self.layer_ceded = np.zeros(self.n_l)
         self.layer_ceded_sq = np.zeros(self.n_l)
+        self.block_ceded = []
         self.rho = (np.zeros((self.n_l, self.years))
                     if any(reinstatement_rates(ly) for ly in self.layers) else None)
         self.classes = None
@@ -164,8 +168,10 @@ class ResultBuilder:
         self.oep_gu[sl], self.oep_net[sl] = r.oep_ground_up, r.oep_net
         self.ceded[sl] = r.ceded.sum(axis=0) if r.ceded.shape[0] else 0.0
         if self.n_l:
-            self.layer_ceded += r.ceded.sum(axis=1)
-            self.layer_ceded_sq += (r.ceded * r.ceded).sum(axis=1)
+            s, sq = r.ceded.sum(axis=1), (r.ceded * r.ceded).sum(axis=1)
+            self.layer_ceded += s
+            self.layer_ceded_sq += sq
+            self.block_ceded.append((first_year, r.n_years, s, sq))
             if self.rho is not None:
                 self.rho[:, sl] = r.rho
         if self.classes is not None:
@@ -191,7 +197,57 @@ class ResultBuilder:
             self.oep_gu, self.oep_net, self.layer_ceded, self.layer_ceded_sq, self.rho,
             self.draw_class if cls else None, self.class_loss if cls else None,
             self.class_draws if cls else None, self.n_occ_limit, self.n_agg_limit,
-            self.camp)
+            self.camp, self.block_ceded if self.n_l else None)
+
+
+def head_result(res: SimulationResult, years: int, size: int) -> SimulationResult | None:
+    """The year-level result of the first ``years`` years of ``res``, as a run of
+    ``years`` years in blocks of ``size`` would give it (the same seed): its blocks are the
+    first blocks of ``res``, so its years are the same to the bit, and the reinsurance
+    layers' sums are added block by block in the same order. None when ``res``'s blocks
+    do not end at ``years`` (the run's last block has other draws than a shorter one).
+    Carries what pricing needs (:func:`price_simulation`): no components, EP classes or
+    campaign sums.
+
+    Examples
+    --------
+    >>> from riskengine.config import Policy
+    >>> hs = HazardSet(np.full(50, 1e8), np.zeros(50, int), ["s"], [])
+    >>> hs.add_common_shock("storm", 0.5, 0.1)
+    >>> full = simulate_arrays(hs, Policy(), seed=1, years=600, block_size=100)
+    >>> short = simulate_arrays(hs, Policy(), seed=1, years=200, block_size=100)
+    >>> bool(np.array_equal(head_result(full, 200, 100).gross, short.gross))
+    True
+    >>> head_result(full, 250, 100) is None      # not at the end of a block
+    True
+    """
+    from riskengine.core.engine import blocks
+
+    years = int(years)
+    if not 0 < years <= res.years:
+        return None
+    want = [(b * size, n) for b, n in blocks(years, size)]
+    if res.n_layers:
+        got = sorted((int(a), int(n)) for a, n, _, _ in res.block_ceded if a < years)
+        if got != want:
+            return None
+        head = sorted((x for x in res.block_ceded if x[0] < years), key=lambda x: x[0])
+        lc, lsq = np.zeros(res.n_layers), np.zeros(res.n_layers)
+        for _, _, s, sq in head:       # in block order, as a run of these blocks adds them
+            lc += s
+            lsq += sq
+    else:
+        full = [(b * size, n) for b, n in blocks(res.years, size)]
+        if [x for x in full if x[0] < years] != want:
+            return None
+        lc, lsq = res.layer_ceded, res.layer_ceded_sq      # (no layers: empty)
+    return SimulationResult(
+        years, res.seed, res.gross[:years], res.ground_up[:years], res.oep[:years],
+        res.ceded[:years], {}, res.perils, res.groups, 0, res.n_layers,
+        oep_ground_up=None if res.oep_ground_up is None else res.oep_ground_up[:years],
+        oep_net=None if res.oep_net is None else res.oep_net[:years],
+        layer_ceded=lc, layer_ceded_sq=lsq,
+        rho=None if res.rho is None else res.rho[:, :years])
 
 
 def agreed_value_of(groups, grp: np.ndarray, as_of):
