@@ -7,11 +7,14 @@ numbers. On the deployment of ``benchmarks/bench_campaign.py`` that is 26 cases 
 
 Two comparisons, each in this one process, on the same stored run:
 
-1. **The pass.** The baseline is the loop the pass ran before: for each case the parent
-   assembles the case's hazard set and simulates its blocks on a process pool of its own
-   (a pool started and the ~480 MB hazard set pickled to every worker, per case). Ours is
-   :func:`riskengine.sensitivity.run`: one pool for the pass, each worker running whole
-   cases (it assembles the case's hazard set itself from loss inputs it got once). The
+1. **The pass.** The baseline is the pass as stop 31 ran it: one pool, each worker a whole
+   case at a time (it assembles the case's hazard set and draws every source for that case
+   alone), the rows of the row cases computed in the parent. Ours is
+   :func:`riskengine.sensitivity.run`: the cases dealt into one group a worker, each group
+   simulated block by block, the sources its cases have in common drawn once a block
+   (:func:`riskengine.sensitivity.share_sources`, the engine's ``memo``), the rows computed
+   in the worker. Both get one hazard context, built once here (a price takes the one its
+   hazards stage kept: its build time is printed, the work stop 31's pass also did). The
    tables must be equal to the bit.
 2. **The derelict trigger rates** (:func:`riskengine.perils._derelict.failure_rates`, run in
    every assembly): the baseline's ``bincount`` per unit (the batch source has ~17,000
@@ -24,7 +27,7 @@ Usage::
 ``--db``: a store that priced the deployment (``bench_campaign.py`` leaves one in a temporary
 folder; it prints nothing of it, so by default the catalog, hazards and fit are run here
 first, ~2-3 minutes). ``--cases K``: the base and the first K cases only (default: all; the
-whole baseline takes ~12 minutes on 2 cores). Needs the shared catalog (RISKENGINE_SHARED)
+whole baseline takes ~7-8 minutes on 2 cores). Needs the shared catalog (RISKENGINE_SHARED)
 or RISKENGINE_CATALOG.
 """
 
@@ -49,32 +52,54 @@ from riskengine import sensitivity, settings, stages  # noqa: E402
 from riskengine.store import connect  # noqa: E402
 
 
+def _baseline_case(shared, task):
+    """Stop 31's worker: one whole case (its hazard set assembled here, its years in
+    block order, every source drawn for it alone)."""
+    from riskengine.losses import simulate_arrays
+    from riskengine.stages import assemble_hazard_set
+
+    objs, li, policy, years, seed, size, elt_min_loss = shared
+    i, param, value, rows = task
+    case_objs = list(objs)
+    if i >= 0:
+        case_objs[i] = objs[i].with_params(**{param: value})
+    hs, _ = assemble_hazard_set(case_objs, li if rows is None else replace(li, rows=rows))
+    return simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
+                           keep_components=False, workers=1, elt_min_loss=elt_min_loss)
+
+
 def baseline_pass(objs, li, policy, pricing, *, years, seed, hazard_context, workers,
                   elt_min_loss, todo):
-    """The pass as it ran before: per case, the hazard set assembled here and its blocks
-    simulated on a pool of its own (metrics as :func:`riskengine.sensitivity.run`)."""
+    """The pass as stop 31 ran it: one spawned pool, each worker a whole case at a time
+    (the base case first), the row cases last with their rows computed here while the
+    workers run the others (metrics as :func:`riskengine.sensitivity.run`)."""
     from riskengine.core.engine import block_years
-    from riskengine.losses import simulate_arrays
+    from riskengine.executor import Executor
     from riskengine.stages import assemble_hazard_set
 
     hs0, _ = assemble_hazard_set(objs, li)
     size = block_years(hs0)
-    out = []
-    hctx = None
-    for i, x, ka, value in [(-1, None, None, None)] + todo:
-        case_objs, case_li = list(objs), li
-        if i >= 0:
-            new = x.with_params(**{ka.param: value})
-            case_objs[i] = new
-            if type(x).hazard_rows is not registry.Peril.hazard_rows:
-                hctx = hctx or hazard_context()
-                case_li = replace(li, rows=sensitivity._replace_rows(li.rows, x, new, hctx))
-        hs, _ = assemble_hazard_set(case_objs, case_li)
-        res = simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
-                              keep_components=False, workers=workers,
-                              elt_min_loss=elt_min_loss)
-        out.append(sensitivity._metrics(res, pricing, policy, hs0))
-    return out
+    redo = [type(x).hazard_rows is not registry.Peril.hazard_rows for _, x, _, _ in todo]
+    order = [k for k in range(len(todo)) if not redo[k]] + [k for k in range(len(todo))
+                                                            if redo[k]]
+
+    def tasks():
+        yield (-1, "", None, None)
+        for k in order:
+            i, x, ka, value = todo[k]
+            rows = (sensitivity._replace_rows(li.rows, x, x.with_params(**{ka.param: value}),
+                                              hazard_context()) if redo[k] else None)
+            yield (i, ka.param, value, rows)
+
+    shared = (list(objs), li, policy, int(years), int(seed), size, float(elt_min_loss))
+    ex = Executor(max(1, min(int(workers), len(todo) + 1)), start_method="spawn")
+    results = ex.map(_baseline_case, tasks(), shared=shared, total=len(todo) + 1)
+    out = {-1: sensitivity._metrics(next(results), pricing, policy, hs0)}
+    for k in order:
+        out[k] = sensitivity._metrics(next(results), pricing, policy, hs0)
+    for _ in results:
+        pass
+    return [out[-1]] + [out[k] for k in range(len(todo))]
 
 
 def baseline_failure_rates(hs, labels, n_draws):

@@ -13,6 +13,12 @@ A case of a peril whose hazard rows depend on the parameter (collision, untracke
 breakup, space weather) recomputes that peril's rows from the same fleet, catalog and
 screening (``hazard_context``); posterior perils re-draw their sources.
 
+Because a case changes one peril, most of its loss sources are the base case's: the cases
+run in groups, block by block, and a source the cases of a group have in common
+(:func:`share_sources`) is drawn once a block for all of them (the engine's ``memo``); each
+case still voids, dates, depletes and prices its own year. A price hands the pass its own
+first years as the base case (:func:`riskengine.losses.head_result`).
+
 The result is the ``sensitivity`` table (one row per case plus the base) and the report's
 tornado chart.
 """
@@ -76,23 +82,122 @@ def _metrics(res, pricing, policy, hs) -> dict:
                 premium=pr.premium, ground_up_aal=float(np.mean(res.ground_up)))
 
 
-def _simulate_case(shared, task):
-    """One case in a worker: the case's perils and rows, its hazard set, its years.
+def _same(a, b) -> bool:
+    """Whether two engine inputs hold the same values (arrays by value, objects by their
+    attributes but the engine's per-object memo; a NaN is never the same).
 
-    ``shared`` is ``(objs, li, policy, years, seed, block_size, elt_min_loss)``; ``task``
-    is ``(peril index, parameter, value, rows)`` (index -1: the base case; ``rows`` None:
-    the stored rows)."""
-    from riskengine.losses import simulate_arrays
+    Examples
+    --------
+    >>> _same({"x": np.arange(3), "y": [1.0, "a"]}, {"x": np.arange(3), "y": [1.0, "a"]})
+    True
+    >>> _same(np.zeros(3), np.zeros(4)), _same(np.zeros(3), np.zeros(3, int))
+    (False, False)
+    """
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not isinstance(a, type):
+        va, vb = vars(a), vars(b)
+        keys = va.keys() - {"_engine_memo"}
+        return keys == vb.keys() - {"_engine_memo"} and all(_same(va[k], vb[k]) for k in keys)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def share_sources(hs, others) -> int:
+    """Make the hazard set ``hs`` hold the object of ``others``' sets for each source that
+    is the same there (same place in the list of sources, same labels, same values); the
+    number of sources replaced.
+
+    The engine then draws such a source once per block for all of them
+    (:func:`riskengine.core.engine.simulate_block`'s ``memo``): a sensitivity case
+    changes one peril, so its other ~100 sources are the base case's, and the memory of a
+    case is its own sources only. Sets with other parameter draws or other sources' labels
+    share nothing (their streams differ).
+
+    Examples
+    --------
+    >>> from riskengine.core.sources import HazardSet
+    >>> def hs(rate):
+    ...     h = HazardSet(np.full(10, 1e6), np.zeros(10, int), ["g"], [])
+    ...     h.add_independent_failure("hardware", 0.01)
+    ...     h.add_common_shock("storm", rate, 0.1)
+    ...     return h
+    >>> a, b = hs(0.5), hs(0.9)
+    >>> share_sources(b, [a]), b.sources[0] is a.sources[0], b.sources[1] is a.sources[1]
+    (1, True, False)
+    """
+    def labels(h):
+        return [tuple(getattr(x, "labels", None) or [x.peril]) for x in h.sources]
+
+    mine, n = labels(hs), 0
+    refs = [r for r in others if r.n_draws == hs.n_draws and labels(r) == mine]
+    for ref in refs[:1]:   # one array of insured values (the engine keeps what it derives
+        if _same(hs.sum_insured, ref.sum_insured):   # from them per array: launch losses)
+            hs.sum_insured = ref.sum_insured
+    for j, src in enumerate(hs.sources):
+        tried = set()
+        for ref in refs:
+            x = ref.sources[j]
+            if id(x) in tried:
+                continue
+            tried.add(id(x))
+            if _same(src, x):
+                hs.sources[j] = x
+                n += 1
+                break
+    return n
+
+
+def _simulate_group(shared, group):
+    """A group of cases in one process, block by block: each case's perils, rows and
+    hazard set, then every case's years of a block in turn, the sources they share drawn
+    once (:func:`share_sources`). The years of each case are those it has alone: every
+    draw comes from the same streams.
+
+    ``shared`` is ``(objs, li, policy, years, seed, block_size, elt_min_loss, hctx)``;
+    ``group`` lists ``(peril index, parameter, value, recompute rows)`` (index -1: the base
+    case). Returns each case's :class:`~riskengine.losses.SimulationResult`."""
+    from riskengine.core.engine import blocks, simulate_block
+    from riskengine.losses import ResultBuilder
     from riskengine.stages import assemble_hazard_set
 
-    objs, li, policy, years, seed, size, elt_min_loss = shared
-    i, param, value, rows = task
-    case_objs = list(objs)
-    if i >= 0:
+    objs, li, policy, years, seed, size, elt_min_loss, hctx = shared
+    # the base case's sources: what every case but its own peril's sources shares (also
+    # when the base case is not simulated here)
+    sets, base = [], assemble_hazard_set(objs, li)[0]
+    for i, param, value, redo in group:
+        if i < 0:
+            sets.append(base)
+            continue
+        case_objs, case_li = list(objs), li
         case_objs[i] = objs[i].with_params(**{param: value})
-    hs, _ = assemble_hazard_set(case_objs, li if rows is None else replace(li, rows=rows))
-    return simulate_arrays(hs, policy, seed=seed, years=years, block_size=size,
-                           keep_components=False, workers=1, elt_min_loss=elt_min_loss)
+        if redo:
+            case_li = replace(li, rows=_replace_rows(li.rows, objs[i], case_objs[i], hctx))
+        hs = assemble_hazard_set(case_objs, case_li)[0]
+        share_sources(hs, [base, *sets])    # (its copies of those sources are freed now)
+        sets.append(hs)
+    del base
+    # (as simulate_arrays builds a run's result: the same metrics to the bit; the cases'
+    # metrics need their year-level results only)
+    out = [ResultBuilder(hs, policy, years, seed) for hs in sets]
+    n_events = [0] * len(sets)
+    for b, n in blocks(years, size):
+        memo: dict = {}     # this block's draws of each source: made by the first case
+        for k, hs in enumerate(sets):
+            r = simulate_block(hs, policy, seed, b, n, elt_min_loss, memo, year_only=True)
+            out[k].add(b * size, r)
+            n_events[k] += len(r.ev_year)
+    return [x.result(e) for x, e in zip(out, n_events)]
 
 
 def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None,
@@ -114,10 +219,12 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
         recomputed; called at most once.
     progress : callable(done, total), optional
     workers : int
-        Local processes. Each runs whole cases (it assembles the case's hazard set and
-        simulates its years in order), so one pool serves the pass and a case's hazard set
-        is never pickled; the loss inputs go to each process once. A case's blocks are the
-        same whatever runs them, so the numbers are too.
+        Local processes. The cases are dealt into one group a process; a process gets the
+        loss inputs (and the hazard context) once, assembles its cases' hazard sets (the
+        rows of a case that needs them recomputed there), and simulates them block by
+        block: the sources its cases have in common (:func:`share_sources`, most of them)
+        are drawn once a block for all of them. A case's blocks are the same whatever runs
+        them, so the numbers are too.
     elt_min_loss : float
         The run's ``[simulation] elt_min_loss``: occurrences below it are compacted as they
         are simulated. The cases' metrics come from year-level results only, so they are
@@ -146,42 +253,31 @@ def run(objs, li, policy, pricing, *, years: int, seed: int, hazard_context=None
     size = block_years(hs0)
     if base is not None and base.years != int(years):
         raise ValueError(f"the base case has {base.years} years, the cases {years}")
-    lead = int(base is None)            # the base case's task, when it is simulated here
-    # the cases whose perils' hazard rows depend on the parameter (collision, untracked
-    # debris, breakup, space weather) get their rows computed here, from one hazard context,
-    # after the others: while the workers run the first cases
     redo = [type(x).hazard_rows is not registry.Peril.hazard_rows for _, x, _, _ in todo]
     if any(redo) and hazard_context is None:
         i, x, ka, _ = todo[redo.index(True)]
         raise ValueError(f"sensitivity of {x.name}.{ka.param} needs the hazard "
                          "context (catalog, screening) to recompute its rows")
-    order = [k for k in range(len(todo)) if not redo[k]] + [k for k in range(len(todo))
-                                                            if redo[k]]
-
-    def tasks():
-        if lead:
-            yield (-1, "", None, None)              # the base case
-        hctx = None
-        for k in order:
-            i, x, ka, value = todo[k]
-            rows = None
-            if redo[k]:
-                hctx = hctx or hazard_context()
-                rows = _replace_rows(li.rows, x, x.with_params(**{ka.param: value}), hctx)
-            yield (i, ka.param, value, rows)
-
-    shared = (list(objs), li, policy, int(years), int(seed), size, float(elt_min_loss))
-    n_tasks = len(todo) + lead
-    ex = Executor(max(1, min(int(workers), n_tasks)), start_method="spawn")
+    # the cases (and the base case unless given) in groups, one a process: a group runs
+    # block by block, each block's shared sources drawn once for all its cases; a case
+    # whose peril's hazard rows depend on the parameter (collision, untracked debris,
+    # breakup, space weather, radiation) recomputes them there, in the hazard context
+    keys = ([-1] if base is None else []) + list(range(len(todo)))
+    work = [(-1, "", None, False) if k < 0 else
+            (todo[k][0], todo[k][2].param, todo[k][3], redo[k]) for k in keys]
+    n_groups = max(1, min(int(workers), len(work)))
+    groups = [work[g::n_groups] for g in range(n_groups)]
+    hctx = hazard_context() if any(redo) else None
+    shared = (list(objs), li, policy, int(years), int(seed), size, float(elt_min_loss), hctx)
+    ex = Executor(n_groups, start_method="spawn")
     tick = (None if progress is None else
-            (lambda done, total: progress(max(0, int(done) - lead), len(todo))))
-    results = ex.map(_simulate_case, tasks(), shared=shared, progress=tick, total=n_tasks)
-    m0 = _metrics(next(results) if lead else base, pricing, policy, hs0)
-    metrics = {}
-    for k in order:
-        metrics[k] = _metrics(next(results), pricing, policy, hs0)
-    for _ in results:   # none left: ends the map (its pool shut down now, not when collected)
-        raise RuntimeError("the sensitivity map returned more results than its cases")
+            (lambda done, total: progress(len(todo) * int(done) // n_groups, len(todo))))
+    res = {}
+    for g, part in enumerate(ex.map(_simulate_group, groups, shared=shared, progress=tick)):
+        for k, r in zip(keys[g::n_groups], part):
+            res[k] = r
+    m0 = _metrics(res[-1] if base is None else base, pricing, policy, hs0)
+    metrics = {k: _metrics(res[k], pricing, policy, hs0) for k in range(len(todo))}
 
     def add(peril, param, label, value, base_value, m):
         cols["peril"].append(peril)

@@ -155,9 +155,10 @@ def test_a_peril_registered_in_this_process_only_rebuilds_elsewhere(toy):
 
 
 def test_cases_with_recomputed_rows_give_the_same_table_on_worker_processes(db_path, toy):
-    """The pass on 2 processes (each runs whole cases; the space-weather cases' rows are
-    recomputed in this process while the workers run the others) equals the pass run here,
-    case by case and to the bit, and the recomputed rows move the price."""
+    """The pass on 2 processes (a group of cases each, block by block, the shared sources
+    drawn once a block; the space-weather cases' rows recomputed in the worker) equals the
+    pass run here, and both equal each case simulated alone with every source drawn for it,
+    case by case and to the bit; the recomputed rows move the price."""
     from riskengine import stages
     from riskengine.config import parse_portfolio
     from riskengine.store import connect
@@ -182,6 +183,30 @@ def test_cases_with_recomputed_rows_give_the_same_table_on_worker_processes(db_p
     two = sensitivity.run(objs, li, Policy(), Pricing(), workers=2, **kw)
     assert one == two
     assert calls == [1, 1]                       # one hazard context a pass
+    # the reference: each case alone, its own hazard set, every source drawn for it
+    from dataclasses import replace
+
+    from riskengine.core.engine import block_years
+
+    ctx = hctx()
+    hs0 = stages.assemble_hazard_set(objs, li)[0]
+    ref = []
+    for i, x, ka, value in [(-1, None, None, None)] + sensitivity.cases(objs):
+        case, case_li = list(objs), li
+        if i >= 0:
+            case[i] = x.with_params(**{ka.param: value})
+            if type(x).hazard_rows is not registry.Peril.hazard_rows:
+                case_li = replace(li, rows=sensitivity._replace_rows(li.rows, x, case[i], ctx))
+        hs = stages.assemble_hazard_set(case, case_li)[0]
+        if i >= 0:        # all but the peril's own source are the base case's: shared
+            assert sensitivity.share_sources(hs, [hs0]) == len(hs.sources) - 1
+        r = simulate_arrays(hs, Policy(), seed=11, years=3000, block_size=block_years(hs0),
+                            keep_components=False)
+        ref.append(sensitivity._metrics(r, Pricing(), Policy(), hs0))
+    assert one["expected_loss"] == [m["aal"] for m in ref]
+    assert one["var_995"] == [m["var"] for m in ref]
+    assert one["premium"] == [m["premium"] for m in ref]
+    assert one["ground_up_aal"] == [m["ground_up_aal"] for m in ref]
     # the table keeps the cases' order (the row cases ran last)
     assert one["peril"] == ["(base)"] + [c[1].name for c in sensitivity.cases(objs)]
     d = dict(zip(zip(one["peril"], one["value"]), one["d_expected_loss"]))
@@ -336,3 +361,34 @@ def test_a_price_takes_its_own_first_years_as_the_base_case(db_path, toy):
     want = list(zip(cols["peril"], cols["value"], cols["expected_loss"], cols["var_995"],
                     cols["premium"], cols["ground_up_aal"]))
     assert got == want
+
+
+def test_a_block_with_memo_and_year_only_gives_the_same_years():
+    """The engine's two savings for the pass change no number: a block drawn with a memo
+    (the sources a second hazard set shares with the first drawn once) and a block that
+    stops at the year-level results give the annual losses, recoveries, reinstatement
+    multiples and largest occurrences of the plain block, to the bit."""
+    from riskengine.config import ReinsuranceLayer
+    from riskengine.core.engine import simulate_block
+
+    def hs(rate):
+        h = HazardSet(np.full(300, 1e8), np.repeat([0, 1], 150), ["a", "b"], [])
+        h.add_independent_failure("hardware", 0.02)
+        h.add_common_shock("storm", rate, 0.1, groups=["b"])
+        h.add_common_shock("breakup", 0.3, 0.05)
+        return h
+
+    pol = Policy(aggregate_limit=2e9, reinsurance=[ReinsuranceLayer(
+        name="xl", attachment=1e8, limit=5e8, basis="occurrence", reinstatements=1)])
+    a, b = hs(0.5), hs(1.5)
+    assert sensitivity.share_sources(b, [a]) == 2
+    keys = ("gross", "ground_up", "ceded", "rho", "oep", "oep_ground_up", "oep_net")
+    for block in range(3):
+        memo: dict = {}
+        for h in (a, b):
+            plain = simulate_block(h, pol, 7, block, 400)
+            lean = simulate_block(h, pol, 7, block, 400, memo=memo, year_only=True)
+            for k in keys:
+                np.testing.assert_array_equal(getattr(lean, k), getattr(plain, k), err_msg=k)
+            assert lean.campaign is None and len(lean.ev_year) == 0 and len(plain.ev_year)
+        assert len(memo) >= 3          # the first set's sources, the second's own storm

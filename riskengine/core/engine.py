@@ -97,16 +97,30 @@ def source_rngs(seed: int, block: int, labels: list[str]) -> list[np.random.Gene
     >>> a == b
     True
     """
-    import zlib
+    streams = _Streams(seed, block, labels)
+    return [streams[i] for i in range(len(labels))]
 
-    seen: dict[str, int] = {}
-    out = []
-    for lab in labels:
-        k = seen.get(lab, 0)
-        seen[lab] = k + 1
-        key = (int(block), zlib.crc32(lab.encode("utf-8")), k)
-        out.append(np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key)))
-    return out
+
+class _Streams:
+    """:func:`source_rngs`, each stream made when first asked for (a source whose draws a
+    memo holds needs none)."""
+
+    def __init__(self, seed: int, block: int, labels: list[str]):
+        import zlib
+
+        self.seed, self.keys, self.made = int(seed), [], {}
+        seen: dict[str, int] = {}
+        for lab in labels:
+            k = seen.get(lab, 0)
+            seen[lab] = k + 1
+            self.keys.append((int(block), zlib.crc32(lab.encode("utf-8")), k))
+
+    def __getitem__(self, i: int) -> np.random.Generator:
+        g = self.made.get(i)
+        if g is None:
+            g = self.made[i] = np.random.default_rng(
+                np.random.SeedSequence(self.seed, spawn_key=self.keys[i]))
+        return g
 
 
 @dataclass
@@ -703,7 +717,8 @@ def _cluster_hits(src: ClusterSource, draw: np.ndarray, rng: np.random.Generator
 
 
 def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLOCK_YEARS,
-                   min_loss: float = 0.0) -> BlockResult:
+                   min_loss: float = 0.0, memo: dict | None = None,
+                   year_only: bool = False) -> BlockResult:
     """Simulate ``n_years`` years of block ``block`` (pure: no I/O).
 
     Parameters
@@ -719,6 +734,22 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     min_loss : float
         Occurrences below it on the ground-up are summed into one event-table row per year
         and peril (the table of :func:`compact_events`); 0 keeps every one its own row.
+    memo : dict, optional
+        Each source's draws of this block, kept for the next hazard set that holds the same
+        source object (the sensitivity cases: :func:`riskengine.sensitivity.run`). A source
+        draws from its own stream (keyed by its label and rank), from the block's parameter
+        draws and, for a source driven by solar particle events, from those events, so the
+        same object draws the same in every hazard set with the same sources' labels and
+        the same number of parameter draws; what the others make of its draws (the hits
+        void on a failed launch, event times, depletion, terms) is done for each. Keep one
+        memo per block and per list of sources' labels; it holds the block's draws until
+        dropped.
+    year_only : bool
+        Only the year-level results on each perspective (annual losses, the years'
+        largest occurrences, the layers' recoveries): no event table, no split by peril,
+        fleet group or campaign phase (zeros and None). They are the same to the bit: the
+        event table and the splits are made from them, after them (what pricing a case of
+        the sensitivity pass needs).
 
     Examples
     --------
@@ -743,8 +774,33 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
     drawn = []        # per source in turn: its events as drawn (int) or which of them stay
     n_ev = 0
-    streams = source_rngs(seed, block, ["\x00".join(getattr(src, "labels", None) or [src.peril])
-                                        for src in hs.sources])
+    labels = ["\x00".join(getattr(src, "labels", None) or [src.peril]) for src in hs.sources]
+    streams = _Streams(seed, block, labels)
+    solar_src = {}   # peril label -> the solar source whose events this block has
+    launched: list = []
+
+    def draws(i, make, *dep, tag="draws"):
+        """Source ``i``'s draws, ``make()``, or those the memo has of the same source
+        object (and the same sources it depends on) in the same block. With another
+        ``tag``: what ``make()`` keeps of them once the hits on satellites of failed
+        launches are left out (the same when the launch sources are too), and the events
+        it says stay."""
+        if memo is None:
+            return make()
+        if not launched:          # the launch sources, whose failures void hits
+            launched.append([hs.sources[j] for j in failures])
+            launched.append(tuple(id(x) for x in launched[0]))
+        key = (tag, id(hs.sources[i]), i, labels[i], seed, block, n_years, hs.n_draws,
+               hs.n_sats) + tuple(id(x) for x in dep) + (launched[1] if tag != "draws" else ())
+        got = memo.get(key)
+        if got is None:
+            n0 = len(drawn)
+            got = memo[key] = (make(), drawn[n0:], hs.sources[i], dep,  # (objects stay alive)
+                               launched[0])
+        else:
+            drawn.extend(got[1])
+        return got[0]
+
     # ---- failed launches first (from their own streams: no draw changes). Every other hit
     # that year on a satellite of a failed launch is void (it never reached orbit) and is
     # left out as its source draws it; an occurrence that is its hits (a satellite's own
@@ -807,19 +863,26 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     src_order = sorted(range(len(hs.sources)),
                        key=lambda i: not isinstance(hs.sources[i], SolarEventSource))
     for i in src_order:
-        src, rng = hs.sources[i], streams[i]
+        src = hs.sources[i]
         pc = perils.index(src.peril) if src.peril in perils else -1
         if isinstance(src, DerelictSource):
-            deferred.append((src, rng, pc))
+            deferred.append((src, i, pc))
             continue
         if isinstance(src, SolarEventSource):
             from riskengine.core.spe import sample_spe_year
 
-            sp = sample_spe_year(rng, n_years, src.model, [1.0])
-            yrs = sp.event_year.astype(np.int64)
-            # one uniform per event decides which events drive a storm (driven_by sources):
-            # the same for every storm source, so a driven storm is one storm for all groups
-            solar_events[src.peril] = (n_ev, yrs, sp.fluence_gt30, rng.random(len(yrs)))
+            def make():
+                rng = streams[i]
+                sp = sample_spe_year(rng, n_years, src.model, [1.0])
+                # one uniform per event decides which events drive a storm (driven_by
+                # sources): the same for every storm source, so a driven storm is one storm
+                # for all groups
+                yrs = sp.event_year.astype(np.int64)
+                return yrs, sp.fluence_gt30, rng.random(len(yrs))
+
+            yrs, fluence, u_storm = draws(i, make)
+            solar_src[src.peril] = src
+            solar_events[src.peril] = (n_ev, yrs, fluence, u_storm)
             ev_direct.append(np.zeros(len(yrs)))
         elif i in failures:                    # riskengine.core.campaign.LaunchFailureSource
             yrs, lu = failures[i]
@@ -829,9 +892,11 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             timed.append((idx, np.zeros(len(yrs))))
         elif hasattr(src, "sample_events"):  # riskengine.core.campaign sources
             if getattr(src, "times_by_hit", False):
-                yrs, e, sat, dmg, t, t_hit = src.sample_events(draw, rng, hit_times=True)
+                yrs, e, sat, dmg, t, t_hit = draws(i, lambda: src.sample_events(
+                    draw, streams[i], hit_times=True))
             else:
-                (yrs, e, sat, dmg, t), t_hit = src.sample_events(draw, rng), None
+                (yrs, e, sat, dmg, t), t_hit = draws(
+                    i, lambda: src.sample_events(draw, streams[i])), None
             had, n_hits = np.bincount(e, minlength=len(yrs)) > 0, len(e)
             if t_hit is None:
                 e, sat, dmg = shared(yrs, e, sat, dmg)
@@ -853,20 +918,26 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             ev_direct.append(np.zeros(len(yrs)))
             timed.append((n_ev + np.arange(len(yrs)), t))
         elif isinstance(src, CompoundSource):
-            counts = sample_counts(src.frequency, n_years, rng)
-            yrs = np.repeat(np.arange(n_years), counts)
-            ev_direct.append(sample_severity(src.severity, len(yrs), rng))
+            def make():
+                rng = streams[i]
+                yrs = np.repeat(np.arange(n_years), sample_counts(src.frequency, n_years, rng))
+                return yrs, sample_severity(src.severity, len(yrs), rng)
+
+            yrs, sev = draws(i, make)
+            ev_direct.append(sev)
         elif isinstance(src, CapacitySource):
             sun = solar_events.get(src.solar.peril) if src.solar is not None else None
-            e, sat, dmg, lab, sun_hits = _capacity_claims(
-                src, draw, rng, None if sun is None else sun[1:3])
+            dep = [] if sun is None else [solar_src[src.solar.peril]]
+            e, sat, dmg, lab, sun_hits = draws(i, lambda: _capacity_claims(
+                src, draw, streams[i], None if sun is None else sun[1:3]), *dep)
             if sun_hits is not None and len(sun_hits[0]):   # hits of the solar events
-                se, ss, sd = shared(sun[1], *sun_hits)
+                se, ss, sd = draws(i, lambda: shared(sun[1], *sun_hits), *dep, tag="shared")
                 hit_ev.append(sun[0] + se)
                 hit_sat.append(ss)
                 hit_dmg.append(sd)
             codes = np.array([perils.index(x) for x in src.labels], np.int16)
-            yrs, sat, dmg, lab = own(e.astype(np.int64), sat, dmg, lab)
+            yrs, sat, dmg, lab = draws(i, lambda: own(e.astype(np.int64), sat, dmg, lab), *dep,
+                                       tag="own")
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(sat)
             hit_dmg.append(dmg)
@@ -877,7 +948,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             n_ev += len(yrs)
             continue
         elif isinstance(src, ClusterSource):
-            yrs, e, sat, dmg = _cluster_hits(src, draw, rng)
+            yrs, e, sat, dmg = draws(i, lambda: _cluster_hits(src, draw, streams[i]))
             # a collision of two satellites of a cluster needs both in orbit: one whose
             # pair has a satellite of a failed launch did not happen (the pair is uniform
             # over the cluster's pairs, so this thins the rate to the pairs in orbit), its
@@ -897,47 +968,60 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, BatchSource):
-            yrs, _, e, sat, dmg = _batch_hits(src, draw, rng)
-            e, sat, dmg = shared(yrs, e, sat, dmg)
+            yrs, _, e, sat, dmg = draws(i, lambda: _batch_hits(src, draw, streams[i]))
+            e, sat, dmg = draws(i, lambda: shared(yrs, e, sat, dmg), tag="shared")
             hit_ev.append(n_ev + e)
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         elif isinstance(src, SatelliteSource):
-            d = draw % src.n_draws
-            lam, flat = _memo(src, "unit_cdf", lambda: _unit_cdf(src))
-            counts = rng.poisson(lam[d])
-            yrs = np.repeat(np.arange(n_years), counts)
-            dd = d[yrs]
-            u = _row_search(flat, len(src.units.size), dd, rng.random(len(yrs)), step=1.0)
-            u = np.minimum(u, len(src.units.size) - 1)
-            pos = src.units.offset[u] + (rng.random(len(yrs)) * src.units.size[u]).astype(np.int64)
-            yrs, sat, dmg = own(yrs, src.units.sats[pos], _damage(src, dd, rng))
+            def make():
+                rng = streams[i]
+                d = draw % src.n_draws
+                lam, flat = _memo(src, "unit_cdf", lambda: _unit_cdf(src))
+                yrs = np.repeat(np.arange(n_years), rng.poisson(lam[d]))
+                dd = d[yrs]
+                u = _row_search(flat, len(src.units.size), dd, rng.random(len(yrs)), step=1.0)
+                u = np.minimum(u, len(src.units.size) - 1)
+                pos = src.units.offset[u] + (rng.random(len(yrs))
+                                             * src.units.size[u]).astype(np.int64)
+                return yrs, src.units.sats[pos], _damage(src, dd, rng)
+
+            yrs, sat, dmg = draws(i, lambda: own(*draws(i, make)), tag="own")
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
         else:  # EventSource
-            d = draw % src.n_draws
-            counts = rng.poisson(src.rate[d])
-            if src.driven_by in solar_events and src.driven_probability > 0:
-                _, sun_years, _, u_storm = solar_events[src.driven_by]
-                driven = sun_years[u_storm < src.driven_probability]
-                counts = counts + np.bincount(driven, minlength=n_years)
-            yrs = np.repeat(np.arange(n_years), counts)
-            dd = d[yrs]
-            q_event = None
-            if getattr(src, "exposure_tau", None) is not None:
-                # the event's time sets the exposure left until the year's end
-                t = rng.random(len(yrs))
+            driven_by = (solar_src[src.driven_by] if src.driven_by in solar_events
+                         and src.driven_probability > 0 else None)
+
+            def make():
+                rng = streams[i]
+                d = draw % src.n_draws
+                counts = rng.poisson(src.rate[d])
+                if driven_by is not None:
+                    _, sun_years, _, u_storm = solar_events[src.driven_by]
+                    driven = sun_years[u_storm < src.driven_probability]
+                    counts = counts + np.bincount(driven, minlength=n_years)
+                yrs = np.repeat(np.arange(n_years), counts)
+                dd = d[yrs]
+                q_event = t = None
+                if getattr(src, "exposure_tau", None) is not None:
+                    # the event's time sets the exposure left until the year's end
+                    t = rng.random(len(yrs))
+                    er = src.exposure_rate
+                    q_event = cloud_hit_probability(er[dd % er.shape[0]],
+                                                    src.exposure_tau[None, :], t[:, None])
+                e, s = _event_hits(src, dd, rng, q_event)
+                # (a one-year block: one parameter draw for all the hits, no array of it)
+                return yrs, t, e, s, _damage(src, dd[e] if n_years > 1 else d[0], rng, len(e))
+
+            dep = [] if driven_by is None else [driven_by]
+            yrs, t, e, s, dmg = draws(i, make, *dep)
+            if t is not None:
                 timed.append((n_ev + np.arange(len(yrs)), t))
-                er = src.exposure_rate
-                q_event = cloud_hit_probability(er[dd % er.shape[0]], src.exposure_tau[None, :],
-                                                t[:, None])
-            e, s = _event_hits(src, dd, rng, q_event)
-            # (a one-year block: one parameter draw for all the hits, no array of it)
-            e, s, dmg = shared(yrs, e, s, _damage(src, dd[e] if n_years > 1 else d[0], rng,
-                                                  len(e)))
+            e, s, dmg = draws(i, lambda: shared(yrs, e, s, dmg), *dep, tag="shared")
             hit_ev.append(n_ev + e)
             hit_sat.append(s)
             hit_dmg.append(dmg)
@@ -968,9 +1052,9 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     for idx, t in timed:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
-    for src, drng, pc in deferred:   # each from its own stream: the others' draws unchanged
+    for src, i, pc in deferred:   # each from its own stream: the others' draws unchanged
         y, sat, t = _derelict_hits(src, hs, ev_year, ev_peril, ev_time, hit_ev, hit_sat,
-                                   hit_dmg, draw, n_years, drng)
+                                   hit_dmg, draw, n_years, streams[i])
         k = reached(y, sat)   # a satellite that never reached orbit meets no derelict
         if k is not None:
             y, sat, t = y[k[0]], sat[k[0]], t[k[0]]
@@ -999,7 +1083,8 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                                             deductible_type=getattr(pol, "deductible_type",
                                                                     "straight"))
     return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
-                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail, min_loss)
+                      hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail, min_loss,
+                      year_only)
 
 
 def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.ndarray:
@@ -1055,7 +1140,7 @@ def _launch_parts(launch_ev, sub, p_share, group, hits):
 
 def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hit_ev,
                hit_sat, remaining, gu_hit, ins_hit, ctl=None, launch_fail=(),
-               min_loss: float = 0.0) -> BlockResult:
+               min_loss: float = 0.0, year_only: bool = False) -> BlockResult:
     """Occurrence, aggregate and reinsurance terms of a block's occurrences, on the
     ground-up, gross and net perspectives.
 
@@ -1169,6 +1254,14 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     # ---- annual losses by peril and fleet group: the occurrences' own gross and net losses
     n_p = len(hs.perils)
     g = len(hs.group_names) + 1
+    if year_only:   # (the splits, campaign sums and event table are made from the above)
+        z, e = np.zeros((n_years, n_p)), np.zeros(0)
+        return BlockResult(n_years, gross, ground_up, oep, ceded, z, np.zeros((n_years, g)),
+                           np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int64),
+                           e, e, oep_ground_up=oep_gu, oep_net=oep_net, rho=c.rho,
+                           by_peril_gross=z, by_group_gross=np.zeros((n_years, g)),
+                           draw=draw.astype(np.int32, copy=False), n_occ_limit=n_occ,
+                           n_agg_limit=n_agg, campaign=None)
     p_peril = ev_peril[pe]
     p_grp = np.full(len(pe), g - 1, np.int64)   # the group of a loss without satellite hits
     for idx, _yrs, _lu, _ins, _k, grp, *_ in launch_ev:
