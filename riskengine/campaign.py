@@ -58,6 +58,9 @@ class LaunchPlan:
         if (code, message) not in self.flags:
             self.flags.append((code, message))
 
+    def __getstate__(self):   # (the launch peril's memo stays in its process)
+        return {k: v for k, v in self.__dict__.items() if k != "_failure_probabilities"}
+
 
 def build_plan(p, fleet) -> LaunchPlan | None:
     """The portfolio's launches on its resolved fleet; ``None`` without launches.
