@@ -151,7 +151,11 @@ def share_sources(hs, others) -> int:
             if id(x) in tried:
                 continue
             tried.add(id(x))
-            if _same(src, x):
+            try:
+                same = _same(src, x)
+            except RecursionError:      # (a structure too deep to compare: not shared)
+                same = False
+            if same:
                 hs.sources[j] = x
                 n += 1
                 break

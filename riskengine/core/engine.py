@@ -1255,11 +1255,11 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     n_p = len(hs.perils)
     g = len(hs.group_names) + 1
     if year_only:   # (the splits, campaign sums and event table are made from the above)
-        z, e = np.zeros((n_years, n_p)), np.zeros(0)
-        return BlockResult(n_years, gross, ground_up, oep, ceded, z, np.zeros((n_years, g)),
-                           np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int64),
-                           e, e, oep_ground_up=oep_gu, oep_net=oep_net, rho=c.rho,
-                           by_peril_gross=z, by_group_gross=np.zeros((n_years, g)),
+        return BlockResult(n_years, gross, ground_up, oep, ceded, np.zeros((n_years, n_p)),
+                           np.zeros((n_years, g)), np.zeros(0, np.int64), np.zeros(0, np.int16),
+                           np.zeros(0, np.int64), np.zeros(0), np.zeros(0), oep_ground_up=oep_gu,
+                           oep_net=oep_net, rho=c.rho, by_peril_gross=np.zeros((n_years, n_p)),
+                           by_group_gross=np.zeros((n_years, g)),
                            draw=draw.astype(np.int32, copy=False), n_occ_limit=n_occ,
                            n_agg_limit=n_agg, campaign=None)
     p_peril = ev_peril[pe]
