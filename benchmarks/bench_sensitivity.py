@@ -27,7 +27,7 @@ Usage::
 ``--db``: a store that priced the deployment (``bench_campaign.py`` leaves one in a temporary
 folder; it prints nothing of it, so by default the catalog, hazards and fit are run here
 first, ~2-3 minutes). ``--cases K``: the base and the first K cases only (default: all; the
-whole baseline takes ~7-8 minutes on 2 cores). Needs the shared catalog (RISKENGINE_SHARED)
+whole baseline took 8.4 minutes on 2 cores at stop 32). Needs the shared catalog (RISKENGINE_SHARED)
 or RISKENGINE_CATALOG.
 """
 
