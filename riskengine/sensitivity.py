@@ -136,11 +136,10 @@ def share_sources(hs, others) -> int:
     >>> share_sources(b, [a]), b.sources[0] is a.sources[0], b.sources[1] is a.sources[1]
     (1, True, False)
     """
-    def labels(h):
-        return [tuple(getattr(x, "labels", None) or [x.peril]) for x in h.sources]
+    from riskengine.core.engine import source_labels
 
-    mine, n = labels(hs), 0
-    refs = [r for r in others if r.n_draws == hs.n_draws and labels(r) == mine]
+    mine, n = source_labels(hs), 0
+    refs = [r for r in others if r.n_draws == hs.n_draws and source_labels(r) == mine]
     for ref in refs[:1]:   # one array of insured values (the engine keeps what it derives
         if _same(hs.sum_insured, ref.sum_insured):   # from them per array: launch losses)
             hs.sum_insured = ref.sum_insured

@@ -84,6 +84,21 @@ def block_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(block),)))
 
 
+def source_labels(hs: HazardSet) -> list[str]:
+    """Each source's label (its perils' labels joined): what keys its random stream
+    (:func:`source_rngs`), so two hazard sets with the same list draw each source from the
+    same stream.
+
+    Examples
+    --------
+    >>> hs = HazardSet(np.full(2, 1e6), np.zeros(2, int), ["g"], [])
+    >>> hs.add_independent_failure("hardware", 0.01)
+    >>> source_labels(hs)
+    ['hardware']
+    """
+    return ["\x00".join(getattr(src, "labels", None) or [src.peril]) for src in hs.sources]
+
+
 def source_rngs(seed: int, block: int, labels: list[str]) -> list[np.random.Generator]:
     """One random stream per loss source of block ``block``, keyed by the source's label
     (and its rank among sources of the same label), not by its position: adding, removing
@@ -774,7 +789,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
     drawn = []        # per source in turn: its events as drawn (int) or which of them stay
     n_ev = 0
-    labels = ["\x00".join(getattr(src, "labels", None) or [src.peril]) for src in hs.sources]
+    labels = source_labels(hs)
     streams = _Streams(seed, block, labels)
     if memo is None:   # (all at once: made in one loop, they cost half as much as one by one)
         for i in range(len(labels)):
