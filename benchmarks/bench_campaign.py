@@ -12,7 +12,10 @@ Carlo with the config's workers and years, and the key-assumption pass that
 cores. The pass is timed apart (the run records its time in ``runs.stats``): its cases have a
 fixed number of years (:func:`riskengine.sensitivity.default_years`: 200 for this fleet), so
 it is not scaled with the years when the benchmark runs fewer than the config's.
-``BENCH_SENSITIVITY=0`` leaves the pass out.
+``BENCH_SENSITIVITY=0`` leaves the pass out. As in ``riskengine price``
+(:func:`riskengine.stages.price`), the Bayesian fit samples in a process of its own while
+the hazards stage runs; the "fit" line is then what is left of it after the hazards
+(waiting for it, storing it). ``BENCH_FIT_BESIDE=0`` runs them one after the other.
 
 Usage: python benchmarks/bench_campaign.py [YEARS]   (default: million.toml's 20,000)
 Needs the shared catalog (RISKENGINE_SHARED) or RISKENGINE_CATALOG; RISKENGINE_FIT_DRAWS
@@ -65,11 +68,15 @@ def main() -> None:
     opts = stages.Options(years=years,
                           sensitivity=False if os.environ.get("BENCH_SENSITIVITY") == "0"
                           else None)
+    # as stages.price runs them: the fit samples in a process of its own beside the
+    # hazards stage (BENCH_FIT_BESIDE=0: one after the other, as before stop 33)
+    if os.environ.get("BENCH_FIT_BESIDE") != "0":
+        stages._start_fit_sampling(con, p, opts)
     stages.hazards(con, p, opts)
     times["catalog + hazards"] = time.perf_counter() - t0
     t = time.perf_counter()
     stages.fit(con, opts)
-    times["fit"] = time.perf_counter() - t
+    times["fit"] = time.perf_counter() - t      # (beside the hazards: what is left of it)
     t = time.perf_counter()
     rid = stages.simulate(con, p, opts, kind="price")
     price_s = time.perf_counter() - t

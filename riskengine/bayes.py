@@ -452,8 +452,26 @@ def _default_fits_dir(con) -> Path:
     return Path("fits")
 
 
+def sample_fit(settings: FitSettings = FitSettings(), evidence=None, progress=None,
+               models=MODELS):
+    """The fit's sampling alone, no store: ``(content hash, models, batch checks)``, what
+    :func:`fit` stores. A pure function of the evidence and the settings, so it may run in
+    a process of its own while the caller computes something else (``riskengine price``
+    samples while the hazards stage runs: :func:`riskengine.stages.price`).
+
+    ``evidence``: default :func:`riskengine.evidence.load_evidence` (shipped evidence only);
+    ``models``: the models to sample (default all, :data:`MODELS`).
+    """
+    from riskengine.evidence import load_evidence
+
+    ev = evidence if evidence is not None else load_evidence()
+    results = fit_models(ev, settings, models=models, progress=progress)
+    checks = batch_checks(ev, settings) if "batch" in results else None
+    return content_hash(ev, settings), results, checks
+
+
 def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=False,
-        fits_dir=None, progress=None) -> dict:
+        fits_dir=None, progress=None, sampled=None) -> dict:
     """Fit (or reuse) the models and store them; returns a dict with run_id and reuse flag.
 
     Parameters
@@ -466,6 +484,10 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
     fits_dir : path, optional
         Folder for the netCDF InferenceData files (default ``fits/`` beside the database
         file; ``./fits`` for an in-memory database).
+    sampled : tuple, optional
+        What :func:`sample_fit` returned for the same evidence and settings (sampled
+        elsewhere, e.g. in another process): stored as it is. One of another content
+        hash is ignored and the models are sampled here.
     """
     from riskengine.evidence import load_evidence
     from riskengine.store import run as store_run
@@ -476,7 +498,11 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
         existing = find_reusable_fit(con, chash)
         if existing:
             return {"run_id": existing, "reused": True, "content_hash": chash}
-    results = fit_models(ev, settings, progress=progress)
+    if sampled is not None and sampled[0] == chash:
+        _, results, checks = sampled
+    else:
+        results = fit_models(ev, settings, progress=progress)
+        checks = batch_checks(ev, settings) if "batch" in results else None
     fits_dir = Path(fits_dir) if fits_dir is not None else _default_fits_dir(con)
     fits_dir.mkdir(parents=True, exist_ok=True)
     from riskengine.launch_record import record_summary
@@ -486,7 +512,6 @@ def fit(con, *, evidence=None, settings: FitSettings = FitSettings(), force=Fals
               "families_with_evidence": families_with_evidence(ev), "evidence_files": [str(p) for p in ev.files],
               "bus_families": ev.bus.families, "accelerator_families": ev.accelerator.families,
               "tid_families": ev.beam.families}
-    checks = batch_checks(ev, settings) if "batch" in results else None
     with store_run(con, "fit", config=config, seed=settings.seed) as h:
         for name, (idata, timings, psd) in results.items():
             nc = fits_dir / f"{name}-{chash[:16]}-{h.run_id}.nc"

@@ -254,3 +254,43 @@ class Executor:
             for f in scattered:
                 if f is not None:
                     f.release()
+
+
+class Background:
+    """``fn(*args)`` in a process of its own (``spawn``: nothing inherited, the arguments
+    and the result pickled), while the caller goes on; :meth:`result` waits for it.
+
+    For work that uses one core beside a caller that uses the other, such as the Bayesian
+    fit's sampling beside the hazards stage (:func:`riskengine.stages.price`). The process
+    ends with :meth:`result` or :meth:`close` (also as a context manager); an exception in
+    ``fn`` is raised again by :meth:`result`.
+
+    Examples
+    --------
+    >>> with Background(pow, 2, 10) as job:
+    ...     job.result()
+    1024
+    """
+
+    def __init__(self, fn: Callable, *args: Any, start_method: str = "spawn"):
+        self._pool = mp.get_context(start_method).Pool(1)
+        self._job = self._pool.apply_async(fn, args)
+
+    def result(self, timeout: float | None = None) -> Any:
+        try:
+            return self._job.get(timeout)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the process (the work is lost if it has not finished)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -406,19 +406,31 @@ def hazards_run_for(con, p, fleet, run_id: str | None = None) -> str | None:
 
 
 # --------------------------------------------------------------------------- fit
+def _fit_settings(opts: Options):
+    from riskengine import bayes
+
+    if opts.fit_settings is not None:
+        return opts.fit_settings
+    n = settings.fit_draws()
+    return bayes.FitSettings(draws=n, tune=min(1000, n))
+
+
 def fit(con, opts: Options | None = None, *, evidence=None, force: bool = False,
         fits_dir=None) -> str:
     """Fit (or reuse) the Bayesian hardware and radiation models; the fit run id."""
     from riskengine import bayes
 
     opts = opts or Options()
-    fs = opts.fit_settings
-    if fs is None:
-        n = settings.fit_draws()
-        fs = bayes.FitSettings(draws=n, tune=min(1000, n))
+    fs = _fit_settings(opts)
     prog = (lambda m: opts.progress(f"sampling {m}", 0, 1)) if opts.progress else None
+    sampled = None
+    job = opts.info.pop("fit_sampling", None)   # started by price() beside the hazards
+    if job is not None and evidence is None and not force:
+        sampled = job.result()     # (bayes.fit stores it if it is of these settings)
+    elif job is not None:
+        job.close()
     out = bayes.fit(con, evidence=evidence, settings=fs, force=force, fits_dir=fits_dir,
-                    progress=prog)
+                    progress=prog, sampled=sampled)
     opts.info["fit_reused"] = out["reused"]
     opts.say(f"fit: {'reused' if out['reused'] else 'sampled'} (run {out['run_id']})")
     return out["run_id"]
@@ -860,8 +872,35 @@ def price(con, p, opts: Options | None = None) -> str:
     objs = portfolio_perils(p)
     if any(type(x).hazard_rows is not registry.Peril.hazard_rows for x in objs) \
             and opts.hazards_run is None:
-        hazards(con, p, opts)
+        # the hazards stage uses one core: the fit, when one must be sampled, samples in
+        # a process of its own beside it (stored as the fit stage stores its own)
+        job = _start_fit_sampling(con, p, opts)
+        try:
+            hazards(con, p, opts)
+            return simulate(con, p, opts, kind="price")
+        finally:
+            if job is not None:
+                job.close()
+                opts.info.pop("fit_sampling", None)
     return simulate(con, p, opts, kind="price")
+
+
+def _start_fit_sampling(con, p, opts: Options):
+    """The fit's sampling started in a process of its own (``opts.info["fit_sampling"]``,
+    taken by :func:`fit`), when ``p`` needs the posterior and the store has no fit of the
+    same evidence and settings to reuse; None otherwise."""
+    if "posterior" not in needs(p):
+        return None
+    from riskengine import bayes
+    from riskengine.evidence import load_evidence
+    from riskengine.executor import Background
+
+    fs = _fit_settings(opts)
+    if bayes.find_reusable_fit(con, bayes.content_hash(load_evidence(), fs)):
+        return None
+    opts.info["fit_sampling"] = job = Background(bayes.sample_fit, fs)
+    opts.say("fit: sampling beside the hazards stage")
+    return job
 
 
 def latest_price_run(con, portfolio: str | None = None) -> str | None:

@@ -283,3 +283,37 @@ def test_a_tid_family_without_tests_flags_the_price_and_a_tested_one_does_not(fi
     assert "'gpu'" in untested["outside_tid_evidence"]
     assert "memory" in untested["outside_tid_evidence"]      # it names the tested families
     assert "outside_tid_evidence" not in flags(accelerator_family="gpu", tid_family="memory")
+
+
+def test_sampling_in_a_process_of_its_own_gives_the_same_draws():
+    """`riskengine price` samples the fit in a process of its own beside the hazards stage
+    (riskengine.executor.Background): the same draws to the bit as in this process."""
+    from riskengine.executor import Background
+
+    here = bayes.sample_fit(SMALL, models=("launch",))
+    with Background(bayes.sample_fit, SMALL, None, None, ("launch",)) as job:
+        there = job.result()
+    assert here[0] == there[0] and there[2] is None      # content hash; no batch checks
+    a, b = here[1]["launch"][0].posterior, there[1]["launch"][0].posterior
+    assert set(a.data_vars) == set(b.data_vars)
+    for k in a.data_vars:
+        assert np.array_equal(a[k].values, b[k].values), k
+
+
+def test_a_sampled_fit_of_other_settings_is_not_stored(tmp_path):
+    """bayes.fit(sampled=) stores what was sampled elsewhere only when it is of the same
+    evidence and settings (content hash); otherwise it samples itself."""
+    other = (bayes.content_hash(load_evidence(), SMALL), {}, None)   # another hash below
+    con = connect(str(tmp_path / "f.duckdb"))
+    tiny = bayes.FitSettings(draws=50, tune=50, chains=1)
+    assert other[0] != bayes.content_hash(load_evidence(), tiny)
+    with pytest.MonkeyPatch.context() as mp:
+        called = []
+        real = bayes.fit_models
+        mp.setattr(bayes, "fit_models", lambda *a, **k: called.append(1) or real(
+            *a, **{**k, "models": ("launch",)}))
+        res = bayes.fit(con, settings=tiny, fits_dir=tmp_path / "fits", sampled=other)
+    assert called and not res["reused"]
+    assert con.execute("SELECT count(*) FROM fits WHERE run_id = ?",
+                       [res["run_id"]]).fetchone()[0] == 1
+    con.close()

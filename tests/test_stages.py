@@ -5,6 +5,7 @@ portfolio's price."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,9 @@ def test_price_equals_hazards_then_simulate(store, full_3le, cli_run, monkeypatc
     # the sensitivity cases are tested in tests/test_sensitivity.py; here they only cost time
     r = cli_run("price", cfg, "--db", store, "--years", 400, "--no-sensitivity", env=env)
     assert r.exit_code == 0, r.stderr
+    # the fit sampled in a process of its own while the hazards stage ran, and ended
+    assert "sampling beside the hazards stage" in r.output + r.stderr
+    assert not multiprocessing.active_children()
     r = cli_run("hazards", cfg, "--db", store, env=env)
     assert r.exit_code == 0, r.stderr
     r = cli_run("simulate", cfg, "--db", store, "--years", 400, "--no-sensitivity", env=env)
@@ -57,6 +61,24 @@ def test_price_equals_hazards_then_simulate(store, full_3le, cli_run, monkeypatc
                                     [_newest(con, "simulate")]).fetchall()[0][0])
     assert inputs["hazards_run_id"] == _newest(con, "hazards")
     assert inputs["fit_run_id"] and inputs["collision_method"] == {"dc-shell-550": "flux"}
+    con.close()
+
+
+def test_a_failed_hazards_stage_stops_the_fit_sampling_beside_it(tmp_path, cli_run,
+                                                                 monkeypatch):
+    """The fit samples in a process of its own while the hazards stage runs: when that
+    stage fails (here an unreadable catalog), the process is stopped and nothing is
+    stored."""
+    monkeypatch.setenv("RISKENGINE_FIT_DRAWS", "100")
+    bad = tmp_path / "bad.tle"
+    bad.write_text("this is not a catalog\n")
+    db = tmp_path / "s.duckdb"
+    r = cli_run("price", REPO / "portfolios" / "example.toml", "--db", db, "--years", 10,
+                "--no-sensitivity", env={"RISKENGINE_CATALOG": bad})
+    assert r.exit_code != 0 and "bad.tle" in r.stderr
+    assert not multiprocessing.active_children()
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM runs WHERE kind = 'fit'").fetchone()[0] == 0
     con.close()
 
 
