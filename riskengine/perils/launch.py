@@ -149,9 +149,13 @@ class Launch(Peril):
         memo = plan.__dict__.setdefault("_failure_probabilities", {})
         key = (id(ctx.posterior), ctx.seed)
         if key not in memo:
-            memo[key] = (ctx.posterior, failure_probabilities(plan, ctx.posterior, ctx.seed))
-        p, flags = memo[key][1]
-        p = np.minimum(np.asarray(p, float) * self.params.reliability_factor, 1.0)
+            p, flags = failure_probabilities(plan, ctx.posterior, ctx.seed)
+            # (x 1, the configured factor's array: one (draws x launches) array for every
+            # case but the launch peril's own, not a copy of 256 MB each)
+            memo[key] = (ctx.posterior, (p, flags), np.minimum(np.asarray(p, float) * 1.0, 1.0))
+        (p, flags), as_is = memo[key][1], memo[key][2]
+        factor = self.params.reliability_factor
+        p = as_is if factor == 1.0 else np.minimum(np.asarray(p, float) * factor, 1.0)
         for code, message in flags:
             plan.flag(code, message)
         plan.failure_probability = p
