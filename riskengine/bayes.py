@@ -60,11 +60,12 @@ class FitSettings:
     def resolved_sampler(self) -> str:
         if self.sampler != "auto":
             return self.sampler
-        try:
-            import nutpie  # noqa: F401
-        except ImportError:
-            return "pymc"
-        return "nutpie"
+        # (whether it is installed, not imported: importing it takes seconds, and the
+        # content hash of a reused fit, or of one sampled in another process, needs only
+        # the name)
+        from importlib.util import find_spec
+
+        return "nutpie" if find_spec("nutpie") is not None else "pymc"
 
 
 # --------------------------------------------------------------------------- building
