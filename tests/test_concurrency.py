@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 QUICK = REPO / "portfolios" / "quick.toml"
@@ -117,3 +118,69 @@ def test_stores_open_in_duckdb_1x_readers(tmp_path):
                               "SELECT count(*) FROM complete_runs"], capture_output=True,
                              text=True, timeout=60)
         assert out.returncode == 0 and "│            1 │" in out.stdout, out.stderr
+
+
+def _ylt_run(con, n, stream=False):
+    import numpy as np
+
+    from riskengine.store import run
+
+    with run(con, "simulate", years=n, stream=stream) as r:
+        r.write("ylt", {"year": np.arange(1, n + 1), "loss": np.ones(n),
+                        "ground_up_loss": np.ones(n)})
+    return r.run_id
+
+
+def test_a_lone_job_publishes_its_work_copy_whole_and_others_are_merged(tmp_path,
+                                                                        monkeypatch):
+    """While no one else publishes, a job's work copy is the shared file plus its runs and
+    is published whole (no rows inserted); once another job has published, its runs are
+    merged into the shared file again, and every job keeps its runs."""
+    from riskengine.store import connect, publish, run
+
+    db = tmp_path / "s.duckdb"
+    a, b = connect(db), connect(db)
+    merged = []
+    real = publish._merge
+    monkeypatch.setattr(publish, "_merge", lambda *x, **k: merged.append(1) or real(*x, **k))
+    ra = _ylt_run(a, 10, stream=True)       # a alone: published whole
+    ra2 = _ylt_run(a, 5)
+    assert merged == []
+    rb = _ylt_run(b, 7)                     # b copied the file before a published: merged
+    assert merged == [1]
+    ra3 = _ylt_run(a, 3)                    # the shared file now has b's run: merged
+    assert len(merged) == 2
+    with pytest.raises(RuntimeError):       # a failed run: its runs row only, merged
+        with run(a, "simulate") as r:
+            r.write("ylt", {"year": [1], "loss": [1.0], "ground_up_loss": [1.0]})
+            raise RuntimeError("halfway")
+    a.close()
+    b.close()
+    con = duckdb.connect(str(db), read_only=True)
+    got = dict(con.execute("SELECT run_id, count(*) FROM ylt GROUP BY 1").fetchall())
+    assert got == {ra: 10, ra2: 5, rb: 7, ra3: 3}
+    assert con.execute("SELECT count(*) FROM runs WHERE status = 'failed'").fetchone()[0] == 1
+    con.close()
+    assert not [p for p in tmp_path.iterdir() if ".publish-" in p.name]
+
+
+def test_a_job_alone_after_its_own_whole_file_publish_stays_whole(tmp_path, monkeypatch):
+    """A new job on a store no one else writes publishes whole too, and a reader that
+    opened the file before still reads its version."""
+    from riskengine.store import connect, publish
+
+    db = tmp_path / "s.duckdb"
+    first = connect(db)
+    r1 = _ylt_run(first, 4)
+    first.close()
+    reader = duckdb.connect(str(db), read_only=True)
+    monkeypatch.setattr(publish, "_merge", lambda *x, **k: pytest.fail("merged"))
+    job = connect(db)
+    r2 = _ylt_run(job, 6, stream=True)
+    job.close()
+    assert reader.execute("SELECT count(*) FROM ylt").fetchone()[0] == 4
+    reader.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert dict(con.execute("SELECT run_id, count(*) FROM ylt GROUP BY 1").fetchall()) == {
+        r1: 4, r2: 6}
+    con.close()

@@ -13,6 +13,9 @@ underwriter's notebook or BI tool holding a read-only connection would stop
   current shared file is copied, the run's rows are inserted into the copy in one
   transaction, the copy is checkpointed and closed, and it *replaces* the shared file with
   ``os.replace`` — atomic on POSIX. Two jobs publishing concurrently both keep their runs.
+  When no other job has published since this job copied the shared file (or since its own
+  last publish), the work copy is that file plus this job's runs: it is checkpointed and a
+  copy of it replaces the shared file the same way, with no rows inserted one by one.
 * **Readers** (:func:`riskengine.store.read_only`, the DuckDB CLI with ``-readonly``,
   BI tools) open the shared file whenever they like: they see the store as it was when
   they opened it (the replaced file stays readable to them), and see new runs when they
@@ -152,18 +155,51 @@ def create(main: Path, ensure_schema) -> None:
             _remove(tmp)
 
 
+def _signature(path: Path) -> tuple | None:
+    """What identifies one version of the shared file: publishers replace it, never write
+    it in place, so a new version is a new inode (None: no file)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _copy_version(main: Path, work: Path) -> tuple | None:
+    """Copy ``main`` (and its WAL) to ``work``; the signature of the version copied, or
+    None when it cannot be told (no file, or a WAL beside it). The copy reads one open
+    file, so it is of the version the signature names even if a publisher replaces the
+    shared file meanwhile."""
+    wal = _files(main)[1]
+    try:
+        src = open(main, "rb")
+    except FileNotFoundError:
+        _copy(main, work)
+        return None
+    with src, open(work, "wb") as dst:
+        st = os.fstat(src.fileno())
+        shutil.copyfileobj(src, dst, 16 << 20)
+    if wal.exists():
+        shutil.copyfile(wal, _files(work)[1])
+        return None
+    _files(work)[1].unlink(missing_ok=True)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def open_work_copy(main: Path, ensure_schema) -> duckdb.DuckDBPyConnection:
     """A private copy of ``main`` to read and write; publish runs with :func:`publish`."""
     remove_orphans(main)
     work = main.with_name(f".{main.name}.work-{os.getpid()}-{secrets.token_hex(3)}")
-    _copy(main, work)
+    version = _copy_version(main, work)
     try:
         con = duckdb.connect(str(work), config=duckdb_config())
     except duckdb.Error as exc:
         _remove(work)
         raise StoreError(f"cannot open database {str(main)!r}: {exc}") from exc
     ensure_schema(con)
-    _WORK[con] = (main, work)
+    # (the version of the shared file the work copy is: while no one else publishes, the
+    # work copy is that version plus this job's runs, and publishes as a whole file)
+    _WORK[con] = (main, work, version)
     weakref.finalize(con, _remove, work)
     atexit.register(_close_and_remove, weakref.ref(con), work)
     return con
@@ -199,10 +235,27 @@ def publish(con, run_ids: list[str], tables, ensure_schema, say=None, rows: bool
     entry = _WORK.get(con)
     if entry is None:
         return False
-    main, work = entry
+    main, work, version = entry
     ids = list(run_ids)
     with publish_lock(main, say):
         pub = main.with_name(f".{main.name}.publish-{os.getpid()}-{secrets.token_hex(3)}")
+        if version is not None and _signature(main) == version:
+            # no one has published since this job's copy (or its last whole-file publish):
+            # the work copy is the shared file plus this job's runs (a failed run's rows are
+            # dropped from it, a refused one's rolled back), so it is published whole, as a
+            # checkpointed copy, instead of its runs' rows being inserted into a copy of the
+            # shared file (20-25 s for a million-satellite price's 76 million event rows)
+            try:
+                con.execute("CHECKPOINT")
+                if not _files(work)[1].exists() or os.path.getsize(_files(work)[1]) == 0:
+                    shutil.copyfile(work, pub)
+                    os.replace(pub, main)
+                    main.with_name(main.name + ".wal").unlink(missing_ok=True)
+                    _WORK[con] = (main, work, _signature(main))
+                    return True
+            finally:
+                _remove(pub)
+        _WORK[con] = (main, work, None)   # from now on the shared file has others' runs
         try:
             _copy(main, pub)
             fresh = duckdb.connect(str(pub), config=duckdb_config())
