@@ -169,3 +169,36 @@ def test_capacity_claim_is_one_per_satellite_and_year():
     by = dict(zip(r.perils, r.by_peril.mean(axis=0)))
     # a unit fails from dose w.p. 0.2, otherwise at random w.p. 0.2: causes 0.2 : 0.16
     assert by["radiation"] / by["accelerator"] == pytest.approx(0.2 / 0.16, rel=0.05)
+
+
+@pytest.mark.parametrize("labels", [("accelerator", "radiation"), ("accelerator", None),
+                                    (None, "radiation")])
+@pytest.mark.parametrize("n_acc", [8, 80])
+def test_compiled_one_year_claims_are_the_numpy_steps(labels, n_acc, monkeypatch):
+    """A one-year block's capacity claims (a large fleet's every block) come from one
+    compiled pass: the same claims as the NumPy steps to the bit (years, satellites,
+    damages, labels) and the generator left in the same state, for each labelling, for a
+    CDF row searched by count (<= 64 units) and by bisection, and with the draws of
+    several parameter sets."""
+    from riskengine.core import engine
+    from riskengine.core.sources import HazardSet
+
+    rng = np.random.default_rng(4)
+    hs = HazardSet(np.full(3000, 1e8), np.repeat([0, 1], 1500), ["g", "h"], [])
+    nd = 7
+    hs.add_capacity_draws(labels[0], labels[1],
+                          {"g": rng.random(nd) * 0.3, "h": rng.random(nd) * 0.05},
+                          {"g": rng.random(nd) * 0.2, "h": np.zeros(nd)},
+                          {"g": n_acc, "h": 4}, {"g": 2, "h": 0}, {"g": 0.6, "h": 0.3})
+    src = hs.sources[0]
+    for block in range(6):
+        draw = np.array([block % nd])
+        a_rng, b_rng = np.random.default_rng(block), np.random.default_rng(block)
+        monkeypatch.setattr(engine, "_CAPACITY_KERNEL", True)
+        got = engine._capacity_claims(src, draw, a_rng)
+        monkeypatch.setattr(engine, "_CAPACITY_KERNEL", False)
+        want = engine._capacity_claims(src, draw, b_rng)
+        for x, y in zip(got[:4], want[:4]):
+            assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+        assert len(got[0]) > 100
+        assert a_rng.bit_generator.state == b_rng.bit_generator.state

@@ -266,3 +266,35 @@ def test_compiled_sum_in_order_is_the_one_bin_bincount():
     x = np.random.default_rng(2).lognormal(8, 4, 100_001)
     assert sum_in_order(x) == np.bincount(np.zeros(len(x), np.int64), x)[0]
     assert sum_in_order(np.zeros(0)) == 0.0
+
+
+@pytest.mark.parametrize("partial_loss", ["proportional", "none"])
+@pytest.mark.parametrize("franchise", [False, True])
+@pytest.mark.parametrize("deductible", [0.0, 2e6])
+def test_compiled_hit_terms_are_the_satellite_terms(partial_loss, franchise, deductible):
+    """The compiled terms of a block's hits are fm.satellite_terms of their insured values
+    to the bit (ground-up and insured), damage above what is left, constructive total
+    losses, zero damage and a deductible at a loss's exact value included; a satellite
+    outside the fleet is an error."""
+    from riskengine.core import policy as fm
+    from riskengine.core._kernels import hit_terms
+
+    rng = np.random.default_rng(17)
+    n, n_sats = 60_000, 5_000
+    si = rng.lognormal(17, 1, n_sats)
+    si[:3] = [0.0, 2e6 / 0.5, 1e8]
+    sat = rng.integers(0, n_sats, n)
+    sat[:4] = [0, 1, 2, 1]
+    dmg = np.where(rng.random(n) < 0.2, 1.0, rng.random(n))
+    dmg[:4] = [0.3, 0.5, 0.0, 0.5]
+    rem = np.where(rng.random(n) < 0.3, rng.random(n), 1.0)
+    rem[:4] = [1.0, 1.0, 1.0, 0.2]
+    ctl = rng.random(n) < 0.1
+    kind = "franchise" if franchise else "straight"
+    g, i, _ = fm.satellite_terms(dmg, rem, si[sat], deductible=deductible, ctl=ctl,
+                                 partial_loss=partial_loss, deductible_type=kind)
+    g2, i2 = hit_terms(dmg, rem, ctl, sat, si, deductible, partial_loss == "proportional",
+                       franchise)
+    assert g.tobytes() == g2.tobytes() and i.tobytes() == i2.tobytes()
+    with pytest.raises(IndexError):
+        hit_terms(dmg[:2], rem[:2], ctl[:2], np.array([0, n_sats]), si, 0.0, True, False)

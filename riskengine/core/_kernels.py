@@ -259,3 +259,82 @@ def sum_in_order(x):  # pragma: no cover - compiled
     for i in range(x.shape[0]):
         s += x[i]
     return s
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _np_min(a, b):  # pragma: no cover - compiled
+    """``np.minimum`` of two values (a NaN wins)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@numba.njit(cache=True, nogil=True)
+def hit_terms(damage, remaining, ctl, sat, sum_insured, deductible, proportional,
+              franchise):  # pragma: no cover - compiled
+    """Ground-up and insured loss of each hit of satellite ``sat[i]``
+    (:func:`riskengine.core.policy.satellite_terms` of ``sum_insured[sat]``, without its
+    third output; the same numbers) in one pass: no array of insured values, of hit
+    fractions or of the covered fractions is made."""
+    n = damage.shape[0]
+    gu = np.empty(n)
+    ins = np.empty(n)
+    for i in range(n):
+        s = sat[i]
+        if s < 0 or s >= sum_insured.shape[0]:
+            raise IndexError("satellite index outside the fleet")
+        si = sum_insured[s]
+        r = remaining[i]
+        h = _np_min(damage[i], r)
+        gu[i] = h * si
+        if proportional:
+            c = r if ctl[i] else h
+        else:
+            c = r if ctl[i] else 0.0
+        x = c * si
+        if franchise:
+            ins[i] = x if x > deductible else 0.0
+        else:
+            y = x - deductible
+            ins[i] = y if (y != y or y >= 0.0) else 0.0
+    return gu, ins
+
+
+@numba.njit(cache=True, nogil=True)
+def capacity_claims(row, offset, r_lost, u_dose, share, n, payload_share, pos,
+                    sats):  # pragma: no cover - compiled
+    """One capacity unit's claims of a year with one parameter draw, from their uniforms:
+    lost units (:func:`search_row` of ``r_lost`` in the unit's CDF row, clipped to
+    [1, n]), damage ``payload_share * lost / n``, the dose label ``u_dose < share``
+    and the satellite ``sats[pos]``, in one pass (the NumPy steps of
+    :func:`riskengine.core.engine._capacity_claims`; the same numbers)."""
+    k = r_lost.shape[0]
+    dmg = np.empty(k)
+    lab = np.empty(k, np.int64)
+    sat = np.empty(k, np.int64)
+    w = row.shape[0]
+    for i in range(k):
+        x = r_lost[i] + offset
+        c = 0
+        if w <= 64:
+            for j in range(w):
+                c += row[j] <= x
+        else:
+            lo, hi = 0, w
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if row[mid] <= x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            c = lo
+        lost = 1 if c < 1 else (n if c > n else c)
+        dmg[i] = payload_share * lost / n
+        lab[i] = 1 if u_dose[i] < share else 0
+        p = pos[i]
+        if p < 0 or p >= sats.shape[0]:
+            raise IndexError("position outside the unit")
+        sat[i] = sats[p]
+    return dmg, lab, sat

@@ -53,6 +53,8 @@ BLOCK_YEARS = 10_000
 HITS_PER_BLOCK = 2_000_000
 #: cells of the dense hit matrix per batch (bounded memory for high hit probabilities)
 _DENSE_CELLS = 4_000_000
+#: one-year capacity claims in one compiled pass (False: the NumPy steps, the reference)
+_CAPACITY_KERNEL = True
 
 
 def _memo(obj, key, make):
@@ -566,9 +568,27 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
                 row = np.full(n_years, -1, np.int64)
                 row[sy] = np.arange(len(sy))
         yr, pos = _select(1.0 - p0, m, rng)                    # satellites with a loss
-        dd = d[yr]
         flat = _memo(src, ("flat_cdf", u), lambda: (
             src.cdf[:, u, :n + 1] + np.arange(src.n_draws)[:, None] * 2.0).ravel())
+        if _CAPACITY_KERNEL and n_years == 1 and not len(sy) and len(yr):
+            # a one-year block without solar dose (a large fleet's blocks): the same draws
+            # in the same order, and the steps below in one compiled pass
+            from riskengine.core._kernels import capacity_claims
+
+            d0 = int(d[0])
+            r_lost = rng.random(len(yr))
+            u_dose = rng.random(len(yr))
+            dmg, lab, hit = capacity_claims(
+                flat[d0 * (n + 1):(d0 + 1) * (n + 1)], float(d[0] * 2.0), r_lost, u_dose,
+                float(src.dose_share[d0, u]), n, float(src.payload_share[u]), pos, sats)
+            if not (src.peril and src.dose_peril):    # (one label: random, or dose alone)
+                lab[:] = 0
+            out_y.append(yr)
+            out_s.append(hit)
+            out_d.append(dmg)
+            out_l.append(lab)
+            continue
+        dd = d[yr]
         r_lost = rng.random(len(yr))
         share = src.dose_share[dd, u]
         in_sy = np.zeros(len(yr), bool)
@@ -1092,14 +1112,26 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     # order (every later sum is by bincount)
     remaining, ctl = deplete_event_hits(hit_ev, hit_sat, ev_year, ev_time, hit_dmg, hs.n_sats,
                                         n_years, pol.ctl_threshold)
-    si = hs.sum_insured[hit_sat] if len(hit_sat) else np.zeros(0)
-    if getattr(hs, "agreed_value", None) is not None and len(hit_sat):
-        si = si * hs.agreed_value.factor(hit_sat, ev_time[hit_ev])   # value when it happens
-    gu_hit, ins_hit, _ = fm.satellite_terms(hit_dmg, remaining, si, deductible=pol.deductible,
-                                            ctl_threshold=pol.ctl_threshold,
-                                            partial_loss=pol.partial_loss, ctl=ctl,
-                                            deductible_type=getattr(pol, "deductible_type",
-                                                                    "straight"))
+    ded_type = getattr(pol, "deductible_type", "straight")
+    if (getattr(hs, "agreed_value", None) is None and len(hit_sat)
+            and pol.partial_loss in ("proportional", "none")
+            and ded_type in ("straight", "franchise")):
+        # (fm.satellite_terms of the insured values, in one compiled pass: the same numbers)
+        from riskengine.core._kernels import hit_terms
+
+        gu_hit, ins_hit = hit_terms(
+            np.asarray(hit_dmg, float), np.asarray(remaining, float), np.asarray(ctl, bool),
+            np.asarray(hit_sat, np.int64), np.asarray(hs.sum_insured, float),
+            float(pol.deductible), pol.partial_loss == "proportional", ded_type == "franchise")
+    else:
+        si = hs.sum_insured[hit_sat] if len(hit_sat) else np.zeros(0)
+        if getattr(hs, "agreed_value", None) is not None and len(hit_sat):
+            si = si * hs.agreed_value.factor(hit_sat, ev_time[hit_ev])   # value when it happens
+        gu_hit, ins_hit, _ = fm.satellite_terms(hit_dmg, remaining, si,
+                                                deductible=pol.deductible,
+                                                ctl_threshold=pol.ctl_threshold,
+                                                partial_loss=pol.partial_loss, ctl=ctl,
+                                                deductible_type=ded_type)
     return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
                       hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail, min_loss,
                       year_only)
@@ -1176,7 +1208,10 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     # ---- occurrence level, in index order (three bincounts by hit_ev in one pass)
     ev_sats, gu, ins = occurrence_sums(np.asarray(hit_ev, np.int64), np.asarray(remaining, float),
                                        np.asarray(gu_hit, float), np.asarray(ins_hit, float), n_ev)
-    ev_gu, ev_ins = ev_direct + gu, ev_direct + ins
+    if ev_direct.any():
+        ev_gu, ev_ins = ev_direct + gu, ev_direct + ins
+    else:   # (0.0 + x is x: the occurrences' sums of their hits, no new arrays)
+        ev_gu, ev_ins = gu, ins
     launch_ev = []   # (events, years, launches, insured, satellites, group, source,
     #                   each satellite's insured loss)
     for idx, yrs, lu, src in launch_fail:
