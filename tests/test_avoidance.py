@@ -272,3 +272,23 @@ def test_starlink_like_manoeuvre_rate(full_3le):
     assert 12.6 / 3 <= r5.maneuvers_per_year[0] <= 12.6 * 3
     assert 12.6 / 3 <= r10.maneuvers_per_year[0] <= 12.6 * 3
     assert 17.7 / 3 <= r10.maneuvers_per_year[1] <= 28.0 * 3
+
+
+def test_model_avoidance_reuses_its_conjunctions_to_the_bit():
+    """A group's conjunctions drawn for one manoeuvre threshold and success are kept for
+    another (the collision peril's sensitivity cases move only those): every number is
+    the one a fresh draw gives, and the stream is left where drawing leaves it."""
+    from riskengine.perils import _avoid
+
+    angles = np.random.default_rng(3).uniform(10, 170, 500)
+    out = {}
+    for cached in (False, True):
+        _avoid._DRAWN.clear()
+        for T, success in [(1e-4, 0.9), (1e-5, 0.8), (1e-4, 0.9)]:
+            rng = _avoid.group_rng("g", "catalog")
+            if not cached:
+                _avoid._DRAWN.clear()
+            d = _avoid.from_model(5e-4, 12.0, T, angles, "tle", success, rng)
+            out.setdefault(cached, []).append((d.as_dict(), rng.random()))
+    assert out[True] == out[False]
+    assert len(_avoid._DRAWN) == 1

@@ -98,14 +98,49 @@ def from_model(rate: float, hbr_m: float, T: float, angles, grade: str, success:
     """
     if not rate > 0 or not hbr_m > 0:
         return none(T, grade, success)
+    years, pc = _drawn(rate, hbr_m, angles, grade, grade_2, rng)
+    Ts = [T] if own_threshold is None else [T, own_threshold]
+    # (av.derived_avoidance: its synthetic conjunctions, then the avoidance of their Pc)
+    r = av.avoidance(pc, years, Ts, success=success, rng=rng, n_boot=N_BOOT)
+    return _result(r, T, grade, success, "model", rate, m=len(Ts) - 1)
+
+
+#: the conjunctions :func:`_drawn` drew last, by their inputs and the stream's state
+_DRAWN: dict = {}
+_DRAWN_KEPT = 256
+
+
+def _drawn(rate, hbr_m, angles, grade, grade_2, rng) -> tuple[float, np.ndarray]:
+    """The satellite-years and the Pc of the synthetic conjunctions :func:`from_model`
+    draws: a pilot of 10 years sizes a draw of about :data:`N_TARGET` conjunctions.
+
+    They depend on neither the manoeuvre threshold nor its success, which the sensitivity
+    cases of the collision peril move: the last :data:`_DRAWN_KEPT` draws are kept by
+    their inputs and the stream's state, and a draw of the same is the kept one with the
+    stream left where drawing it leaves it (the same numbers after it too)."""
+    import hashlib
+
+    key = None
+    if isinstance(grade, str) and (grade_2 is None or isinstance(grade_2, str)):
+        h = hashlib.blake2b(np.ascontiguousarray(angles, float).tobytes(), digest_size=16)
+        key = (float(rate), float(hbr_m), grade, grade_2, h.digest(),
+               repr(rng.bit_generator.state))
+        got = _DRAWN.get(key)
+        if got is not None:
+            rng.bit_generator.state = got[2]
+            return got[0], got[1]
     pilot = av.synthetic_conjunctions(rng, rate, hbr_m, 10.0, angles, grade, grade_2=grade_2,
                                       pool=20_000)
     per_year = max(len(pilot["pc"]), 1) / 10.0
     years = float(np.clip(N_TARGET / per_year, 10.0, 1e7))
-    Ts = [T] if own_threshold is None else [T, own_threshold]
-    r = av.derived_avoidance(rng, rate, hbr_m, Ts, angles, grade, years=years, grade_2=grade_2,
-                             success=success, n_boot=N_BOOT)
-    return _result(r, T, grade, success, "model", rate, m=len(Ts) - 1)
+    pc = np.array(av.synthetic_conjunctions(rng, rate, hbr_m, years, angles, grade,
+                                            grade_2=grade_2)["pc"], float)
+    if key is not None:
+        pc.flags.writeable = False
+        while len(_DRAWN) >= _DRAWN_KEPT:
+            _DRAWN.pop(next(iter(_DRAWN)))
+        _DRAWN[key] = (years, pc, rng.bit_generator.state)
+    return years, pc
 
 
 def crossing_angles(pop, alt_km: float, inc_deg: float, rng, *, band_km: float = 10.0,
