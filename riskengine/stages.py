@@ -866,7 +866,9 @@ def price(con, p, opts: Options | None = None) -> str:
     catalog (loaded once per file content) → hazards (when a peril needs hazard rows) →
     Bayesian fit (reused while evidence, model code and settings are unchanged) → Monte
     Carlo and premium. The same calls as ``riskengine hazards`` followed by
-    ``riskengine simulate``.
+    ``riskengine simulate``, and the same tables, but for one thing: a fit that must be
+    sampled samples in a process of its own while the hazards stage runs (each uses one
+    core; :func:`riskengine.bayes.sample_fit`), and is stored when the loss stage needs it.
     """
     opts = opts or Options()
     objs = portfolio_perils(p)
