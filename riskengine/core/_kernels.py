@@ -199,24 +199,29 @@ def search_row(row, offset, r):  # pragma: no cover - compiled
     each query's count of the entries at or below it, without the array of shifted
     queries (a branch-free count over a row of up to 64 entries, else a bisection)."""
     out = np.empty(r.shape[0], np.int64)
-    w = row.shape[0]
     for i in range(r.shape[0]):
-        x = r[i] + offset
-        if w <= 64:
-            c = 0
-            for j in range(w):
-                c += row[j] <= x
-            out[i] = c
-        else:
-            lo, hi = 0, w
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if row[mid] <= x:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            out[i] = lo
+        out[i] = _at_or_below(row, r[i] + offset)
     return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _at_or_below(row, x):  # pragma: no cover - compiled
+    """The entries of a sorted ``row`` at or below ``x`` (``searchsorted(row, x, "right")``):
+    counted without branches in a row of up to 64 entries, else by bisection."""
+    w = row.shape[0]
+    if w <= 64:
+        c = 0
+        for j in range(w):
+            c += row[j] <= x
+        return c
+    lo, hi = 0, w
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if row[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @numba.njit(cache=True, nogil=True)
@@ -314,22 +319,8 @@ def capacity_claims(row, offset, r_lost, u_dose, share, n, payload_share, pos,
     dmg = np.empty(k)
     lab = np.empty(k, np.int64)
     sat = np.empty(k, np.int64)
-    w = row.shape[0]
     for i in range(k):
-        x = r_lost[i] + offset
-        c = 0
-        if w <= 64:
-            for j in range(w):
-                c += row[j] <= x
-        else:
-            lo, hi = 0, w
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if row[mid] <= x:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            c = lo
+        c = _at_or_below(row, r_lost[i] + offset)
         lost = 1 if c < 1 else (n if c > n else c)
         dmg[i] = payload_share * lost / n
         lab[i] = 1 if u_dose[i] < share else 0
