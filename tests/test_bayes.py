@@ -290,8 +290,9 @@ def test_sampling_in_a_process_of_its_own_gives_the_same_draws():
     (riskengine.executor.Background): the same draws to the bit as in this process."""
     from riskengine.executor import Background
 
-    here = bayes.sample_fit(SMALL, models=("launch",))
-    with Background(bayes.sample_fit, SMALL, None, None, ("launch",)) as job:
+    tiny = bayes.FitSettings(draws=100, tune=100, chains=2)
+    here = bayes.sample_fit(tiny, models=("launch",))
+    with Background(bayes.sample_fit, tiny, None, None, ("launch",)) as job:
         there = job.result()
     assert here[0] == there[0] and there[2] is None      # content hash; no batch checks
     a, b = here[1]["launch"][0].posterior, there[1]["launch"][0].posterior
