@@ -298,3 +298,25 @@ def test_compiled_hit_terms_are_the_satellite_terms(partial_loss, franchise, ded
     assert g.tobytes() == g2.tobytes() and i.tobytes() == i2.tobytes()
     with pytest.raises(IndexError):
         hit_terms(dmg[:2], rem[:2], ctl[:2], np.array([0, n_sats]), si, 0.0, True, False)
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.Philox, np.random.MT19937])
+def test_event_times_skip_the_year_end_uniforms_exactly(bit_generator):
+    """The event times skip the uniforms of the sources dated at the year's end (capacity
+    claims) by jumping the stream: the same times as drawing every uniform, and the stream
+    left where drawing them leaves it."""
+    from riskengine.core.engine import _event_times
+
+    rng = np.random.default_rng(4)
+    for trial in range(40):
+        sizes = rng.integers(0, 6, rng.integers(1, 8)).tolist()
+        at_end = sorted(set(rng.integers(0, len(sizes), rng.integers(0, 4)).tolist()))
+        a, b = (np.random.Generator(bit_generator(trial)) for _ in range(2))
+        ref = a.random(sum(sizes))
+        start = np.concatenate([[0], np.cumsum(sizes)])
+        for j in at_end:
+            ref[start[j]:start[j + 1]] = 1.0
+        got = _event_times(b, sizes, at_end)
+        assert np.array_equal(got, ref) and got.dtype == ref.dtype
+        assert a.random() == b.random()
+        assert a.integers(0, 2 ** 40) == b.integers(0, 2 ** 40)

@@ -798,12 +798,13 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     """
     rng = block_rng(seed, block)
     perils = hs.perils
-    draw = (rng.integers(0, hs.n_draws, size=n_years) if hs.n_draws > 1
+    n_draws = hs.n_draws    # (a max over the sources: once, not in every memo key)
+    draw = (rng.integers(0, n_draws, size=n_years) if n_draws > 1
             else np.zeros(n_years, np.int64))
 
     ev_year, ev_peril, ev_direct = [], [], []  # direct: USD loss of compound events
     hit_ev, hit_sat, hit_dmg = [], [], []
-    year_end = []  # events dated at the end of the policy year (capacity claims)
+    year_end = []  # entries of ``drawn`` dated at the end of the policy year (capacity claims)
     timed = []     # (events, times): events dated before their hits (exposure to the
     #                year's end) or by their source (launch campaigns)
     launch_fail = []  # (events, years, launches, source): failed launches, no satellite hits
@@ -828,7 +829,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
         if not launched:          # the launch sources, whose failures void hits
             launched.append([hs.sources[j] for j in failures])
             launched.append(tuple(id(x) for x in launched[0]))
-        key = (tag, id(hs.sources[i]), i, labels[i], seed, block, n_years, hs.n_draws,
+        key = (tag, id(hs.sources[i]), i, labels[i], seed, block, n_years, n_draws,
                hs.n_sats) + tuple(id(x) for x in dep) + (launched[1] if tag != "draws" else ())
         got = memo.get(key)
         if got is None:
@@ -980,7 +981,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
-            year_end.append(n_ev + np.arange(len(yrs)))
+            year_end.append(len(drawn) - 1)     # (own's entry: all of them at 1.0)
             ev_year.append(yrs)
             ev_peril.append(codes[lab])
             n_ev += len(yrs)
@@ -1078,15 +1079,13 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_year = cat(ev_year, np.int64)
     ev_peril = cat(ev_peril, np.int16)
     ev_direct = cat(ev_direct, float)
-    rng = block_stream
     # one uniform per event as drawn (the same stream whatever was void), kept for the
-    # events that stay
-    ev_time = rng.random(sum(x if isinstance(x, int) else len(x) for x in drawn))
+    # events that stay; those at the year's end are 1.0
+    ev_time = _event_times(block_stream, [x if isinstance(x, int) else len(x) for x in drawn],
+                           year_end)
     if any(not isinstance(x, int) for x in drawn):
         ev_time = ev_time[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
                                           for x in drawn])]
-    if year_end:
-        ev_time[np.concatenate(year_end)] = 1.0
     for idx, t in timed:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
@@ -1135,6 +1134,59 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     return _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct,
                       hit_ev, hit_sat, remaining, gu_hit, ins_hit, ctl, launch_fail, min_loss,
                       year_only)
+
+
+def _event_times(rng: np.random.Generator, sizes: list[int], at_end=()) -> np.ndarray:
+    """One uniform of ``rng`` per event, ``sizes[j]`` events of source entry ``j`` in turn,
+    but 1.0 for the entries ``at_end`` (dated at the end of the year): the same array as
+    ``rng.random(sum(sizes))`` with those entries set to 1.0, and ``rng`` left in the same
+    state. Their uniforms are skipped, not drawn: each double is one 64-bit step of the
+    bit generator, which ``advance`` jumps over (a million-satellite year's 910,000
+    capacity claims).
+
+    Examples
+    --------
+    >>> a, b = np.random.default_rng(7), np.random.default_rng(7)
+    >>> ref = a.random(6)
+    >>> ref[2:5] = 1.0
+    >>> got = _event_times(b, [2, 3, 1], [1])
+    >>> bool(np.array_equal(got, ref)), a.random() == b.random()
+    (True, True)
+    >>> x, y = a.random(dtype=np.float32), b.random(dtype=np.float32)   # half a draw kept
+    >>> _ = a.random(4), _event_times(b, [4], [0])
+    >>> a.random(dtype=np.float32) == b.random(dtype=np.float32), a.random() == b.random()
+    (True, True)
+    """
+    sizes = [int(x) for x in sizes]
+    out = np.empty(sum(sizes))
+    if not at_end:
+        return rng.random(out=out) if len(out) else out
+    start = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    bg = rng.bit_generator
+    # (PCG64's advance counts 64-bit draws; another bit generator's may count otherwise,
+    # Philox's in blocks of four: those draw every uniform)
+    half = bg.state if type(bg) is np.random.PCG64 else None
+    if half is None:
+        out = rng.random(out=out)
+        for j in at_end:
+            out[start[j]:start[j + 1]] = 1.0
+        return out
+    a = 0
+    for j in sorted(set(at_end)):
+        s, e = start[j], start[j + 1]
+        if s > a:
+            rng.random(out=out[a:s])
+        if e > s:
+            out[s:e] = 1.0
+            bg.advance(e - s)
+        a = max(a, e)
+    if a < len(out):
+        rng.random(out=out[a:])
+    if half.get("has_uint32"):   # (advance drops a buffered 32-bit half: put it back)
+        st = bg.state
+        st["has_uint32"], st["uinteger"] = half["has_uint32"], half["uinteger"]
+        bg.state = st
+    return out
 
 
 def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.ndarray:
