@@ -975,7 +975,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 hit_sat.append(ss)
                 hit_dmg.append(sd)
             codes = np.array([perils.index(x) for x in src.labels], np.int16)
-            yrs, sat, dmg, lab = draws(i, lambda: own(e.astype(np.int64), sat, dmg, lab), *dep,
+            yrs, sat, dmg, lab = draws(i, lambda: own(e.astype(np.int64, copy=False), sat, dmg, lab), *dep,
                                        tag="own")
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(sat)
