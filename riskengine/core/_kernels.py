@@ -204,6 +204,24 @@ def search_row(row, offset, r):  # pragma: no cover - compiled
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def unit_hits(row, offset, r_unit, r_pos, unit_offset, unit_size, sats):  # pragma: no cover
+    """The satellite of each hit of a one-year block of a satellite source, in one pass:
+    its unit, the count of the CDF ``row``'s entries at or below ``r_unit + offset``
+    (:func:`search_row`) clipped to the last unit, then its position
+    ``unit_offset[u] + int(r_pos * unit_size[u])`` in ``sats``. The NumPy steps' numbers
+    (``searchsorted``, ``minimum``, the product truncated to an integer, two gathers)
+    without their five arrays."""
+    last = unit_size.shape[0] - 1
+    out = np.empty(r_unit.shape[0], sats.dtype)
+    for i in range(r_unit.shape[0]):
+        u = _at_or_below(row, r_unit[i] + offset)
+        if u > last:
+            u = last
+        out[i] = sats[unit_offset[u] + np.int64(r_pos[i] * unit_size[u])]
+    return out
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _at_or_below(row, x):  # pragma: no cover - compiled
     """The entries of a sorted ``row`` at or below ``x`` (``searchsorted(row, x, "right")``):

@@ -55,6 +55,8 @@ HITS_PER_BLOCK = 2_000_000
 _DENSE_CELLS = 4_000_000
 #: one-year capacity claims in one compiled pass (False: the NumPy steps, the reference)
 _CAPACITY_KERNEL = True
+#: one-year satellite-source hits' satellites in one compiled pass (False: the NumPy steps)
+_UNIT_KERNEL = True
 
 
 def _memo(obj, key, make):
@@ -1019,6 +1021,17 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 d = draw % src.n_draws
                 lam, flat = _memo(src, "unit_cdf", lambda: _unit_cdf(src))
                 yrs = np.repeat(np.arange(n_years), rng.poisson(lam[d]))
+                if n_years == 1 and _UNIT_KERNEL:
+                    # (one draw for every hit: the steps below in one compiled pass over
+                    # that draw's CDF row, the same uniforms in the same order)
+                    from riskengine.core._kernels import unit_hits
+
+                    w, d0 = len(src.units.size), int(d[0])
+                    r_unit = rng.random(len(yrs))
+                    sat = unit_hits(flat[d0 * w:(d0 + 1) * w], float(d0), r_unit,
+                                    rng.random(len(yrs)), src.units.offset, src.units.size,
+                                    src.units.sats)
+                    return yrs, sat, _damage(src, d0, rng, len(yrs))
                 dd = d[yrs]
                 u = _row_search(flat, len(src.units.size), dd, rng.random(len(yrs)), step=1.0)
                 u = np.minimum(u, len(src.units.size) - 1)
