@@ -303,20 +303,26 @@ def test_compiled_hit_terms_are_the_satellite_terms(partial_loss, franchise, ded
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.Philox, np.random.MT19937])
 def test_event_times_skip_the_year_end_uniforms_exactly(bit_generator):
     """The event times skip the uniforms of the sources dated at the year's end (capacity
-    claims) by jumping the stream: the same times as drawing every uniform, and the stream
-    left where drawing them leaves it."""
+    claims) by jumping the stream: the same times as drawing every uniform, setting those
+    to 1.0 and keeping the events that stay, and the stream left where drawing them
+    leaves it."""
     from riskengine.core.engine import _event_times
 
     rng = np.random.default_rng(4)
-    for trial in range(40):
-        sizes = rng.integers(0, 6, rng.integers(1, 8)).tolist()
-        at_end = sorted(set(rng.integers(0, len(sizes), rng.integers(0, 4)).tolist()))
+    for trial in range(60):
+        n = rng.integers(1, 8)
+        drawn = [int(x) if rng.random() < 0.5 else rng.random(x) < 0.7
+                 for x in rng.integers(0, 6, n)]
+        at_end = sorted(set(rng.integers(0, n, rng.integers(0, 4)).tolist()))
         a, b = (np.random.Generator(bit_generator(trial)) for _ in range(2))
+        sizes = [x if isinstance(x, int) else len(x) for x in drawn]
         ref = a.random(sum(sizes))
         start = np.concatenate([[0], np.cumsum(sizes)])
         for j in at_end:
             ref[start[j]:start[j + 1]] = 1.0
-        got = _event_times(b, sizes, at_end)
+        ref = ref[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
+                                  for x in drawn])]
+        got = _event_times(b, drawn, at_end)
         assert np.array_equal(got, ref) and got.dtype == ref.dtype
         assert a.random() == b.random()
         assert a.integers(0, 2 ** 40) == b.integers(0, 2 ** 40)

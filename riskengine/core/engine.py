@@ -1094,11 +1094,7 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
     ev_direct = cat(ev_direct, float)
     # one uniform per event as drawn (the same stream whatever was void), kept for the
     # events that stay; those at the year's end are 1.0
-    ev_time = _event_times(block_stream, [x if isinstance(x, int) else len(x) for x in drawn],
-                           year_end)
-    if any(not isinstance(x, int) for x in drawn):
-        ev_time = ev_time[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
-                                          for x in drawn])]
+    ev_time = _event_times(block_stream, drawn, year_end)
     for idx, t in timed:
         ev_time[idx] = t
     hit_ev, hit_sat, hit_dmg = cat(hit_ev, np.int64), cat(hit_sat, np.int64), cat(hit_dmg, float)
@@ -1149,52 +1145,73 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                       year_only)
 
 
-def _event_times(rng: np.random.Generator, sizes: list[int], at_end=()) -> np.ndarray:
-    """One uniform of ``rng`` per event, ``sizes[j]`` events of source entry ``j`` in turn,
-    but 1.0 for the entries ``at_end`` (dated at the end of the year): the same array as
-    ``rng.random(sum(sizes))`` with those entries set to 1.0, and ``rng`` left in the same
-    state. Their uniforms are skipped, not drawn: each double is one 64-bit step of the
-    bit generator, which ``advance`` jumps over (a million-satellite year's 910,000
-    capacity claims).
+def _event_times(rng: np.random.Generator, drawn: list, at_end=()) -> np.ndarray:
+    """The times of the events that stay: one uniform of ``rng`` per event as drawn, entry
+    ``j`` of ``drawn`` after another (an int: that many events, all staying; a boolean
+    mask: which of its events stay), but 1.0 for the entries ``at_end`` (dated at the end
+    of the year). The same array as ``rng.random(n)`` with those entries set to 1.0 and
+    then masked, and ``rng`` left in the same state; but the uniforms of the entries at the
+    end are skipped, not drawn, and those entries are not masked but counted: each double
+    is one 64-bit step of PCG64, which ``advance`` jumps over (a million-satellite year's
+    910,000 capacity claims).
 
     Examples
     --------
     >>> a, b = np.random.default_rng(7), np.random.default_rng(7)
     >>> ref = a.random(6)
     >>> ref[2:5] = 1.0
-    >>> got = _event_times(b, [2, 3, 1], [1])
-    >>> bool(np.array_equal(got, ref)), a.random() == b.random()
+    >>> keep = np.array([True, False, True])
+    >>> got = _event_times(b, [2, keep, 1], [1])
+    >>> got.tolist() == ref[[0, 1, 2, 4, 5]].tolist(), a.random() == b.random()
     (True, True)
     >>> x, y = a.random(dtype=np.float32), b.random(dtype=np.float32)   # half a draw kept
     >>> _ = a.random(4), _event_times(b, [4], [0])
     >>> a.random(dtype=np.float32) == b.random(dtype=np.float32), a.random() == b.random()
     (True, True)
     """
-    sizes = [int(x) for x in sizes]
-    out = np.empty(sum(sizes))
-    if not at_end:
-        return rng.random(out=out) if len(out) else out
-    start = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    sizes = [x if isinstance(x, int) else len(x) for x in drawn]
     bg = rng.bit_generator
     # (PCG64's advance counts 64-bit draws; another bit generator's may count otherwise,
     # Philox's in blocks of four: those draw every uniform)
-    half = bg.state if type(bg) is np.random.PCG64 else None
-    if half is None:
-        out = rng.random(out=out)
+    if not at_end or type(bg) is not np.random.PCG64:
+        t = rng.random(sum(sizes))
+        start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         for j in at_end:
-            out[start[j]:start[j + 1]] = 1.0
-        return out
-    a = 0
-    for j in sorted(set(at_end)):
-        s, e = start[j], start[j + 1]
-        if s > a:
-            rng.random(out=out[a:s])
-        if e > s:
-            out[s:e] = 1.0
-            bg.advance(e - s)
-        a = max(a, e)
-    if a < len(out):
-        rng.random(out=out[a:])
+            t[start[j]:start[j + 1]] = 1.0
+        if all(isinstance(x, int) for x in drawn):
+            return t
+        return t[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
+                                 for x in drawn])]
+    half = bg.state
+    kept = [x if isinstance(x, int) else int(np.count_nonzero(x)) for x in drawn]
+    out = np.empty(sum(kept))
+    end, run, k = set(at_end), [], 0
+
+    def flush(k):          # the run of entries since the last one at the end: one draw
+        n = sum(sizes[j] for j in run)
+        if all(isinstance(drawn[j], int) for j in run):
+            rng.random(out=out[k:k + n])
+        else:
+            m = sum(kept[j] for j in run)
+            out[k:k + m] = rng.random(n)[np.concatenate(
+                [np.ones(sizes[j], bool) if isinstance(drawn[j], int) else drawn[j]
+                 for j in run])]
+            n = m
+        run.clear()
+        return k + n
+
+    for j in range(len(drawn)):
+        if j not in end:
+            run.append(j)
+            continue
+        if run:
+            k = flush(k)
+        out[k:k + kept[j]] = 1.0
+        k += kept[j]
+        if sizes[j]:
+            bg.advance(sizes[j])
+    if run:
+        k = flush(k)
     if half.get("has_uint32"):   # (advance drops a buffered 32-bit half: put it back)
         st = bg.state
         st["has_uint32"], st["uinteger"] = half["has_uint32"], half["uinteger"]
