@@ -364,3 +364,52 @@ def test_compiled_unit_hits_are_the_numpy_steps(n_units, monkeypatch):
                 assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f.name
             else:
                 assert x == y, f.name
+
+
+def test_compiled_one_year_paths_are_the_numpy_steps_with_failed_launches(monkeypatch):
+    """A one-year block of a fleet being launched, with every compiled path of the engine
+    on (capacity claims and their void filter, satellite-source hits) and with all of them
+    off (the NumPy steps): every field of the block's result is the same to the bit, in
+    blocks where a launch fails (its satellites' claims and hits are void) and where none
+    does."""
+    from dataclasses import fields
+
+    from riskengine.config import Policy
+    from riskengine.core import engine
+    from riskengine.core.campaign import Campaign, LaunchFailureSource
+    from riskengine.core.sources import HazardSet
+
+    n = 600
+    rng = np.random.default_rng(2)
+    hs = HazardSet(np.full(n, 1e6), np.repeat([0, 1], n // 2), ["a", "b"], [])
+    c = Campaign.build(np.array([0.0, 100.0, 200.0]), np.array([2027, 2027, 2027]),
+                       [np.arange(200), np.arange(200, 400), np.arange(400, 600)], n)
+    c.phase_of = {"launch": 0}
+    hs.campaign = c
+    hs.sources.append(LaunchFailureSource("launch", c.units, np.array([[0.3, 0.3, 0.3]])))
+    hs.perils.append("launch")
+    hs.add_independent_failure("hardware", 0.2)
+    hs.add_capacity_draws("accelerator", "radiation",
+                          {"a": rng.random(3) * 0.3, "b": rng.random(3) * 0.1},
+                          {"a": rng.random(3) * 0.2, "b": np.zeros(3)},
+                          {"a": 8, "b": 80}, {"a": 2, "b": 0}, {"a": 0.6, "b": 0.3})
+    pol = Policy()
+    voided = 0
+    for block in range(12):
+        res = {}
+        for on in (True, False):
+            monkeypatch.setattr(engine, "_CAPACITY_KERNEL", on)
+            monkeypatch.setattr(engine, "_UNIT_KERNEL", on)
+            res[on] = engine.simulate_block(hs, pol, 3, block, 1)
+        got, want = res[True], res[False]
+        voided += int(np.isin(hs.perils.index("launch"), want.ev_peril))
+        for f in fields(got):
+            x, y = getattr(got, f.name), getattr(want, f.name)
+            if isinstance(x, np.ndarray):
+                assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f.name
+            elif isinstance(x, dict):
+                assert x.keys() == y.keys() and all(
+                    np.asarray(x[k]).tobytes() == np.asarray(y[k]).tobytes() for k in x)
+            else:
+                assert x == y, f.name
+    assert 0 < voided < 12

@@ -194,6 +194,33 @@ def not_void(void, sat):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def claims_in_orbit(void, sat, dmg, lab, codes):  # pragma: no cover - compiled
+    """A one-year block's capacity claims on satellites that reached orbit (not ``void``):
+    their satellites, damages and peril codes ``codes[lab]``, and the mask of those kept;
+    :func:`not_void` and the gathers of the claims' columns in one pass."""
+    n = sat.shape[0]
+    keep = np.empty(n, np.bool_)
+    k = 0
+    for i in range(n):
+        s = sat[i]
+        if s < 0 or s >= void.shape[0]:
+            raise IndexError("satellite index outside the fleet")
+        keep[i] = not void[s]
+        k += keep[i]
+    out_sat = np.empty(k, sat.dtype)
+    out_dmg = np.empty(k, dmg.dtype)
+    out_code = np.empty(k, codes.dtype)
+    j = 0
+    for i in range(n):
+        if keep[i]:
+            out_sat[j] = sat[i]
+            out_dmg[j] = dmg[i]
+            out_code[j] = codes[lab[i]]
+            j += 1
+    return out_sat, out_dmg, out_code, keep
+
+
+@numba.njit(cache=True, nogil=True)
 def search_row(row, offset, r):  # pragma: no cover - compiled
     """``np.searchsorted(row, r + offset, side="right")`` of a sorted ``row`` (a CDF row):
     each query's count of the entries at or below it, without the array of shifted

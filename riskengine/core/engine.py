@@ -859,22 +859,26 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
 
     void_of_year = []   # a one-year block: which satellites were on a failed launch
 
+    def void_table() -> np.ndarray:
+        """A one-year block's table of the fleet: on a launch that failed (made once)."""
+        if not void_of_year:
+            void = np.zeros(max(hs.n_sats, 1), bool)
+            for src, failed in failed_tables:
+                # (-1, on no launch: the last cell, never failed)
+                void |= failed[_memo(src, ("sat_launch", hs.n_sats),
+                                     lambda s=src: s.sat_launch(hs.n_sats))]
+            void_of_year.append(void)
+        return void_of_year[0]
+
     def reached(year: np.ndarray, sat: np.ndarray):
         """``(rows, mask)`` of the (year, satellite) hits not on a launch that failed that
         year (None: all of them)."""
         if not failed_tables or not len(sat):
             return None
         if n_years == 1:    # one lookup in a table of the fleet, made once for the block
-            if not void_of_year:
-                void = np.zeros(max(hs.n_sats, 1), bool)
-                for src, failed in failed_tables:
-                    # (-1, on no launch: the last cell, never failed)
-                    void |= failed[_memo(src, ("sat_launch", hs.n_sats),
-                                         lambda s=src: s.sat_launch(hs.n_sats))]
-                void_of_year.append(void)
             from riskengine.core._kernels import not_void
 
-            rows, keep = not_void(void_of_year[0], np.asarray(sat, np.int64))
+            rows, keep = not_void(void_table(), np.asarray(sat, np.int64))
             return None if len(rows) == len(sat) else (rows, keep)
         keep = np.ones(len(sat), bool)
         for src, failed in failed_tables:
@@ -977,15 +981,31 @@ def simulate_block(hs: HazardSet, pol, seed: int, block: int, n_years: int = BLO
                 hit_sat.append(ss)
                 hit_dmg.append(sd)
             codes = np.array([perils.index(x) for x in src.labels], np.int16)
-            yrs, sat, dmg, lab = draws(i, lambda: own(e.astype(np.int64, copy=False), sat, dmg, lab), *dep,
-                                       tag="own")
+
+            def claims_own():
+                """:func:`own` of the claims, with their peril codes ``codes[lab]``."""
+                if n_years == 1 and failed_tables and len(sat) and _CAPACITY_KERNEL:
+                    # (the void filter and the columns' gathers in one compiled pass)
+                    from riskengine.core._kernels import claims_in_orbit
+
+                    s, dm, code, keep = claims_in_orbit(
+                        void_table(), np.asarray(sat, np.int64), dmg, lab, codes)
+                    if len(s) == len(sat):
+                        drawn.append(len(sat))
+                        return e.astype(np.int64, copy=False), sat, dmg, code
+                    drawn.append(keep)
+                    return np.zeros(len(s), np.int64), s, dm, code
+                y, s, dm, lb = own(e.astype(np.int64, copy=False), sat, dmg, lab)
+                return y, s, dm, codes[lb]
+
+            yrs, sat, dmg, code = draws(i, claims_own, *dep, tag="own")
             hit_ev.append(n_ev + np.arange(len(yrs)))
             hit_sat.append(sat)
             hit_dmg.append(dmg)
             ev_direct.append(np.zeros(len(yrs)))
             year_end.append(len(drawn) - 1)     # (own's entry: all of them at 1.0)
             ev_year.append(yrs)
-            ev_peril.append(codes[lab])
+            ev_peril.append(code)
             n_ev += len(yrs)
             continue
         elif isinstance(src, ClusterSource):
