@@ -413,3 +413,26 @@ def test_compiled_one_year_paths_are_the_numpy_steps_with_failed_launches(monkey
             else:
                 assert x == y, f.name
     assert 0 < voided < 12
+
+
+def test_compiled_rows_of_hits_are_the_numpy_expressions():
+    """The hits of the occurrences with a row, and the hits lost or with a gross loss, in
+    one pass each: the NumPy expressions' indices and values (negative zero is zero)."""
+    from riskengine.core._kernels import hits_of_rows, lost_or_gross
+
+    rng = np.random.default_rng(8)
+    for n_ev, n_hits in ((0, 0), (5, 0), (300, 2000), (50, 7)):
+        sub = np.where(rng.random(n_ev) < 0.3, rng.integers(0, 100, n_ev), -1)
+        hit_ev = rng.integers(0, max(n_ev, 1), n_hits) if n_ev else np.zeros(0, np.int64)
+        hp, row = hits_of_rows(sub, hit_ev)
+        want = np.flatnonzero(sub[hit_ev] >= 0)
+        assert np.array_equal(hp, want) and np.array_equal(row, sub[hit_ev[want]])
+        assert hp.dtype == row.dtype == np.int64
+        lost = rng.random(n_hits) < 0.1
+        gross = np.where(rng.random(len(hp)) < 0.5, rng.random(len(hp)), 0.0)
+        gross[::7] = -0.0
+        hit_gross = np.zeros(n_hits)
+        hit_gross[hp] = gross
+        h, hg = lost_or_gross(lost, hp, gross)
+        want = np.flatnonzero(lost | (hit_gross != 0))
+        assert np.array_equal(h, want) and hg.tobytes() == hit_gross[want].tobytes()

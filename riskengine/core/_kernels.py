@@ -221,6 +221,59 @@ def claims_in_orbit(void, sat, dmg, lab, codes):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def hits_of_rows(sub, hit_ev):  # pragma: no cover - compiled
+    """The hits whose occurrence has a row (``sub[occurrence] >= 0``) and that row:
+    ``hp = np.flatnonzero(sub[hit_ev] >= 0)`` and ``sub[hit_ev[hp]]``, without the gathered
+    array of every hit (``hit_ev`` in ``[0, len(sub))``, as the caller checked)."""
+    n = hit_ev.shape[0]
+    k = 0
+    for i in range(n):
+        if sub[hit_ev[i]] >= 0:
+            k += 1
+    hp = np.empty(k, np.int64)
+    row = np.empty(k, np.int64)
+    j = 0
+    for i in range(n):
+        r = sub[hit_ev[i]]
+        if r >= 0:
+            hp[j] = i
+            row[j] = r
+            j += 1
+    return hp, row
+
+
+@numba.njit(cache=True, nogil=True)
+def lost_or_gross(lost, hp, gross):  # pragma: no cover - compiled
+    """The hits that lost their satellite or have a gross loss, and that loss: with
+    ``hit_gross`` zero but at the ascending hits ``hp`` (``hit_gross[hp] = gross``),
+    ``h = np.flatnonzero(lost | (hit_gross != 0))`` and ``hit_gross[h]``, without the
+    array of every hit's gross loss."""
+    n = lost.shape[0]
+    m = hp.shape[0]
+    k, j = 0, 0
+    for i in range(n):
+        g = 0.0
+        if j < m and hp[j] == i:
+            g = gross[j]
+            j += 1
+        if lost[i] or g != 0.0:
+            k += 1
+    h = np.empty(k, np.int64)
+    hg = np.empty(k)
+    k, j = 0, 0
+    for i in range(n):
+        g = 0.0
+        if j < m and hp[j] == i:
+            g = gross[j]
+            j += 1
+        if lost[i] or g != 0.0:
+            h[k] = i
+            hg[k] = g
+            k += 1
+    return h, hg
+
+
+@numba.njit(cache=True, nogil=True)
 def search_row(row, offset, r):  # pragma: no cover - compiled
     """``np.searchsorted(row, r + offset, side="right")`` of a sorted ``row`` (a CDF row):
     each query's count of the entries at or below it, without the array of shifted

@@ -1379,8 +1379,10 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
     pe = eo[pe_t]                                    # their index
     sub = np.full(n_ev, -1, np.int64)                # index -> position among them
     sub[pe] = np.arange(len(pe))
-    hp = np.flatnonzero(sub[hit_ev] >= 0) if len(hit_ev) else np.zeros(0, np.int64)
-    p_year, p_hit_ev = ev_year[pe], sub[hit_ev[hp]]
+    from riskengine.core._kernels import hits_of_rows, lost_or_gross
+
+    hp, p_hit_ev = hits_of_rows(sub, np.asarray(hit_ev, np.int64))    # (one pass)
+    p_year = ev_year[pe]
 
     # ---- aggregate level: the year's loss (its terms in index order, as the ground-up's:
     # without policy terms the two are equal to the last bit), and each occurrence's share
@@ -1446,12 +1448,10 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
                 (yrs, lu, ins * share[idx], k) for idx, yrs, lu, ins, k, *_ in launch_ev]))
         # only the hits with a gross loss or a lost satellite add to the campaign sums (a
         # large fleet's other hits, most of them, add exactly zero): the same sums
-        hit_gross = np.zeros(len(hit_ev))
-        hit_gross[hp] = p_hit_gross[:n_real]
         lost = np.zeros(len(hit_ev), bool) if ctl is None else np.asarray(ctl, bool)
-        h = np.flatnonzero(lost | (hit_gross != 0))
+        h, h_gross = lost_or_gross(lost, hp, np.asarray(p_hit_gross[:n_real], float))
         camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev[h],
-                                         hit_sat[h], hit_gross[h], lost[h],
+                                         hit_sat[h], h_gross, lost[h],
                                          ev_direct * share, le)
 
     # ---- the event table
