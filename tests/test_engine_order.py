@@ -429,10 +429,11 @@ def test_compiled_rows_of_hits_are_the_numpy_expressions():
         assert np.array_equal(hp, want) and np.array_equal(row, sub[hit_ev[want]])
         assert hp.dtype == row.dtype == np.int64
         lost = rng.random(n_hits) < 0.1
+        lost[hp[::3]] = True                           # lost, and with a row
         gross = np.where(rng.random(len(hp)) < 0.5, rng.random(len(hp)), 0.0)
         gross[::7] = -0.0
         hit_gross = np.zeros(n_hits)
         hit_gross[hp] = gross
-        h, hg = lost_or_gross(lost, hp, gross)
+        h, hg = lost_or_gross(np.flatnonzero(lost), hp, gross)
         want = np.flatnonzero(lost | (hit_gross != 0))
         assert np.array_equal(h, want) and hg.tobytes() == hit_gross[want].tobytes()

@@ -243,34 +243,34 @@ def hits_of_rows(sub, hit_ev):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def lost_or_gross(lost, hp, gross):  # pragma: no cover - compiled
-    """The hits that lost their satellite or have a gross loss, and that loss: with
-    ``hit_gross`` zero but at the ascending hits ``hp`` (``hit_gross[hp] = gross``),
-    ``h = np.flatnonzero(lost | (hit_gross != 0))`` and ``hit_gross[h]``, without the
-    array of every hit's gross loss."""
-    n = lost.shape[0]
-    m = hp.shape[0]
-    k, j = 0, 0
-    for i in range(n):
-        g = 0.0
-        if j < m and hp[j] == i:
-            g = gross[j]
-            j += 1
-        if lost[i] or g != 0.0:
+def lost_or_gross(lost_at, hp, gross):  # pragma: no cover - compiled
+    """The hits that lost their satellite (``lost_at``, ascending) or have a gross loss,
+    and that loss: with ``hit_gross`` zero but at the ascending hits ``hp``
+    (``hit_gross[hp] = gross``), ``h = np.flatnonzero(lost | (hit_gross != 0))`` and
+    ``hit_gross[h]``, by merging the two short lists (no array of every hit's loss)."""
+    nl, nh = lost_at.shape[0], hp.shape[0]
+    h = np.empty(nl + nh, np.int64)
+    g = np.empty(nl + nh)
+    i = j = k = 0
+    while i < nl or j < nh:
+        if j >= nh or (i < nl and lost_at[i] < hp[j]):
+            h[k] = lost_at[i]
+            g[k] = 0.0
+            i += 1
             k += 1
-    h = np.empty(k, np.int64)
-    hg = np.empty(k)
-    k, j = 0, 0
-    for i in range(n):
-        g = 0.0
-        if j < m and hp[j] == i:
-            g = gross[j]
+        elif i >= nl or hp[j] < lost_at[i]:
+            if gross[j] != 0.0:
+                h[k] = hp[j]
+                g[k] = gross[j]
+                k += 1
             j += 1
-        if lost[i] or g != 0.0:
-            h[k] = i
-            hg[k] = g
+        else:                                   # lost, and a row of its occurrence
+            h[k] = hp[j]
+            g[k] = gross[j]
+            i += 1
+            j += 1
             k += 1
-    return h, hg
+    return h[:k], g[:k]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -1449,7 +1449,8 @@ def _financial(hs, pol, n_years, draw, ev_year, ev_peril, ev_time, ev_direct, hi
         # only the hits with a gross loss or a lost satellite add to the campaign sums (a
         # large fleet's other hits, most of them, add exactly zero): the same sums
         lost = np.zeros(len(hit_ev), bool) if ctl is None else np.asarray(ctl, bool)
-        h, h_gross = lost_or_gross(lost, hp, np.asarray(p_hit_gross[:n_real], float))
+        h, h_gross = lost_or_gross(np.flatnonzero(lost), hp,
+                                   np.asarray(p_hit_gross[:n_real], float))
         camp = hs.campaign.block_summary(n_years, hs.perils, ev_year, ev_peril, hit_ev[h],
                                          hit_sat[h], h_gross, lost[h],
                                          ev_direct * share, le)
