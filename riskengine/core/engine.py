@@ -572,18 +572,40 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
         yr, pos = _select(1.0 - p0, m, rng)                    # satellites with a loss
         flat = _memo(src, ("flat_cdf", u), lambda: (
             src.cdf[:, u, :n + 1] + np.arange(src.n_draws)[:, None] * 2.0).ravel())
-        if _CAPACITY_KERNEL and n_years == 1 and not len(sy) and len(yr):
-            # a one-year block without solar dose (a large fleet's blocks): the same draws
-            # in the same order, and the steps below in one compiled pass
+        if _CAPACITY_KERNEL and n_years == 1 and len(yr):
+            # a one-year block (a large fleet's blocks): the same draws in the same order,
+            # and the steps below in one compiled pass; in a year with solar dose, from
+            # that year's distribution (row 0 of its table, offset 0), its dose share, and
+            # the claims booked to the solar events taken out after it, as below
             from riskengine.core._kernels import capacity_claims
 
             d0 = int(d[0])
+            if len(sy):
+                row_c, off, sh = cdf_s[0], 0.0, float(share_s[0])
+            else:
+                row_c, off, sh = (flat[d0 * (n + 1):(d0 + 1) * (n + 1)], float(d[0] * 2.0),
+                                  float(src.dose_share[d0, u]))
             r_lost = rng.random(len(yr))
             u_dose = rng.random(len(yr))
-            dmg, lab, hit = capacity_claims(
-                flat[d0 * (n + 1):(d0 + 1) * (n + 1)], float(d[0] * 2.0), r_lost, u_dose,
-                float(src.dose_share[d0, u]), n, float(src.payload_share[u]), pos, sats)
-            if not (src.peril and src.dose_peril):    # (one label: random, or dose alone)
+            dmg, lab, hit = capacity_claims(row_c, off, r_lost, u_dose, sh, n,
+                                            float(src.payload_share[u]), pos, sats)
+            both = bool(src.peril and src.dose_peril)
+            if len(sy):
+                # (dose: the label with both causes; every claim without a random cause,
+                # none without a dose cause)
+                dose = lab == 1 if both else np.full(len(yr), src.peril is None)
+                cand = np.flatnonzero(dose)
+                from_sun = np.zeros(len(yr), bool)
+                from_sun[cand] = rng.random(len(cand)) < solar_s[0]
+                if from_sun.any():
+                    target = cum_before[0] + rng.random(int(from_sun.sum())) * annual[0]
+                    sp_e.append(np.minimum(np.searchsorted(cum, target, side="right"),
+                                           last[yr[from_sun]]))
+                    sp_s.append(hit[from_sun])
+                    sp_d.append(dmg[from_sun])
+                    keep = ~from_sun
+                    yr, hit, dmg, lab = yr[keep], hit[keep], dmg[keep], lab[keep]
+            if not both:    # (one label: random, or dose alone)
                 lab[:] = 0
             out_y.append(yr)
             out_s.append(hit)
