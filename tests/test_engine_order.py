@@ -36,6 +36,20 @@ def test_pick_distinct_distinct_and_sorted():
     assert np.all(np.diff(key) > 0)              # by event, then position, no duplicate
 
 
+@pytest.mark.parametrize("m", [1_000_000, 10_000_000])
+def test_pick_distinct_sorts_the_drawn_keys(m):
+    """The picks are the drawn positions sorted by event and position, whether the keys
+    sort as 32-bit integers (300 events x 1e6 positions fit) or as 64-bit ones (x 1e7 do
+    not): the same draws as one 64-bit sort (no duplicate among so few picks)."""
+    k = np.random.default_rng(5).integers(0, 40, 300)
+    ev, pos = _pick_distinct(k, m, np.random.default_rng(6))
+    rng = np.random.default_rng(6)
+    want = np.sort(np.repeat(np.arange(len(k)), k) * np.int64(m)
+                   + rng.integers(0, m, size=int(k.sum())))
+    assert ev.dtype == pos.dtype == np.int64
+    assert np.array_equal(ev * np.int64(m) + pos, want)
+
+
 @pytest.mark.parametrize("kind", ["float", "ties", "int"])
 def test_stable_argsort_is_the_stable_sort(kind):
     rng = np.random.default_rng(11)
