@@ -558,6 +558,12 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
         first = np.searchsorted(ev_year, np.arange(n_years), side="left")
         cum_before = np.concatenate([[0.0], cum])[first]
         last = np.searchsorted(ev_year, np.arange(n_years), side="right") - 1
+
+        def solar_event(y_s):
+            """The solar event each claim of years ``y_s`` is booked to: one of its year's
+            events, in proportion to their fluences (one uniform each)."""
+            target = cum_before[y_s] + rng.random(len(y_s)) * annual[y_s]
+            return np.minimum(np.searchsorted(cum, target, side="right"), last[y_s])
     out_y, out_s, out_d, out_l = [], [], [], []
     sp_e, sp_s, sp_d = [], [], []
     for u in range(len(src.units.size)):
@@ -604,9 +610,7 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
                 from_sun = np.zeros(len(yr), bool)
                 from_sun[cand] = rng.random(len(cand)) < solar_s[0]
                 if from_sun.any():
-                    target = cum_before[0] + rng.random(int(from_sun.sum())) * annual[0]
-                    sp_e.append(np.minimum(np.searchsorted(cum, target, side="right"),
-                                           last[yr[from_sun]]))
+                    sp_e.append(solar_event(yr[from_sun]))
                     sp_s.append(hit[from_sun])
                     sp_d.append(dmg[from_sun])
                     keep = ~from_sun
@@ -650,10 +654,7 @@ def _capacity_claims(src: CapacitySource, draw: np.ndarray, rng: np.random.Gener
                 cand = np.flatnonzero(dose & in_sy)
                 from_sun[cand] = rng.random(len(cand)) < solar_s[row[yr[cand]]]
             if from_sun.any():
-                y_s = yr[from_sun]
-                target = cum_before[y_s] + rng.random(len(y_s)) * annual[y_s]
-                ev = np.minimum(np.searchsorted(cum, target, side="right"), last[y_s])
-                sp_e.append(ev)
+                sp_e.append(solar_event(yr[from_sun]))
                 sp_s.append(sats[pos[from_sun]])
                 sp_d.append(dmg[from_sun])
                 keep = ~from_sun
@@ -1228,8 +1229,7 @@ def _event_times(rng: np.random.Generator, drawn: list, at_end=()) -> np.ndarray
             t[start[j]:start[j + 1]] = 1.0
         if all(isinstance(x, int) for x in drawn):
             return t
-        return t[np.concatenate([np.ones(x, bool) if isinstance(x, int) else x
-                                 for x in drawn])]
+        return t[_kept_mask(drawn)]
     half = bg.state
     kept = [x if isinstance(x, int) else int(np.count_nonzero(x)) for x in drawn]
     out = np.empty(sum(kept))
@@ -1241,9 +1241,7 @@ def _event_times(rng: np.random.Generator, drawn: list, at_end=()) -> np.ndarray
             rng.random(out=out[k:k + n])
         else:
             m = sum(kept[j] for j in run)
-            out[k:k + m] = rng.random(n)[np.concatenate(
-                [np.ones(sizes[j], bool) if isinstance(drawn[j], int) else drawn[j]
-                 for j in run])]
+            out[k:k + m] = rng.random(n)[_kept_mask([drawn[j] for j in run])]
             n = m
         run.clear()
         return k + n
@@ -1265,6 +1263,18 @@ def _event_times(rng: np.random.Generator, drawn: list, at_end=()) -> np.ndarray
         st["has_uint32"], st["uinteger"] = half["has_uint32"], half["uinteger"]
         bg.state = st
     return out
+
+
+def _kept_mask(drawn: list) -> np.ndarray:
+    """Which events stay, entries of ``drawn`` (an int: that many, all staying; a boolean
+    mask) one after another.
+
+    Examples
+    --------
+    >>> _kept_mask([2, np.array([True, False])]).tolist()
+    [True, True, True, False]
+    """
+    return np.concatenate([np.ones(x, bool) if isinstance(x, int) else x for x in drawn])
 
 
 def _time_order(ev_year: np.ndarray, ev_time: np.ndarray, n_years: int) -> np.ndarray:
